@@ -1,0 +1,158 @@
+//! Command line and settings: flags, `CONGDONGSO_*` environment variables, an optional TOML file.
+
+use crate::error::{AppError, Result};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/congdongso.db";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "congdongso",
+    version,
+    about = "Cộng Đồng Số — quản lý hoạt động Tổ công nghệ số cộng đồng"
+)]
+pub struct Cli {
+    /// Optional TOML settings file (keys: addr, database_url, secret_file, secure_cookies).
+    #[arg(long, global = true, env = "CONGDONGSO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// sqlite://<path> or postgres://… (default sqlite://data/congdongso.db).
+    #[arg(long, global = true, env = "CONGDONGSO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// File holding the secret key that protects citizen IDs (created if missing).
+    #[arg(long, global = true, env = "CONGDONGSO_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Seed the demo commune (Rạch Kiến) into an empty database.
+    Demo,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "CONGDONGSO_ADDR")]
+    pub addr: Option<String>,
+    /// Seed the demo commune when the database is empty, then serve it.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// sysadmin, commune_admin, commune_leader, finance, hamlet_head, team_member, province_viewer
+        #[arg(long)]
+        role: String,
+        /// Code of the area the account belongs to, e.g. rach-kien or rach-kien-ap-03.
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        full_name: Option<String>,
+    },
+    /// Set an account's password, read from standard input.
+    Passwd {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<String>,
+    database_url: Option<String>,
+    secret_file: Option<PathBuf>,
+    secure_cookies: Option<bool>,
+}
+
+/// Settings after merging: flag or environment, then the file, then the default.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub addr: String,
+    pub database_url: String,
+    pub secret_file: PathBuf,
+    /// Base64 master key; overrides the secret file (CONGDONGSO_SECRET_KEY).
+    pub secret_key: Option<String>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli, addr_flag: Option<&str>) -> Result<Settings> {
+        let file = match &cli.config {
+            Some(p) => load_file(p)?,
+            None => FileSettings::default(),
+        };
+        let database_url = cli
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let secret_file = cli
+            .secret_file
+            .clone()
+            .or(file.secret_file)
+            .unwrap_or_else(|| default_secret_file(&database_url));
+        let secure_cookies = std::env::var("CONGDONGSO_SECURE_COOKIES")
+            .ok()
+            .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+            .or(file.secure_cookies)
+            .unwrap_or(false);
+        Ok(Settings {
+            addr: addr_flag
+                .map(str::to_string)
+                .or(file.addr)
+                .unwrap_or_else(|| DEFAULT_ADDR.to_string()),
+            database_url,
+            secret_file,
+            secret_key: std::env::var("CONGDONGSO_SECRET_KEY").ok(),
+            secure_cookies,
+        })
+    }
+
+    /// Settings for tests: a given database, a key that needs no file.
+    pub fn for_tests(database_url: &str) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            secret_file: PathBuf::from("unused"),
+            secret_key: Some("dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=".into()),
+            secure_cookies: false,
+        }
+    }
+}
+
+fn load_file(path: &Path) -> Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Config(format!("Không đọc được tệp cấu hình {path:?}: {e}")))?;
+    toml::from_str(&text)
+        .map_err(|e| AppError::Config(format!("Tệp cấu hình {path:?} không hợp lệ: {e}")))
+}
+
+/// The key lives beside the SQLite file, so copying the data folder keeps them together.
+fn default_secret_file(database_url: &str) -> PathBuf {
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(path).parent() {
+            return dir.join("secret.key");
+        }
+    }
+    PathBuf::from("data/secret.key")
+}

@@ -1,0 +1,39 @@
+//! The audit log: who changed what, when, before and after.
+
+use crate::error::Result;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+pub struct Entry<'a> {
+    pub commune_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+}
+
+/// Records one change; `before`/`after` are serialised as JSON (citizen IDs only masked).
+pub async fn record<B: Serialize, A: Serialize>(
+    conn: &mut AnyConnection,
+    e: Entry<'_>,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    let before = before.and_then(|b| serde_json::to_string(b).ok());
+    let after = after.and_then(|a| serde_json::to_string(a).ok());
+    sqlx::query(
+        "INSERT INTO audit_log (commune_id, account_id, at, action, entity, entity_id, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.commune_id)
+    .bind(e.account_id)
+    .bind(super::now())
+    .bind(e.action.to_string())
+    .bind(e.entity.to_string())
+    .bind(e.entity_id)
+    .bind(before)
+    .bind(after)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! The data layer: one codebase over SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Queries use `$1` placeholders, which both databases accept. Values are limited to what the
+//! `Any` driver carries on both sides: `i64`, `String` and their `Option`s.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod households;
+pub mod members;
+pub mod migrate;
+pub mod residents;
+pub mod services;
+pub mod sessions;
+pub mod stats;
+pub mod teams;
+
+use crate::error::{AppError, Result};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// A bound value for dynamically built queries.
+#[derive(Clone, Debug)]
+pub enum Param {
+    Int(i64),
+    Text(String),
+    NullInt,
+    NullText,
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Param::Text(v.to_string())
+    }
+}
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Param::Text(v)
+    }
+}
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Param::NullInt, Param::Int)
+    }
+}
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Param::NullText, Param::Text)
+    }
+}
+
+/// Builds `WHERE` clauses with numbered placeholders.
+#[derive(Default)]
+pub struct Filter {
+    pub clauses: Vec<String>,
+    pub params: Vec<Param>,
+}
+
+impl Filter {
+    /// Adds a clause in which `?` stands for the next parameter.
+    pub fn add(&mut self, clause: &str, value: impl Into<Param>) {
+        self.params.push(value.into());
+        let n = self.params.len();
+        self.clauses.push(clause.replace('?', &format!("${n}")));
+    }
+    pub fn raw(&mut self, clause: &str) {
+        self.clauses.push(clause.to_string());
+    }
+    /// The next placeholder, for a `LIMIT`/`OFFSET` after the clauses.
+    pub fn push(&mut self, value: impl Into<Param>) -> String {
+        self.params.push(value.into());
+        format!("${}", self.params.len())
+    }
+    pub fn where_sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+pub type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+pub type QueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>;
+
+pub fn bind<'q>(mut q: Query<'q>, params: &[Param]) -> Query<'q> {
+    for p in params {
+        q = match p {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.clone()),
+            Param::NullInt => q.bind(None::<i64>),
+            Param::NullText => q.bind(None::<String>),
+        };
+    }
+    q
+}
+
+pub fn bind_as<'q, T>(mut q: QueryAs<'q, T>, params: &[Param]) -> QueryAs<'q, T> {
+    for p in params {
+        q = match p {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.clone()),
+            Param::NullInt => q.bind(None::<i64>),
+            Param::NullText => q.bind(None::<String>),
+        };
+    }
+    q
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Today's date in Vietnam (UTC+7), as `yyyy-mm-dd`.
+pub fn today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(7))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+impl Db {
+    /// Connects to `sqlite://path` (creating the file and its directory) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() || path == ":memory:" {
+                return Err(AppError::Config(
+                    "Cơ sở dữ liệu SQLite cần một đường dẫn tệp, ví dụ sqlite://data/congdongso.db"
+                        .into(),
+                ));
+            }
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        AppError::Config(format!("Không tạo được thư mục dữ liệu {dir:?}: {e}"))
+                    })?;
+                }
+            }
+            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(AppError::Config(format!(
+                "Địa chỉ cơ sở dữ liệu không hợp lệ: phải bắt đầu bằng sqlite:// hoặc postgres:// (nhận được «{}»)",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            // WAL lets readers run while one writer writes; synchronous=FULL so that an
+            // acknowledged write survives a power cut, not only a process crash.
+            options = options
+                .max_connections(8)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                });
+        } else {
+            options = options.max_connections(16);
+        }
+        let pool = options.connect(&url).await?;
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn fetch_all<T>(&self, sql: &str, params: &[Param]) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn fetch_optional<T>(&self, sql: &str, params: &[Param]) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn fetch_one<T>(&self, sql: &str, params: &[Param]) -> Result<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn scalar_i64(&self, sql: &str, params: &[Param]) -> Result<i64> {
+        let (v,): (i64,) = self.fetch_one(sql, params).await?;
+        Ok(v)
+    }
+
+    pub async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64> {
+        Ok(bind(sqlx::query(sql), params)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
+    pub async fn reset_sequences(&self, tables: &[&str]) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            for t in tables {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{t}', 'id'), \
+                     (SELECT COALESCE(MAX(id), 0) + 1 FROM {t}), false)"
+                );
+                sqlx::query(&sql).execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Filter {
+    /// Limits rows to the caller's personal-data scope (`commune_id`, `hamlet_id` columns).
+    pub fn scope(&mut self, scope: crate::auth::PersonalScope, prefix: &str) {
+        self.add(&format!("{prefix}commune_id = ?"), scope.commune_id);
+        if let Some(h) = scope.hamlet_id {
+            self.add(&format!("{prefix}hamlet_id = ?"), h);
+        }
+    }
+
+    /// Every word of `q` must appear in the folded `search_text` column.
+    pub fn search(&mut self, column: &str, q: &str) {
+        for word in crate::text::fold(q).split(' ').filter(|w| !w.is_empty()) {
+            self.add(
+                &format!("{column} LIKE ? ESCAPE '\\'"),
+                format!("%{}%", crate::text::like_escape(word)),
+            );
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+}

@@ -1,0 +1,128 @@
+//! Sessions stored in the database, and the record of failed logins used for throttling.
+
+use super::Db;
+use crate::auth::{self, Caller, Role};
+use crate::error::{AppError, Result};
+
+/// Sessions last two weeks: field members work for days without reopening the app.
+pub const SESSION_SECONDS: i64 = 14 * 24 * 3600;
+
+/// Starts a session; returns (cookie token, CSRF token). Only the token's hash is stored.
+pub async fn create(db: &Db, account_id: i64) -> Result<(String, String)> {
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    let now = super::now();
+    db.execute(
+        "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            auth::sha256_hex(&token).into(),
+            account_id.into(),
+            csrf.clone().into(),
+            now.into(),
+            (now + SESSION_SECONDS).into(),
+        ],
+    )
+    .await?;
+    Ok((token, csrf))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    account_id: i64,
+    username: String,
+    full_name: Option<String>,
+    role: String,
+    area_id: i64,
+    area_name: String,
+    area_level: String,
+    commune_id: Option<i64>,
+    csrf_token: String,
+}
+
+pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
+    let row: Option<SessionRow> = db
+        .fetch_optional(
+            "SELECT a.id AS account_id, a.username, a.full_name, a.role, a.area_id, \
+                    ar.name AS area_name, ar.level AS area_level, a.commune_id, s.csrf_token \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN areas ar ON ar.id = a.area_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active = 1",
+            &[auth::sha256_hex(token).into(), super::now().into()],
+        )
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let role = Role::parse(&r.role)
+        .ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?;
+    Ok(Some(Caller {
+        account_id: r.account_id,
+        username: r.username,
+        full_name: r.full_name,
+        role,
+        area_id: r.area_id,
+        area_name: r.area_name,
+        area_level: r.area_level,
+        commune_id: r.commune_id,
+        csrf_token: r.csrf_token,
+    }))
+}
+
+pub async fn delete(db: &Db, token: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        &[auth::sha256_hex(token).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Failed logins are counted over this window.
+pub const FAILURE_WINDOW: i64 = 15 * 60;
+/// Failures allowed in the window before each new attempt must wait.
+pub const FREE_FAILURES: i64 = 5;
+
+/// How many seconds the next attempt for this username must still wait (0: go ahead).
+pub async fn login_wait(db: &Db, username_key: &str) -> Result<i64> {
+    let now = super::now();
+    let (n, last): (i64, Option<i64>) = db
+        .fetch_one(
+            "SELECT COUNT(*), MAX(at) FROM login_failures WHERE username_key = $1 AND at > $2",
+            &[username_key.into(), (now - FAILURE_WINDOW).into()],
+        )
+        .await?;
+    Ok(wait_after(n, last.unwrap_or(0), now))
+}
+
+/// The back-off: 30 s after the fifth failure, doubling each time, at most 15 minutes.
+pub fn wait_after(failures: i64, last_at: i64, now: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        return 0;
+    }
+    let exp = (failures - FREE_FAILURES).min(5) as u32;
+    let wait = (30i64 * 2i64.pow(exp)).min(FAILURE_WINDOW);
+    (last_at + wait - now).max(0)
+}
+
+pub async fn record_failure(db: &Db, username_key: &str) -> Result<()> {
+    let now = super::now();
+    db.execute(
+        "INSERT INTO login_failures (username_key, at) VALUES ($1, $2)",
+        &[username_key.into(), now.into()],
+    )
+    .await?;
+    // Keep the table small: old failures no longer count.
+    db.execute(
+        "DELETE FROM login_failures WHERE at < $1",
+        &[(now - 24 * 3600).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, username_key: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM login_failures WHERE username_key = $1",
+        &[username_key.into()],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The one error type. Each variant knows its HTTP status and its Vietnamese message;
+//! pages render it as an HTML page, the API as JSON (see `web::ApiError`).
+
+use axum::http::StatusCode;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Bạn cần đăng nhập.")]
+    Unauthenticated,
+    #[error("Bạn không có quyền thực hiện việc này.")]
+    Forbidden,
+    #[error("Không tìm thấy.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    BadCredentials(String),
+    #[error("{0}")]
+    Csrf(String),
+    #[error("{0}")]
+    TooManyAttempts(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("Lỗi cơ sở dữ liệu")]
+    Db(#[from] sqlx::Error),
+    #[error("Lỗi hệ thống: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
+            AppError::Config(_) | AppError::Db(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The message shown to a user: never database internals.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::Db(e) if is_unique_violation(e) => {
+                "Dữ liệu bị trùng với một bản ghi đã có (mã hoặc tên đăng nhập đã tồn tại).".into()
+            }
+            AppError::Db(_) | AppError::Internal(_) => {
+                "Đã có lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị viên.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        AppError::Invalid(msg.into())
+    }
+}
+
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation() || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+impl AppError {
+    /// For the operator at the command line, database errors are shown in full.
+    pub fn user_message_for_cli(&self) -> String {
+        match self {
+            AppError::Db(e) => format!("Lỗi cơ sở dữ liệu: {e}"),
+            other => other.user_message(),
+        }
+    }
+}

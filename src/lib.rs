@@ -1,0 +1,13 @@
+//! Cộng Đồng Số: the system that runs the work of the Community Digital Technology Teams.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod text;
+pub mod web;
+
+pub use error::{AppError, Result};

@@ -1,0 +1,16 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONGDONGSO_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = congdongso::config::Cli::parse();
+    if let Err(e) = congdongso::cli::run(cli).await {
+        eprintln!("Lỗi: {}", e.user_message_for_cli());
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,257 @@
+//! Vietnamese text: normalisation, search folding, sort keys and masking.
+//!
+//! Search and sorting keys are computed here in Rust and stored in columns, because neither
+//! SQLite nor PostgreSQL folds `đ` to `d` or knows the Vietnamese letter order.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Text as it is stored: NFC, trimmed, inner whitespace collapsed to one space.
+pub fn clean(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lowercase, without diacritics, `đ` → `d`, whitespace collapsed: the form searched on.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        if ('\u{0300}'..='\u{036f}').contains(&c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The Vietnamese alphabet in dictionary order, with the foreign letters in Latin order.
+const LETTERS: [&str; 33] = [
+    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+    "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
+];
+
+/// Tone marks in dictionary order: ngang (none), huyền, hỏi, ngã, sắc, nặng.
+const TONES: [char; 5] = ['\u{0300}', '\u{0309}', '\u{0303}', '\u{0301}', '\u{0323}'];
+
+/// One word as (letter codes, tone digit).
+fn word_key(word: &str) -> (String, char) {
+    let mut primary = String::new();
+    let mut tone = 0usize;
+    for ch in word.chars() {
+        let lower: String = ch.to_lowercase().collect();
+        let mut base = String::new();
+        for c in lower.nfd() {
+            if let Some(t) = TONES.iter().position(|&t| t == c) {
+                tone = t + 1;
+            } else {
+                base.push(c);
+            }
+        }
+        let base: String = base.nfc().collect();
+        if let Some(i) = LETTERS.iter().position(|&l| l == base) {
+            // Codes start at 'A' so that the word separator (a space) sorts before any letter.
+            primary.push(char::from(b'A' + i as u8));
+        } else if base.len() == 1 && base.as_bytes()[0].is_ascii_digit() {
+            primary.push_str(&base);
+        }
+    }
+    (primary, char::from(b'0' + tone as u8))
+}
+
+/// A byte-comparable key that orders names the Vietnamese way: given name (the last word)
+/// first, then the middle names, then the family name; letters in Vietnamese order; tones
+/// only break ties. Compare with binary collation (`COLLATE "C"` on PostgreSQL).
+pub fn sort_key(full_name: &str) -> String {
+    let words: Vec<&str> = full_name.split_whitespace().collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    let mut order: Vec<&str> = Vec::with_capacity(words.len());
+    order.push(words[words.len() - 1]);
+    if words.len() > 1 {
+        order.extend(&words[1..words.len() - 1]);
+        order.push(words[0]);
+    }
+    let keys: Vec<(String, char)> = order.iter().map(|w| word_key(w)).collect();
+    let primary: Vec<&str> = keys.iter().map(|(p, _)| p.as_str()).collect();
+    let tones: String = keys.iter().map(|(_, t)| *t).collect();
+    format!("{}!{}", primary.join(" "), tones)
+}
+
+/// A citizen ID shown masked: first digit, then `xx`, bullets, and the last two digits.
+pub fn mask_cccd(cccd: &str) -> String {
+    let digits: Vec<char> = cccd.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 4 {
+        return "•".repeat(digits.len().max(1));
+    }
+    let first = digits[0];
+    let last: String = digits[digits.len() - 2..].iter().collect();
+    format!("{first}xx{}{last}", "•".repeat(digits.len().saturating_sub(5)))
+}
+
+/// A phone number shown outside the resident's own hamlet team.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 6 {
+        return "•".repeat(digits.len());
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "•".repeat(digits.len() - 5))
+}
+
+/// Normalises a Vietnamese phone number to 10 digits, or `None` if it is not one.
+pub fn normalize_phone(s: &str) -> Option<String> {
+    let mut d: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    if d.starts_with("84") && d.len() >= 11 {
+        d = format!("0{}", &d[2..]);
+    }
+    if d.len() == 9 && !d.starts_with('0') {
+        d = format!("0{d}");
+    }
+    if d.len() == 10 && d.starts_with('0') {
+        Some(d)
+    } else {
+        None
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1234567` → `1.234.567`, the Vietnamese way.
+pub fn format_int(n: impl std::borrow::Borrow<i64>) -> String {
+    let n = *n.borrow();
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// `2026-05-10` → `10/05/2026`; anything else is returned unchanged.
+pub fn format_date(iso: &str) -> String {
+    let p: Vec<&str> = iso.split('-').collect();
+    if p.len() == 3 {
+        format!("{}/{}/{}", p[2], p[1], p[0])
+    } else {
+        iso.to_string()
+    }
+}
+
+/// Accepts `dd/mm/yyyy`, `d/m/yyyy`, `dd-mm-yyyy` or `yyyy-mm-dd`; returns ISO `yyyy-mm-dd`.
+pub fn parse_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let nums: Option<Vec<u32>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    let n = nums?;
+    let (y, m, d) = if parts[0].len() == 4 {
+        (n[0], n[1], n[2])
+    } else {
+        (n[2], n[1], n[0])
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_drops_diacritics_case_and_d_stroke() {
+        assert_eq!(fold("Nguyễn Văn Đức"), "nguyen van duc");
+        assert_eq!(fold("  ĐẶNG   thị  Ánh "), "dang thi anh");
+        // Decomposed input folds the same as composed.
+        let nfd: String = "Đỗ Hồng Đăng".nfd().collect();
+        assert_eq!(fold(&nfd), "do hong dang");
+    }
+
+    #[test]
+    fn clean_stores_nfc() {
+        let nfd: String = "Trần Thị Ngọc".nfd().collect();
+        assert_ne!(nfd, "Trần Thị Ngọc");
+        assert_eq!(clean(&format!("  {nfd} ")), "Trần Thị Ngọc");
+    }
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        v.sort_by_key(|n| sort_key(n));
+        v
+    }
+
+    #[test]
+    fn sorts_by_given_name_first() {
+        assert_eq!(
+            sorted(&["Nguyễn Văn Bình", "Trần Thị An", "Lê Anh"]),
+            vec!["Trần Thị An", "Lê Anh", "Nguyễn Văn Bình"]
+        );
+        // Same given name: middle name decides, then family name.
+        assert_eq!(
+            sorted(&["Nguyễn Văn Hùng", "Lê Minh Hùng", "Trần Văn Hùng"]),
+            vec!["Lê Minh Hùng", "Nguyễn Văn Hùng", "Trần Văn Hùng"]
+        );
+    }
+
+    #[test]
+    fn sorts_in_vietnamese_letter_order() {
+        assert_eq!(sorted(&["Lê Ân", "Lê Ăn", "Lê An"]), vec!["Lê An", "Lê Ăn", "Lê Ân"]);
+        assert_eq!(sorted(&["Lê Đào", "Lê Dung", "Lê Em"]), vec!["Lê Dung", "Lê Đào", "Lê Em"]);
+        assert_eq!(
+            sorted(&["Lê Ơn", "Lê Ôn", "Lê On", "Lê Ưng", "Lê Uyên"]),
+            vec!["Lê On", "Lê Ôn", "Lê Ơn", "Lê Uyên", "Lê Ưng"]
+        );
+        assert_eq!(sorted(&["Lê Êm", "Lê Em"]), vec!["Lê Em", "Lê Êm"]);
+        // Tones only break ties, in dictionary order: ngang, huyền, hỏi, ngã, sắc, nặng.
+        assert_eq!(
+            sorted(&["Lê Mạ", "Lê Má", "Lê Mã", "Lê Mả", "Lê Mà", "Lê Ma"]),
+            vec!["Lê Ma", "Lê Mà", "Lê Mả", "Lê Mã", "Lê Má", "Lê Mạ"]
+        );
+        // A shorter given name sorts before a longer one that starts the same way.
+        assert_eq!(sorted(&["Lê Anh", "Lê An"]), vec!["Lê An", "Lê Anh"]);
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_cccd("079123456789"), "0xx•••••••89");
+        assert_eq!(mask_phone("0901234567"), "090•••••67");
+    }
+
+    #[test]
+    fn phones_normalise_to_ten_digits() {
+        assert_eq!(normalize_phone("+84 901 234 567").as_deref(), Some("0901234567"));
+        assert_eq!(normalize_phone("090.123.4567").as_deref(), Some("0901234567"));
+        assert_eq!(normalize_phone("12345"), None);
+    }
+
+    #[test]
+    fn dates_and_numbers() {
+        assert_eq!(parse_date("5/3/1980").as_deref(), Some("1980-03-05"));
+        assert_eq!(parse_date("1980-03-05").as_deref(), Some("1980-03-05"));
+        assert_eq!(parse_date("31/02/1980"), None);
+        assert_eq!(format_date("1980-03-05"), "05/03/1980");
+        assert_eq!(format_int(35012), "35.012");
+        assert_eq!(like_escape("50%_a"), "50\\%\\_a");
+    }
+}

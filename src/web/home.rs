@@ -1,0 +1,91 @@
+//! The home page: what the caller's area holds and where they usually go next.
+
+use super::areas::commune_blocks;
+use super::{SharedState, Shell, render};
+use crate::auth::{Caller, Role};
+use crate::db::{accounts, stats};
+use crate::error::AppError;
+use crate::text::format_int;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/", get(home))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    shell: Shell,
+    heading: String,
+    subtitle: String,
+    cards: Vec<(String, String)>,
+    links: Vec<(String, String)>,
+    notes: String,
+}
+
+async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<String>, AppError> {
+    let blocks = commune_blocks(&s.db, &caller).await?;
+    let total = stats::sum(blocks.iter().map(|b| &b.total));
+    let hamlets: usize = blocks
+        .iter()
+        .map(|b| b.hamlets.iter().filter(|h| h.area.active == 1).count())
+        .sum();
+    let mut cards = vec![
+        ("hộ".to_string(), format_int(total.households)),
+        ("nhân khẩu".to_string(), format_int(total.residents)),
+        ("thành viên Tổ CNSCĐ".to_string(), format_int(total.members)),
+    ];
+    let mut links: Vec<(String, String)> = Vec::new();
+    let mut notes = String::new();
+    let heading;
+    match caller.role {
+        Role::HamletHead | Role::TeamMember => {
+            heading = caller.area_name.clone();
+            if let Some(t) = blocks
+                .first()
+                .and_then(|b| b.hamlets.first())
+                .and_then(|h| h.team_id)
+            {
+                links.push((format!("/teams/{t}"), "Tổ CNSCĐ của ấp".into()));
+            }
+            links.push(("/households".into(), "Danh sách hộ".into()));
+            links.push(("/residents".into(), "Tìm nhân khẩu".into()));
+        }
+        Role::ProvinceViewer => {
+            heading = format!("Tỉnh {}", caller.area_name);
+            cards.insert(0, ("xã, phường".into(), blocks.len().to_string()));
+            cards.insert(1, ("ấp, khu phố".into(), hamlets.to_string()));
+            links.push(("/areas".into(), "Số liệu từng xã, từng ấp".into()));
+            notes = "Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp, không xem dữ liệu cá nhân.".into();
+        }
+        Role::Sysadmin => {
+            heading = "Quản trị hệ thống".into();
+            cards = vec![("tài khoản".into(), accounts::count(&s.db).await?.to_string())];
+            links.push(("/areas".into(), "Các đơn vị".into()));
+            notes = "Tạo tài khoản bằng lệnh: congdongso user add --username … --role … --area …".into();
+        }
+        _ => {
+            heading = blocks
+                .first()
+                .map_or_else(|| caller.area_name.clone(), |b| format!("Xã {}", b.commune.name));
+            cards.insert(0, ("ấp".into(), hamlets.to_string()));
+            links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
+            if caller.personal_scope().is_some() {
+                links.push(("/teams".into(), "Thành viên các Tổ CNSCĐ".into()));
+                links.push(("/residents".into(), "Tìm nhân khẩu".into()));
+            }
+        }
+    }
+    render(&HomePage {
+        shell: Shell::new(&caller, "Trang chủ", "/"),
+        subtitle: format!("{} · {}", caller.role.label(), caller.area_name),
+        heading,
+        cards,
+        links,
+        notes,
+    })
+}

@@ -1,0 +1,152 @@
+//! Login and logout, for pages and for the API, with throttling of repeated failures.
+
+use super::{PRE_CSRF_COOKIE, SESSION_COOKIE, SharedState, Shell, cookie, render, see_other};
+use crate::auth;
+use crate::db::{accounts, sessions};
+use crate::error::AppError;
+use crate::text;
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    shell: Shell,
+    error: Option<String>,
+    username: String,
+}
+
+/// A hash to verify against when the username does not exist, so both cases take as long.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| auth::hash_password(&auth::random_token()).unwrap_or_default())
+        .clone()
+}
+
+/// Checks the password, with throttling; on success starts a session.
+pub async fn authenticate(
+    state: &SharedState,
+    username: &str,
+    password: &str,
+) -> Result<(String, String), AppError> {
+    let key = text::fold(username);
+    let wait = sessions::login_wait(&state.db, &key).await?;
+    if wait > 0 {
+        return Err(AppError::TooManyAttempts(format!(
+            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây."
+        )));
+    }
+    let account = accounts::by_username(&state.db, username.trim()).await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(dummy_hash);
+    let pw = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    match account {
+        Some(a) if ok && a.active == 1 => {
+            sessions::clear_failures(&state.db, &key).await?;
+            sessions::create(&state.db, a.id).await
+        }
+        _ => {
+            sessions::record_failure(&state.db, &key).await?;
+            Err(AppError::BadCredentials(
+                "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
+            ))
+        }
+    }
+}
+
+pub fn session_cookie(state: &SharedState, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+async fn login_page(headers: HeaderMap) -> Result<Response, AppError> {
+    let (token, set) = match cookie(&headers, PRE_CSRF_COOKIE) {
+        Some(t) if t.len() >= 32 => (t.to_string(), false),
+        _ => (auth::random_token(), true),
+    };
+    let page = render(&LoginPage {
+        shell: Shell::public("Đăng nhập", token.clone()),
+        error: None,
+        username: String::new(),
+    })?;
+    let mut res = page.into_response();
+    if set {
+        res.headers_mut().insert(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&format!(
+                "{PRE_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+            ))
+            .expect("cookie is ASCII"),
+        );
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn login_submit(
+    State(state): State<SharedState>,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    match authenticate(&state, &f.username, &f.password).await {
+        Ok((token, _csrf)) => {
+            let mut res = see_other("/");
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&state, &token, sessions::SESSION_SECONDS),
+            );
+            Ok(res)
+        }
+        Err(e @ (AppError::BadCredentials(_) | AppError::TooManyAttempts(_))) => {
+            let status = e.status();
+            let page = render(&LoginPage {
+                shell: Shell::public("Đăng nhập", f.csrf),
+                error: Some(e.user_message()),
+                username: f.username,
+            })?;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(State(state): State<SharedState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        sessions::delete(&state.db, token).await?;
+    }
+    let mut res = see_other("/login");
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    // Field phones cache personal data; the browser drops it on logout.
+    res.headers_mut().insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"storage\""),
+    );
+    Ok(res)
+}

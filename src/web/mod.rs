@@ -1,0 +1,326 @@
+//! The web application: router, session and CSRF middleware, assets, page shell, errors.
+
+mod api;
+mod areas;
+mod assets;
+mod forms;
+mod home;
+mod households;
+mod login;
+mod residents;
+mod shell;
+mod teams;
+
+use crate::auth::Caller;
+use crate::config::Settings;
+use crate::crypto::Keys;
+use crate::db::{self, Db};
+use crate::error::AppError;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+pub use shell::Shell;
+
+pub struct AppState {
+    pub db: Db,
+    pub keys: Keys,
+    pub settings: Settings,
+}
+
+impl AppState {
+    pub fn new(db: Db, keys: Keys, settings: Settings) -> AppState {
+        AppState { db, keys, settings }
+    }
+}
+
+pub type SharedState = Arc<AppState>;
+
+pub const SESSION_COOKIE: &str = "cds_session";
+/// Double-submit cookie protecting the forms used before a session exists (login).
+pub const PRE_CSRF_COOKIE: &str = "cds_csrf";
+
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(assets::routes())
+        .merge(login::routes())
+        .merge(home::routes())
+        .merge(areas::routes())
+        .merge(teams::routes())
+        .merge(households::routes())
+        .merge(residents::routes())
+        .merge(api::routes())
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .with_state(state)
+}
+
+/// The session (if any) loaded once per request and stored for the extractors.
+#[derive(Clone)]
+struct CurrentCaller(Option<Caller>);
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Loads the session, enforces CSRF on every state change, and adds security headers.
+async fn session_layer(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let caller = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => match db::sessions::load(&state.db, token).await {
+            Ok(c) => c,
+            Err(e) => return error_response(e, is_api(&path)),
+        },
+        None => None,
+    };
+    let req = if is_state_change(req.method()) {
+        match check_csrf(req, caller.as_ref(), &path).await {
+            Ok(req) => req,
+            Err(e) => return error_response(e, is_api(&path)),
+        }
+    } else {
+        req
+    };
+    let mut req = req;
+    req.extensions_mut().insert(CurrentCaller(caller));
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    // Pages carry personal data: no shared or disk caches.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn is_state_change(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn csrf_error() -> AppError {
+    AppError::Csrf(
+        "Yêu cầu không hợp lệ hoặc phiên làm việc đã hết hạn (mã chống giả mạo CSRF sai). \
+         Hãy tải lại trang rồi thử lại."
+            .into(),
+    )
+}
+
+/// Cross-site requests are refused outright; same-site ones must carry the token, either in
+/// `X-CSRF-Token` or as the `_csrf` field of a form.
+async fn check_csrf(req: Request, caller: Option<&Caller>, path: &str) -> Result<Request, AppError> {
+    let headers = req.headers();
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
+    {
+        return Err(csrf_error());
+    }
+    if let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+        if origin != "null" && origin_host != host {
+            return Err(csrf_error());
+        }
+    }
+    let is_login = path == "/login" || path == "/api/v1/login";
+    if is_login && path.starts_with("/api/") {
+        // A cross-site page cannot send JSON without a CORS preflight, which we never allow.
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        return if json { Ok(req) } else { Err(csrf_error()) };
+    }
+    let expected = match caller {
+        Some(c) if !is_login => c.csrf_token.clone(),
+        _ => cookie(headers, PRE_CSRF_COOKIE)
+            .map(str::to_string)
+            .ok_or_else(csrf_error)?,
+    };
+    if let Some(token) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if constant_eq(token, &expected) {
+            Ok(req)
+        } else {
+            Err(csrf_error())
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(csrf_error());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map_err(|_| AppError::invalid("Dữ liệu gửi lên quá lớn."))?;
+    let token = form_urlencoded_value(&bytes, "_csrf");
+    match token {
+        Some(t) if constant_eq(&t, &expected) => Ok(Request::from_parts(parts, bytes.into())),
+        _ => Err(csrf_error()),
+    }
+}
+
+fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl FromRequestParts<SharedState> for Caller {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &SharedState) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<CurrentCaller>()
+            .and_then(|c| c.0.clone())
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// The caller, for API handlers: failures answer JSON.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<SharedState> for ApiCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &SharedState) -> Result<Self, ApiError> {
+        Caller::from_request_parts(parts, s)
+            .await
+            .map(ApiCaller)
+            .map_err(ApiError)
+    }
+}
+
+/// The caller if logged in, for pages that also serve visitors.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<SharedState> for MaybeCaller {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &SharedState) -> Result<Self, AppError> {
+        Ok(MaybeCaller(
+            parts
+                .extensions
+                .get::<CurrentCaller>()
+                .and_then(|c| c.0.clone()),
+        ))
+    }
+}
+
+pub fn error_response(e: AppError, api: bool) -> Response {
+    if api {
+        ApiError(e).into_response()
+    } else {
+        e.into_response()
+    }
+}
+
+fn log_error(e: &AppError) {
+    if e.status().is_server_error() {
+        // sqlx errors carry no bound values, so no personal data reaches the log.
+        tracing::error!(error = %e, detail = ?e, "request failed");
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if matches!(self, AppError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        log_error(&self);
+        let status = self.status();
+        let page = shell::error_page(status, &self.user_message());
+        (status, Html(page)).into_response()
+    }
+}
+
+/// An error answered as JSON: `{"error": "…"}`.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError(AppError::Db(e))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        log_error(&self.0);
+        let status = self.0.status();
+        (
+            status,
+            Json(serde_json::json!({ "error": self.0.user_message() })),
+        )
+            .into_response()
+    }
+}
+
+/// Renders a template into a page, or an error page if the template fails.
+pub fn render<T: askama::Template>(t: &T) -> Result<Html<String>, AppError> {
+    t.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("template: {e}")))
+}
+
+/// A redirect after a successful POST (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// Runs `work` in one transaction: all of it is written or none of it.
+pub async fn in_tx<T, F>(db: &Db, work: F) -> Result<T, AppError>
+where
+    F: for<'c> FnOnce(
+        &'c mut sqlx::AnyConnection,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'c>,
+    >,
+{
+    let mut tx = db.pool.begin().await?;
+    let out = work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,74 @@
+//! The page shell: title, navigation for the caller's role, the CSRF token for forms.
+
+use crate::auth::Caller;
+use askama::Template;
+use axum::http::StatusCode;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct Shell {
+    pub title: String,
+    pub user: Option<(String, String, String)>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Shell {
+    pub fn new(caller: &Caller, title: impl Into<String>, section: &str) -> Shell {
+        let mut items: Vec<(&'static str, &'static str)> = vec![("/", "Trang chủ"), ("/areas", "Địa bàn")];
+        if caller.personal_scope().is_some() {
+            items.push(("/teams", "Tổ CNSCĐ"));
+            items.push(("/households", "Hộ"));
+            items.push(("/residents", "Nhân khẩu"));
+        }
+        let nav = items
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                href,
+                label,
+                current: href == section,
+            })
+            .collect();
+        Shell {
+            title: title.into(),
+            user: Some((
+                caller.full_name.clone().unwrap_or_else(|| caller.username.clone()),
+                caller.role.label().to_string(),
+                caller.area_name.clone(),
+            )),
+            csrf: caller.csrf_token.clone(),
+            nav,
+        }
+    }
+
+    pub fn public(title: impl Into<String>, csrf: String) -> Shell {
+        Shell {
+            title: title.into(),
+            user: None,
+            csrf,
+            nav: vec![],
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    shell: Shell,
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let page = ErrorPage {
+        shell: Shell::public(format!("Lỗi {}", status.as_u16()), String::new()),
+        status: status.as_u16(),
+        message,
+    };
+    page.render()
+        .unwrap_or_else(|_| "Đã có lỗi trong hệ thống.".to_string())
+}

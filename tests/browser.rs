@@ -1,0 +1,174 @@
+//! Browser tests in headless Chromium (Debian's chromium + chromium-driver): the pages as a
+//! person on a 360 px phone uses them. Screenshots go to docs/screenshots/.
+//!
+//! Skipped with a message when chromedriver is missing, except under CI=true, where a missing
+//! browser fails the run.
+
+mod common;
+use common::{PASSWORD, app, demo_db};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts chromedriver, or returns None (skip) when it is not installed outside CI.
+fn start_driver() -> Option<Driver> {
+    let bin = ["/usr/bin/chromedriver", "chromedriver"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").stdout(Stdio::null()).status().is_ok());
+    let Some(bin) = bin else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but chromedriver is not installed (.ci/run installs chromium-driver)");
+        }
+        eprintln!("browser test skipped: chromedriver not installed (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    Some(Driver { child, port })
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=360,780",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    // chromedriver needs a moment to listen; retry the connection, bounded.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() > deadline => panic!("cannot reach chromedriver: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Serves the demo commune (small) on a free port; returns its base URL.
+async fn serve_demo() -> String {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db = demo_db(&format!("sqlite://{}/browser.db", dir.display())).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app(db);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn page_width(c: &Client) -> i64 {
+    c.execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
+async fn login(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username")).await.unwrap().send_keys(user).await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("nav.nav"))
+        .await
+        .expect("the home page after login");
+}
+
+#[tokio::test]
+async fn logs_in_and_searches_residents_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        c.goto(&format!("{base}/login")).await.unwrap();
+        screenshot(&c, "login").await;
+        // A wrong password shows a Vietnamese message and keeps the username typed.
+        c.find(Locator::Id("username")).await.unwrap().send_keys("vhxh").await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys("sai").await.unwrap();
+        c.find(Locator::Css("#login-form button")).await.unwrap().click().await.unwrap();
+        let err = c.wait().for_element(Locator::Css("p.error")).await.unwrap().text().await.unwrap();
+        assert!(err.contains("không đúng"), "{err}");
+        assert_eq!(c.find(Locator::Id("username")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("vhxh"));
+
+        login(&c, &base, "vhxh").await;
+        let home = c.source().await.unwrap();
+        assert!(home.contains("Xã Rạch Kiến"), "the commune admin's home names the commune");
+        screenshot(&c, "home-commune").await;
+
+        c.goto(&format!("{base}/areas")).await.unwrap();
+        let rows = c.find_all(Locator::Css("#hamlets tbody tr")).await.unwrap();
+        assert_eq!(rows.len(), 17, "17 hamlets");
+        assert!(page_width(&c).await <= 360, "the areas page fits a 360 px screen");
+        screenshot(&c, "areas").await;
+
+        c.goto(&format!("{base}/residents")).await.unwrap();
+        let q = c.find(Locator::Id("q")).await.unwrap();
+        q.send_keys("nguyen van duc").await.unwrap();
+        c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
+        c.wait()
+            .for_url(&url::Url::parse(&format!("{base}/residents?q=nguyen+van+duc&area=")).unwrap())
+            .await
+            .expect("the search results page");
+        let names: Vec<String> = {
+            let mut v = Vec::new();
+            for e in c.find_all(Locator::Css("a.resident-name")).await.unwrap() {
+                v.push(e.text().await.unwrap());
+            }
+            v
+        };
+        assert!(names.iter().any(|n| n == "Nguyễn Văn Đức"), "found: {names:?}");
+        assert!(names.iter().all(|n| congdongso::text::fold(n).contains("nguyen van duc")));
+        assert!(page_width(&c).await <= 360, "the resident list fits a 360 px screen");
+        screenshot(&c, "residents-search").await;
+
+        // Open one of them: the statuses of the 10+ services are there.
+        c.find(Locator::Css("a.resident-name")).await.unwrap().click().await.unwrap();
+        let rows = c.wait().for_element(Locator::Css("#services tbody")).await.unwrap();
+        assert_eq!(rows.find_all(Locator::Css("tr")).await.unwrap().len(), 12);
+        screenshot(&c, "resident").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

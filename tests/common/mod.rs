@@ -1,0 +1,176 @@
+//! Shared test harness: a fresh database per test on SQLite and (when configured) PostgreSQL,
+//! the router driven in-process, and a small client that keeps the session cookie.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::Router;
+use congdongso::config::Settings;
+use congdongso::crypto::Keys;
+use congdongso::db::Db;
+use congdongso::demo::{self, DemoOptions};
+use congdongso::web::{self, AppState};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+/// Database URLs for one test: a new SQLite file, and a new PostgreSQL database when
+/// CONGDONGSO_TEST_POSTGRES_URL is set (CI sets it; see DEVELOPERS.md).
+pub async fn backends() -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir").keep();
+    let mut urls = vec![format!("sqlite://{}/test.db", dir.display())];
+    match std::env::var("CONGDONGSO_TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => urls.push(fresh_postgres(&base).await),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but CONGDONGSO_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("PostgreSQL skipped: CONGDONGSO_TEST_POSTGRES_URL is not set");
+        }
+    }
+    urls
+}
+
+async fn fresh_postgres(base: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("cds_t_{}", congdongso::auth::random_token()[..12].to_lowercase().replace(['-', '_'], "x"));
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("connect to CONGDONGSO_TEST_POSTGRES_URL");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+    format!("{prefix}/{name}")
+}
+
+pub fn keys() -> Keys {
+    Keys::from_master(b"test master key for the test suite")
+}
+
+pub async fn migrated(url: &str) -> Db {
+    let db = Db::connect(url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    db
+}
+
+/// A database with the demo commune at a small size (3 households per hamlet).
+pub async fn demo_db(url: &str) -> Db {
+    let db = migrated(url).await;
+    demo::seed(
+        &db,
+        &keys(),
+        PASSWORD,
+        &DemoOptions {
+            households_per_hamlet: 3,
+            seed: 7,
+        },
+    )
+    .await
+    .expect("seed demo")
+    .expect("database was empty");
+    db
+}
+
+pub fn app(db: Db) -> Router {
+    let settings = Settings::for_tests("unused");
+    web::router(Arc::new(AppState::new(db, keys(), settings)))
+}
+
+pub struct Client {
+    pub app: Router,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: String,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Client {
+    pub fn new(app: Router) -> Client {
+        Client { app, cookie: None, csrf: None }
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().expect("cookie header"));
+        }
+        let res = self.app.clone().oneshot(req).await.expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        if let Some(set) = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap_or("").to_string();
+            if pair.starts_with("cds_session=") {
+                self.cookie = if pair == "cds_session=" { None } else { Some(pair) };
+            }
+        }
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        Resp { status, body: String::from_utf8_lossy(&bytes).into_owned(), headers }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// Logs in through the API; panics if that fails.
+    pub async fn login(app: Router, username: &str) -> Client {
+        let mut c = Client::new(app);
+        let r = c.api_login(username, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.body);
+        c
+    }
+
+    pub async fn api_login(&mut self, username: &str, password: &str) -> Resp {
+        let body = serde_json::json!({"username": username, "password": password}).to_string();
+        let r = self
+            .send(
+                Request::post("/api/v1/login")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        if r.status == StatusCode::OK {
+            self.csrf = r.json()["csrf_token"].as_str().map(str::to_string);
+        }
+        r
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        all.push(("_csrf", &csrf));
+        self.post_raw_form(path, &all).await
+    }
+
+    pub async fn post_raw_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+/// The id of the first resident of a hamlet, as a commune admin sees it.
+pub async fn first_resident_of(app: &Router, hamlet_code: &str) -> i64 {
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let r = admin.get(&format!("/api/v1/residents?area={hamlet_code}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["items"][0]["id"].as_i64().expect("a resident in the hamlet")
+}
