@@ -54,6 +54,8 @@ async fn connect(driver: &Driver) -> Client {
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
+            // A real 360 px viewport: desktop windows have a larger minimum width.
+            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 780, "pixelRatio": 1.0 } },
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -139,8 +141,9 @@ async fn logs_in_and_searches_residents_on_a_phone() {
         c.goto(&format!("{base}/areas")).await.unwrap();
         let rows = c.find_all(Locator::Css("#hamlets tbody tr")).await.unwrap();
         assert_eq!(rows.len(), 17, "17 hamlets");
-        assert!(page_width(&c).await <= 360, "the areas page fits a 360 px screen");
         screenshot(&c, "areas").await;
+        let w = page_width(&c).await;
+        assert!(w <= 360, "the areas page fits a 360 px screen (is {w} px wide)");
 
         c.goto(&format!("{base}/residents")).await.unwrap();
         let q = c.find(Locator::Id("q")).await.unwrap();
@@ -159,8 +162,9 @@ async fn logs_in_and_searches_residents_on_a_phone() {
         };
         assert!(names.iter().any(|n| n == "Nguyễn Văn Đức"), "found: {names:?}");
         assert!(names.iter().all(|n| congdongso::text::fold(n).contains("nguyen van duc")));
-        assert!(page_width(&c).await <= 360, "the resident list fits a 360 px screen");
         screenshot(&c, "residents-search").await;
+        let w = page_width(&c).await;
+        assert!(w <= 360, "the resident list fits a 360 px screen (is {w} px wide)");
 
         // Open one of them: the statuses of the 10+ services are there.
         c.find(Locator::Css("a.resident-name")).await.unwrap().click().await.unwrap();

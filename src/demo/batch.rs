@@ -27,7 +27,7 @@ impl Rows {
         }
     }
 
-    /// Queues one row; its values must follow the column list.
+    /// Queues one row (callers insert a hamlet at a time, so the queue stays small); its values must follow the column list.
     pub fn push(&mut self, row: Vec<Param>) -> Result<()> {
         if row.len() != self.columns.len() {
             return Err(AppError::Internal(format!(
@@ -65,18 +65,8 @@ impl Rows {
         sql
     }
 
-    /// Inserts the full statements' worth of queued rows and keeps the rest queued, so memory
-    /// stays small while a large commune is generated.
-    pub async fn flush_full(&mut self, conn: &mut AnyConnection) -> Result<()> {
-        self.flush(conn, false).await
-    }
-
-    /// Inserts everything queued.
+    /// Inserts every queued row.
     pub async fn finish(&mut self, conn: &mut AnyConnection) -> Result<()> {
-        self.flush(conn, true).await
-    }
-
-    async fn flush(&mut self, conn: &mut AnyConnection, all: bool) -> Result<()> {
         let n = self.columns.len();
         let per = self.rows_per_statement();
         let queued = self.values.len() / n;
@@ -90,12 +80,26 @@ impl Rows {
             self.inserted += (full * per) as i64;
         }
         let rest = self.values.len() / n;
-        if all && rest > 0 {
+        if rest > 0 {
             let sql = self.statement(rest);
             bind(sqlx::query(&sql), &self.values).execute(&mut *conn).await?;
             self.values.clear();
             self.inserted += rest as i64;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_number_placeholders_row_by_row() {
+        let r = Rows::new("t", &["a", "b"]);
+        assert_eq!(r.statement(2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(r.rows_per_statement(), 400);
+        let wide: &'static [&'static str] = &["c"; 100];
+        assert_eq!(Rows::new("t", wide).rows_per_statement(), 200);
     }
 }
