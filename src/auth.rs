@@ -4,8 +4,8 @@
 //! from the caller, so a handler cannot forget it.
 
 use crate::error::{AppError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

@@ -23,10 +23,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Migrate => {
-            println!(
-                "Cơ sở dữ liệu ở phiên bản {}.",
-                db.schema_version().await?
-            );
+            println!("Cơ sở dữ liệu ở phiên bản {}.", db.schema_version().await?);
             Ok(())
         }
         Command::Demo => {
@@ -48,9 +45,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             let password = read_password()?;
             let hash = auth::hash_password(&password)?;
             let mut conn = db.pool.acquire().await?;
-            db::accounts::create(&db, &mut conn, &username, &hash, role, &area, full_name.as_deref())
-                .await?;
-            println!("Đã tạo tài khoản {username} ({}) tại {area}.", role.as_str());
+            db::accounts::create(
+                &db,
+                &mut conn,
+                &username,
+                &hash,
+                role,
+                &area,
+                full_name.as_deref(),
+            )
+            .await?;
+            println!(
+                "Đã tạo tài khoản {username} ({}) tại {area}.",
+                role.as_str()
+            );
             Ok(())
         }
         Command::User(UserCommand::Passwd { username }) => {
@@ -102,7 +110,12 @@ async fn seed_demo(db: &Db, keys: &Keys) -> Result<()> {
             );
             println!("Tài khoản mẫu:");
             for a in &summary.accounts {
-                println!("  {:<12} {:<16} {}", a.username, a.role.as_str(), a.area_code);
+                println!(
+                    "  {:<12} {:<16} {}",
+                    a.username,
+                    a.role.as_str(),
+                    a.area_code
+                );
             }
             if generated {
                 println!("Mật khẩu của mọi tài khoản mẫu: {password}");

@@ -51,7 +51,8 @@ impl AppError {
                 "Dữ liệu bị trùng với một bản ghi đã có (mã hoặc tên đăng nhập đã tồn tại).".into()
             }
             AppError::Db(_) | AppError::Internal(_) => {
-                "Đã có lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị viên.".into()
+                "Đã có lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị viên."
+                    .into()
             }
             other => other.to_string(),
         }

@@ -88,7 +88,10 @@ pub fn mask_cccd(cccd: &str) -> String {
     }
     let first = digits[0];
     let last: String = digits[digits.len() - 2..].iter().collect();
-    format!("{first}xx{}{last}", "•".repeat(digits.len().saturating_sub(5)))
+    format!(
+        "{first}xx{}{last}",
+        "•".repeat(digits.len().saturating_sub(5))
+    )
 }
 
 /// A phone number shown outside the resident's own hamlet team.
@@ -216,8 +219,14 @@ mod tests {
 
     #[test]
     fn sorts_in_vietnamese_letter_order() {
-        assert_eq!(sorted(&["Lê Ân", "Lê Ăn", "Lê An"]), vec!["Lê An", "Lê Ăn", "Lê Ân"]);
-        assert_eq!(sorted(&["Lê Đào", "Lê Dung", "Lê Em"]), vec!["Lê Dung", "Lê Đào", "Lê Em"]);
+        assert_eq!(
+            sorted(&["Lê Ân", "Lê Ăn", "Lê An"]),
+            vec!["Lê An", "Lê Ăn", "Lê Ân"]
+        );
+        assert_eq!(
+            sorted(&["Lê Đào", "Lê Dung", "Lê Em"]),
+            vec!["Lê Dung", "Lê Đào", "Lê Em"]
+        );
         assert_eq!(
             sorted(&["Lê Ơn", "Lê Ôn", "Lê On", "Lê Ưng", "Lê Uyên"]),
             vec!["Lê On", "Lê Ôn", "Lê Ơn", "Lê Uyên", "Lê Ưng"]
@@ -240,8 +249,14 @@ mod tests {
 
     #[test]
     fn phones_normalise_to_ten_digits() {
-        assert_eq!(normalize_phone("+84 901 234 567").as_deref(), Some("0901234567"));
-        assert_eq!(normalize_phone("090.123.4567").as_deref(), Some("0901234567"));
+        assert_eq!(
+            normalize_phone("+84 901 234 567").as_deref(),
+            Some("0901234567")
+        );
+        assert_eq!(
+            normalize_phone("090.123.4567").as_deref(),
+            Some("0901234567")
+        );
         assert_eq!(normalize_phone("12345"), None);
     }
 

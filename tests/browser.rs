@@ -24,19 +24,31 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts chromedriver, or returns None (skip) when it is not installed outside CI.
 fn start_driver() -> Option<Driver> {
     let bin = ["/usr/bin/chromedriver", "chromedriver"]
         .into_iter()
-        .find(|b| Command::new(b).arg("--version").stdout(Stdio::null()).status().is_ok());
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok()
+        });
     let Some(bin) = bin else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but chromedriver is not installed (.ci/run installs chromium-driver)");
         }
-        eprintln!("browser test skipped: chromedriver not installed (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "browser test skipped: chromedriver not installed (apt-get install chromium chromium-driver)"
+        );
         return None;
     };
     let port = free_port();
@@ -108,9 +120,24 @@ async fn page_width(c: &Client) -> i64 {
 
 async fn login(c: &Client, base: &str, user: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("username")).await.unwrap().send_keys(user).await.unwrap();
-    c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    c.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait()
         .for_element(Locator::Css("nav.nav"))
         .await
@@ -126,16 +153,50 @@ async fn logs_in_and_searches_residents_on_a_phone() {
         c.goto(&format!("{base}/login")).await.unwrap();
         screenshot(&c, "login").await;
         // A wrong password shows a Vietnamese message and keeps the username typed.
-        c.find(Locator::Id("username")).await.unwrap().send_keys("vhxh").await.unwrap();
-        c.find(Locator::Id("password")).await.unwrap().send_keys("sai").await.unwrap();
-        c.find(Locator::Css("#login-form button")).await.unwrap().click().await.unwrap();
-        let err = c.wait().for_element(Locator::Css("p.error")).await.unwrap().text().await.unwrap();
+        c.find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys("vhxh")
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys("sai")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#login-form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let err = c
+            .wait()
+            .for_element(Locator::Css("p.error"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(err.contains("không đúng"), "{err}");
-        assert_eq!(c.find(Locator::Id("username")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("vhxh"));
+        assert_eq!(
+            c.find(Locator::Id("username"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("vhxh")
+        );
 
         login(&c, &base, "vhxh").await;
         let home = c.source().await.unwrap();
-        assert!(home.contains("Xã Rạch Kiến"), "the commune admin's home names the commune");
+        assert!(
+            home.contains("Xã Rạch Kiến"),
+            "the commune admin's home names the commune"
+        );
         screenshot(&c, "home-commune").await;
 
         c.goto(&format!("{base}/areas")).await.unwrap();
@@ -143,12 +204,20 @@ async fn logs_in_and_searches_residents_on_a_phone() {
         assert_eq!(rows.len(), 17, "17 hamlets");
         screenshot(&c, "areas").await;
         let w = page_width(&c).await;
-        assert!(w <= 360, "the areas page fits a 360 px screen (is {w} px wide)");
+        assert!(
+            w <= 360,
+            "the areas page fits a 360 px screen (is {w} px wide)"
+        );
 
         c.goto(&format!("{base}/residents")).await.unwrap();
         let q = c.find(Locator::Id("q")).await.unwrap();
         q.send_keys("nguyen van duc").await.unwrap();
-        c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("form.search button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         c.wait()
             .for_url(&url::Url::parse(&format!("{base}/residents?q=nguyen+van+duc&area=")).unwrap())
             .await
@@ -160,15 +229,34 @@ async fn logs_in_and_searches_residents_on_a_phone() {
             }
             v
         };
-        assert!(names.iter().any(|n| n == "Nguyễn Văn Đức"), "found: {names:?}");
-        assert!(names.iter().all(|n| congdongso::text::fold(n).contains("nguyen van duc")));
+        assert!(
+            names.iter().any(|n| n == "Nguyễn Văn Đức"),
+            "found: {names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .all(|n| congdongso::text::fold(n).contains("nguyen van duc"))
+        );
         screenshot(&c, "residents-search").await;
         let w = page_width(&c).await;
-        assert!(w <= 360, "the resident list fits a 360 px screen (is {w} px wide)");
+        assert!(
+            w <= 360,
+            "the resident list fits a 360 px screen (is {w} px wide)"
+        );
 
         // Open one of them: the statuses of the 10+ services are there.
-        c.find(Locator::Css("a.resident-name")).await.unwrap().click().await.unwrap();
-        let rows = c.wait().for_element(Locator::Css("#services tbody")).await.unwrap();
+        c.find(Locator::Css("a.resident-name"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let rows = c
+            .wait()
+            .for_element(Locator::Css("#services tbody"))
+            .await
+            .unwrap();
         assert_eq!(rows.find_all(Locator::Css("tr")).await.unwrap().len(), 12);
         screenshot(&c, "resident").await;
     }

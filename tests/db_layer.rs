@@ -9,17 +9,34 @@ use congdongso::db::{areas, households};
 
 async fn migrations(url: String) {
     let db = congdongso::db::Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 2, "every migration runs on an empty database");
+    assert_eq!(
+        db.migrate().await.unwrap(),
+        2,
+        "every migration runs on an empty database"
+    );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
     assert_eq!(db.schema_version().await.unwrap(), 2);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");
     for table in [
-        "areas", "teams", "members", "households", "residents", "resident_services",
-        "service_status_history", "help_records", "activities", "accounts", "sessions", "audit_log",
+        "areas",
+        "teams",
+        "members",
+        "households",
+        "residents",
+        "resident_services",
+        "service_status_history",
+        "help_records",
+        "activities",
+        "accounts",
+        "sessions",
+        "audit_log",
     ] {
-        let n = db.scalar_i64(&format!("SELECT COUNT(*) FROM {table}"), &[]).await.unwrap();
+        let n = db
+            .scalar_i64(&format!("SELECT COUNT(*) FROM {table}"), &[])
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{table} exists and is empty");
     }
 }
@@ -35,39 +52,112 @@ async fn migrations_run_from_empty() {
 async fn with_names(url: &str, names: &[&str]) -> (congdongso::db::Db, PersonalScope) {
     let db = migrated(url).await;
     let mut tx = db.pool.begin().await.unwrap();
-    let p = areas::insert(&mut tx, "p", "Tỉnh", "province", None, 0).await.unwrap();
-    let province = areas::Area { id: p, code: "p".into(), name: "Tỉnh".into(), level: "province".into(), parent_id: None, commune_id: None, sort_order: 0, active: 1 };
-    let c = areas::insert(&mut tx, "c", "Xã", "commune", Some(&province), 0).await.unwrap();
-    let commune = areas::Area { id: c, code: "c".into(), name: "Xã".into(), level: "commune".into(), parent_id: Some(p), commune_id: Some(c), sort_order: 0, active: 1 };
-    let h = areas::insert(&mut tx, "c-ap-1", "Ấp 1", "hamlet", Some(&commune), 1).await.unwrap();
-    let hh = households::insert(&mut tx, c, &households::HouseholdEdit { hamlet_id: h, code: "H1".into(), address: None, head_name: None }).await.unwrap();
+    let p = areas::insert(&mut tx, "p", "Tỉnh", "province", None, 0)
+        .await
+        .unwrap();
+    let province = areas::Area {
+        id: p,
+        code: "p".into(),
+        name: "Tỉnh".into(),
+        level: "province".into(),
+        parent_id: None,
+        commune_id: None,
+        sort_order: 0,
+        active: 1,
+    };
+    let c = areas::insert(&mut tx, "c", "Xã", "commune", Some(&province), 0)
+        .await
+        .unwrap();
+    let commune = areas::Area {
+        id: c,
+        code: "c".into(),
+        name: "Xã".into(),
+        level: "commune".into(),
+        parent_id: Some(p),
+        commune_id: Some(c),
+        sort_order: 0,
+        active: 1,
+    };
+    let h = areas::insert(&mut tx, "c-ap-1", "Ấp 1", "hamlet", Some(&commune), 1)
+        .await
+        .unwrap();
+    let hh = households::insert(
+        &mut tx,
+        c,
+        &households::HouseholdEdit {
+            hamlet_id: h,
+            code: "H1".into(),
+            address: None,
+            head_name: None,
+        },
+    )
+    .await
+    .unwrap();
     for n in names {
-        let e = ResidentEdit { household_id: hh, full_name: congdongso::text::clean(n), status: "living".into(), ..Default::default() };
+        let e = ResidentEdit {
+            household_id: hh,
+            full_name: congdongso::text::clean(n),
+            status: "living".into(),
+            ..Default::default()
+        };
         residents::insert(&mut tx, &keys(), c, h, &e).await.unwrap();
     }
     tx.commit().await.unwrap();
-    (db, PersonalScope { commune_id: c, hamlet_id: None })
+    (
+        db,
+        PersonalScope {
+            commune_id: c,
+            hamlet_id: None,
+        },
+    )
 }
 
 async fn search(url: String) {
     use unicode_normalization::UnicodeNormalization;
     let nfd: String = "Nguyễn Văn Đức".nfd().collect();
-    let (db, scope) = with_names(&url, &["Nguyễn Văn Đức", "Nguyễn Văn Dực", "Nguyễn Văn Hùng", "Trần Đức Anh", &nfd, "Lê Thị 100%_x"]).await;
+    let (db, scope) = with_names(
+        &url,
+        &[
+            "Nguyễn Văn Đức",
+            "Nguyễn Văn Dực",
+            "Nguyễn Văn Hùng",
+            "Trần Đức Anh",
+            &nfd,
+            "Lê Thị 100%_x",
+        ],
+    )
+    .await;
     let find = |q: &'static str| {
         let db = db.clone();
         async move {
-            let lf = ListFilter { q, ..Default::default() };
-            residents::list(&db, scope, &lf, 1, 50).await.unwrap().items.into_iter().map(|r| r.full_name).collect::<Vec<_>>()
+            let lf = ListFilter {
+                q,
+                ..Default::default()
+            };
+            residents::list(&db, scope, &lf, 1, 50)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|r| r.full_name)
+                .collect::<Vec<_>>()
         }
     };
     let hits = find("nguyen van duc").await;
     assert_eq!(hits.len(), 3, "ignores diacritics and đ/d: {hits:?}");
-    assert!(hits.iter().filter(|n| *n == "Nguyễn Văn Đức").count() == 2, "NFD input was stored as NFC");
+    assert!(
+        hits.iter().filter(|n| *n == "Nguyễn Văn Đức").count() == 2,
+        "NFD input was stored as NFC"
+    );
     assert_eq!(find("NGUYỄN VĂN ĐỨC").await.len(), 3, "ignores case");
     assert_eq!(find("duc").await.len(), 4, "a word anywhere in the name");
     assert_eq!(find("đức  nguyễn").await.len(), 3, "words in any order");
     assert_eq!(find("hung").await, vec!["Nguyễn Văn Hùng"]);
-    assert_eq!(find("100%").await, vec!["Lê Thị 100%_x"], "% is a literal, not a wildcard");
+    assert_eq!(
+        find("100%").await,
+        vec!["Lê Thị 100%_x"],
+        "% is a literal, not a wildcard"
+    );
     assert!(find("1%0").await.is_empty());
     assert!(find("xyz").await.is_empty());
 }
@@ -81,18 +171,34 @@ async fn search_ignores_case_and_diacritics_including_d() {
 
 async fn order(url: String) {
     let expected = [
-        "Trần Thị An", "Lê Văn Ăn", "Phạm Thị Ân", "Nguyễn Văn Bình", "Võ Thị Dung", "Bùi Văn Đào",
-        "Lê Minh Hùng", "Nguyễn Văn Hùng", "Trần Văn Hùng", "Hồ Thị On", "Hồ Thị Ôn", "Hồ Thị Ơn", "Lý Văn Uy", "Lý Văn Ưng",
+        "Trần Thị An",
+        "Lê Văn Ăn",
+        "Phạm Thị Ân",
+        "Nguyễn Văn Bình",
+        "Võ Thị Dung",
+        "Bùi Văn Đào",
+        "Lê Minh Hùng",
+        "Nguyễn Văn Hùng",
+        "Trần Văn Hùng",
+        "Hồ Thị On",
+        "Hồ Thị Ôn",
+        "Hồ Thị Ơn",
+        "Lý Văn Uy",
+        "Lý Văn Ưng",
     ];
     let mut shuffled = expected.to_vec();
     shuffled.reverse();
     shuffled.swap(0, 5);
     let (db, scope) = with_names(&url, &shuffled).await;
-    let page = residents::list(&db, scope, &ListFilter::default(), 1, 50).await.unwrap();
+    let page = residents::list(&db, scope, &ListFilter::default(), 1, 50)
+        .await
+        .unwrap();
     let got: Vec<String> = page.items.into_iter().map(|r| r.full_name).collect();
     assert_eq!(got, expected, "given name first, Vietnamese letter order");
     // Paging keeps the order.
-    let p2 = residents::list(&db, scope, &ListFilter::default(), 2, 5).await.unwrap();
+    let p2 = residents::list(&db, scope, &ListFilter::default(), 2, 5)
+        .await
+        .unwrap();
     assert_eq!(p2.total, expected.len() as i64);
     let names: Vec<String> = p2.items.into_iter().map(|r| r.full_name).collect();
     assert_eq!(names, expected[5..10]);

@@ -12,17 +12,40 @@ async fn csrf(url: String) {
     let path = format!("/residents/{id}/services");
     let fields = [("service", "vneid"), ("status", "done")];
     // No token, a wrong token: refused, and nothing recorded.
-    assert_eq!(c.post_raw_form(&path, &fields).await.status, StatusCode::FORBIDDEN);
-    let wrong = [("service", "vneid"), ("status", "done"), ("_csrf", "not-the-token")];
-    assert_eq!(c.post_raw_form(&path, &wrong).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.post_raw_form(&path, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = [
+        ("service", "vneid"),
+        ("status", "done"),
+        ("_csrf", "not-the-token"),
+    ];
+    assert_eq!(
+        c.post_raw_form(&path, &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
     let history = |c: &mut Client| {
         let p = format!("/residents/{id}");
-        let mut c2 = Client { app: c.app.clone(), cookie: c.cookie.clone(), csrf: c.csrf.clone() };
-        async move { c2.get(&p).await.body.matches("VNeID: Đã hoàn thành").count() }
+        let mut c2 = Client {
+            app: c.app.clone(),
+            cookie: c.cookie.clone(),
+            csrf: c.csrf.clone(),
+        };
+        async move {
+            c2.get(&p)
+                .await
+                .body
+                .matches("VNeID: Đã hoàn thành")
+                .count()
+        }
     };
     let before = history(&mut c).await;
     // The right token: accepted.
-    assert_eq!(c.post_form(&path, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.post_form(&path, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(history(&mut c).await, before + 1);
     // A cross-site request is refused even with the token.
     let token = c.csrf.clone().unwrap();
@@ -50,12 +73,21 @@ async fn csrf(url: String) {
     assert_eq!(c.send(api).await.status, StatusCode::OK);
     // The login form needs the token its page set as a cookie.
     let mut anon = Client::new(app.clone());
-    let login = [("username", "truongap03"), ("password", PASSWORD), ("_csrf", "abc")];
-    assert_eq!(anon.post_raw_form("/login", &login).await.status, StatusCode::FORBIDDEN);
+    let login = [
+        ("username", "truongap03"),
+        ("password", PASSWORD),
+        ("_csrf", "abc"),
+    ];
+    assert_eq!(
+        anon.post_raw_form("/login", &login).await.status,
+        StatusCode::FORBIDDEN
+    );
     // The JSON login refuses a form post (which a foreign page could send).
     let form_login = Request::post("/api/v1/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!("username=truongap03&password={PASSWORD}")))
+        .body(Body::from(format!(
+            "username=truongap03&password={PASSWORD}"
+        )))
         .unwrap();
     assert_eq!(anon.send(form_login).await.status, StatusCode::FORBIDDEN);
 }
@@ -72,12 +104,22 @@ async fn login_form_round_trip(url: String) {
     let mut c = Client::new(app);
     let page = c.get("/login").await;
     assert_eq!(page.status, StatusCode::OK);
-    let set = page.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    let set = page.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     let pre = set.split(';').next().unwrap().to_string();
     let token = pre.split_once('=').unwrap().1.to_string();
-    assert!(page.body.contains(&token), "the form carries the cookie's token");
+    assert!(
+        page.body.contains(&token),
+        "the form carries the cookie's token"
+    );
     let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("username", "vhxh"), ("password", PASSWORD), ("_csrf", &token)])
+        .extend_pairs([
+            ("username", "vhxh"),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+        ])
         .finish();
     let req = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -111,9 +153,15 @@ async fn throttling(url: String) {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.json()["error"].as_str().unwrap().contains("thử lại sau"));
     // The same username in other case or with spaces counts as the same.
-    assert_eq!(c.api_login("VHXH", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        c.api_login("VHXH", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Other accounts are not affected.
-    assert_eq!(c.api_login("chutich", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        c.api_login("chutich", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

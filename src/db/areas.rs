@@ -31,13 +31,19 @@ impl Area {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Area>> {
-    db.fetch_optional(&format!("SELECT {COLS} FROM areas WHERE id = $1"), &[id.into()])
-        .await
+    db.fetch_optional(
+        &format!("SELECT {COLS} FROM areas WHERE id = $1"),
+        &[id.into()],
+    )
+    .await
 }
 
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<Area>> {
-    db.fetch_optional(&format!("SELECT {COLS} FROM areas WHERE code = $1"), &[code.into()])
-        .await
+    db.fetch_optional(
+        &format!("SELECT {COLS} FROM areas WHERE code = $1"),
+        &[code.into()],
+    )
+    .await
 }
 
 pub async fn children(db: &Db, parent_id: i64) -> Result<Vec<Area>> {
@@ -142,12 +148,7 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    name: &str,
-    sort_order: i64,
-) -> Result<()> {
+pub async fn update(conn: &mut AnyConnection, id: i64, name: &str, sort_order: i64) -> Result<()> {
     sqlx::query("UPDATE areas SET name = $1, sort_order = $2, updated_at = $3 WHERE id = $4")
         .bind(name.to_string())
         .bind(sort_order)

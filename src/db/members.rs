@@ -72,8 +72,11 @@ pub async fn for_team(db: &Db, team_id: i64) -> Result<Vec<Member>> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Member>> {
-    db.fetch_optional(&format!("SELECT {COLS} FROM members WHERE id = $1"), &[id.into()])
-        .await
+    db.fetch_optional(
+        &format!("SELECT {COLS} FROM members WHERE id = $1"),
+        &[id.into()],
+    )
+    .await
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -49,12 +49,14 @@ impl Db {
             };
             let mut tx = self.pool.begin().await?;
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(m.version)
-                .bind(m.name.to_string())
-                .bind(super::now())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name.to_string())
+            .bind(super::now())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "migration applied");
             ran += 1;
@@ -63,7 +65,10 @@ impl Db {
     }
 
     pub async fn schema_version(&self) -> Result<i64> {
-        self.scalar_i64("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
-            .await
+        self.scalar_i64(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await
     }
 }

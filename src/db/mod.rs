@@ -148,12 +148,13 @@ impl Db {
                         .into(),
                 ));
             }
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        AppError::Config(format!("Không tạo được thư mục dữ liệu {dir:?}: {e}"))
-                    })?;
-                }
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::Config(format!("Không tạo được thư mục dữ liệu {dir:?}: {e}"))
+                })?;
             }
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -168,18 +169,16 @@ impl Db {
         if backend == Backend::Sqlite {
             // WAL lets readers run while one writer writes; synchronous=FULL so that an
             // acknowledged write survives a power cut, not only a process crash.
-            options = options
-                .max_connections(8)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+            options = options.max_connections(8).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                });
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
         } else {
             options = options.max_connections(16);
         }

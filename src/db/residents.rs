@@ -226,10 +226,8 @@ impl ResidentEdit {
         if self.full_name.trim().is_empty() {
             return Err(AppError::invalid("Họ và tên không được để trống."));
         }
-        if let Some(y) = self.birth_year {
-            if !(1900..=2100).contains(&y) {
-                return Err(AppError::invalid("Năm sinh không hợp lệ."));
-            }
+        if self.birth_year.is_some_and(|y| !(1900..=2100).contains(&y)) {
+            return Err(AppError::invalid("Năm sinh không hợp lệ."));
         }
         if status_label(&self.status).is_empty() {
             return Err(AppError::invalid("Tình trạng cư trú không hợp lệ."));
@@ -332,13 +330,15 @@ pub async fn update(
     .await?;
     if let Some(c) = e.cccd.as_deref().filter(|c| !c.is_empty()) {
         let (enc, hash, masked) = cccd_columns(keys, Some(c));
-        sqlx::query("UPDATE residents SET cccd_enc = $1, cccd_hash = $2, cccd_masked = $3 WHERE id = $4")
-            .bind(enc)
-            .bind(hash)
-            .bind(masked)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE residents SET cccd_enc = $1, cccd_hash = $2, cccd_masked = $3 WHERE id = $4",
+        )
+        .bind(enc)
+        .bind(hash)
+        .bind(masked)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

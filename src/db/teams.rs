@@ -37,8 +37,11 @@ pub async fn for_commune(db: &Db, commune_id: i64) -> Result<Vec<Team>> {
 }
 
 pub async fn for_area(db: &Db, area_id: i64) -> Result<Vec<Team>> {
-    db.fetch_all(&format!("{SELECT} WHERE t.area_id = $1 ORDER BY t.id"), &[area_id.into()])
-        .await
+    db.fetch_all(
+        &format!("{SELECT} WHERE t.area_id = $1 ORDER BY t.id"),
+        &[area_id.into()],
+    )
+    .await
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Team>> {

@@ -45,9 +45,15 @@ impl Rows {
         (MAX_PARAMS / self.columns.len()).clamp(1, MAX_ROWS)
     }
 
-    fn statement(&self, rows: usize) -> String {
+    /// SQLite looks up every `$N` (and `?N`) parameter by name in a linear list, which makes a
+    /// statement with thousands of them quadratic to prepare and bind; plain `?` is positional.
+    fn statement(&self, rows: usize, sqlite: bool) -> String {
         let n = self.columns.len();
-        let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.table, self.columns.join(", "));
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.table,
+            self.columns.join(", ")
+        );
         for r in 0..rows {
             if r > 0 {
                 sql.push_str(", ");
@@ -57,8 +63,12 @@ impl Rows {
                 if c > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
-                sql.push_str(&(r * n + c + 1).to_string());
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&(r * n + c + 1).to_string());
+                }
             }
             sql.push(')');
         }
@@ -69,10 +79,11 @@ impl Rows {
     pub async fn finish(&mut self, conn: &mut AnyConnection) -> Result<()> {
         let n = self.columns.len();
         let per = self.rows_per_statement();
+        let sqlite = conn.backend_name() == "SQLite";
         let queued = self.values.len() / n;
         let full = queued / per;
         if full > 0 {
-            let sql = self.statement(per);
+            let sql = self.statement(per, sqlite);
             for chunk in self.values[..full * per * n].chunks(per * n) {
                 bind(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
             }
@@ -81,8 +92,10 @@ impl Rows {
         }
         let rest = self.values.len() / n;
         if rest > 0 {
-            let sql = self.statement(rest);
-            bind(sqlx::query(&sql), &self.values).execute(&mut *conn).await?;
+            let sql = self.statement(rest, sqlite);
+            bind(sqlx::query(&sql), &self.values)
+                .execute(&mut *conn)
+                .await?;
             self.values.clear();
             self.inserted += rest as i64;
         }
@@ -97,7 +110,14 @@ mod tests {
     #[test]
     fn statements_number_placeholders_row_by_row() {
         let r = Rows::new("t", &["a", "b"]);
-        assert_eq!(r.statement(2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(
+            r.statement(2, false),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            r.statement(2, true),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
         assert_eq!(r.rows_per_statement(), 400);
         let wide: &'static [&'static str] = &["c"; 100];
         assert_eq!(Rows::new("t", wide).rows_per_statement(), 200);

@@ -79,10 +79,18 @@ pub fn account_list() -> Vec<DemoAccount> {
         acc("so", Role::ProvinceViewer, PROVINCE_CODE),
     ];
     for n in 1..=HAMLETS {
-        v.push(acc(&format!("truongap{n:02}"), Role::HamletHead, &hamlet_code(n)));
+        v.push(acc(
+            &format!("truongap{n:02}"),
+            Role::HamletHead,
+            &hamlet_code(n),
+        ));
     }
     for n in 1..=HAMLETS {
-        v.push(acc(&format!("tovien{n:02}"), Role::TeamMember, &hamlet_code(n)));
+        v.push(acc(
+            &format!("tovien{n:02}"),
+            Role::TeamMember,
+            &hamlet_code(n),
+        ));
     }
     v
 }
@@ -109,7 +117,10 @@ async fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64> {
 
 /// Household numbers in hamlet 3 whose head is `FIXED_NAME`, spread over the hamlet.
 fn fixed_head_seqs(households: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..3).map(|i| i * households / 3 + 1).filter(|&s| s <= households).collect();
+    let mut v: Vec<usize> = (0..3)
+        .map(|i| i * households / 3 + 1)
+        .filter(|&s| s <= households)
+        .collect();
     v.dedup();
     v
 }
@@ -156,23 +167,58 @@ async fn write(
 
     let mut areas = Rows::new(
         "areas",
-        &["id", "code", "name", "level", "parent_id", "commune_id", "sort_order", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "code",
+            "name",
+            "level",
+            "parent_id",
+            "commune_id",
+            "sort_order",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
     );
     let province_id = next_id(conn, "areas").await?;
     let commune_id = province_id + 1;
     let hamlet_id = |n: usize| commune_id + n as i64;
     areas.push(vec![
-        int(province_id), txt(PROVINCE_CODE), txt("Tây Ninh"), txt("province"),
-        opt_int(None), opt_int(None), int(1), int(1), int(ts), int(ts),
+        int(province_id),
+        txt(PROVINCE_CODE),
+        txt("Tây Ninh"),
+        txt("province"),
+        opt_int(None),
+        opt_int(None),
+        int(1),
+        int(1),
+        int(ts),
+        int(ts),
     ])?;
     areas.push(vec![
-        int(commune_id), txt(COMMUNE_CODE), txt("Rạch Kiến"), txt("commune"),
-        int(province_id), int(commune_id), int(1), int(1), int(ts), int(ts),
+        int(commune_id),
+        txt(COMMUNE_CODE),
+        txt("Rạch Kiến"),
+        txt("commune"),
+        int(province_id),
+        int(commune_id),
+        int(1),
+        int(1),
+        int(ts),
+        int(ts),
     ])?;
     for n in 1..=HAMLETS {
         areas.push(vec![
-            int(hamlet_id(n)), txt(hamlet_code(n)), txt(format!("Ấp {n}")), txt("hamlet"),
-            int(commune_id), int(commune_id), int(n as i64), int(1), int(ts), int(ts),
+            int(hamlet_id(n)),
+            txt(hamlet_code(n)),
+            txt(format!("Ấp {n}")),
+            txt("hamlet"),
+            int(commune_id),
+            int(commune_id),
+            int(n as i64),
+            int(1),
+            int(ts),
+            int(ts),
         ])?;
     }
     areas.finish(conn).await?;
@@ -187,31 +233,79 @@ async fn write(
     let mut next_member = next_id(conn, "members").await?;
     let mut teams = Rows::new(
         "teams",
-        &["id", "commune_id", "area_id", "kind", "name", "zalo_link", "zalo_members", "zalo_active", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "commune_id",
+            "area_id",
+            "kind",
+            "name",
+            "zalo_link",
+            "zalo_members",
+            "zalo_active",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
     );
     let mut members = Rows::new(
         "members",
-        &["id", "commune_id", "team_id", "full_name", "search_text", "sort_key", "phone", "position",
-          "affiliation", "affiliation_detail", "joined_on", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "commune_id",
+            "team_id",
+            "full_name",
+            "search_text",
+            "sort_key",
+            "phone",
+            "position",
+            "affiliation",
+            "affiliation_detail",
+            "joined_on",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
     );
     // member_ids[i] are the ids of team i's members; team 0 is the commune group.
     let mut member_ids: Vec<Vec<i64>> = Vec::new();
-    let all_teams = std::iter::once((commune_id, &commune_team))
-        .chain(hamlet_teams.iter().enumerate().map(|(i, t)| (hamlet_id(i + 1), t)));
+    let all_teams = std::iter::once((commune_id, &commune_team)).chain(
+        hamlet_teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (hamlet_id(i + 1), t)),
+    );
     for (i, (area_id, t)) in all_teams.enumerate() {
         let team_id = first_team + i as i64;
         teams.push(vec![
-            int(team_id), int(commune_id), int(area_id), txt(t.kind), txt(t.name.clone()),
-            opt_txt(t.zalo_link.clone()), opt_int(t.zalo_members), int(t.zalo_active as i64),
-            int(1), int(ts), int(ts),
+            int(team_id),
+            int(commune_id),
+            int(area_id),
+            txt(t.kind),
+            txt(t.name.clone()),
+            opt_txt(t.zalo_link.clone()),
+            opt_int(t.zalo_members),
+            int(t.zalo_active as i64),
+            int(1),
+            int(ts),
+            int(ts),
         ])?;
         let mut ids = Vec::with_capacity(t.members.len());
         for m in &t.members {
             members.push(vec![
-                int(next_member), int(commune_id), int(team_id), txt(m.full_name.clone()),
-                txt(text::fold(&m.full_name)), txt(text::sort_key(&m.full_name)),
-                opt_txt(m.phone.clone()), txt(m.position), txt(m.affiliation),
-                opt_txt(m.detail.clone()), txt(m.joined_on.clone()), int(1), int(ts), int(ts),
+                int(next_member),
+                int(commune_id),
+                int(team_id),
+                txt(m.full_name.clone()),
+                txt(text::fold(&m.full_name)),
+                txt(text::sort_key(&m.full_name)),
+                opt_txt(m.phone.clone()),
+                txt(m.position),
+                txt(m.affiliation),
+                opt_txt(m.detail.clone()),
+                txt(m.joined_on.clone()),
+                int(1),
+                int(ts),
+                int(ts),
             ])?;
             ids.push(next_member);
             next_member += 1;
@@ -224,17 +318,38 @@ async fn write(
     // Activities of the hamlet teams.
     let mut activities = Rows::new(
         "activities",
-        &["id", "commune_id", "hamlet_id", "team_id", "kind", "activity_date", "place", "residents_reached", "active", "created_at"],
+        &[
+            "id",
+            "commune_id",
+            "hamlet_id",
+            "team_id",
+            "kind",
+            "activity_date",
+            "place",
+            "residents_reached",
+            "active",
+            "created_at",
+        ],
     );
-    let mut present = Rows::new("activity_members", &["activity_id", "member_id", "commune_id"]);
+    let mut present = Rows::new(
+        "activity_members",
+        &["activity_id", "member_id", "commune_id"],
+    );
     let mut next_activity = next_id(conn, "activities").await?;
     let groups = per_hamlet.div_ceil(50);
-    for n in 1..=HAMLETS {
-        let ids = &member_ids[n];
+    for (n, ids) in member_ids.iter().enumerate().skip(1) {
         for a in org::activities(&mut rng, n, ids.len(), groups) {
             activities.push(vec![
-                int(next_activity), int(commune_id), int(hamlet_id(n)), int(first_team + n as i64),
-                txt(a.kind), txt(a.date), txt(a.place), int(a.reached), int(1), int(ts),
+                int(next_activity),
+                int(commune_id),
+                int(hamlet_id(n)),
+                int(first_team + n as i64),
+                txt(a.kind),
+                txt(a.date),
+                txt(a.place),
+                int(a.reached),
+                int(1),
+                int(ts),
             ])?;
             for i in a.present {
                 if let Some(&m) = ids.get(i) {
@@ -250,26 +365,86 @@ async fn write(
     // Households, residents and their services, one hamlet at a time to keep memory small.
     let mut households = Rows::new(
         "households",
-        &["id", "commune_id", "hamlet_id", "code", "address", "head_name", "search_text", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "commune_id",
+            "hamlet_id",
+            "code",
+            "address",
+            "head_name",
+            "search_text",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
     );
     let mut residents = Rows::new(
         "residents",
-        &["id", "commune_id", "hamlet_id", "household_id", "full_name", "search_text", "sort_key",
-          "birth_date", "birth_year", "gender", "cccd_enc", "cccd_hash", "cccd_masked", "phone",
-          "relation", "has_smartphone", "status", "status_date", "consent", "active", "version",
-          "created_at", "updated_at"],
+        &[
+            "id",
+            "commune_id",
+            "hamlet_id",
+            "household_id",
+            "full_name",
+            "search_text",
+            "sort_key",
+            "birth_date",
+            "birth_year",
+            "gender",
+            "cccd_enc",
+            "cccd_hash",
+            "cccd_masked",
+            "phone",
+            "relation",
+            "has_smartphone",
+            "status",
+            "status_date",
+            "consent",
+            "active",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
     );
     let mut helps = Rows::new(
         "help_records",
-        &["id", "commune_id", "hamlet_id", "resident_id", "member_id", "service_code", "done", "help_date", "created_at"],
+        &[
+            "id",
+            "commune_id",
+            "hamlet_id",
+            "resident_id",
+            "member_id",
+            "service_code",
+            "done",
+            "help_date",
+            "created_at",
+        ],
     );
     let mut services = Rows::new(
         "resident_services",
-        &["commune_id", "resident_id", "service_code", "status", "status_date", "recorded_by", "updated_at"],
+        &[
+            "commune_id",
+            "resident_id",
+            "service_code",
+            "status",
+            "status_date",
+            "recorded_by",
+            "updated_at",
+        ],
     );
     let mut history = Rows::new(
         "service_status_history",
-        &["id", "commune_id", "resident_id", "service_code", "status", "status_date", "recorded_by", "help_id", "recorded_at"],
+        &[
+            "id",
+            "commune_id",
+            "resident_id",
+            "service_code",
+            "status",
+            "status_date",
+            "recorded_by",
+            "help_id",
+            "recorded_at",
+        ],
     );
     let mut next_household = next_id(conn, "households").await?;
     let mut next_resident = next_id(conn, "residents").await?;
@@ -277,9 +452,8 @@ async fn write(
     let mut next_history = next_id(conn, "service_status_history").await?;
     let mut issued = people::Issued::default();
     let fixed = fixed_head_seqs(per_hamlet);
-    for n in 1..=HAMLETS {
+    for (n, team_members) in member_ids.iter().enumerate().skip(1) {
         let h_id = hamlet_id(n);
-        let team_members = &member_ids[n];
         let pace = people::HamletPace {
             factor: rng.gen_range(0.7..1.25),
             has_zalo: zalo.has_group(n),
@@ -287,44 +461,95 @@ async fn write(
         for seq in 1..=per_hamlet {
             let fixed_head = (n == 3 && fixed.contains(&seq)).then_some(FIXED_NAME);
             let plan = people::household(&mut rng, &mut issued, n, seq, fixed_head);
-            let search = text::fold(&format!("{} {} {}", plan.code, plan.head_name, plan.address));
+            let search = text::fold(&format!(
+                "{} {} {}",
+                plan.code, plan.head_name, plan.address
+            ));
             households.push(vec![
-                int(next_household), int(commune_id), int(h_id), txt(plan.code), txt(plan.address),
-                txt(plan.head_name), txt(search), int(1), int(ts), int(ts),
+                int(next_household),
+                int(commune_id),
+                int(h_id),
+                txt(plan.code),
+                txt(plan.address),
+                txt(plan.head_name),
+                txt(search),
+                int(1),
+                int(ts),
+                int(ts),
             ])?;
             for p in &plan.people {
                 let rid = next_resident;
                 next_resident += 1;
                 let (enc, hash, masked) = match &p.cccd {
-                    Some(c) => (Some(keys.encrypt(c)), Some(keys.match_hash(c)), Some(text::mask_cccd(c))),
+                    Some(c) => (
+                        Some(keys.encrypt(c)),
+                        Some(keys.match_hash(c)),
+                        Some(text::mask_cccd(c)),
+                    ),
                     None => (None, None, None),
                 };
                 residents.push(vec![
-                    int(rid), int(commune_id), int(h_id), int(next_household), txt(p.full_name.clone()),
-                    txt(text::fold(&p.full_name)), txt(text::sort_key(&p.full_name)),
-                    opt_txt(p.birth_date.clone()), int(p.birth_year as i64), txt(p.gender.code()),
-                    opt_txt(enc), opt_txt(hash), opt_txt(masked), opt_txt(p.phone.clone()),
-                    txt(p.relation), opt_int(p.has_smartphone), txt(p.status),
-                    opt_txt(p.status_date.clone()), int(1), int(1), int(1), int(ts), int(ts),
+                    int(rid),
+                    int(commune_id),
+                    int(h_id),
+                    int(next_household),
+                    txt(p.full_name.clone()),
+                    txt(text::fold(&p.full_name)),
+                    txt(text::sort_key(&p.full_name)),
+                    opt_txt(p.birth_date.clone()),
+                    int(p.birth_year as i64),
+                    txt(p.gender.code()),
+                    opt_txt(enc),
+                    opt_txt(hash),
+                    opt_txt(masked),
+                    opt_txt(p.phone.clone()),
+                    txt(p.relation),
+                    opt_int(p.has_smartphone),
+                    txt(p.status),
+                    opt_txt(p.status_date.clone()),
+                    int(1),
+                    int(1),
+                    int(1),
+                    int(ts),
+                    int(ts),
                 ])?;
                 for s in people::service_statuses(&mut rng, p, &pace) {
                     let mut help_id = None;
                     if s.status == "done" && !team_members.is_empty() && rng.gen_bool(HELP_SHARE) {
                         let member = team_members[rng.gen_range(0..team_members.len())];
                         helps.push(vec![
-                            int(next_help), int(commune_id), int(h_id), int(rid), int(member),
-                            txt(s.code), int(1), txt(s.date.clone()), int(ts),
+                            int(next_help),
+                            int(commune_id),
+                            int(h_id),
+                            int(rid),
+                            int(member),
+                            txt(s.code),
+                            int(1),
+                            txt(s.date.clone()),
+                            int(ts),
                         ])?;
                         help_id = Some(next_help);
                         next_help += 1;
                     }
                     services.push(vec![
-                        int(commune_id), int(rid), txt(s.code), txt(s.status), txt(s.date.clone()),
-                        opt_int(None), int(ts),
+                        int(commune_id),
+                        int(rid),
+                        txt(s.code),
+                        txt(s.status),
+                        txt(s.date.clone()),
+                        opt_int(None),
+                        int(ts),
                     ])?;
                     history.push(vec![
-                        int(next_history), int(commune_id), int(rid), txt(s.code), txt(s.status),
-                        txt(s.date), opt_int(None), opt_int(help_id), int(ts),
+                        int(next_history),
+                        int(commune_id),
+                        int(rid),
+                        txt(s.code),
+                        txt(s.status),
+                        txt(s.date),
+                        opt_int(None),
+                        opt_int(help_id),
+                        int(ts),
                     ])?;
                     next_history += 1;
                 }
@@ -342,7 +567,19 @@ async fn write(
     // Accounts.
     let mut accounts = Rows::new(
         "accounts",
-        &["id", "username", "password_hash", "full_name", "role", "area_id", "commune_id", "member_id", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "username",
+            "password_hash",
+            "full_name",
+            "role",
+            "area_id",
+            "commune_id",
+            "member_id",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
     );
     let list = account_list();
     let mut next_account = next_id(conn, "accounts").await?;
@@ -375,9 +612,17 @@ async fn write(
             _ => "Quản trị hệ thống".to_string(),
         };
         accounts.push(vec![
-            int(next_account), txt(a.username.clone()), txt(password_hash), txt(full_name),
-            txt(a.role.as_str()), int(area_id), opt_int(account_commune),
-            opt_int(member.map(|(_, id)| id)), int(1), int(ts), int(ts),
+            int(next_account),
+            txt(a.username.clone()),
+            txt(password_hash),
+            txt(full_name),
+            txt(a.role.as_str()),
+            int(area_id),
+            opt_int(account_commune),
+            opt_int(member.map(|(_, id)| id)),
+            int(1),
+            int(ts),
+            int(ts),
         ])?;
         next_account += 1;
     }
@@ -400,7 +645,11 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(seed);
         (0..300)
             .map(|i| {
-                let g = if i % 2 == 0 { Gender::Male } else { Gender::Female };
+                let g = if i % 2 == 0 {
+                    Gender::Male
+                } else {
+                    Gender::Female
+                };
                 names::random_name(&mut rng, g, 1940 + (i % 85))
             })
             .collect()
@@ -417,7 +666,10 @@ mod tests {
         }
         assert!(a.iter().any(|n| n.contains('Đ') || n.contains('đ')));
         let nguyen = a.iter().filter(|n| n.starts_with("Nguyễn ")).count();
-        assert!((60..=170).contains(&nguyen), "Nguyễn is the most common family name: {nguyen}");
+        assert!(
+            (60..=170).contains(&nguyen),
+            "Nguyễn is the most common family name: {nguyen}"
+        );
     }
 
     #[test]
@@ -459,7 +711,10 @@ mod tests {
             assert_eq!(h.people[0].relation, "Chủ hộ");
             assert_eq!(h.people[0].status, "living");
             assert_eq!(h.head_name, h.people[0].full_name);
-            assert_eq!(h.people.iter().filter(|p| p.relation == "Chủ hộ").count(), 1);
+            assert_eq!(
+                h.people.iter().filter(|p| p.relation == "Chủ hộ").count(),
+                1
+            );
             let head = &h.people[0];
             let head_family = head.full_name.split(' ').next().unwrap();
             for p in &h.people {
@@ -472,7 +727,10 @@ mod tests {
                     assert!(d.starts_with(&p.birth_year.to_string()));
                 }
                 if p.relation == "Con" && head.gender == Gender::Male {
-                    assert!(p.full_name.starts_with(head_family), "children take the father's name");
+                    assert!(
+                        p.full_name.starts_with(head_family),
+                        "children take the father's name"
+                    );
                 }
             }
             persons += h.people.len();
@@ -493,7 +751,11 @@ mod tests {
             let h = people::household(&mut rng, &mut issued, 3, seq, Some(FIXED_NAME));
             assert_eq!(h.head_name, FIXED_NAME);
             assert_eq!(h.people[0].gender, Gender::Male);
-            for p in h.people.iter().filter(|p| matches!(p.relation, "Con" | "Cháu")) {
+            for p in h
+                .people
+                .iter()
+                .filter(|p| matches!(p.relation, "Con" | "Cháu"))
+            {
                 assert!(p.full_name.starts_with("Nguyễn "), "{}", p.full_name);
             }
         }
@@ -503,7 +765,10 @@ mod tests {
     fn service_statuses_are_partial_and_plausible() {
         let mut rng = StdRng::seed_from_u64(11);
         let mut issued = people::Issued::default();
-        let pace = people::HamletPace { factor: 1.0, has_zalo: true };
+        let pace = people::HamletPace {
+            factor: 1.0,
+            has_zalo: true,
+        };
         let (mut adults, mut vneid, mut ecommerce) = (0, 0, 0);
         for seq in 1..=1500 {
             for p in people::household(&mut rng, &mut issued, 1, seq, None).people {
@@ -523,10 +788,19 @@ mod tests {
             }
         }
         let share = |n: i32| n as f64 / adults as f64;
-        assert!((0.55..0.85).contains(&share(vneid)), "vneid {}", share(vneid));
+        assert!(
+            (0.55..0.85).contains(&share(vneid)),
+            "vneid {}",
+            share(vneid)
+        );
         assert!(share(ecommerce) < 0.06, "ecommerce {}", share(ecommerce));
-        let no_zalo = people::HamletPace { factor: 1.0, has_zalo: false };
-        let p = people::household(&mut rng, &mut issued, 1, 1, None).people.remove(0);
+        let no_zalo = people::HamletPace {
+            factor: 1.0,
+            has_zalo: false,
+        };
+        let p = people::household(&mut rng, &mut issued, 1, 1, None)
+            .people
+            .remove(0);
         for _ in 0..50 {
             let s = people::service_statuses(&mut rng, &p, &no_zalo);
             assert!(s.iter().all(|s| s.code != "zalo_group"));
@@ -537,13 +811,24 @@ mod tests {
     fn teams_have_one_leader_and_a_hamlet_head() {
         let mut rng = StdRng::seed_from_u64(5);
         let zalo = org::ZaloPlan::new(&mut rng, HAMLETS);
-        let teams: Vec<_> = (1..=HAMLETS).map(|n| org::hamlet_team(&mut rng, n, 590, &zalo)).collect();
+        let teams: Vec<_> = (1..=HAMLETS)
+            .map(|n| org::hamlet_team(&mut rng, n, 590, &zalo))
+            .collect();
         for t in &teams {
             assert!((4..=9).contains(&t.members.len()));
-            assert_eq!(t.members.iter().filter(|m| m.position == "leader").count(), 1);
+            assert_eq!(
+                t.members.iter().filter(|m| m.position == "leader").count(),
+                1
+            );
             let deputies = t.members.iter().filter(|m| m.position == "deputy").count();
             assert!((1..=2).contains(&deputies));
-            assert_eq!(t.members.iter().filter(|m| m.affiliation == "hamlet_head").count(), 1);
+            assert_eq!(
+                t.members
+                    .iter()
+                    .filter(|m| m.affiliation == "hamlet_head")
+                    .count(),
+                1
+            );
             assert_eq!(t.members[t.ordinary_member()].position, "member");
             for m in &t.members {
                 let p = m.phone.as_deref().unwrap();
@@ -568,7 +853,10 @@ mod tests {
         let list = account_list();
         assert_eq!(list.len(), 5 + 2 * HAMLETS);
         let names: Vec<&str> = list.iter().map(|a| a.username.as_str()).collect();
-        assert_eq!(&names[..6], ["quantri", "vhxh", "chutich", "kinhte", "so", "truongap01"]);
+        assert_eq!(
+            &names[..6],
+            ["quantri", "vhxh", "chutich", "kinhte", "so", "truongap01"]
+        );
         assert_eq!(names[list.len() - 1], "tovien17");
         for a in &list {
             let level = match a.area_code.as_str() {
@@ -587,16 +875,36 @@ mod tests {
     #[tokio::test]
     async fn seeds_an_empty_sqlite_database_once() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(&format!("sqlite://{}/demo.db", dir.path().display())).await.unwrap();
+        let db = Db::connect(&format!("sqlite://{}/demo.db", dir.path().display()))
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         let keys = Keys::from_master(b"demo test master key");
-        let opts = DemoOptions { households_per_hamlet: 12, seed: 4 };
-        let s = seed(&db, &keys, "mat-khau-demo", &opts).await.unwrap().unwrap();
+        let opts = DemoOptions {
+            households_per_hamlet: 12,
+            seed: 4,
+        };
+        let s = seed(&db, &keys, "mat-khau-demo", &opts)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(s.households, 12 * HAMLETS as i64);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM residents").await, s.residents);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM areas").await, 2 + HAMLETS as i64);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM teams").await, 1 + HAMLETS as i64);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, s.accounts.len() as i64);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM residents").await,
+            s.residents
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM areas").await,
+            2 + HAMLETS as i64
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM teams").await,
+            1 + HAMLETS as i64
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM accounts").await,
+            s.accounts.len() as i64
+        );
         let duc = "SELECT COUNT(*) FROM residents r JOIN areas a ON a.id = r.hamlet_id \
                    WHERE a.code = 'rach-kien-ap-03' AND r.full_name = 'Nguyễn Văn Đức' \
                    AND r.search_text LIKE '%nguyen van duc%'";
@@ -610,15 +918,26 @@ mod tests {
                       JOIN teams t ON t.id = m.team_id WHERE a.role = 'team_member' AND t.area_id = a.area_id";
         assert_eq!(count(&db, linked).await, HAMLETS as i64);
         let (enc,): (String,) = db
-            .fetch_one("SELECT cccd_enc FROM residents WHERE cccd_enc IS NOT NULL LIMIT 1", &[])
+            .fetch_one(
+                "SELECT cccd_enc FROM residents WHERE cccd_enc IS NOT NULL LIMIT 1",
+                &[],
+            )
             .await
             .unwrap();
         assert!(keys.decrypt(&enc).unwrap().starts_with("072"));
         let (hash,): (String,) = db
-            .fetch_one("SELECT password_hash FROM accounts WHERE username = 'tovien03'", &[])
+            .fetch_one(
+                "SELECT password_hash FROM accounts WHERE username = 'tovien03'",
+                &[],
+            )
             .await
             .unwrap();
         assert!(crate::auth::verify_password("mat-khau-demo", &hash));
-        assert!(seed(&db, &keys, "mat-khau-demo", &opts).await.unwrap().is_none());
+        assert!(
+            seed(&db, &keys, "mat-khau-demo", &opts)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -119,10 +119,52 @@ const MALE_GIVEN: &[&str] = &[
 ];
 
 const FEMALE_GIVEN: &[&str] = &[
-    "Anh", "Cúc", "Diệp", "Dung", "Duyên", "Đào", "Điệp", "Đoan", "Giang", "Hà", "Hạnh", "Hằng",
-    "Hiền", "Hoa", "Hồng", "Huệ", "Hương", "Kiều", "Lan", "Lệ", "Liên", "Linh", "Loan", "Lụa",
-    "Mai", "My", "Nga", "Ngân", "Ngọc", "Nhung", "Nhi", "Oanh", "Phượng", "Quyên", "Tâm", "Thảo",
-    "Thắm", "Thủy", "Thúy", "Trang", "Trinh", "Tuyết", "Uyên", "Vân", "Yến", "Xuân",
+    "Anh",
+    "Cúc",
+    "Diệp",
+    "Dung",
+    "Duyên",
+    "Đào",
+    "Điệp",
+    "Đoan",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hằng",
+    "Hiền",
+    "Hoa",
+    "Hồng",
+    "Huệ",
+    "Hương",
+    "Kiều",
+    "Lan",
+    "Lệ",
+    "Liên",
+    "Linh",
+    "Loan",
+    "Lụa",
+    "Mai",
+    "My",
+    "Nga",
+    "Ngân",
+    "Ngọc",
+    "Nhung",
+    "Nhi",
+    "Oanh",
+    "Phượng",
+    "Quyên",
+    "Tâm",
+    "Thảo",
+    "Thắm",
+    "Thủy",
+    "Thúy",
+    "Trang",
+    "Trinh",
+    "Tuyết",
+    "Uyên",
+    "Vân",
+    "Yến",
+    "Xuân",
 ];
 
 /// One item of a weighted list; an empty list or zero total weight falls back to the first item.
@@ -145,7 +187,11 @@ pub fn family(rng: &mut impl Rng) -> &'static str {
 }
 
 /// A given name with a middle name fitting the person's generation.
-pub fn middle_and_given(rng: &mut impl Rng, gender: Gender, birth_year: i32) -> (&'static str, &'static str) {
+pub fn middle_and_given(
+    rng: &mut impl Rng,
+    gender: Gender,
+    birth_year: i32,
+) -> (&'static str, &'static str) {
     let old = birth_year < 1985;
     let middles = match (gender, old) {
         (Gender::Male, true) => MALE_MIDDLE_OLD,

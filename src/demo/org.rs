@@ -81,7 +81,11 @@ fn member(
 }
 
 fn random_gender(rng: &mut impl Rng, male_share: f64) -> Gender {
-    if rng.gen_bool(male_share) { Gender::Male } else { Gender::Female }
+    if rng.gen_bool(male_share) {
+        Gender::Male
+    } else {
+        Gender::Female
+    }
 }
 
 const MEMBER_AFFILIATIONS: &[(&str, u32)] = &[
@@ -113,7 +117,12 @@ impl ZaloPlan {
     }
 }
 
-pub fn hamlet_team(rng: &mut impl Rng, hamlet: usize, households: usize, zalo: &ZaloPlan) -> TeamPlan {
+pub fn hamlet_team(
+    rng: &mut impl Rng,
+    hamlet: usize,
+    households: usize,
+    zalo: &ZaloPlan,
+) -> TeamPlan {
     let size = rng.gen_range(4..=9);
     let deputies = rng.gen_range(1..=2);
     let head_leads = rng.gen_bool(0.6);
@@ -128,7 +137,10 @@ pub fn hamlet_team(rng: &mut impl Rng, hamlet: usize, households: usize, zalo: &
         let aff = if i == 0 && !head_leads {
             "hamlet_head"
         } else {
-            names::pick(rng, &[("youth_union", 5), ("police", 4), ("women_union", 2)])
+            names::pick(
+                rng,
+                &[("youth_union", 5), ("police", 4), ("women_union", 2)],
+            )
         };
         members.push(member(rng, "deputy", aff, None));
     }
@@ -165,9 +177,24 @@ pub fn hamlet_team(rng: &mut impl Rng, hamlet: usize, households: usize, zalo: &
 /// and the enterprises that help (telecoms and the post office).
 pub fn commune_group(rng: &mut impl Rng, hamlet_teams: &[TeamPlan]) -> TeamPlan {
     let mut members = vec![
-        member(rng, "leader", "commune_leader", Some("Chủ tịch UBND xã".into())),
-        member(rng, "deputy", "commune_leader", Some("Phó Chủ tịch UBND xã".into())),
-        member(rng, "deputy", "other", Some("Phòng Văn hóa – Xã hội".into())),
+        member(
+            rng,
+            "leader",
+            "commune_leader",
+            Some("Chủ tịch UBND xã".into()),
+        ),
+        member(
+            rng,
+            "deputy",
+            "commune_leader",
+            Some("Phó Chủ tịch UBND xã".into()),
+        ),
+        member(
+            rng,
+            "deputy",
+            "other",
+            Some("Phòng Văn hóa – Xã hội".into()),
+        ),
         member(rng, "member", "police", Some("Công an xã".into())),
     ];
     for (i, t) in hamlet_teams.iter().enumerate() {
@@ -215,30 +242,68 @@ const ACTIVITY_KINDS: &[(&str, u32)] = &[
 
 /// A few activities a month from January to 20 November, plus the event of the National
 /// Digital Transformation Day (10 October).
-pub fn activities(rng: &mut impl Rng, hamlet: usize, team_size: usize, groups: usize) -> Vec<ActivityPlan> {
+pub fn activities(
+    rng: &mut impl Rng,
+    hamlet: usize,
+    team_size: usize,
+    groups: usize,
+) -> Vec<ActivityPlan> {
     let mut out = Vec::new();
     for month in 1..=11u32 {
         let last_day = if month == 11 { 20 } else { 28 };
         for _ in 0..rng.gen_range(2..=4) {
             let kind = names::pick(rng, ACTIVITY_KINDS);
             let day = rng.gen_range(1..=last_day);
-            out.push(activity(rng, hamlet, team_size, groups, kind, format!("{YEAR}-{month:02}-{day:02}")));
+            out.push(activity(
+                rng,
+                hamlet,
+                team_size,
+                groups,
+                kind,
+                format!("{YEAR}-{month:02}-{day:02}"),
+            ));
         }
     }
-    out.push(activity(rng, hamlet, team_size, groups, "dx_day", format!("{YEAR}-10-10")));
+    out.push(activity(
+        rng,
+        hamlet,
+        team_size,
+        groups,
+        "dx_day",
+        format!("{YEAR}-10-10"),
+    ));
     out.sort_by(|a, b| a.date.cmp(&b.date));
     out
 }
 
-fn activity(rng: &mut impl Rng, hamlet: usize, team_size: usize, groups: usize, kind: &'static str, date: String) -> ActivityPlan {
+fn activity(
+    rng: &mut impl Rng,
+    hamlet: usize,
+    team_size: usize,
+    groups: usize,
+    kind: &'static str,
+    date: String,
+) -> ActivityPlan {
     let (place, reached) = match kind {
-        "door_to_door" => (format!("Các hộ Tổ {}, Ấp {hamlet}", rng.gen_range(1..=groups.max(1))), rng.gen_range(8..=30)),
+        "door_to_door" => (
+            format!(
+                "Các hộ Tổ {}, Ấp {hamlet}",
+                rng.gen_range(1..=groups.max(1))
+            ),
+            rng.gen_range(8..=30),
+        ),
         "cultural_house" => (format!("Nhà văn hóa Ấp {hamlet}"), rng.gen_range(20..=60)),
         "meeting_propaganda" => (format!("Hội trường Ấp {hamlet}"), rng.gen_range(25..=80)),
         "campaign" => (format!("Ấp {hamlet}"), rng.gen_range(40..=120)),
         "security_session" => (format!("Nhà văn hóa Ấp {hamlet}"), rng.gen_range(20..=70)),
-        "training" => ("Hội trường UBND xã Rạch Kiến".to_string(), rng.gen_range(10..=30)),
-        _ => (format!("Sân Nhà văn hóa Ấp {hamlet}"), rng.gen_range(60..=200)),
+        "training" => (
+            "Hội trường UBND xã Rạch Kiến".to_string(),
+            rng.gen_range(10..=30),
+        ),
+        _ => (
+            format!("Sân Nhà văn hóa Ấp {hamlet}"),
+            rng.gen_range(60..=200),
+        ),
     };
     let mut idx: Vec<usize> = (0..team_size).collect();
     idx.shuffle(rng);

@@ -118,7 +118,11 @@ fn draft(family: &str, gender: Gender, birth_year: i32, relation: &'static str) 
 }
 
 fn gender(rng: &mut impl Rng) -> Gender {
-    if rng.gen_bool(0.5) { Gender::Male } else { Gender::Female }
+    if rng.gen_bool(0.5) {
+        Gender::Male
+    } else {
+        Gender::Female
+    }
 }
 
 /// Up to `n` children of a mother born in `mother_year`, born when she was 20–38.
@@ -183,7 +187,11 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
     match shape {
         Shape::SingleElder => {
             // Widows outlive widowers.
-            let g = if rng.gen_bool(0.65) { Gender::Female } else { Gender::Male };
+            let g = if rng.gen_bool(0.65) {
+                Gender::Female
+            } else {
+                Gender::Male
+            };
             vec![draft(&fam, g, rng.gen_range(1935..=1960), "Chủ hộ")]
         }
         Shape::ElderCouple => {
@@ -216,7 +224,12 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
             let w = wife(rng, y);
             let son_year = w.birth_year + rng.gen_range(20..=32);
             let dil_family = names::family(rng);
-            let dil = draft(dil_family, Gender::Female, son_year + rng.gen_range(-2..=4), "Con dâu");
+            let dil = draft(
+                dil_family,
+                Gender::Female,
+                son_year + rng.gen_range(-2..=4),
+                "Con dâu",
+            );
             let n = rng.gen_range(1..=2);
             let grandchildren = children(rng, &fam, dil.birth_year, n, "Cháu");
             let mut v = vec![
@@ -235,7 +248,12 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
             let mother_family = names::family(rng);
             let mut v = vec![draft(&fam, Gender::Male, y, "Chủ hộ"), w];
             if rng.gen_bool(0.4) {
-                v.push(draft(&fam, Gender::Male, mother_year - rng.gen_range(0..=6), "Cha"));
+                v.push(draft(
+                    &fam,
+                    Gender::Male,
+                    mother_year - rng.gen_range(0..=6),
+                    "Cha",
+                ));
             }
             v.push(draft(mother_family, Gender::Female, mother_year, "Mẹ"));
             let n = rng.gen_range(0..=2);
@@ -281,9 +299,19 @@ pub fn household(
             full_name = names::full_name(rng, &d.family, d.gender, d.birth_year);
             tries += 1;
         }
-        people.push(person(rng, issued, full_name, d.gender, d.birth_year, d.relation));
+        people.push(person(
+            rng,
+            issued,
+            full_name,
+            d.gender,
+            d.birth_year,
+            d.relation,
+        ));
     }
-    let head_name = people.first().map(|p| p.full_name.clone()).unwrap_or_default();
+    let head_name = people
+        .first()
+        .map(|p| p.full_name.clone())
+        .unwrap_or_default();
     HouseholdPlan {
         code: format!("RK-{hamlet:02}-{seq:04}"),
         // Residential groups (tổ) of about fifty households.
@@ -329,7 +357,11 @@ fn person(
     let mut status_date = None;
     if relation != "Chủ hộ" {
         let deceased = if age >= 70 { 0.08 } else { 0.003 };
-        let moved = if (18..=45).contains(&age) { 0.045 } else { 0.008 };
+        let moved = if (18..=45).contains(&age) {
+            0.045
+        } else {
+            0.008
+        };
         let x: f64 = rng.r#gen();
         if x < deceased {
             status = "deceased";

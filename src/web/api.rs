@@ -77,7 +77,10 @@ struct AreaOut {
     active: bool,
 }
 
-async fn list_areas(State(s): State<SharedState>, ApiCaller(c): ApiCaller) -> Result<Json<Vec<AreaOut>>, ApiError> {
+async fn list_areas(
+    State(s): State<SharedState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Json<Vec<AreaOut>>, ApiError> {
     let list = areas::visible_to(&s.db, &c).await?;
     let all = list.clone();
     let mut out = Vec::with_capacity(list.len());
@@ -174,10 +177,13 @@ async fn get_resident(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = c.require_personal()?;
-    let r = residents::get(&s.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let r = residents::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let statuses = residents::statuses(&s.db, &[id]).await?;
     let mut v = resident_json(&c, &r);
-    v["services"] = json!(statuses
+    v["services"] =
+        json!(statuses
         .iter()
         .map(|st| json!({"code": st.service_code, "status": st.status, "date": st.status_date}))
         .collect::<Vec<_>>());

@@ -3,15 +3,15 @@
 use super::forms::{Field, FormPage, Values, rerender};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
-use crate::db::stats::{self, Counts};
-use crate::db::{areas, audit, teams, Db};
 use crate::db::areas::Area;
+use crate::db::stats::{self, Counts};
+use crate::db::{Db, areas, audit, teams};
 use crate::error::AppError;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -66,7 +66,12 @@ pub async fn commune_blocks(db: &Db, caller: &Caller) -> Result<Vec<CommuneBlock
                 team_id: team_by_area.get(&a.id).map(|t| t.0),
             })
             .collect();
-        let total = stats::sum(hamlets.iter().filter(|h| h.area.active == 1).map(|h| &h.counts));
+        let total = stats::sum(
+            hamlets
+                .iter()
+                .filter(|h| h.area.active == 1)
+                .map(|h| &h.counts),
+        );
         blocks.push(CommuneBlock {
             can_edit: caller.can_edit_areas(commune.id),
             commune,
@@ -113,9 +118,12 @@ fn hamlet_form(
     name: &str,
     sort: &str,
     code_editable: bool,
-    error: Option<String>,
 ) -> FormPage {
-    let mut fields = vec![Field::text("name", "Tên ấp", name).required().placeholder("Ấp 18")];
+    let mut fields = vec![
+        Field::text("name", "Tên ấp", name)
+            .required()
+            .placeholder("Ấp 18"),
+    ];
     if code_editable {
         fields.push(
             Field::text("code", "Mã ấp", code)
@@ -131,13 +139,15 @@ fn hamlet_form(
         fields,
         submit: "Lưu",
         cancel_href: "/areas".into(),
-        error,
+        error: None,
     }
 }
 
 async fn new_form(State(s): State<SharedState>, caller: Caller) -> Result<Html<String>, AppError> {
     let commune_id = commune_of(&caller)?;
-    let commune = areas::get(&s.db, commune_id).await?.ok_or(AppError::NotFound)?;
+    let commune = areas::get(&s.db, commune_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let n = areas::children(&s.db, commune_id).await?.len() + 1;
     hamlet_form(
         &caller,
@@ -147,7 +157,6 @@ async fn new_form(State(s): State<SharedState>, caller: Caller) -> Result<Html<S
         "",
         &n.to_string(),
         true,
-        None,
     )
     .render()
 }
@@ -179,11 +188,20 @@ async fn create(
         }
         check_code(&code)?;
         let sort = v.int("sort_order", "Thứ tự")?.unwrap_or(0);
-        let commune = areas::get(&s.db, commune_id).await?.ok_or(AppError::NotFound)?;
+        let commune = areas::get(&s.db, commune_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let mut tx = s.db.pool.begin().await?;
         let id = areas::insert(&mut tx, &code, &name, "hamlet", Some(&commune), sort).await?;
         // Every hamlet has its team from the start.
-        teams::insert(&mut tx, commune_id, id, "hamlet", &format!("Tổ CNSCĐ {name}")).await?;
+        teams::insert(
+            &mut tx,
+            commune_id,
+            id,
+            "hamlet",
+            &format!("Tổ CNSCĐ {name}"),
+        )
+        .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -212,7 +230,6 @@ async fn create(
                 &name,
                 &v.get("sort_order"),
                 true,
-                None,
             ),
             e,
         ),
@@ -241,7 +258,6 @@ async fn edit_form(
         &a.name,
         &a.sort_order.to_string(),
         false,
-        None,
     )
     .render()
 }
@@ -270,7 +286,6 @@ async fn update(
                 &name,
                 &v.get("sort_order"),
                 false,
-                None,
             );
             return rerender(page, e);
         }

@@ -1,11 +1,11 @@
 //! Static assets embedded in the binary: no CDN, the commune network may have no internet.
 
 use super::SharedState;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "assets/"]

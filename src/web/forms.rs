@@ -123,7 +123,9 @@ impl Values {
         match self.opt(k) {
             None => Ok(None),
             Some(v) => crate::text::parse_date(&v).map(Some).ok_or_else(|| {
-                AppError::invalid(format!("{what} không hợp lệ: nhập theo dạng ngày/tháng/năm."))
+                AppError::invalid(format!(
+                    "{what} không hợp lệ: nhập theo dạng ngày/tháng/năm."
+                ))
             }),
         }
     }

@@ -7,10 +7,10 @@ use crate::db::{accounts, stats};
 use crate::error::AppError;
 use crate::text::format_int;
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 
 pub fn routes() -> Router<SharedState> {
     Router::new().route("/", get(home))
@@ -60,18 +60,24 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             cards.insert(0, ("xã, phường".into(), blocks.len().to_string()));
             cards.insert(1, ("ấp, khu phố".into(), hamlets.to_string()));
             links.push(("/areas".into(), "Số liệu từng xã, từng ấp".into()));
-            notes = "Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp, không xem dữ liệu cá nhân.".into();
+            notes =
+                "Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp, không xem dữ liệu cá nhân.".into();
         }
         Role::Sysadmin => {
             heading = "Quản trị hệ thống".into();
-            cards = vec![("tài khoản".into(), accounts::count(&s.db).await?.to_string())];
+            cards = vec![(
+                "tài khoản".into(),
+                accounts::count(&s.db).await?.to_string(),
+            )];
             links.push(("/areas".into(), "Các đơn vị".into()));
-            notes = "Tạo tài khoản bằng lệnh: congdongso user add --username … --role … --area …".into();
+            notes = "Tạo tài khoản bằng lệnh: congdongso user add --username … --role … --area …"
+                .into();
         }
         _ => {
-            heading = blocks
-                .first()
-                .map_or_else(|| caller.area_name.clone(), |b| format!("Xã {}", b.commune.name));
+            heading = blocks.first().map_or_else(
+                || caller.area_name.clone(),
+                |b| format!("Xã {}", b.commune.name),
+            );
             cards.insert(0, ("ấp".into(), hamlets.to_string()));
             links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
             if caller.personal_scope().is_some() {

@@ -1,18 +1,18 @@
 //! Households: list, detail with every resident's service statuses, create, edit, deactivate.
 
 use super::forms::{Field, FormPage, Values, rerender};
-use super::residents::{hamlet_options, StatusCell, status_cells};
+use super::residents::{StatusCell, hamlet_options, status_cells};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, PersonalScope};
 use crate::db::households::{self, Household, HouseholdEdit, ListFilter};
 use crate::db::residents::{self, Resident};
-use crate::db::{areas, audit, services, Page};
+use crate::db::{Page, areas, audit, services};
 use crate::error::AppError;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -85,16 +85,15 @@ async fn list(
     let hamlets = hamlet_options(&s, &caller).await?;
     render(&ListPage {
         shell: Shell::new(&caller, "Hộ", "/households"),
-        query_base: format!(
-            "area={}&q={}",
-            urlencode(&p.area),
-            urlencode(&p.q)
-        ),
+        query_base: format!("area={}&q={}", urlencode(&p.area), urlencode(&p.q)),
         can_create: can_create_any(&caller, scope),
         page,
         q: p.q,
         area: p.area,
-        hamlets: hamlets.into_iter().map(|(_, code, name)| (code, name)).collect(),
+        hamlets: hamlets
+            .into_iter()
+            .map(|(_, code, name)| (code, name))
+            .collect(),
     })
 }
 
@@ -130,7 +129,9 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let scope = caller.require_personal()?;
-    let h = households::get(&s.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let h = households::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let list = residents::list(
         &s.db,
         scope,
@@ -174,7 +175,11 @@ async fn household_form(
     let options: Vec<(String, String)> = hamlet_options(s, caller)
         .await?
         .into_iter()
-        .filter(|(id, _, _)| caller.commune_id.is_some_and(|c| caller.can_edit_residents(c, *id)))
+        .filter(|(id, _, _)| {
+            caller
+                .commune_id
+                .is_some_and(|c| caller.can_edit_residents(c, *id))
+        })
         .map(|(id, _, name)| (id.to_string(), name))
         .collect();
     Ok(FormPage {
@@ -184,7 +189,11 @@ async fn household_form(
         fields: vec![
             Field::select_owned("hamlet_id", "Ấp", e.hamlet_id.to_string(), options).required(),
             Field::text("code", "Mã hộ", e.code.clone()).required(),
-            Field::text("head_name", "Họ tên chủ hộ", e.head_name.clone().unwrap_or_default()),
+            Field::text(
+                "head_name",
+                "Họ tên chủ hộ",
+                e.head_name.clone().unwrap_or_default(),
+            ),
             Field::text("address", "Địa chỉ", e.address.clone().unwrap_or_default()),
         ],
         submit: "Lưu",
@@ -221,9 +230,16 @@ async fn new_form(State(s): State<SharedState>, caller: Caller) -> Result<Html<S
         address: None,
         head_name: None,
     };
-    household_form(&s, &caller, "Thêm hộ".into(), "/households".into(), "/households".into(), &blank)
-        .await?
-        .render()
+    household_form(
+        &s,
+        &caller,
+        "Thêm hộ".into(),
+        "/households".into(),
+        "/households".into(),
+        &blank,
+    )
+    .await?
+    .render()
 }
 
 async fn create(
@@ -237,7 +253,13 @@ async fn create(
         check(&caller, scope.commune_id, &e)?;
         let mut tx = s.db.pool.begin().await?;
         let id = households::insert(&mut tx, scope.commune_id, &e).await?;
-        audit::record(&mut tx, entry(&caller, scope.commune_id, "create", id), None::<&()>, Some(&e)).await?;
+        audit::record(
+            &mut tx,
+            entry(&caller, scope.commune_id, "create", id),
+            None::<&()>,
+            Some(&e),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -245,7 +267,15 @@ async fn create(
     match result {
         Ok(id) => Ok(see_other(&format!("/households/{id}"))),
         Err(err) => {
-            let page = household_form(&s, &caller, "Thêm hộ".into(), "/households".into(), "/households".into(), &e).await?;
+            let page = household_form(
+                &s,
+                &caller,
+                "Thêm hộ".into(),
+                "/households".into(),
+                "/households".into(),
+                &e,
+            )
+            .await?;
             rerender(page, err)
         }
     }
@@ -263,7 +293,9 @@ fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, id: i64) -> audi
 
 async fn editable(s: &SharedState, caller: &Caller, id: i64) -> Result<Household, AppError> {
     let scope = caller.require_personal()?;
-    let h = households::get(&s.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let h = households::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if caller.can_edit_residents(h.commune_id, h.hamlet_id) {
         Ok(h)
     } else {
@@ -283,9 +315,16 @@ async fn edit_form(
         address: h.address.clone(),
         head_name: h.head_name.clone(),
     };
-    household_form(&s, &caller, format!("Sửa hộ {}", h.code), format!("/households/{id}"), format!("/households/{id}"), &e)
-        .await?
-        .render()
+    household_form(
+        &s,
+        &caller,
+        format!("Sửa hộ {}", h.code),
+        format!("/households/{id}"),
+        format!("/households/{id}"),
+        &e,
+    )
+    .await?
+    .render()
 }
 
 async fn update(
@@ -300,7 +339,13 @@ async fn update(
         check(&caller, h.commune_id, &e)?;
         let mut tx = s.db.pool.begin().await?;
         households::update(&mut tx, id, &e).await?;
-        audit::record(&mut tx, entry(&caller, h.commune_id, "update", id), Some(&h), Some(&e)).await?;
+        audit::record(
+            &mut tx,
+            entry(&caller, h.commune_id, "update", id),
+            Some(&h),
+            Some(&e),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -308,7 +353,15 @@ async fn update(
     match result {
         Ok(()) => Ok(see_other(&format!("/households/{id}"))),
         Err(err) => {
-            let page = household_form(&s, &caller, format!("Sửa hộ {}", h.code), format!("/households/{id}"), format!("/households/{id}"), &e).await?;
+            let page = household_form(
+                &s,
+                &caller,
+                format!("Sửa hộ {}", h.code),
+                format!("/households/{id}"),
+                format!("/households/{id}"),
+                &e,
+            )
+            .await?;
             rerender(page, err)
         }
     }
@@ -325,8 +378,13 @@ async fn set_active(
     let mut tx = s.db.pool.begin().await?;
     households::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
-    audit::record(&mut tx, entry(&caller, h.commune_id, action, id), Some(&h), Some(&serde_json::json!({"active": active})))
-        .await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, h.commune_id, action, id),
+        Some(&h),
+        Some(&serde_json::json!({"active": active})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/households/{id}")))
 }

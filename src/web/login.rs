@@ -6,11 +6,11 @@ use crate::db::{accounts, sessions};
 use crate::error::AppError;
 use crate::text;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 pub fn routes() -> Router<SharedState> {
@@ -72,7 +72,11 @@ pub async fn authenticate(
 }
 
 pub fn session_cookie(state: &SharedState, token: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
@@ -136,7 +140,10 @@ async fn login_submit(
     }
 }
 
-async fn logout(State(state): State<SharedState>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         sessions::delete(&state.db, token).await?;
     }

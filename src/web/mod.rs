@@ -102,9 +102,15 @@ async fn session_layer(State(state): State<SharedState>, req: Request, next: Nex
     req.extensions_mut().insert(CurrentCaller(caller));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -133,7 +139,11 @@ fn csrf_error() -> AppError {
 
 /// Cross-site requests are refused outright; same-site ones must carry the token, either in
 /// `X-CSRF-Token` or as the `_csrf` field of a form.
-async fn check_csrf(req: Request, caller: Option<&Caller>, path: &str) -> Result<Request, AppError> {
+async fn check_csrf(
+    req: Request,
+    caller: Option<&Caller>,
+    path: &str,
+) -> Result<Request, AppError> {
     let headers = req.headers();
     if headers
         .get("sec-fetch-site")

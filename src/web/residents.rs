@@ -4,14 +4,14 @@ use super::forms::{Field, FormPage, Values, rerender};
 use super::households::{ListParams, hamlet_filter, urlencode};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
-use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, ServiceStatus, STATUSES};
-use crate::db::{areas, audit, households, services, Page};
+use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, STATUSES, ServiceStatus};
+use crate::db::{Page, areas, audit, households, services};
 use crate::error::AppError;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -62,7 +62,9 @@ pub fn status_cells(
             StatusCell {
                 short: sv.short_name.clone(),
                 label: services::status_label(&status),
-                date: st.map(|x| crate::text::format_date(&x.status_date)).unwrap_or_default(),
+                date: st
+                    .map(|x| crate::text::format_date(&x.status_date))
+                    .unwrap_or_default(),
                 status,
             }
         })
@@ -157,7 +159,9 @@ struct ShowPage {
 
 async fn visible(s: &SharedState, caller: &Caller, id: i64) -> Result<Resident, AppError> {
     let scope = caller.require_personal()?;
-    residents::get(&s.db, scope, id).await?.ok_or(AppError::NotFound)
+    residents::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn show_page(
@@ -178,7 +182,10 @@ async fn show_page(
         .into_iter()
         .map(|h| {
             (
-                names.get(&h.service_code).cloned().unwrap_or(h.service_code),
+                names
+                    .get(&h.service_code)
+                    .cloned()
+                    .unwrap_or(h.service_code),
                 services::status_label(&h.status),
                 crate::text::format_date(&h.status_date),
                 h.recorded_by.unwrap_or_default(),
@@ -262,14 +269,24 @@ async fn set_service(
     if !known.iter().any(|sv| sv.code == service)
         || !services::STATUSES.iter().any(|(c, _)| *c == status)
     {
-        return Err(AppError::invalid("Chọn nền tảng số và trạng thái trong danh sách."));
+        return Err(AppError::invalid(
+            "Chọn nền tảng số và trạng thái trong danh sách.",
+        ));
     }
     if date > crate::db::today() {
         return Err(AppError::invalid("Ngày không được sau hôm nay."));
     }
     let mut tx = s.db.pool.begin().await?;
-    residents::set_service_status(&mut tx, r.commune_id, id, &service, &status, &date, Some(caller.account_id))
-        .await?;
+    residents::set_service_status(
+        &mut tx,
+        r.commune_id,
+        id,
+        &service,
+        &status,
+        &date,
+        Some(caller.account_id),
+    )
+    .await?;
     audit::record(
         &mut tx,
         entry(&caller, r.commune_id, "set_service_status", id),
@@ -303,13 +320,33 @@ fn resident_form(
             Field::text("birth", "Ngày sinh", birth)
                 .placeholder("dd/mm/yyyy")
                 .help("Ngày/tháng/năm, hoặc chỉ năm sinh nếu không rõ ngày."),
-            Field::select("gender", "Giới tính", e.gender.clone().unwrap_or_default(), &[("", "—"), ("male", "Nam"), ("female", "Nữ")]),
-            Field::text("relation", "Quan hệ với chủ hộ", e.relation.clone().unwrap_or_default()).placeholder("Chủ hộ, Vợ, Con…"),
+            Field::select(
+                "gender",
+                "Giới tính",
+                e.gender.clone().unwrap_or_default(),
+                &[("", "—"), ("male", "Nam"), ("female", "Nữ")],
+            ),
+            Field::text(
+                "relation",
+                "Quan hệ với chủ hộ",
+                e.relation.clone().unwrap_or_default(),
+            )
+            .placeholder("Chủ hộ, Vợ, Con…"),
             Field::text("cccd", "Số CCCD", "")
                 .placeholder("12 chữ số")
                 .help("Để trống nếu không đổi. Số CCCD được mã hóa khi lưu."),
-            Field::text("phone", "Số điện thoại", e.phone.clone().unwrap_or_default()).kind("tel"),
-            Field::select("has_smartphone", "Có điện thoại thông minh", smartphone, &[("", "Chưa rõ"), ("1", "Có"), ("0", "Không")]),
+            Field::text(
+                "phone",
+                "Số điện thoại",
+                e.phone.clone().unwrap_or_default(),
+            )
+            .kind("tel"),
+            Field::select(
+                "has_smartphone",
+                "Có điện thoại thông minh",
+                smartphone,
+                &[("", "Chưa rõ"), ("1", "Có"), ("0", "Không")],
+            ),
             Field::select("status", "Tình trạng cư trú", e.status.clone(), &STATUSES),
             Field::text("notes", "Ghi chú", e.notes.clone().unwrap_or_default()).kind("textarea"),
         ],
@@ -378,7 +415,9 @@ async fn editable_household(
     id: i64,
 ) -> Result<households::Household, AppError> {
     let scope = caller.require_personal()?;
-    let h = households::get(&s.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let h = households::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if caller.can_edit_residents(h.commune_id, h.hamlet_id) {
         Ok(h)
     } else {
@@ -397,8 +436,15 @@ async fn new_form(
         status: "living".into(),
         ..Default::default()
     };
-    resident_form(&caller, format!("Thêm nhân khẩu – hộ {}", h.code), format!("/households/{hid}/residents"), format!("/households/{hid}"), &blank, "")
-        .render()
+    resident_form(
+        &caller,
+        format!("Thêm nhân khẩu – hộ {}", h.code),
+        format!("/households/{hid}/residents"),
+        format!("/households/{hid}"),
+        &blank,
+        "",
+    )
+    .render()
 }
 
 async fn create(
@@ -413,7 +459,13 @@ async fn create(
         check?;
         let mut tx = s.db.pool.begin().await?;
         let id = residents::insert(&mut tx, &s.keys, h.commune_id, h.hamlet_id, &e).await?;
-        audit::record(&mut tx, entry(&caller, h.commune_id, "create", id), None::<&()>, Some(&e)).await?;
+        audit::record(
+            &mut tx,
+            entry(&caller, h.commune_id, "create", id),
+            None::<&()>,
+            Some(&e),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -421,7 +473,14 @@ async fn create(
     match result {
         Ok(id) => Ok(see_other(&format!("/residents/{id}"))),
         Err(err) => rerender(
-            resident_form(&caller, format!("Thêm nhân khẩu – hộ {}", h.code), format!("/households/{hid}/residents"), format!("/households/{hid}"), &e, &birth),
+            resident_form(
+                &caller,
+                format!("Thêm nhân khẩu – hộ {}", h.code),
+                format!("/households/{hid}/residents"),
+                format!("/households/{hid}"),
+                &e,
+                &birth,
+            ),
             err,
         ),
     }
@@ -458,8 +517,15 @@ async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let r = editable(&s, &caller, id).await?;
-    resident_form(&caller, format!("Sửa {}", r.full_name), format!("/residents/{id}"), format!("/residents/{id}"), &edit_of(&r), &r.birth_label())
-        .render()
+    resident_form(
+        &caller,
+        format!("Sửa {}", r.full_name),
+        format!("/residents/{id}"),
+        format!("/residents/{id}"),
+        &edit_of(&r),
+        &r.birth_label(),
+    )
+    .render()
 }
 
 async fn update(
@@ -474,7 +540,13 @@ async fn update(
         check?;
         let mut tx = s.db.pool.begin().await?;
         residents::update(&mut tx, &s.keys, id, r.hamlet_id, &e).await?;
-        audit::record(&mut tx, entry(&caller, r.commune_id, "update", id), Some(&r), Some(&e)).await?;
+        audit::record(
+            &mut tx,
+            entry(&caller, r.commune_id, "update", id),
+            Some(&r),
+            Some(&e),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -482,7 +554,14 @@ async fn update(
     match result {
         Ok(()) => Ok(see_other(&format!("/residents/{id}"))),
         Err(err) => rerender(
-            resident_form(&caller, format!("Sửa {}", r.full_name), format!("/residents/{id}"), format!("/residents/{id}"), &e, &birth),
+            resident_form(
+                &caller,
+                format!("Sửa {}", r.full_name),
+                format!("/residents/{id}"),
+                format!("/residents/{id}"),
+                &e,
+                &birth,
+            ),
             err,
         ),
     }
@@ -499,8 +578,13 @@ async fn set_active(
     let mut tx = s.db.pool.begin().await?;
     residents::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
-    audit::record(&mut tx, entry(&caller, r.commune_id, action, id), Some(&r), Some(&serde_json::json!({"active": active})))
-        .await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, r.commune_id, action, id),
+        Some(&r),
+        Some(&serde_json::json!({"active": active})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/residents/{id}")))
 }

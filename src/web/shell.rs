@@ -19,7 +19,8 @@ pub struct Shell {
 
 impl Shell {
     pub fn new(caller: &Caller, title: impl Into<String>, section: &str) -> Shell {
-        let mut items: Vec<(&'static str, &'static str)> = vec![("/", "Trang chủ"), ("/areas", "Địa bàn")];
+        let mut items: Vec<(&'static str, &'static str)> =
+            vec![("/", "Trang chủ"), ("/areas", "Địa bàn")];
         if caller.personal_scope().is_some() {
             items.push(("/teams", "Tổ CNSCĐ"));
             items.push(("/households", "Hộ"));
@@ -36,7 +37,10 @@ impl Shell {
         Shell {
             title: title.into(),
             user: Some((
-                caller.full_name.clone().unwrap_or_else(|| caller.username.clone()),
+                caller
+                    .full_name
+                    .clone()
+                    .unwrap_or_else(|| caller.username.clone()),
                 caller.role.label().to_string(),
                 caller.area_name.clone(),
             )),

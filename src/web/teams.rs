@@ -3,15 +3,15 @@
 use super::forms::{Field, FormPage, Values, rerender};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::members::{self, AFFILIATIONS, Member, MemberEdit, POSITIONS};
 use crate::db::teams::{self, Team, TeamEdit};
-use crate::db::audit;
 use crate::error::AppError;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -49,9 +49,13 @@ async fn list(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
 async fn visible_team(s: &SharedState, caller: &Caller, id: i64) -> Result<Team, AppError> {
     let scope = caller.require_personal()?;
     let team = teams::get(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let inside = team.commune_id == scope.commune_id
-        && scope.hamlet_id.is_none_or(|h| h == team.area_id);
-    if inside { Ok(team) } else { Err(AppError::NotFound) }
+    let inside =
+        team.commune_id == scope.commune_id && scope.hamlet_id.is_none_or(|h| h == team.area_id);
+    if inside {
+        Ok(team)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 async fn editable_team(s: &SharedState, caller: &Caller, id: i64) -> Result<Team, AppError> {
@@ -112,13 +116,20 @@ fn team_form(caller: &Caller, team: &Team, v: Option<&Values>) -> FormPage {
         action: format!("/teams/{}", team.id),
         fields: vec![
             Field::text("name", "Tên tổ", get("name", team.name.clone())).required(),
-            Field::text("zalo_link", "Đường dẫn nhóm Zalo", get("zalo_link", team.zalo_link.clone().unwrap_or_default()))
-                .kind("url")
-                .placeholder("https://zalo.me/g/…"),
+            Field::text(
+                "zalo_link",
+                "Đường dẫn nhóm Zalo",
+                get("zalo_link", team.zalo_link.clone().unwrap_or_default()),
+            )
+            .kind("url")
+            .placeholder("https://zalo.me/g/…"),
             Field::text(
                 "zalo_members",
                 "Số thành viên nhóm Zalo",
-                get("zalo_members", team.zalo_members.map(|n| n.to_string()).unwrap_or_default()),
+                get(
+                    "zalo_members",
+                    team.zalo_members.map(|n| n.to_string()).unwrap_or_default(),
+                ),
             )
             .kind("number"),
             Field::checkbox(
@@ -156,10 +167,13 @@ async fn update(
             return Err(AppError::invalid("Tên tổ không được để trống."));
         }
         let zalo_link = v.opt("zalo_link");
-        if let Some(l) = &zalo_link {
-            if !l.starts_with("https://") {
-                return Err(AppError::invalid("Đường dẫn nhóm Zalo phải bắt đầu bằng https://"));
-            }
+        if zalo_link
+            .as_ref()
+            .is_some_and(|l| !l.starts_with("https://"))
+        {
+            return Err(AppError::invalid(
+                "Đường dẫn nhóm Zalo phải bắt đầu bằng https://",
+            ));
         }
         Ok(TeamEdit {
             name,
@@ -174,13 +188,24 @@ async fn update(
     };
     let mut tx = s.db.pool.begin().await?;
     teams::update(&mut tx, id, &edit).await?;
-    audit::record(&mut tx, entry(&caller, team.commune_id, "update", "team", id), Some(&team), Some(&edit))
-        .await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, team.commune_id, "update", "team", id),
+        Some(&team),
+        Some(&edit),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/teams/{id}")))
 }
 
-fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, entity: &'a str, id: i64) -> audit::Entry<'a> {
+fn entry<'a>(
+    caller: &Caller,
+    commune_id: i64,
+    action: &'a str,
+    entity: &'a str,
+    id: i64,
+) -> audit::Entry<'a> {
     audit::Entry {
         commune_id: Some(commune_id),
         account_id: Some(caller.account_id),
@@ -190,23 +215,44 @@ fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, entity: &'a str,
     }
 }
 
-fn member_form(caller: &Caller, heading: String, action: String, cancel: String, m: &MemberEdit) -> FormPage {
+fn member_form(
+    caller: &Caller,
+    heading: String,
+    action: String,
+    cancel: String,
+    m: &MemberEdit,
+) -> FormPage {
     FormPage {
         shell: Shell::new(caller, heading.clone(), "/teams"),
         heading,
         action,
         fields: vec![
             Field::text("full_name", "Họ và tên", m.full_name.clone()).required(),
-            Field::text("phone", "Số điện thoại", m.phone.clone().unwrap_or_default()).kind("tel"),
+            Field::text(
+                "phone",
+                "Số điện thoại",
+                m.phone.clone().unwrap_or_default(),
+            )
+            .kind("tel"),
             Field::select("position", "Chức danh", m.position.clone(), &POSITIONS),
-            Field::select("affiliation", "Thuộc lực lượng", m.affiliation.clone(), &AFFILIATIONS),
+            Field::select(
+                "affiliation",
+                "Thuộc lực lượng",
+                m.affiliation.clone(),
+                &AFFILIATIONS,
+            ),
             Field::text(
                 "affiliation_detail",
                 "Tên doanh nghiệp / đơn vị (nếu có)",
                 m.affiliation_detail.clone().unwrap_or_default(),
             )
             .placeholder("VNPT, Viettel, …"),
-            Field::text("joined_on", "Ngày tham gia", m.joined_on.clone().unwrap_or_default()).kind("date"),
+            Field::text(
+                "joined_on",
+                "Ngày tham gia",
+                m.joined_on.clone().unwrap_or_default(),
+            )
+            .kind("date"),
         ],
         submit: "Lưu",
         cancel_href: cancel,
@@ -241,8 +287,12 @@ fn parse_member(v: &Values) -> (MemberEdit, Result<(), AppError>) {
     if m.full_name.is_empty() {
         check = check.and(Err(AppError::invalid("Họ và tên không được để trống.")));
     }
-    if members::label(&POSITIONS, &m.position).is_empty() || members::label(&AFFILIATIONS, &m.affiliation).is_empty() {
-        check = check.and(Err(AppError::invalid("Chọn chức danh và lực lượng trong danh sách.")));
+    if members::label(&POSITIONS, &m.position).is_empty()
+        || members::label(&AFFILIATIONS, &m.affiliation).is_empty()
+    {
+        check = check.and(Err(AppError::invalid(
+            "Chọn chức danh và lực lượng trong danh sách.",
+        )));
     }
     (m, check)
 }
@@ -261,8 +311,14 @@ async fn new_member_form(
         affiliation_detail: None,
         joined_on: Some(crate::db::today()),
     };
-    member_form(&caller, format!("Thêm thành viên – {}", team.name), format!("/teams/{id}/members"), format!("/teams/{id}"), &blank)
-        .render()
+    member_form(
+        &caller,
+        format!("Thêm thành viên – {}", team.name),
+        format!("/teams/{id}/members"),
+        format!("/teams/{id}"),
+        &blank,
+    )
+    .render()
 }
 
 async fn create_member(
@@ -274,17 +330,33 @@ async fn create_member(
     let team = editable_team(&s, &caller, id).await?;
     let (m, check) = parse_member(&Values(form));
     if let Err(e) = check {
-        let page = member_form(&caller, format!("Thêm thành viên – {}", team.name), format!("/teams/{id}/members"), format!("/teams/{id}"), &m);
+        let page = member_form(
+            &caller,
+            format!("Thêm thành viên – {}", team.name),
+            format!("/teams/{id}/members"),
+            format!("/teams/{id}"),
+            &m,
+        );
         return rerender(page, e);
     }
     let mut tx = s.db.pool.begin().await?;
     let mid = members::insert(&mut tx, team.commune_id, id, &m).await?;
-    audit::record(&mut tx, entry(&caller, team.commune_id, "create", "member", mid), None::<&()>, Some(&m)).await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, team.commune_id, "create", "member", mid),
+        None::<&()>,
+        Some(&m),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/teams/{id}")))
 }
 
-async fn editable_member(s: &SharedState, caller: &Caller, id: i64) -> Result<(Member, Team), AppError> {
+async fn editable_member(
+    s: &SharedState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(Member, Team), AppError> {
     let m = members::get(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let team = editable_team(s, caller, m.team_id).await?;
     Ok((m, team))
@@ -307,8 +379,14 @@ async fn edit_member_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let (m, team) = editable_member(&s, &caller, id).await?;
-    member_form(&caller, format!("Sửa thành viên {}", m.full_name), format!("/members/{id}"), format!("/teams/{}", team.id), &member_edit_of(&m))
-        .render()
+    member_form(
+        &caller,
+        format!("Sửa thành viên {}", m.full_name),
+        format!("/members/{id}"),
+        format!("/teams/{}", team.id),
+        &member_edit_of(&m),
+    )
+    .render()
 }
 
 async fn update_member(
@@ -320,12 +398,24 @@ async fn update_member(
     let (old, team) = editable_member(&s, &caller, id).await?;
     let (m, check) = parse_member(&Values(form));
     if let Err(e) = check {
-        let page = member_form(&caller, format!("Sửa thành viên {}", old.full_name), format!("/members/{id}"), format!("/teams/{}", team.id), &m);
+        let page = member_form(
+            &caller,
+            format!("Sửa thành viên {}", old.full_name),
+            format!("/members/{id}"),
+            format!("/teams/{}", team.id),
+            &m,
+        );
         return rerender(page, e);
     }
     let mut tx = s.db.pool.begin().await?;
     members::update(&mut tx, id, &m).await?;
-    audit::record(&mut tx, entry(&caller, team.commune_id, "update", "member", id), Some(&old), Some(&m)).await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, team.commune_id, "update", "member", id),
+        Some(&old),
+        Some(&m),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/teams/{}", team.id)))
 }
@@ -341,8 +431,13 @@ async fn set_member_active(
     let mut tx = s.db.pool.begin().await?;
     members::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
-    audit::record(&mut tx, entry(&caller, team.commune_id, action, "member", id), Some(&old), Some(&serde_json::json!({"active": active})))
-        .await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, team.commune_id, action, "member", id),
+        Some(&old),
+        Some(&serde_json::json!({"active": active})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other(&format!("/teams/{}", team.id)))
 }

@@ -2,9 +2,9 @@
 //! the router driven in-process, and a small client that keeps the session cookie.
 #![allow(dead_code)]
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use axum::Router;
 use congdongso::config::Settings;
 use congdongso::crypto::Keys;
 use congdongso::db::Db;
@@ -34,7 +34,12 @@ pub async fn backends() -> Vec<String> {
 
 async fn fresh_postgres(base: &str) -> String {
     use sqlx::Connection;
-    let name = format!("cds_t_{}", congdongso::auth::random_token()[..12].to_lowercase().replace(['-', '_'], "x"));
+    let name = format!(
+        "cds_t_{}",
+        congdongso::auth::random_token()[..12]
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
     let mut conn = sqlx::PgConnection::connect(base)
         .await
         .expect("connect to CONGDONGSO_TEST_POSTGRES_URL");
@@ -99,28 +104,47 @@ impl Resp {
 
 impl Client {
     pub fn new(app: Router) -> Client {
-        Client { app, cookie: None, csrf: None }
+        Client {
+            app,
+            cookie: None,
+            csrf: None,
+        }
     }
 
     pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
         if let Some(c) = &self.cookie {
-            req.headers_mut().insert(header::COOKIE, c.parse().expect("cookie header"));
+            req.headers_mut()
+                .insert(header::COOKIE, c.parse().expect("cookie header"));
         }
         let res = self.app.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
-        if let Some(set) = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+        if let Some(set) = headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+        {
             let pair = set.split(';').next().unwrap_or("").to_string();
             if pair.starts_with("cds_session=") {
-                self.cookie = if pair == "cds_session=" { None } else { Some(pair) };
+                self.cookie = if pair == "cds_session=" {
+                    None
+                } else {
+                    Some(pair)
+                };
             }
         }
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
-        Resp { status, body: String::from_utf8_lossy(&bytes).into_owned(), headers }
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     /// Logs in through the API; panics if that fails.
@@ -156,7 +180,9 @@ impl Client {
     }
 
     pub async fn post_raw_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
         self.send(
             Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -170,7 +196,11 @@ impl Client {
 /// The id of the first resident of a hamlet, as a commune admin sees it.
 pub async fn first_resident_of(app: &Router, hamlet_code: &str) -> i64 {
     let mut admin = Client::login(app.clone(), "vhxh").await;
-    let r = admin.get(&format!("/api/v1/residents?area={hamlet_code}")).await;
+    let r = admin
+        .get(&format!("/api/v1/residents?area={hamlet_code}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.json()["items"][0]["id"].as_i64().expect("a resident in the hamlet")
+    r.json()["items"][0]["id"]
+        .as_i64()
+        .expect("a resident in the hamlet")
 }
