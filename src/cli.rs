@@ -95,51 +95,53 @@ fn read_password() -> Result<String> {
 }
 
 async fn seed_demo(db: &Db, keys: &Keys) -> Result<()> {
-    let (password, generated) = match std::env::var("CONGDONGSO_DEMO_PASSWORD") {
-        Ok(p) if !p.is_empty() => (p, false),
-        _ => (auth::random_token()[..12].to_string(), true),
-    };
+    let chosen = std::env::var("CONGDONGSO_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let password = chosen
+        .clone()
+        .unwrap_or_else(|| auth::random_token()[..12].to_string());
+    let mut options = DemoOptions::default();
+    // Tests and small machines can ask for a smaller demo commune.
+    if let Some(n) = std::env::var("CONGDONGSO_DEMO_HOUSEHOLDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        options.households_per_hamlet = n;
+    }
     let started = std::time::Instant::now();
-    match demo::seed(db, keys, &password, &DemoOptions::default()).await? {
-        Some(summary) => {
-            println!(
-                "Đã tạo xã mẫu Rạch Kiến: {} hộ, {} nhân khẩu ({:.1} giây).",
-                summary.households,
-                summary.residents,
-                started.elapsed().as_secs_f64()
-            );
-            println!("Tài khoản mẫu:");
-            for a in &summary.accounts {
-                println!(
-                    "  {:<12} {:<16} {}",
-                    a.username,
-                    a.role.as_str(),
-                    a.area_code
-                );
-            }
-            if generated {
-                println!("Mật khẩu của mọi tài khoản mẫu: {password}");
-                println!("(đặt CONGDONGSO_DEMO_PASSWORD để chọn mật khẩu khác)");
-            } else {
-                println!("Mật khẩu: giá trị của CONGDONGSO_DEMO_PASSWORD.");
-            }
+    let seeded = demo::seed(db, keys, &password, &options).await?;
+    match &seeded {
+        Some(summary) => println!(
+            "Đã tạo xã mẫu Rạch Kiến: {} hộ, {} nhân khẩu ({:.1} giây).",
+            summary.households,
+            summary.residents,
+            started.elapsed().as_secs_f64()
+        ),
+        None => println!("Cơ sở dữ liệu đã có dữ liệu: giữ nguyên, không tạo lại xã mẫu."),
+    }
+    println!("Tài khoản mẫu:");
+    for a in demo::account_list() {
+        println!(
+            "  {:<12} {:<16} {}",
+            a.username,
+            a.role.as_str(),
+            a.area_code
+        );
+    }
+    match (seeded.is_some(), chosen.is_some()) {
+        (true, false) => {
+            println!("Mật khẩu của mọi tài khoản mẫu: {password}");
+            println!("(đặt CONGDONGSO_DEMO_PASSWORD để chọn mật khẩu khác)");
         }
-        None => {
-            println!("Cơ sở dữ liệu đã có dữ liệu: không tạo lại xã mẫu.");
-            if std::env::var("CONGDONGSO_DEMO_PASSWORD").is_ok_and(|p| !p.is_empty()) {
-                println!("Tài khoản mẫu: {}", demo_usernames());
-            }
-        }
+        (true, true) => println!("Mật khẩu: giá trị của CONGDONGSO_DEMO_PASSWORD."),
+        (false, _) => println!(
+            "Mật khẩu: mật khẩu đã in ra khi xã mẫu được tạo lần đầu \
+             (đổi bằng: congdongso user passwd --username …)."
+        ),
     }
     Ok(())
-}
-
-fn demo_usernames() -> String {
-    demo::account_list()
-        .iter()
-        .map(|a| a.username.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {

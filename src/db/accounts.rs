@@ -54,6 +54,11 @@ pub async fn create(
     full_name: Option<&str>,
 ) -> Result<i64> {
     let username = check_username(username)?;
+    if by_username(db, &username).await?.is_some() {
+        return Err(AppError::invalid(format!(
+            "Tên đăng nhập «{username}» đã có; chọn tên khác."
+        )));
+    }
     let area = areas::by_code(db, area_code)
         .await?
         .ok_or_else(|| AppError::invalid(format!("Không có đơn vị mã «{area_code}».")))?;

@@ -457,9 +457,10 @@ pub fn service_statuses(rng: &mut impl Rng, p: &Person, pace: &HamletPace) -> Ve
             rate = 0.0;
         }
         let x: f64 = rng.r#gen();
+        // Some are being guided right now; rarer services have fewer in the pipeline.
         let status = if x < rate {
             "done"
-        } else if x < rate + 0.06 && rate > 0.0 {
+        } else if x < rate + (rate * 0.3).min(0.06) {
             "in_progress"
         } else {
             continue;

@@ -1,0 +1,267 @@
+//! The binary from outside: `serve --demo`, `migrate`, `user add`, and the settings file.
+
+mod common;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_congdongso"));
+    c.env_remove("CONGDONGSO_DATABASE_URL")
+        .env_remove("CONGDONGSO_CONFIG")
+        .env("CONGDONGSO_LOG", "warn");
+    c
+}
+
+/// A minimal HTTP/1.1 exchange, so the test needs no HTTP client library.
+fn http(addr: &str, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect to the server");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_demo_seeds_prints_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}/demo.db", dir.path().display()))
+        .env("CONGDONGSO_DEMO_PASSWORD", "demo-password-1")
+        .env("CONGDONGSO_DEMO_HOUSEHOLDS", "2")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server prints its address");
+        printed.push(line.clone());
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim_end_matches('/').to_string();
+        }
+    };
+    let all = printed.join("\n");
+    assert!(all.contains("Đã tạo xã mẫu Rạch Kiến"), "{all}");
+    for user in [
+        "quantri",
+        "vhxh",
+        "chutich",
+        "kinhte",
+        "so",
+        "truongap01",
+        "truongap17",
+        "tovien01",
+        "tovien17",
+    ] {
+        assert!(all.contains(user), "{user} is printed:\n{all}");
+    }
+    let health = http(
+        &addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("ok"),
+        "{health}"
+    );
+    let body = r#"{"username":"vhxh","password":"demo-password-1"}"#;
+    let login = http(
+        &addr,
+        &format!(
+            "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    assert!(login.contains("csrf_token") && login.contains("cds_session="));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn user_add(url: &str, args: &[&str], password: &str) -> (bool, String) {
+    let mut child = bin()
+        .args(["user", "add", "--database-url", url])
+        .args(args)
+        .env(
+            "CONGDONGSO_SECRET_KEY",
+            "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=",
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn user_add_case(url: String) {
+    let db = common::demo_db(&url).await;
+    let (ok, out) = user_add(
+        &url,
+        &[
+            "--username",
+            "vhxh2",
+            "--role",
+            "commune_admin",
+            "--area",
+            "rach-kien",
+        ],
+        "mot-mat-khau-dai",
+    );
+    assert!(ok, "{out}");
+    let account = congdongso::db::accounts::by_username(&db, "vhxh2")
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(account.role, "commune_admin");
+    assert!(congdongso::auth::verify_password(
+        "mot-mat-khau-dai",
+        &account.password_hash
+    ));
+    assert!(account.password_hash.starts_with("$argon2"));
+    // Errors say what to fix, in Vietnamese, and change nothing.
+    let (ok, out) = user_add(
+        &url,
+        &[
+            "--username",
+            "xx1",
+            "--role",
+            "mayor",
+            "--area",
+            "rach-kien",
+        ],
+        "mot-mat-khau-dai",
+    );
+    assert!(!ok && out.contains("Vai trò «mayor» không có"), "{out}");
+    let (ok, out) = user_add(
+        &url,
+        &[
+            "--username",
+            "xx2",
+            "--role",
+            "hamlet_head",
+            "--area",
+            "rach-kien",
+        ],
+        "mot-mat-khau-dai",
+    );
+    assert!(
+        !ok && out.contains("phải gắn với đơn vị cấp hamlet"),
+        "{out}"
+    );
+    let (ok, out) = user_add(
+        &url,
+        &[
+            "--username",
+            "xx3",
+            "--role",
+            "team_member",
+            "--area",
+            "rach-kien-ap-03",
+        ],
+        "ngan",
+    );
+    assert!(!ok && out.contains("ít nhất 8 ký tự"), "{out}");
+    let (ok, out) = user_add(
+        &url,
+        &[
+            "--username",
+            "vhxh2",
+            "--role",
+            "commune_admin",
+            "--area",
+            "rach-kien",
+        ],
+        "mot-mat-khau-dai",
+    );
+    assert!(
+        !ok && out.contains("vhxh2"),
+        "a duplicate is refused: {out}"
+    );
+    for u in ["xx1", "xx2", "xx3"] {
+        assert!(
+            congdongso::db::accounts::by_username(&db, u)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin() {
+    for url in common::backends().await {
+        user_add_case(url).await;
+    }
+}
+
+#[test]
+fn settings_file_and_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("from-file/cds.db");
+    let config = dir.path().join("congdongso.toml");
+    std::fs::write(
+        &config,
+        format!("database_url = \"sqlite://{}\"\n", db_path.display()),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 2"));
+    assert!(
+        db_path.exists(),
+        "the database named in the file was created"
+    );
+    // An unknown key is an error that names the file.
+    std::fs::write(&config, "databse_url = \"x\"\n").unwrap();
+    let out = bin()
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("không hợp lệ"));
+    // A bad database URL says what is expected.
+    let out = bin()
+        .args(["migrate", "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// hoặc postgres://"));
+}
