@@ -71,6 +71,13 @@ async fn csrf(url: String) {
         .body(Body::empty())
         .unwrap();
     assert_eq!(c.send(api).await.status, StatusCode::OK);
+    // Logging out with an expired session still works (nothing to forge).
+    let mut expired = Client::new(app.clone());
+    expired.cookie = Some("cds_session=gone".into());
+    assert_eq!(
+        expired.post_raw_form("/logout", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
     // The login form needs the token its page set as a cookie.
     let mut anon = Client::new(app.clone());
     let login = [

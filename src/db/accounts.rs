@@ -103,6 +103,12 @@ pub async fn set_password(db: &Db, username: &str, password: &str) -> Result<()>
     if n == 0 {
         return Err(AppError::NotFound);
     }
+    // A new password ends every open session (a lost phone stays logged in otherwise).
+    db.execute(
+        "DELETE FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE username = $1)",
+        &[username.into()],
+    )
+    .await?;
     Ok(())
 }
 

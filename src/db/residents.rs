@@ -108,7 +108,7 @@ pub async fn list(
     let total = db
         .scalar_i64(&format!("SELECT COUNT(*) FROM residents r{w}"), &f.params)
         .await?;
-    let page = page.max(1);
+    let page = page.clamp(1, 1_000_000);
     let limit = f.push(per_page);
     let offset = f.push((page - 1) * per_page);
     let items = db

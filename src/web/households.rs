@@ -211,12 +211,21 @@ fn parse(v: &Values) -> HouseholdEdit {
     }
 }
 
-/// The hamlet must be one the caller may edit; the code must be present.
-fn check(caller: &Caller, commune_id: i64, e: &HouseholdEdit) -> Result<(), AppError> {
+/// The hamlet must be an open hamlet of the caller's commune that they may edit (the form's
+/// list is only a convenience: a crafted request can name any area id).
+async fn check(
+    s: &SharedState,
+    caller: &Caller,
+    commune_id: i64,
+    e: &HouseholdEdit,
+) -> Result<(), AppError> {
     if e.code.is_empty() {
         return Err(AppError::invalid("Mã hộ không được để trống."));
     }
-    if !caller.can_edit_residents(commune_id, e.hamlet_id) {
+    let area = areas::get(&s.db, e.hamlet_id).await?;
+    let fits = area
+        .is_some_and(|a| a.level == "hamlet" && a.active == 1 && a.commune_id == Some(commune_id));
+    if !fits || !caller.can_edit_residents(commune_id, e.hamlet_id) {
         return Err(AppError::invalid("Chọn một ấp bạn được quản lý."));
     }
     Ok(())
@@ -250,7 +259,7 @@ async fn create(
     let scope = caller.require_personal()?;
     let e = parse(&Values(form));
     let result: Result<i64, AppError> = async {
-        check(&caller, scope.commune_id, &e)?;
+        check(&s, &caller, scope.commune_id, &e).await?;
         let mut tx = s.db.pool.begin().await?;
         let id = households::insert(&mut tx, scope.commune_id, &e).await?;
         audit::record(
@@ -336,7 +345,7 @@ async fn update(
     let h = editable(&s, &caller, id).await?;
     let e = parse(&Values(form));
     let result: Result<(), AppError> = async {
-        check(&caller, h.commune_id, &e)?;
+        check(&s, &caller, h.commune_id, &e).await?;
         let mut tx = s.db.pool.begin().await?;
         households::update(&mut tx, id, &e).await?;
         audit::record(

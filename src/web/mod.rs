@@ -161,6 +161,10 @@ async fn check_csrf(
             return Err(csrf_error());
         }
     }
+    // Logging out without a session changes nothing; an expired session must still get out.
+    if caller.is_none() && (path == "/logout" || path == "/api/v1/logout") {
+        return Ok(req);
+    }
     let is_login = path == "/login" || path == "/api/v1/login";
     if is_login && path.starts_with("/api/") {
         // A cross-site page cannot send JSON without a CORS preflight, which we never allow.
@@ -263,9 +267,30 @@ pub fn error_response(e: AppError, api: bool) -> Response {
 }
 
 fn log_error(e: &AppError) {
-    if e.status().is_server_error() {
-        // sqlx errors carry no bound values, so no personal data reaches the log.
-        tracing::error!(error = %e, detail = ?e, "request failed");
+    if !e.status().is_server_error() {
+        return;
+    }
+    match e {
+        // A database error's message can quote the failing row (PostgreSQL's "Failing row
+        // contains …"): log only its code, constraint and table, never the values.
+        AppError::Db(sqlx::Error::Database(d)) => tracing::error!(
+            code = d.code().as_deref().unwrap_or(""),
+            constraint = d.constraint().unwrap_or(""),
+            table = d.table().unwrap_or(""),
+            "database error"
+        ),
+        AppError::Db(other) => tracing::error!(kind = db_error_kind(other), "database error"),
+        other => tracing::error!(error = %other, "request failed"),
+    }
+}
+
+fn db_error_kind(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::PoolTimedOut => "pool timed out",
+        sqlx::Error::Io(_) => "io",
+        sqlx::Error::RowNotFound => "row not found",
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
+        _ => "other",
     }
 }
 
