@@ -6,28 +6,21 @@
 //! data layer would take minutes for this volume.
 
 mod batch;
-pub mod names;
+mod names;
 mod org;
 mod people;
+mod write;
 
 use crate::auth::Role;
 use crate::crypto::Keys;
-use crate::db::{Db, Param, now};
+use crate::db::Db;
 use crate::error::Result;
-use crate::text;
-use batch::Rows;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use sqlx::AnyConnection;
 
 pub const HAMLETS: usize = 17;
 const PROVINCE_CODE: &str = "tay-ninh";
 const COMMUNE_CODE: &str = "rach-kien";
 /// Tests search hamlet 3 for this name, so it must be there whatever the seed.
 pub const FIXED_NAME: &str = "Nguyễn Văn Đức";
-/// Share of completed services that also get a help record (the rest were done by residents
-/// themselves or recorded in bulk).
-const HELP_SHARE: f64 = 0.2;
 
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -95,36 +88,6 @@ pub fn account_list() -> Vec<DemoAccount> {
     v
 }
 
-fn int(v: i64) -> Param {
-    Param::Int(v)
-}
-fn txt(v: impl Into<String>) -> Param {
-    Param::Text(v.into())
-}
-fn opt_int(v: Option<i64>) -> Param {
-    Param::from(v)
-}
-fn opt_txt(v: Option<String>) -> Param {
-    Param::from(v)
-}
-
-async fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"))
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(id)
-}
-
-/// Household numbers in hamlet 3 whose head is `FIXED_NAME`, spread over the hamlet.
-fn fixed_head_seqs(households: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..3)
-        .map(|i| i * households / 3 + 1)
-        .filter(|&s| s <= households)
-        .collect();
-    v.dedup();
-    v
-}
-
 /// Seeds the demo commune if the database has no areas yet; returns None when it was not empty.
 pub async fn seed(
     db: &Db,
@@ -138,7 +101,7 @@ pub async fn seed(
     // Argon2 is deliberately slow: one hash serves every demo account.
     let password_hash = crate::auth::hash_password(password)?;
     let mut tx = db.pool.begin().await?;
-    let summary = write(&mut tx, keys, &password_hash, opts).await?;
+    let summary = write::write(&mut tx, keys, &password_hash, opts).await?;
     tx.commit().await?;
     db.reset_sequences(&[
         "areas",
@@ -155,490 +118,12 @@ pub async fn seed(
     Ok(Some(summary))
 }
 
-async fn write(
-    conn: &mut AnyConnection,
-    keys: &Keys,
-    password_hash: &str,
-    opts: &DemoOptions,
-) -> Result<DemoSummary> {
-    let mut rng = StdRng::seed_from_u64(opts.seed);
-    let ts = now();
-    let per_hamlet = opts.households_per_hamlet;
-
-    let mut areas = Rows::new(
-        "areas",
-        &[
-            "id",
-            "code",
-            "name",
-            "level",
-            "parent_id",
-            "commune_id",
-            "sort_order",
-            "active",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let province_id = next_id(conn, "areas").await?;
-    let commune_id = province_id + 1;
-    let hamlet_id = |n: usize| commune_id + n as i64;
-    areas.push(vec![
-        int(province_id),
-        txt(PROVINCE_CODE),
-        txt("Tây Ninh"),
-        txt("province"),
-        opt_int(None),
-        opt_int(None),
-        int(1),
-        int(1),
-        int(ts),
-        int(ts),
-    ])?;
-    areas.push(vec![
-        int(commune_id),
-        txt(COMMUNE_CODE),
-        txt("Rạch Kiến"),
-        txt("commune"),
-        int(province_id),
-        int(commune_id),
-        int(1),
-        int(1),
-        int(ts),
-        int(ts),
-    ])?;
-    for n in 1..=HAMLETS {
-        areas.push(vec![
-            int(hamlet_id(n)),
-            txt(hamlet_code(n)),
-            txt(format!("Ấp {n}")),
-            txt("hamlet"),
-            int(commune_id),
-            int(commune_id),
-            int(n as i64),
-            int(1),
-            int(ts),
-            int(ts),
-        ])?;
-    }
-    areas.finish(conn).await?;
-
-    // Teams and their members.
-    let zalo = org::ZaloPlan::new(&mut rng, HAMLETS);
-    let hamlet_teams: Vec<org::TeamPlan> = (1..=HAMLETS)
-        .map(|n| org::hamlet_team(&mut rng, n, per_hamlet, &zalo))
-        .collect();
-    let commune_team = org::commune_group(&mut rng, &hamlet_teams);
-    let first_team = next_id(conn, "teams").await?;
-    let mut next_member = next_id(conn, "members").await?;
-    let mut teams = Rows::new(
-        "teams",
-        &[
-            "id",
-            "commune_id",
-            "area_id",
-            "kind",
-            "name",
-            "zalo_link",
-            "zalo_members",
-            "zalo_active",
-            "active",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut members = Rows::new(
-        "members",
-        &[
-            "id",
-            "commune_id",
-            "team_id",
-            "full_name",
-            "search_text",
-            "sort_key",
-            "phone",
-            "position",
-            "affiliation",
-            "affiliation_detail",
-            "joined_on",
-            "active",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    // member_ids[i] are the ids of team i's members; team 0 is the commune group.
-    let mut member_ids: Vec<Vec<i64>> = Vec::new();
-    let all_teams = std::iter::once((commune_id, &commune_team)).chain(
-        hamlet_teams
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (hamlet_id(i + 1), t)),
-    );
-    for (i, (area_id, t)) in all_teams.enumerate() {
-        let team_id = first_team + i as i64;
-        teams.push(vec![
-            int(team_id),
-            int(commune_id),
-            int(area_id),
-            txt(t.kind),
-            txt(t.name.clone()),
-            opt_txt(t.zalo_link.clone()),
-            opt_int(t.zalo_members),
-            int(t.zalo_active as i64),
-            int(1),
-            int(ts),
-            int(ts),
-        ])?;
-        let mut ids = Vec::with_capacity(t.members.len());
-        for m in &t.members {
-            members.push(vec![
-                int(next_member),
-                int(commune_id),
-                int(team_id),
-                txt(m.full_name.clone()),
-                txt(text::fold(&m.full_name)),
-                txt(text::sort_key(&m.full_name)),
-                opt_txt(m.phone.clone()),
-                txt(m.position),
-                txt(m.affiliation),
-                opt_txt(m.detail.clone()),
-                txt(m.joined_on.clone()),
-                int(1),
-                int(ts),
-                int(ts),
-            ])?;
-            ids.push(next_member);
-            next_member += 1;
-        }
-        member_ids.push(ids);
-    }
-    teams.finish(conn).await?;
-    members.finish(conn).await?;
-
-    // Activities of the hamlet teams.
-    let mut activities = Rows::new(
-        "activities",
-        &[
-            "id",
-            "commune_id",
-            "hamlet_id",
-            "team_id",
-            "kind",
-            "activity_date",
-            "place",
-            "residents_reached",
-            "active",
-            "created_at",
-        ],
-    );
-    let mut present = Rows::new(
-        "activity_members",
-        &["activity_id", "member_id", "commune_id"],
-    );
-    let mut next_activity = next_id(conn, "activities").await?;
-    let groups = per_hamlet.div_ceil(50);
-    for (n, ids) in member_ids.iter().enumerate().skip(1) {
-        for a in org::activities(&mut rng, n, ids.len(), groups) {
-            activities.push(vec![
-                int(next_activity),
-                int(commune_id),
-                int(hamlet_id(n)),
-                int(first_team + n as i64),
-                txt(a.kind),
-                txt(a.date),
-                txt(a.place),
-                int(a.reached),
-                int(1),
-                int(ts),
-            ])?;
-            for i in a.present {
-                if let Some(&m) = ids.get(i) {
-                    present.push(vec![int(next_activity), int(m), int(commune_id)])?;
-                }
-            }
-            next_activity += 1;
-        }
-    }
-    activities.finish(conn).await?;
-    present.finish(conn).await?;
-
-    // Households, residents and their services, one hamlet at a time to keep memory small.
-    let mut households = Rows::new(
-        "households",
-        &[
-            "id",
-            "commune_id",
-            "hamlet_id",
-            "code",
-            "address",
-            "head_name",
-            "search_text",
-            "active",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut residents = Rows::new(
-        "residents",
-        &[
-            "id",
-            "commune_id",
-            "hamlet_id",
-            "household_id",
-            "full_name",
-            "search_text",
-            "sort_key",
-            "birth_date",
-            "birth_year",
-            "gender",
-            "cccd_enc",
-            "cccd_hash",
-            "cccd_masked",
-            "phone",
-            "relation",
-            "has_smartphone",
-            "status",
-            "status_date",
-            "consent",
-            "active",
-            "version",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut helps = Rows::new(
-        "help_records",
-        &[
-            "id",
-            "commune_id",
-            "hamlet_id",
-            "resident_id",
-            "member_id",
-            "service_code",
-            "done",
-            "help_date",
-            "created_at",
-        ],
-    );
-    let mut services = Rows::new(
-        "resident_services",
-        &[
-            "commune_id",
-            "resident_id",
-            "service_code",
-            "status",
-            "status_date",
-            "recorded_by",
-            "updated_at",
-        ],
-    );
-    let mut history = Rows::new(
-        "service_status_history",
-        &[
-            "id",
-            "commune_id",
-            "resident_id",
-            "service_code",
-            "status",
-            "status_date",
-            "recorded_by",
-            "help_id",
-            "recorded_at",
-        ],
-    );
-    let mut next_household = next_id(conn, "households").await?;
-    let mut next_resident = next_id(conn, "residents").await?;
-    let mut next_help = next_id(conn, "help_records").await?;
-    let mut next_history = next_id(conn, "service_status_history").await?;
-    let mut issued = people::Issued::default();
-    let fixed = fixed_head_seqs(per_hamlet);
-    for (n, team_members) in member_ids.iter().enumerate().skip(1) {
-        let h_id = hamlet_id(n);
-        let pace = people::HamletPace {
-            factor: rng.gen_range(0.7..1.25),
-            has_zalo: zalo.has_group(n),
-        };
-        for seq in 1..=per_hamlet {
-            let fixed_head = (n == 3 && fixed.contains(&seq)).then_some(FIXED_NAME);
-            let plan = people::household(&mut rng, &mut issued, n, seq, fixed_head);
-            let search = text::fold(&format!(
-                "{} {} {}",
-                plan.code, plan.head_name, plan.address
-            ));
-            households.push(vec![
-                int(next_household),
-                int(commune_id),
-                int(h_id),
-                txt(plan.code),
-                txt(plan.address),
-                txt(plan.head_name),
-                txt(search),
-                int(1),
-                int(ts),
-                int(ts),
-            ])?;
-            for p in &plan.people {
-                let rid = next_resident;
-                next_resident += 1;
-                let (enc, hash, masked) = match &p.cccd {
-                    Some(c) => (
-                        Some(keys.encrypt(c)),
-                        Some(keys.match_hash(c)),
-                        Some(text::mask_cccd(c)),
-                    ),
-                    None => (None, None, None),
-                };
-                residents.push(vec![
-                    int(rid),
-                    int(commune_id),
-                    int(h_id),
-                    int(next_household),
-                    txt(p.full_name.clone()),
-                    txt(text::fold(&p.full_name)),
-                    txt(text::sort_key(&p.full_name)),
-                    opt_txt(p.birth_date.clone()),
-                    int(p.birth_year as i64),
-                    txt(p.gender.code()),
-                    opt_txt(enc),
-                    opt_txt(hash),
-                    opt_txt(masked),
-                    opt_txt(p.phone.clone()),
-                    txt(p.relation),
-                    opt_int(p.has_smartphone),
-                    txt(p.status),
-                    opt_txt(p.status_date.clone()),
-                    int(1),
-                    int(1),
-                    int(1),
-                    int(ts),
-                    int(ts),
-                ])?;
-                for s in people::service_statuses(&mut rng, p, &pace) {
-                    let mut help_id = None;
-                    if s.status == "done" && !team_members.is_empty() && rng.gen_bool(HELP_SHARE) {
-                        let member = team_members[rng.gen_range(0..team_members.len())];
-                        helps.push(vec![
-                            int(next_help),
-                            int(commune_id),
-                            int(h_id),
-                            int(rid),
-                            int(member),
-                            txt(s.code),
-                            int(1),
-                            txt(s.date.clone()),
-                            int(ts),
-                        ])?;
-                        help_id = Some(next_help);
-                        next_help += 1;
-                    }
-                    services.push(vec![
-                        int(commune_id),
-                        int(rid),
-                        txt(s.code),
-                        txt(s.status),
-                        txt(s.date.clone()),
-                        opt_int(None),
-                        int(ts),
-                    ])?;
-                    history.push(vec![
-                        int(next_history),
-                        int(commune_id),
-                        int(rid),
-                        txt(s.code),
-                        txt(s.status),
-                        txt(s.date),
-                        opt_int(None),
-                        opt_int(help_id),
-                        int(ts),
-                    ])?;
-                    next_history += 1;
-                }
-            }
-            next_household += 1;
-        }
-        // Parents before children: SQLite checks foreign keys statement by statement.
-        households.finish(conn).await?;
-        residents.finish(conn).await?;
-        helps.finish(conn).await?;
-        services.finish(conn).await?;
-        history.finish(conn).await?;
-    }
-
-    // Accounts.
-    let mut accounts = Rows::new(
-        "accounts",
-        &[
-            "id",
-            "username",
-            "password_hash",
-            "full_name",
-            "role",
-            "area_id",
-            "commune_id",
-            "member_id",
-            "active",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let list = account_list();
-    let mut next_account = next_id(conn, "accounts").await?;
-    for a in &list {
-        let hamlet = a
-            .area_code
-            .strip_prefix(&format!("{COMMUNE_CODE}-ap-"))
-            .and_then(|s| s.parse::<usize>().ok())
-            .filter(|n| (1..=HAMLETS).contains(n));
-        let (area_id, account_commune) = match (a.area_code.as_str(), hamlet) {
-            (_, Some(n)) => (hamlet_id(n), Some(commune_id)),
-            (COMMUNE_CODE, None) => (commune_id, Some(commune_id)),
-            _ => (province_id, None),
-        };
-        // Hamlet accounts are linked to their seat in the team, so help they record counts.
-        let member = hamlet.and_then(|n| {
-            let t = &hamlet_teams[n - 1];
-            let i = match a.role {
-                Role::HamletHead => t.hamlet_head(),
-                _ => t.ordinary_member(),
-            };
-            Some((t.members.get(i)?.full_name.clone(), *member_ids[n].get(i)?))
-        });
-        let full_name = match (a.role, &member) {
-            (_, Some((name, _))) => name.clone(),
-            (Role::CommuneLeader, _) => commune_team.members[0].full_name.clone(),
-            (Role::CommuneAdmin, _) => commune_team.members[2].full_name.clone(),
-            (Role::Finance, _) => names::random_name(&mut rng, names::Gender::Female, 1985),
-            (Role::ProvinceViewer, _) => "Sở Khoa học và Công nghệ Tây Ninh".to_string(),
-            _ => "Quản trị hệ thống".to_string(),
-        };
-        accounts.push(vec![
-            int(next_account),
-            txt(a.username.clone()),
-            txt(password_hash),
-            txt(full_name),
-            txt(a.role.as_str()),
-            int(area_id),
-            opt_int(account_commune),
-            opt_int(member.map(|(_, id)| id)),
-            int(1),
-            int(ts),
-            int(ts),
-        ])?;
-        next_account += 1;
-    }
-    accounts.finish(conn).await?;
-
-    Ok(DemoSummary {
-        households: households.inserted,
-        residents: residents.inserted,
-        accounts: list,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::names::Gender;
     use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
     use unicode_normalization::UnicodeNormalization;
 
     fn sample_names(seed: u64) -> Vec<String> {
@@ -741,10 +226,10 @@ mod tests {
 
     #[test]
     fn hamlet_three_has_the_searched_name() {
-        assert_eq!(fixed_head_seqs(590), vec![1, 197, 394]);
-        assert_eq!(fixed_head_seqs(3), vec![1, 2, 3]);
-        assert_eq!(fixed_head_seqs(1), vec![1]);
-        assert!(fixed_head_seqs(0).is_empty());
+        assert_eq!(write::fixed_head_seqs(590), vec![1, 197, 394]);
+        assert_eq!(write::fixed_head_seqs(3), vec![1, 2, 3]);
+        assert_eq!(write::fixed_head_seqs(1), vec![1]);
+        assert!(write::fixed_head_seqs(0).is_empty());
         let mut rng = StdRng::seed_from_u64(9);
         let mut issued = people::Issued::default();
         for seq in 1..50 {
@@ -915,7 +400,8 @@ mod tests {
         );
         // Team-member accounts sit in their own hamlet's team.
         let linked = "SELECT COUNT(*) FROM accounts a JOIN members m ON m.id = a.member_id \
-                      JOIN teams t ON t.id = m.team_id WHERE a.role = 'team_member' AND t.area_id = a.area_id";
+                      JOIN teams t ON t.id = m.team_id \
+                      WHERE a.role = 'team_member' AND t.area_id = a.area_id";
         assert_eq!(count(&db, linked).await, HAMLETS as i64);
         let (enc,): (String,) = db
             .fetch_one(
