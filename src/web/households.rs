@@ -300,7 +300,8 @@ fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, id: i64) -> audi
     }
 }
 
-async fn editable(s: &SharedState, caller: &Caller, id: i64) -> Result<Household, AppError> {
+/// The household, if the caller may change it (and its residents).
+pub async fn editable(s: &SharedState, caller: &Caller, id: i64) -> Result<Household, AppError> {
     let scope = caller.require_personal()?;
     let h = households::get(&s.db, scope, id)
         .await?

@@ -344,18 +344,3 @@ pub fn render<T: askama::Template>(t: &T) -> Result<Html<String>, AppError> {
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
-
-/// Runs `work` in one transaction: all of it is written or none of it.
-pub async fn in_tx<T, F>(db: &Db, work: F) -> Result<T, AppError>
-where
-    F: for<'c> FnOnce(
-        &'c mut sqlx::AnyConnection,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'c>,
-    >,
-{
-    let mut tx = db.pool.begin().await?;
-    let out = work(&mut tx).await?;
-    tx.commit().await?;
-    Ok(out)
-}

@@ -1,11 +1,11 @@
 //! Residents: search, detail with service statuses and history, create, edit, deactivate.
 
 use super::forms::{Field, FormPage, Values, rerender};
-use super::households::{ListParams, hamlet_filter, urlencode};
+use super::households::{ListParams, editable as editable_household, hamlet_filter, urlencode};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
 use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, STATUSES, ServiceStatus};
-use crate::db::{Page, areas, audit, households, services};
+use crate::db::{Page, areas, audit, services};
 use crate::error::AppError;
 use askama::Template;
 use axum::Router;
@@ -407,22 +407,6 @@ fn parse(v: &Values, household_id: i64) -> (ResidentEdit, String, Result<(), App
     };
     let check = check.and_then(|_| e.validate());
     (e, birth, check)
-}
-
-async fn editable_household(
-    s: &SharedState,
-    caller: &Caller,
-    id: i64,
-) -> Result<households::Household, AppError> {
-    let scope = caller.require_personal()?;
-    let h = households::get(&s.db, scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if caller.can_edit_residents(h.commune_id, h.hamlet_id) {
-        Ok(h)
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 async fn new_form(
