@@ -73,6 +73,9 @@ impl Role {
 pub struct PersonalScope {
     pub commune_id: i64,
     pub hamlet_id: Option<i64>,
+    /// Only the households assigned to this member (a team member, when the commune
+    /// turned assignment on).
+    pub assigned_to: Option<i64>,
 }
 
 /// The logged-in account behind a request.
@@ -88,6 +91,10 @@ pub struct Caller {
     /// The commune the account belongs to (none for province and sysadmin accounts).
     pub commune_id: Option<i64>,
     pub csrf_token: String,
+    /// The team member this account is (hamlet heads and team members), for crediting help.
+    pub member_id: Option<i64>,
+    /// The commune assigns households to members, so a team member sees only theirs.
+    pub assignment_on: bool,
 }
 
 impl Caller {
@@ -99,10 +106,18 @@ impl Caller {
             Role::CommuneAdmin | Role::CommuneLeader => Some(PersonalScope {
                 commune_id,
                 hamlet_id: None,
+                assigned_to: None,
             }),
-            Role::HamletHead | Role::TeamMember => Some(PersonalScope {
+            Role::HamletHead => Some(PersonalScope {
                 commune_id,
                 hamlet_id: Some(self.area_id),
+                assigned_to: None,
+            }),
+            // A member not linked to a member record has nothing assigned: id 0 matches no row.
+            Role::TeamMember => Some(PersonalScope {
+                commune_id,
+                hamlet_id: Some(self.area_id),
+                assigned_to: self.assignment_on.then(|| self.member_id.unwrap_or(0)),
             }),
             Role::Finance | Role::ProvinceViewer | Role::Sysadmin => None,
         }

@@ -154,6 +154,8 @@ async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
     let state = AppState::new(db, keys, settings);
     println!("Cộng Đồng Số đang chạy tại http://{local}/");
     let app = web::router(Arc::new(state));
+    // The peer address keys the public request form's rate limit.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

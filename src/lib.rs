@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod fieldwork;
 pub mod text;
 pub mod web;
 

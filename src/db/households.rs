@@ -39,7 +39,7 @@ pub async fn list(
     per_page: i64,
 ) -> Result<Page<Household>> {
     let mut f = Filter::default();
-    f.scope(scope, "h.");
+    f.scope(scope, "h.", "id");
     if let Some(h) = lf.hamlet_id {
         f.add("h.hamlet_id = ?", h);
     }
@@ -71,7 +71,7 @@ pub async fn list(
 /// The household, if it is inside the caller's scope.
 pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<Household>> {
     let mut f = Filter::default();
-    f.scope(scope, "h.");
+    f.scope(scope, "h.", "id");
     f.add("h.id = ?", id);
     db.fetch_optional(&format!("{SELECT}{}", f.where_sql()), &f.params)
         .await

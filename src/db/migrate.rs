@@ -24,6 +24,7 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_services.sql"),
+    migration!(3, "0003_field.sql"),
 ];
 
 impl Db {

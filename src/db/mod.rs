@@ -4,15 +4,22 @@
 //! `Any` driver carries on both sides: `i64`, `String` and their `Option`s.
 
 pub mod accounts;
+pub mod activities;
+pub mod assignments;
+pub mod conflicts;
 pub mod areas;
 pub mod audit;
+pub mod help;
+pub mod help_requests;
 pub mod households;
 pub mod members;
 pub mod migrate;
 pub mod residents;
 pub mod services;
 pub mod sessions;
+pub mod settings;
 pub mod stats;
+pub mod sync;
 pub mod teams;
 
 use crate::error::{AppError, Result};
@@ -225,6 +232,15 @@ impl Db {
             .rows_affected())
     }
 
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// two concurrent read-then-write transactions wait for each other instead of failing.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
     pub async fn reset_sequences(&self, tables: &[&str]) -> Result<()> {
         if self.backend == Backend::Postgres {
@@ -241,11 +257,20 @@ impl Db {
 }
 
 impl Filter {
-    /// Limits rows to the caller's personal-data scope (`commune_id`, `hamlet_id` columns).
-    pub fn scope(&mut self, scope: crate::auth::PersonalScope, prefix: &str) {
+    /// Limits rows to the caller's personal-data scope (`commune_id`, `hamlet_id` columns, and
+    /// `household` — the column holding the household id — when only assigned households count).
+    pub fn scope(&mut self, scope: crate::auth::PersonalScope, prefix: &str, household: &str) {
         self.add(&format!("{prefix}commune_id = ?"), scope.commune_id);
         if let Some(h) = scope.hamlet_id {
             self.add(&format!("{prefix}hamlet_id = ?"), h);
+        }
+        if let Some(m) = scope.assigned_to {
+            self.add(
+                &format!(
+                    "{prefix}{household} IN (SELECT household_id FROM household_assignments WHERE member_id = ?)"
+                ),
+                m,
+            );
         }
     }
 

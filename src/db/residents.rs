@@ -93,7 +93,7 @@ pub async fn list(
     per_page: i64,
 ) -> Result<Page<Resident>> {
     let mut f = Filter::default();
-    f.scope(scope, "r.");
+    f.scope(scope, "r.", "household_id");
     if let Some(h) = lf.hamlet_id {
         f.add("r.hamlet_id = ?", h);
     }
@@ -128,7 +128,7 @@ pub async fn list(
 /// The resident, if inside the caller's scope.
 pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<Resident>> {
     let mut f = Filter::default();
-    f.scope(scope, "r.");
+    f.scope(scope, "r.", "household_id");
     f.add("r.id = ?", id);
     db.fetch_optional(&format!("{SELECT}{}", f.where_sql()), &f.params)
         .await
@@ -137,7 +137,7 @@ pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<Reside
 /// The full citizen ID; callers must log that it was shown.
 pub async fn reveal_cccd(db: &Db, keys: &Keys, scope: PersonalScope, id: i64) -> Result<String> {
     let mut f = Filter::default();
-    f.scope(scope, "");
+    f.scope(scope, "", "household_id");
     f.add("id = ?", id);
     let row: Option<(Option<String>,)> = db
         .fetch_optional(
@@ -364,11 +364,12 @@ pub async fn set_service_status(
     status: &str,
     status_date: &str,
     account_id: Option<i64>,
+    help_id: Option<i64>,
 ) -> Result<()> {
     let now = super::now();
     sqlx::query(
-        "INSERT INTO service_status_history (commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO service_status_history (commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(commune_id)
     .bind(resident_id)
@@ -377,6 +378,7 @@ pub async fn set_service_status(
     .bind(status_date.to_string())
     .bind(account_id)
     .bind(now)
+    .bind(help_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -394,5 +396,126 @@ pub async fn set_service_status(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// The tracked fields of a resident as the change log stores them.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Tracked {
+    pub id: i64,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub household_id: i64,
+    pub version: i64,
+    pub active: i64,
+    pub phone: Option<String>,
+    pub has_smartphone: Option<i64>,
+    pub status: String,
+}
+
+impl Tracked {
+    pub fn value(&self, field: &str) -> Option<String> {
+        match field {
+            "phone" => self.phone.clone(),
+            "has_smartphone" => self.has_smartphone.map(|v| v.to_string()),
+            "status" => Some(self.status.clone()),
+            _ => None,
+        }
+    }
+}
+
+pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked>> {
+    Ok(sqlx::query_as(
+        "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
+         FROM residents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The tracked fields changed after `version`.
+pub async fn changed_since(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+) -> Result<std::collections::HashSet<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT field FROM resident_changes WHERE resident_id = $1 AND version > $2",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(f,)| f).collect())
+}
+
+/// Writes tracked fields as one new version, and logs each change with that version.
+pub async fn apply_tracked(
+    conn: &mut AnyConnection,
+    before: &Tracked,
+    changes: &[(&str, Option<String>)],
+    account_id: Option<i64>,
+) -> Result<i64> {
+    let version = before.version + 1;
+    for (field, value) in changes {
+        let sql = match *field {
+            "phone" => "UPDATE residents SET phone = $1 WHERE id = $2",
+            "status" => "UPDATE residents SET status = $1 WHERE id = $2",
+            "has_smartphone" => {
+                sqlx::query("UPDATE residents SET has_smartphone = $1 WHERE id = $2")
+                    .bind(value.as_deref().and_then(|v| v.parse::<i64>().ok()))
+                    .bind(before.id)
+                    .execute(&mut *conn)
+                    .await?;
+                continue;
+            }
+            other => return Err(AppError::Internal(format!("untracked field {other}"))),
+        };
+        sqlx::query(sql)
+            .bind(value.clone())
+            .bind(before.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE residents SET version = $1, updated_at = $2 WHERE id = $3")
+        .bind(version)
+        .bind(super::now())
+        .bind(before.id)
+        .execute(&mut *conn)
+        .await?;
+    let changed: Vec<(&str, Option<String>, Option<String>)> = changes
+        .iter()
+        .map(|(f, v)| (*f, before.value(f), v.clone()))
+        .collect();
+    log_changes(conn, before, version, &changed, account_id).await?;
+    Ok(version)
+}
+
+/// Logs tracked-field changes made at `version`, so an offline edit from an older version
+/// can tell whether the same field moved since.
+pub async fn log_changes(
+    conn: &mut AnyConnection,
+    r: &Tracked,
+    version: i64,
+    changes: &[(&str, Option<String>, Option<String>)],
+    account_id: Option<i64>,
+) -> Result<()> {
+    for (field, old, new) in changes.iter().filter(|(_, o, n)| o != n) {
+        sqlx::query(
+            "INSERT INTO resident_changes (commune_id, resident_id, version, field, old_value, new_value, account_id, changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.commune_id)
+        .bind(r.id)
+        .bind(version)
+        .bind(field.to_string())
+        .bind(old.clone())
+        .bind(new.clone())
+        .bind(account_id)
+        .bind(super::now())
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

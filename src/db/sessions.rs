@@ -38,13 +38,17 @@ struct SessionRow {
     area_level: String,
     commune_id: Option<i64>,
     csrf_token: String,
+    member_id: Option<i64>,
+    assignment_on: i64,
 }
 
 pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
     let row: Option<SessionRow> = db
         .fetch_optional(
             "SELECT a.id AS account_id, a.username, a.full_name, a.role, a.area_id, \
-                    ar.name AS area_name, ar.level AS area_level, a.commune_id, s.csrf_token \
+                    ar.name AS area_name, ar.level AS area_level, a.commune_id, s.csrf_token, a.member_id, \
+                    (SELECT COUNT(*) FROM commune_settings cs WHERE cs.commune_id = a.commune_id \
+                     AND cs.key = 'assignment' AND cs.value = 'on') AS assignment_on \
              FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN areas ar ON ar.id = a.area_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active = 1",
             &[auth::sha256_hex(token).into(), super::now().into()],
@@ -63,6 +67,8 @@ pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
         area_level: r.area_level,
         commune_id: r.commune_id,
         csrf_token: r.csrf_token,
+        member_id: r.member_id,
+        assignment_on: r.assignment_on > 0,
     }))
 }
 

@@ -7,6 +7,7 @@ mod forms;
 mod home;
 mod households;
 mod login;
+mod requests;
 mod residents;
 mod shell;
 mod teams;
@@ -55,6 +56,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(teams::routes())
         .merge(households::routes())
         .merge(residents::routes())
+        .merge(requests::routes())
         .merge(api::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
@@ -266,7 +268,7 @@ pub fn error_response(e: AppError, api: bool) -> Response {
     }
 }
 
-fn log_error(e: &AppError) {
+pub(crate) fn log_error(e: &AppError) {
     if !e.status().is_server_error() {
         return;
     }

@@ -285,6 +285,7 @@ async fn set_service(
         &status,
         &date,
         Some(caller.account_id),
+        None,
     )
     .await?;
     audit::record(
@@ -522,8 +523,19 @@ async fn update(
     let (e, birth, check) = parse(&Values(form), r.household_id);
     let result: Result<(), AppError> = async {
         check?;
-        let mut tx = s.db.pool.begin().await?;
+        let mut tx = s.db.begin_write().await?;
+        let before = residents::tracked(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         residents::update(&mut tx, &s.keys, id, r.hamlet_id, &e).await?;
+        let after = [
+            ("phone", e.phone.clone()),
+            ("has_smartphone", e.has_smartphone.map(|v| v.to_string())),
+            ("status", Some(e.status.clone())),
+        ]
+        .map(|(f, v)| (f, before.value(f), v));
+        residents::log_changes(&mut tx, &before, before.version + 1, &after, Some(caller.account_id))
+            .await?;
         audit::record(
             &mut tx,
             entry(&caller, r.commune_id, "update", id),

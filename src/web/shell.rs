@@ -1,6 +1,6 @@
 //! The page shell: title, navigation for the caller's role, the CSRF token for forms.
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use askama::Template;
 use axum::http::StatusCode;
 
@@ -21,7 +21,12 @@ impl Shell {
     pub fn new(caller: &Caller, title: impl Into<String>, section: &str) -> Shell {
         let mut items: Vec<(&'static str, &'static str)> =
             vec![("/", "Trang chủ"), ("/areas", "Địa bàn")];
+        if matches!(caller.role, Role::HamletHead | Role::TeamMember) {
+            items.insert(1, ("/field", "Thực địa"));
+        }
         if caller.personal_scope().is_some() {
+            items.push(("/activities", "Hoạt động"));
+            items.push(("/requests", "Yêu cầu hỗ trợ"));
             items.push(("/teams", "Tổ CNSCĐ"));
             items.push(("/households", "Hộ"));
             items.push(("/residents", "Nhân khẩu"));

@@ -1,0 +1,253 @@
+//! Team activities (buổi hoạt động): rounds, sessions, campaigns; who was there, whom they reached.
+
+use super::{Db, Filter};
+use crate::auth::PersonalScope;
+use crate::error::Result;
+use crate::fieldwork;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+pub struct Activity {
+    pub id: i64,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub hamlet_name: String,
+    pub team_id: i64,
+    pub kind: String,
+    pub activity_date: String,
+    pub place: Option<String>,
+    pub residents_reached: i64,
+    pub notes: Option<String>,
+    pub members_present: i64,
+    pub helped: i64,
+    pub dossiers: i64,
+}
+
+impl Activity {
+    pub fn kind_label(&self) -> &'static str {
+        fieldwork::activity_kind_label(&self.kind)
+    }
+    pub fn date_label(&self) -> String {
+        crate::text::format_date(&self.activity_date)
+    }
+    /// Residents reached: as entered, or the residents helped when that is more.
+    pub fn reached(&self) -> i64 {
+        self.residents_reached.max(self.helped)
+    }
+}
+
+const SELECT: &str = "SELECT ac.id, ac.commune_id, ac.hamlet_id, a.name AS hamlet_name, ac.team_id, ac.kind, \
+    ac.activity_date, ac.place, ac.residents_reached, ac.notes, \
+    (SELECT COUNT(*) FROM activity_members am WHERE am.activity_id = ac.id) AS members_present, \
+    (SELECT COUNT(DISTINCT hr.resident_id) FROM help_records hr WHERE hr.activity_id = ac.id) AS helped, \
+    (SELECT COUNT(*) FROM help_records hr WHERE hr.activity_id = ac.id AND hr.dossier_kind IS NOT NULL) AS dossiers \
+    FROM activities ac JOIN areas a ON a.id = ac.hamlet_id";
+
+/// Activities of the caller's area between two dates (inclusive), newest first.
+pub async fn list(
+    db: &Db,
+    commune_id: i64,
+    hamlet_id: Option<i64>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Activity>> {
+    let mut f = Filter::default();
+    f.add("ac.commune_id = ?", commune_id);
+    if let Some(h) = hamlet_id {
+        f.add("ac.hamlet_id = ?", h);
+    }
+    f.add("ac.activity_date >= ?", from.to_string());
+    f.add("ac.activity_date <= ?", to.to_string());
+    f.raw("ac.active = 1");
+    db.fetch_all(
+        &format!(
+            "{SELECT}{} ORDER BY ac.activity_date DESC, ac.id DESC",
+            f.where_sql()
+        ),
+        &f.params,
+    )
+    .await
+}
+
+/// The activity, if it is in the caller's commune (and hamlet, for hamlet accounts).
+pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<Activity>> {
+    let mut f = Filter::default();
+    f.add("ac.commune_id = ?", scope.commune_id);
+    if let Some(h) = scope.hamlet_id {
+        f.add("ac.hamlet_id = ?", h);
+    }
+    f.add("ac.id = ?", id);
+    db.fetch_optional(&format!("{SELECT}{}", f.where_sql()), &f.params)
+        .await
+}
+
+#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+pub struct Present {
+    pub member_id: i64,
+    pub full_name: String,
+}
+
+pub async fn members_present(db: &Db, activity_id: i64) -> Result<Vec<Present>> {
+    db.fetch_all(
+        "SELECT m.id AS member_id, m.full_name FROM activity_members am JOIN members m ON m.id = am.member_id \
+         WHERE am.activity_id = $1 ORDER BY m.full_name",
+        &[activity_id.into()],
+    )
+    .await
+}
+
+pub struct NewActivity<'a> {
+    pub client_id: Option<&'a str>,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub team_id: i64,
+    pub kind: &'a str,
+    pub date: &'a str,
+    pub place: Option<&'a str>,
+    pub residents_reached: i64,
+    pub notes: Option<&'a str>,
+    pub created_by: Option<i64>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>, members: &[i64]) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO activities (client_id, commune_id, hamlet_id, team_id, kind, activity_date, place, \
+         residents_reached, notes, created_by, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) RETURNING id",
+    )
+    .bind(a.client_id.map(str::to_string))
+    .bind(a.commune_id)
+    .bind(a.hamlet_id)
+    .bind(a.team_id)
+    .bind(a.kind.to_string())
+    .bind(a.date.to_string())
+    .bind(a.place.map(str::to_string))
+    .bind(a.residents_reached)
+    .bind(a.notes.map(str::to_string))
+    .bind(a.created_by)
+    .bind(super::now())
+    .fetch_one(&mut *conn)
+    .await?;
+    for m in members {
+        add_member(conn, id, *m, a.commune_id).await?;
+    }
+    Ok(id)
+}
+
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    activity_id: i64,
+    member_id: i64,
+    commune_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO activity_members (activity_id, member_id, commune_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (activity_id, member_id) DO NOTHING",
+    )
+    .bind(activity_id)
+    .bind(member_id)
+    .bind(commune_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The team's door-to-door round of that day, created the first time a visit is recorded.
+pub async fn round_of_day(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    hamlet_id: i64,
+    team_id: i64,
+    date: &str,
+    account_id: Option<i64>,
+) -> Result<i64> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM activities WHERE team_id = $1 AND activity_date = $2 AND kind = 'door_to_door' \
+         AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .bind(team_id)
+    .bind(date.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id,)) = found {
+        return Ok(id);
+    }
+    insert(
+        conn,
+        &NewActivity {
+            client_id: None,
+            commune_id,
+            hamlet_id,
+            team_id,
+            kind: "door_to_door",
+            date,
+            place: Some("Đi từng hộ trong ấp"),
+            residents_reached: 0,
+            notes: None,
+            created_by: account_id,
+        },
+        &[],
+    )
+    .await
+}
+
+/// The hamlet's team (the one a field account works in).
+pub async fn hamlet_team(db: &Db, hamlet_id: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT id FROM teams WHERE area_id = $1 AND kind = 'hamlet' AND active = 1 ORDER BY id LIMIT 1",
+            &[hamlet_id.into()],
+        )
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Activities per hamlet team in a month, against the minimum of 4.
+#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+pub struct TeamMonth {
+    pub team_id: i64,
+    pub hamlet_id: i64,
+    pub hamlet_name: String,
+    pub activities: i64,
+    pub help: i64,
+    pub dossiers: i64,
+}
+
+impl TeamMonth {
+    pub fn met(&self) -> bool {
+        self.activities >= fieldwork::MONTHLY_MINIMUM
+    }
+}
+
+pub async fn month_by_team(
+    db: &Db,
+    commune_id: i64,
+    hamlet_id: Option<i64>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<TeamMonth>> {
+    let mut f = Filter::default();
+    let p_from = f.push(from.to_string());
+    let p_to = f.push(to.to_string());
+    f.add("t.commune_id = ?", commune_id);
+    f.raw("t.kind = 'hamlet' AND t.active = 1");
+    if let Some(h) = hamlet_id {
+        f.add("t.area_id = ?", h);
+    }
+    db.fetch_all(
+        &format!(
+            "SELECT t.id AS team_id, t.area_id AS hamlet_id, a.name AS hamlet_name, \
+             (SELECT COUNT(*) FROM activities ac WHERE ac.team_id = t.id AND ac.active = 1 \
+               AND ac.activity_date >= {p_from} AND ac.activity_date <= {p_to}) AS activities, \
+             (SELECT COUNT(*) FROM help_records hr WHERE hr.hamlet_id = t.area_id AND hr.service_code IS NOT NULL \
+               AND hr.help_date >= {p_from} AND hr.help_date <= {p_to}) AS help, \
+             (SELECT COUNT(*) FROM help_records hr WHERE hr.hamlet_id = t.area_id AND hr.dossier_kind IS NOT NULL \
+               AND hr.help_date >= {p_from} AND hr.help_date <= {p_to}) AS dossiers \
+             FROM teams t JOIN areas a ON a.id = t.area_id{} ORDER BY a.sort_order, a.code",
+            f.where_sql()
+        ),
+        &f.params,
+    )
+    .await
+}

@@ -1,0 +1,177 @@
+//! Help records (lượt hỗ trợ): append-only; a help sets the resident's service status, and the
+//! status history keeps every step.
+
+use super::Db;
+use crate::error::Result;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+/// One help to record.
+pub struct NewHelp<'a> {
+    pub client_id: Option<&'a str>,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub resident_id: i64,
+    pub member_id: Option<i64>,
+    pub account_id: Option<i64>,
+    /// A service, or `None` for an online public-service dossier.
+    pub service_code: Option<&'a str>,
+    pub dossier_kind: Option<&'a str>,
+    pub done: bool,
+    pub date: &'a str,
+    pub activity_id: Option<i64>,
+}
+
+/// Appends the help and moves the service status forward: a done help makes it done (dated
+/// the earliest done help), a help not yet done makes an untouched service "in progress". A
+/// help never moves a status back.
+pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO help_records (client_id, commune_id, hamlet_id, resident_id, member_id, account_id, \
+         service_code, dossier_kind, done, help_date, activity_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(h.client_id.map(str::to_string))
+    .bind(h.commune_id)
+    .bind(h.hamlet_id)
+    .bind(h.resident_id)
+    .bind(h.member_id)
+    .bind(h.account_id)
+    .bind(h.service_code.map(str::to_string))
+    .bind(h.dossier_kind.map(str::to_string))
+    .bind(h.done as i64)
+    .bind(h.date.to_string())
+    .bind(h.activity_id)
+    .bind(super::now())
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(service) = h.service_code {
+        let current: Option<(String, String)> = sqlx::query_as(
+            "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
+        )
+        .bind(h.resident_id)
+        .bind(service.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let next = next_status(
+            current.as_ref().map(|(s, d)| (s.as_str(), d.as_str())),
+            h.done,
+            h.date,
+        );
+        if let Some(status) = next {
+            super::residents::set_service_status(
+                conn,
+                h.commune_id,
+                h.resident_id,
+                service,
+                status,
+                h.date,
+                h.account_id,
+                Some(id),
+            )
+            .await?;
+        }
+    }
+    if let Some(a) = h.activity_id {
+        if let Some(m) = h.member_id {
+            super::activities::add_member(conn, a, m, h.commune_id).await?;
+        }
+    }
+    Ok(id)
+}
+
+/// The status a help leads to, if it changes anything.
+pub fn next_status(current: Option<(&str, &str)>, done: bool, date: &str) -> Option<&'static str> {
+    match (current, done) {
+        (Some(("done", d)), true) if date >= d => None,
+        (_, true) => Some("done"),
+        (Some(("done", _)) | Some(("in_progress", _)), false) => None,
+        (_, false) => Some("in_progress"),
+    }
+}
+
+#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+pub struct HelpEntry {
+    pub id: i64,
+    pub resident_id: i64,
+    pub resident_name: String,
+    pub household_id: i64,
+    pub service_code: Option<String>,
+    pub service_name: Option<String>,
+    pub dossier_kind: Option<String>,
+    pub done: i64,
+    pub help_date: String,
+    pub member_name: Option<String>,
+    pub activity_id: Option<i64>,
+}
+
+impl HelpEntry {
+    pub fn what(&self) -> String {
+        match (&self.service_name, &self.dossier_kind) {
+            (Some(s), _) => s.clone(),
+            (None, Some(k)) => format!("Hồ sơ DVC: {}", crate::fieldwork::dossier_kind_label(k)),
+            _ => String::new(),
+        }
+    }
+    pub fn outcome(&self) -> &'static str {
+        if self.done == 1 {
+            "Đã hoàn thành"
+        } else {
+            "Đang hướng dẫn"
+        }
+    }
+}
+
+const SELECT: &str = "SELECT hr.id, hr.resident_id, r.full_name AS resident_name, r.household_id, \
+    hr.service_code, s.short_name AS service_name, hr.dossier_kind, hr.done, hr.help_date, \
+    m.full_name AS member_name, hr.activity_id \
+    FROM help_records hr JOIN residents r ON r.id = hr.resident_id \
+    LEFT JOIN services s ON s.code = hr.service_code LEFT JOIN members m ON m.id = hr.member_id";
+
+pub async fn for_activity(db: &Db, activity_id: i64) -> Result<Vec<HelpEntry>> {
+    db.fetch_all(
+        &format!("{SELECT} WHERE hr.activity_id = $1 ORDER BY hr.id"),
+        &[activity_id.into()],
+    )
+    .await
+}
+
+pub async fn for_resident(db: &Db, resident_id: i64) -> Result<Vec<HelpEntry>> {
+    db.fetch_all(
+        &format!("{SELECT} WHERE hr.resident_id = $1 ORDER BY hr.help_date DESC, hr.id DESC"),
+        &[resident_id.into()],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_status;
+
+    #[test]
+    fn help_moves_statuses_forward_only() {
+        assert_eq!(next_status(None, true, "2026-05-10"), Some("done"));
+        assert_eq!(next_status(None, false, "2026-05-10"), Some("in_progress"));
+        assert_eq!(
+            next_status(Some(("in_progress", "2026-05-01")), true, "2026-05-10"),
+            Some("done")
+        );
+        assert_eq!(
+            next_status(Some(("done", "2026-05-01")), false, "2026-05-10"),
+            None
+        );
+        assert_eq!(
+            next_status(Some(("done", "2026-05-01")), true, "2026-05-10"),
+            None
+        );
+        // A done help that arrives late from an offline phone dates the status earlier.
+        assert_eq!(
+            next_status(Some(("done", "2026-05-20")), true, "2026-05-10"),
+            Some("done")
+        );
+        assert_eq!(
+            next_status(Some(("none", "2026-05-01")), false, "2026-05-10"),
+            Some("in_progress")
+        );
+    }
+}
