@@ -15,7 +15,7 @@ async fn migrations(url: String) {
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
-    assert_eq!(db.schema_version().await.unwrap(), 2);
+    assert_eq!(db.schema_version().await.unwrap(), 3);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");
@@ -108,6 +108,7 @@ async fn with_names(url: &str, names: &[&str]) -> (congdongso::db::Db, PersonalS
         PersonalScope {
             commune_id: c,
             hamlet_id: None,
+            assigned_to: None,
         },
     )
 }

@@ -434,17 +434,21 @@ pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked
     .await?)
 }
 
-/// The tracked fields changed after `version`.
+/// The tracked fields someone other than `account_id` changed after `version` (a member who
+/// edits twice before their phone refreshed does not conflict with themself).
 pub async fn changed_since(
     conn: &mut AnyConnection,
     id: i64,
     version: i64,
+    account_id: i64,
 ) -> Result<std::collections::HashSet<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT field FROM resident_changes WHERE resident_id = $1 AND version > $2",
+        "SELECT DISTINCT field FROM resident_changes WHERE resident_id = $1 AND version > $2 \
+         AND (account_id IS NULL OR account_id <> $3)",
     )
     .bind(id)
     .bind(version)
+    .bind(account_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|(f,)| f).collect())

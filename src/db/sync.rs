@@ -339,7 +339,7 @@ async fn apply_record(
                     "Phiên bản dữ liệu (base_version) không hợp lệ; hãy tải lại dữ liệu của ấp.",
                 ));
             }
-            let since = residents::changed_since(conn, r.id, *base_version).await?;
+            let since = residents::changed_since(conn, r.id, *base_version, ctx.account_id).await?;
             let plan = fieldwork::plan_update(changes, &since, |f| r.value(f));
             if !plan.apply.is_empty() {
                 residents::apply_tracked(conn, &r, &plan.apply, Some(ctx.account_id)).await?;

@@ -57,6 +57,10 @@ async fn logout(State(s): State<SharedState>, headers: HeaderMap) -> Result<Resp
 
 async fn me(ApiCaller(c): ApiCaller) -> Json<Value> {
     Json(json!({
+        "account_id": c.account_id,
+        "csrf_token": c.csrf_token,
+        "member_id": c.member_id,
+        "assignment_on": c.assignment_on,
         "username": c.username,
         "full_name": c.full_name,
         "role": c.role.as_str(),

@@ -16,9 +16,13 @@ pub fn routes() -> Router<SharedState> {
 }
 
 async fn serve(Path(path): Path<String>) -> Response {
-    match Assets::get(&path) {
+    asset_response(&path)
+}
+
+pub fn asset_response(path: &str) -> Response {
+    match Assets::get(path) {
         Some(file) => {
-            let mime = mime_guess::from_path(&path).first_or_octet_stream();
+            let mime = mime_guess::from_path(path).first_or_octet_stream();
             (
                 [
                     (header::CONTENT_TYPE, mime.to_string()),

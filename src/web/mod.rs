@@ -1,10 +1,13 @@
 //! The web application: router, session and CSRF middleware, assets, page shell, errors.
 
+mod activities;
 mod api;
 mod areas;
 mod assets;
 mod forms;
 mod home;
+mod field;
+mod fieldadmin;
 mod households;
 mod login;
 mod requests;
@@ -58,6 +61,9 @@ pub fn router(state: SharedState) -> Router {
         .merge(residents::routes())
         .merge(requests::routes())
         .merge(api::routes())
+        .merge(field::routes())
+        .merge(activities::routes())
+        .merge(fieldadmin::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .with_state(state)

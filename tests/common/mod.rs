@@ -179,6 +179,19 @@ impl Client {
         self.post_raw_form(path, &all).await
     }
 
+    /// Posts JSON with the session's CSRF token in `X-CSRF-Token`.
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Resp {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("x-csrf-token", csrf)
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn post_raw_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)

@@ -1,0 +1,562 @@
+// The field app: works with or without a connection. Everything recorded goes into a queue
+// in IndexedDB first and is sent to /api/v1/sync whenever a request succeeds; the phone never
+// trusts navigator.onLine. Data kept on the phone is the caller's hamlet (or assigned
+// households) only, and is wiped on logout or when another account logs in.
+(function () {
+  'use strict';
+
+  var DB_NAME = 'congdongso-field';
+  var RETRY_MS = 15000;
+  var root = document.getElementById('field-app');
+  if (!root) return;
+
+  var st = {
+    base: null,        // the server's snapshot
+    data: null,        // the snapshot with this phone's unsent records applied
+    queue: [],
+    csrf: null,
+    online: null,
+    needLogin: false,
+    tab: 'todo',
+    q: '',
+    open: null,        // {rid, service} of the chip whose actions are shown
+    activity: '',      // '' = today's door-to-door round, else an activity id or client id
+    flushing: false,
+    notice: ''
+  };
+
+  // ---------- IndexedDB ----------
+  var dbp = null;
+  function idb() {
+    if (dbp) return dbp;
+    dbp = new Promise(function (resolve, reject) {
+      var req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = function () {
+        var db = req.result;
+        db.createObjectStore('kv');
+        db.createObjectStore('queue', { keyPath: 'id' });
+      };
+      req.onsuccess = function () {
+        var db = req.result;
+        // Let a logout in another tab delete the database.
+        db.onversionchange = function () { db.close(); dbp = null; };
+        resolve(db);
+      };
+      req.onerror = function () { reject(req.error); };
+    });
+    return dbp;
+  }
+  function tx(store, mode, fn) {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(store, mode);
+        var out = fn(t.objectStore(store));
+        t.oncomplete = function () { resolve(out instanceof IDBRequest ? out.result : undefined); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+  function kvGet(k) { return tx('kv', 'readonly', function (s) { return s.get(k); }); }
+  function kvPut(k, v) { return tx('kv', 'readwrite', function (s) { s.put(v, k); }); }
+  function qAll() { return tx('queue', 'readonly', function (s) { return s.getAll(); }); }
+  function qPut(r) { return tx('queue', 'readwrite', function (s) { s.put(r); }); }
+  function qDel(id) { return tx('queue', 'readwrite', function (s) { s.delete(id); }); }
+  function wipe() {
+    return Promise.all([
+      tx('kv', 'readwrite', function (s) { s.clear(); }),
+      tx('queue', 'readwrite', function (s) { s.clear(); })
+    ]);
+  }
+
+  // ---------- helpers ----------
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+  function today() {
+    var d = new Date(Date.now() + 7 * 3600 * 1000);
+    return d.toISOString().slice(0, 10);
+  }
+  function fmtDate(d) { return d ? d.slice(8, 10) + '/' + d.slice(5, 7) + '/' + d.slice(0, 4) : ''; }
+  function fold(s) {
+    return (s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
+  }
+  function same(a, b) { return String(a) === String(b); }
+  // Builds DOM nodes; text is always set as text, never parsed as HTML.
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
+        else if (k === 'text') el.textContent = v;
+        else el.setAttribute(k, v === true ? '' : v);
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined || c === false) continue;
+      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(typeof x === 'string' ? document.createTextNode(x) : x); });
+      else el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return el;
+  }
+  function svcName(code) {
+    var s = (st.data.services || []).filter(function (x) { return x.code === code; })[0];
+    return s ? s.short_name : code;
+  }
+  function kindName(list, code) {
+    var k = (list || []).filter(function (x) { return x.code === code; })[0];
+    return k ? k.name : code;
+  }
+  function age(r) {
+    return r.birth_year ? Number(st.data.today.slice(0, 4)) - r.birth_year : null;
+  }
+
+  // ---------- network ----------
+  function setOnline(v) {
+    if (st.online !== v) { st.online = v; render(); }
+  }
+  function call(method, url, body) {
+    var headers = { 'Accept': 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && st.csrf) headers['X-CSRF-Token'] = st.csrf;
+    return fetch(url, {
+      method: method, credentials: 'same-origin', headers: headers, cache: 'no-store',
+      redirect: 'manual', body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (res) {
+      // A request that reached the server means we are online, whatever navigator.onLine says.
+      setOnline(true);
+      if (res.status === 401 || res.type === 'opaqueredirect') {
+        st.needLogin = true;
+        render();
+        throw new Error('login');
+      }
+      st.needLogin = false;
+      return res;
+    }, function (err) { setOnline(false); throw err; });
+  }
+
+  function refresh() {
+    return call('GET', '/api/v1/me').then(function (res) { return res.json(); }).then(function (me) {
+      st.csrf = me.csrf_token;
+      document.querySelectorAll('input[name=_csrf]').forEach(function (i) { i.value = me.csrf_token; });
+      return kvGet('owner').then(function (owner) {
+        if (owner !== undefined && owner !== me.account_id) {
+          // Another account on this phone: nothing of the previous one may stay.
+          return wipe().then(function () { st.queue = []; st.base = null; });
+        }
+      }).then(function () { return kvPut('owner', me.account_id); });
+    }).then(function () {
+      return call('GET', '/api/v1/field/data');
+    }).then(function (res) {
+      if (!res.ok) return res.json().then(function (e) { throw new Error(e.error || 'Lỗi ' + res.status); });
+      return res.json();
+    }).then(function (data) {
+      st.base = data;
+      st.queue.forEach(function (r) { if (r.state !== 'pending') r.inSnapshot = true; });
+      return Promise.all(st.queue.map(qPut)).then(function () { return kvPut('snapshot', data); });
+    }).then(function () { rebuild(); render(); }).catch(function (e) {
+      if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; render(); }
+    });
+  }
+
+  function flush() {
+    if (st.flushing) return Promise.resolve();
+    var pending = st.queue.filter(function (r) { return r.state === 'pending'; })
+      .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 200);
+    if (!pending.length) return Promise.resolve();
+    st.flushing = true;
+    render();
+    var sent = false;
+    return kvGet('device').then(function (dev) {
+      if (!dev) { dev = uuid(); kvPut('device', dev); }
+      return call('POST', '/api/v1/sync', { device_id: dev, records: pending.map(function (r) { return r.record; }) });
+    }).then(function (res) {
+      if (!res.ok) throw new Error('sync ' + res.status);
+      return res.json();
+    }).then(function (body) {
+      var byId = {};
+      body.results.forEach(function (x) { byId[x.id] = x; });
+      return Promise.all(pending.map(function (r) {
+        var x = byId[r.id];
+        if (!x || x.retry) return null;
+        r.state = x.status === 'applied' || x.status === 'duplicate' ? 'sent' : x.status === 'conflict' ? 'conflict' : 'failed';
+        r.message = x.message;
+        r.sentAt = Date.now();
+        r.inSnapshot = false;
+        sent = true;
+        return qPut(r);
+      }));
+    }).catch(function () { /* stays pending; tried again later */ }).then(function () {
+      st.flushing = false;
+      rebuild();
+      render();
+      if (sent) return refresh().then(function () {
+        if (st.queue.some(function (r) { return r.state === 'pending'; })) return flush();
+      });
+    });
+  }
+
+  function enqueue(record, summary) {
+    record.id = uuid();
+    var r = { id: record.id, seq: Date.now() + Math.random(), record: record, summary: summary, state: 'pending', at: Date.now() };
+    st.queue.push(r);
+    rebuild();
+    render();
+    return qPut(r).then(flush);
+  }
+
+  // ---------- the snapshot with unsent records applied ----------
+  function rebuild() {
+    if (!st.base) { st.data = null; return; }
+    var d = JSON.parse(JSON.stringify(st.base));
+    var overlay = st.queue.filter(function (r) {
+      return r.state === 'pending' || (r.state === 'sent' && !r.inSnapshot);
+    }).sort(function (a, b) { return a.seq - b.seq; });
+    overlay.forEach(function (q) { applyLocal(d, q.record); });
+    st.data = d;
+  }
+  function findResident(d, id) { return d.residents.filter(function (r) { return same(r.id, id); })[0]; }
+  function findHousehold(d, id) { return d.households.filter(function (x) { return same(x.id, id); })[0]; }
+  function applyLocal(d, rec) {
+    var r, hh;
+    switch (rec.type) {
+      case 'help':
+        r = findResident(d, rec.resident_id);
+        if (!r) return;
+        r.services = r.services || {};
+        if (rec.done) r.services[rec.service] = 'done';
+        else if (!r.services[rec.service]) r.services[rec.service] = 'in_progress';
+        r.helped = (r.helped || 0) + 1;
+        hh = findHousehold(d, r.household_id);
+        if (hh && (!hh.last_visit || hh.last_visit < rec.date)) hh.last_visit = rec.date;
+        break;
+      case 'dossier':
+        r = findResident(d, rec.resident_id);
+        if (!r) return;
+        r.helped = (r.helped || 0) + 1;
+        hh = findHousehold(d, r.household_id);
+        if (hh && (!hh.last_visit || hh.last_visit < rec.date)) hh.last_visit = rec.date;
+        break;
+      case 'resident_update':
+        r = findResident(d, rec.resident_id);
+        if (!r) return;
+        if (rec.changes.phone !== undefined) r.phone = rec.changes.phone;
+        if (rec.changes.has_smartphone !== undefined) r.has_smartphone = rec.changes.has_smartphone ? 1 : 0;
+        if (rec.changes.status !== undefined) r.status = rec.changes.status;
+        break;
+      case 'resident_new':
+        d.residents.push({ id: rec.id, household_id: rec.household_id, full_name: rec.full_name, birth_year: rec.birth_year,
+          gender: rec.gender, phone: rec.phone, relation: rec.relation, has_smartphone: rec.has_smartphone === undefined ? null : (rec.has_smartphone ? 1 : 0),
+          status: 'living', version: 1, helped: 0, services: {}, local: true });
+        break;
+      case 'household_new':
+        d.households.push({ id: rec.id, code: rec.code || 'Hộ mới', address: rec.address, head_name: rec.head_name, last_visit: null, local: true });
+        if (d.assignment_on && d.member_id) d.assigned[rec.id] = d.member_id;
+        break;
+      case 'activity':
+        d.activities.unshift({ id: rec.id, kind: rec.kind, kind_label: kindName(d.activity_kinds, rec.kind), date: rec.date,
+          place: rec.place, reached: rec.residents_reached || 0, helped: 0, local: true });
+        break;
+    }
+  }
+
+  // ---------- actions ----------
+  function activityRef() {
+    if (!st.activity) return null;
+    var n = Number(st.activity);
+    return isNaN(n) ? st.activity : n;
+  }
+  function recordHelp(r, service, done) {
+    st.open = null;
+    return enqueue({ type: 'help', resident_id: r.id, service: service, done: done, date: today(), activity_id: activityRef() },
+      r.full_name + ': ' + svcName(service) + (done ? ' — đã hoàn thành' : ' — đang hướng dẫn'));
+  }
+  function updateResident(r, changes, summary) {
+    var baseR = st.base && findResident(st.base, r.id);
+    if (!baseR) {
+      st.notice = 'Nhân khẩu vừa thêm chưa được gửi lên; hãy sửa sau khi đồng bộ.';
+      render();
+      return Promise.resolve();
+    }
+    return enqueue({ type: 'resident_update', resident_id: r.id, base_version: baseR.version, changes: changes }, r.full_name + ': ' + summary);
+  }
+
+  // ---------- views ----------
+  function statusBar() {
+    var pending = st.queue.filter(function (r) { return r.state === 'pending'; }).length;
+    var failed = st.queue.filter(function (r) { return r.state === 'failed' || r.state === 'conflict'; }).length;
+    return h('div', { class: 'f-bar' },
+      h('span', { id: 'net-status', class: 'f-net ' + (st.online === false ? 'off' : 'on'),
+        text: st.online === false ? 'Mất kết nối — dữ liệu được lưu trên máy' : st.online ? 'Đã kết nối máy chủ' : 'Đang kết nối…' }),
+      h('a', { href: '#/queue', id: 'queue-count', 'data-pending': String(pending), text: pending + ' chờ gửi' + (failed ? ' · ' + failed + ' cần xem' : '') }),
+      h('button', { type: 'button', id: 'sync-now', class: 'small', onclick: function () { flush(); refresh(); }, text: st.flushing ? 'Đang gửi…' : 'Gửi ngay' })
+    );
+  }
+
+  function activityPicker() {
+    var d = st.data;
+    var opts = [h('option', { value: '', text: 'Đi từng nhà hôm nay (tự động)' })];
+    d.activities.filter(function (a) { return a.kind !== 'door_to_door'; }).slice(0, 10).forEach(function (a) {
+      opts.push(h('option', { value: String(a.id), selected: same(a.id, st.activity), text: a.kind_label + ' ' + fmtDate(a.date) }));
+    });
+    return h('label', { class: 'f-activity' }, 'Ghi vào buổi: ',
+      h('select', { id: 'activity-pick', onchange: function (e) { st.activity = e.target.value; } }, opts));
+  }
+
+  function householdLine(x) {
+    var people = st.data.residents.filter(function (r) { return same(r.household_id, x.id) && r.status === 'living'; });
+    return h('li', null, h('a', { href: '#/h/' + x.id, class: 'hh', 'data-id': String(x.id) },
+      h('b', { text: x.code }), ' ', x.head_name || '',
+      h('span', { class: 'muted', text: ' · ' + people.length + ' người' + (x.address ? ' · ' + x.address : '') }),
+      x.last_visit ? h('span', { class: 'f-tag ok', text: 'Đã thăm ' + fmtDate(x.last_visit) }) : h('span', { class: 'f-tag', text: 'Chưa tiếp cận' })));
+  }
+
+  function homeView() {
+    var d = st.data;
+    var list = d.households.slice();
+    var q = fold(st.q);
+    if (q) {
+      var words = q.split(' ');
+      list = list.filter(function (x) {
+        var names = d.residents.filter(function (r) { return same(r.household_id, x.id); }).map(function (r) { return r.full_name; }).join(' ');
+        var hay = fold([x.code, x.head_name, x.address, names].join(' '));
+        return words.every(function (w) { return hay.indexOf(w) >= 0; });
+      });
+    } else if (st.tab === 'todo') {
+      list = list.filter(function (x) { return !x.last_visit; });
+    } else if (st.tab === 'mine') {
+      list = list.filter(function (x) { return same(d.assigned[x.id], d.member_id); });
+    } else if (st.tab === 'recent') {
+      list = list.filter(function (x) { return x.last_visit; }).sort(function (a, b) { return a.last_visit < b.last_visit ? 1 : -1; });
+    }
+    var total = list.length;
+    var tabs = [['todo', 'Chưa tiếp cận'], ['recent', 'Thăm gần đây'], ['all', 'Tất cả']];
+    if (d.assignment_on) tabs.splice(1, 0, ['mine', 'Giao cho tôi']);
+    return [
+      h('h1', { text: 'Thực địa · ' + d.hamlet.name }),
+      h('input', { type: 'search', id: 'q', placeholder: 'Tìm hộ: mã hộ, tên chủ hộ, tên người…', value: st.q, autocomplete: 'off',
+        oninput: function (e) { st.q = e.target.value; renderKeepFocus('q'); } }),
+      h('div', { class: 'f-tabs', role: 'tablist' }, tabs.map(function (t) {
+        return h('button', { type: 'button', role: 'tab', class: 'tab' + (st.tab === t[0] && !q ? ' on' : ''), 'aria-selected': String(st.tab === t[0]),
+          onclick: function () { st.tab = t[0]; st.q = ''; render(); }, text: t[1] });
+      })),
+      h('p', { class: 'muted', text: total + ' hộ' + (total > 60 ? ', hiện 60 hộ đầu — hãy tìm để thu hẹp' : '') }),
+      h('ul', { class: 'f-list' }, list.slice(0, 60).map(householdLine)),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button', href: '#/new-household', text: '+ Hộ mới' }),
+        h('a', { class: 'button secondary', href: '#/activities', text: 'Buổi hoạt động' }))
+    ];
+  }
+
+  function chip(r, code) {
+    var s = (r.services || {})[code] || 'none';
+    return h('button', { type: 'button', class: 'chip s-' + s, 'data-rid': String(r.id), 'data-service': code, 'data-status': s,
+      'aria-pressed': String(st.open && same(st.open.rid, r.id) && st.open.service === code),
+      onclick: function () { st.open = { rid: r.id, service: code }; render(); } }, svcName(code));
+  }
+
+  function residentCard(r) {
+    var d = st.data;
+    var a = age(r);
+    var open = st.open && same(st.open.rid, r.id) ? st.open : null;
+    var sm = r.has_smartphone === 1 ? 'Có' : r.has_smartphone === 0 ? 'Không' : 'Chưa rõ';
+    return h('section', { class: 'card f-res' + (r.status !== 'living' ? ' gone' : ''), 'data-rid': String(r.id) },
+      h('h3', null, r.full_name, ' ',
+        h('span', { class: 'muted', text: [r.relation, a !== null ? a + ' tuổi' : null].filter(Boolean).join(' · ') }),
+        a !== null && a < 15 ? h('span', { class: 'f-tag', text: 'dưới 15 tuổi' }) : null,
+        r.local ? h('span', { class: 'f-tag', text: 'chưa gửi' }) : null),
+      r.status !== 'living' ? h('p', { class: 'warn', text: r.status === 'moved' ? 'Đã chuyển đi' : 'Đã mất' }) : null,
+      h('div', { class: 'chips' }, d.services.map(function (s) { return chip(r, s.code); })),
+      open ? h('div', { class: 'f-act' },
+        h('b', { text: svcName(open.service) + ': ' }),
+        h('button', { type: 'button', 'data-act': 'progress', onclick: function () { recordHelp(r, open.service, false); }, text: 'Đang hướng dẫn' }),
+        h('button', { type: 'button', 'data-act': 'done', class: 'ok', onclick: function () { recordHelp(r, open.service, true); }, text: 'Đã hoàn thành' }),
+        h('button', { type: 'button', class: 'link', onclick: function () { st.open = null; render(); }, text: 'Đóng' })) : null,
+      h('div', { class: 'f-props' },
+        h('button', { type: 'button', class: 'small secondary', 'data-act': 'smartphone',
+          onclick: function () { updateResident(r, { has_smartphone: r.has_smartphone !== 1 }, 'điện thoại thông minh: ' + (r.has_smartphone !== 1 ? 'có' : 'không')); },
+          text: 'ĐT thông minh: ' + sm }),
+        h('button', { type: 'button', class: 'small secondary', 'data-act': 'phone', onclick: function () {
+          var p = window.prompt('Số điện thoại của ' + r.full_name + ' (10 số):', r.phone || '');
+          if (p !== null && p.trim() !== (r.phone || '')) updateResident(r, { phone: p.trim() }, 'số điện thoại');
+        }, text: r.phone ? 'SĐT ' + r.phone : '+ Số điện thoại' }),
+        h('select', { 'aria-label': 'Tình trạng cư trú', onchange: function (e) {
+          var v = e.target.value;
+          var label = e.target.options[e.target.selectedIndex].text;
+          if (window.confirm('Ghi ' + r.full_name + ': ' + label + '?')) updateResident(r, { status: v }, label.toLowerCase());
+          else render();
+        } }, [['living', 'Đang cư trú'], ['moved', 'Đã chuyển đi'], ['deceased', 'Đã mất']].map(function (o) {
+          return h('option', { value: o[0], selected: r.status === o[0], text: o[1] });
+        })),
+        h('select', { 'aria-label': 'Hồ sơ dịch vụ công trực tuyến', onchange: function (e) {
+          var v = e.target.value;
+          if (!v) return;
+          enqueue({ type: 'dossier', resident_id: r.id, kind: v, date: today(), activity_id: activityRef() },
+            r.full_name + ': hồ sơ ' + kindName(d.dossier_kinds, v).toLowerCase());
+        } }, [h('option', { value: '', text: '+ Hồ sơ DVC trực tuyến' })].concat(d.dossier_kinds.map(function (k) {
+          return h('option', { value: k.code, text: k.name });
+        })))));
+  }
+
+  function householdView(id) {
+    var d = st.data;
+    var x = findHousehold(d, id);
+    if (!x) return [h('p', { class: 'error', text: 'Không tìm thấy hộ này trong dữ liệu trên máy.' }), h('a', { href: '#/', text: '← Danh sách hộ' })];
+    var people = d.residents.filter(function (r) { return same(r.household_id, x.id); });
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
+      h('h1', { text: 'Hộ ' + x.code + (x.head_name ? ' · ' + x.head_name : '') }),
+      x.address ? h('p', { class: 'muted', text: x.address }) : null,
+      activityPicker(),
+      people.map(residentCard),
+      h('details', { class: 'card' }, h('summary', { text: '+ Thêm nhân khẩu vào hộ' }), newResidentForm(x))
+    ];
+  }
+
+  function field(label, input) { return h('label', null, label, input); }
+
+  function newResidentForm(x) {
+    var f = h('form', { id: 'new-resident', onsubmit: function (e) {
+      e.preventDefault();
+      var v = function (n) { return f.elements[n].value.trim(); };
+      if (!v('full_name')) { st.notice = 'Cần nhập họ và tên.'; render(); return; }
+      var rec = { type: 'resident_new', household_id: x.id, full_name: v('full_name'), relation: v('relation') || null,
+        gender: v('gender') || null, phone: v('phone') || null };
+      if (v('birth_year')) rec.birth_year = Number(v('birth_year'));
+      if (v('smartphone')) rec.has_smartphone = v('smartphone') === '1';
+      enqueue(rec, 'Thêm nhân khẩu ' + rec.full_name + ' vào hộ ' + x.code);
+    } },
+      field('Họ và tên', h('input', { name: 'full_name', required: true, autocomplete: 'off' })),
+      field('Năm sinh', h('input', { name: 'birth_year', type: 'number', min: '1900', max: '2100', inputmode: 'numeric' })),
+      field('Giới tính', h('select', { name: 'gender' }, h('option', { value: '', text: '—' }), h('option', { value: 'male', text: 'Nam' }), h('option', { value: 'female', text: 'Nữ' }))),
+      field('Quan hệ với chủ hộ', h('input', { name: 'relation', placeholder: 'Con, vợ, chồng…' })),
+      field('Số điện thoại', h('input', { name: 'phone', type: 'tel', inputmode: 'tel' })),
+      field('Điện thoại thông minh', h('select', { name: 'smartphone' }, h('option', { value: '', text: 'Chưa rõ' }), h('option', { value: '1', text: 'Có' }), h('option', { value: '0', text: 'Không' }))),
+      h('button', { type: 'submit', text: 'Thêm nhân khẩu' }));
+    return f;
+  }
+
+  function newHouseholdView() {
+    var f = h('form', { id: 'new-household', class: 'card', onsubmit: function (e) {
+      e.preventDefault();
+      var v = function (n) { return f.elements[n].value.trim(); };
+      if (!v('head_name')) { st.notice = 'Cần nhập tên chủ hộ.'; render(); return; }
+      var rec = { type: 'household_new', code: v('code') || null, head_name: v('head_name'), address: v('address') || null };
+      enqueue(rec, 'Thêm hộ mới ' + rec.head_name).then(function () { location.hash = '#/h/' + rec.id; });
+    } },
+      field('Tên chủ hộ', h('input', { name: 'head_name', required: true })),
+      field('Địa chỉ', h('input', { name: 'address' })),
+      field('Mã hộ (nếu có)', h('input', { name: 'code' })),
+      h('button', { type: 'submit', text: 'Thêm hộ' }));
+    return [h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })), h('h1', { text: 'Thêm hộ mới' }), f];
+  }
+
+  function activitiesView() {
+    var d = st.data;
+    var month = d.today.slice(0, 7);
+    var held = d.activities.filter(function (a) { return a.date.slice(0, 7) === month; }).length;
+    var f = h('form', { id: 'new-activity', class: 'card', onsubmit: function (e) {
+      e.preventDefault();
+      var v = function (n) { return f.elements[n].value.trim(); };
+      var members = Array.prototype.filter.call(f.querySelectorAll('input[name=member]'), function (c) { return c.checked; })
+        .map(function (c) { return Number(c.value); });
+      var rec = { type: 'activity', kind: v('kind'), date: v('date') || today(), place: v('place') || null,
+        member_ids: members, residents_reached: Number(v('reached') || 0), notes: v('notes') || null };
+      enqueue(rec, kindName(d.activity_kinds, rec.kind) + ' ' + fmtDate(rec.date)).then(function () {
+        st.activity = rec.kind === 'door_to_door' ? '' : rec.id;
+        location.hash = '#/';
+      });
+    } },
+      h('h2', { text: 'Ghi buổi hoạt động mới' }),
+      field('Loại hoạt động', h('select', { name: 'kind' }, d.activity_kinds.map(function (k) { return h('option', { value: k.code, text: k.name }); }))),
+      field('Ngày', h('input', { name: 'date', type: 'date', value: today() })),
+      field('Địa điểm', h('input', { name: 'place' })),
+      h('fieldset', null, h('legend', { text: 'Thành viên tham gia' }), d.members.map(function (m) {
+        return h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'member', value: String(m.id), checked: same(m.id, d.member_id) }), ' ' + m.full_name);
+      })),
+      field('Số người dân được tiếp cận', h('input', { name: 'reached', type: 'number', min: '0', inputmode: 'numeric' })),
+      field('Ghi chú', h('textarea', { name: 'notes', rows: '2' })),
+      h('button', { type: 'submit', text: 'Lưu buổi hoạt động' }));
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
+      h('h1', { text: 'Buổi hoạt động' }),
+      h('p', { id: 'month-count', class: held >= d.monthly_minimum ? 'ok' : 'warn',
+        text: 'Tháng ' + month.slice(5) + '/' + month.slice(0, 4) + ': ' + held + '/' + d.monthly_minimum + ' buổi tối thiểu' }),
+      h('ul', { class: 'f-list' }, d.activities.map(function (a) {
+        return h('li', null, h('b', { text: fmtDate(a.date) }), ' ' + a.kind_label + (a.place ? ' · ' + a.place : ''),
+          h('span', { class: 'muted', text: ' · ' + a.reached + ' người' }), a.local ? h('span', { class: 'f-tag', text: 'chưa gửi' }) : null);
+      })),
+      f
+    ];
+  }
+
+  var STATE_LABEL = { pending: 'Chờ gửi', sent: 'Đã gửi', failed: 'Bị từ chối', conflict: 'Xung đột' };
+  function queueView() {
+    var items = st.queue.slice().sort(function (a, b) { return b.seq - a.seq; });
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
+      h('h1', { text: 'Bản ghi trên máy' }),
+      items.length ? null : h('p', { class: 'muted', text: 'Chưa có bản ghi nào.' }),
+      h('ul', { class: 'f-list' }, items.map(function (r) {
+        return h('li', { class: 'q-item', 'data-state': r.state, 'data-id': r.id },
+          h('span', { class: 'f-tag q-' + r.state, text: STATE_LABEL[r.state] || r.state }), ' ', r.summary,
+          h('span', { class: 'muted', text: ' · ' + new Date(r.at).toLocaleString('vi-VN') }),
+          r.message && r.state !== 'sent' ? h('div', { class: r.state === 'failed' ? 'error' : 'warn', text: r.message }) : null,
+          r.state === 'failed' ? h('button', { type: 'button', class: 'link', onclick: function () { qDel(r.id).then(function () {
+            st.queue = st.queue.filter(function (x) { return x.id !== r.id; }); rebuild(); render(); }); }, text: 'Bỏ bản ghi này' }) : null);
+      }))
+    ];
+  }
+
+  function render() {
+    var view;
+    if (st.needLogin) {
+      view = [h('p', { class: 'error', text: 'Phiên làm việc đã hết hạn. Các bản ghi vẫn được giữ trên máy.' }),
+        h('a', { class: 'button', href: '/login', text: 'Đăng nhập lại' })];
+    } else if (!st.data) {
+      view = [h('p', { class: 'muted', text: st.online === false ? 'Chưa có dữ liệu trên máy. Cần kết nối mạng một lần để tải dữ liệu của ấp.' : 'Đang tải dữ liệu của ấp…' })];
+    } else {
+      var hash = location.hash || '#/';
+      var m;
+      if ((m = hash.match(/^#\/h\/(.+)$/))) view = householdView(decodeURIComponent(m[1]));
+      else if (hash === '#/new-household') view = newHouseholdView();
+      else if (hash === '#/activities') view = activitiesView();
+      else if (hash === '#/queue') view = queueView();
+      else view = homeView();
+    }
+    var notice = st.notice ? h('p', { class: 'error', role: 'alert', text: st.notice }) : null;
+    st.notice = '';
+    root.replaceChildren(statusBar(), notice || '', h('div', null, view));
+  }
+  function renderKeepFocus(id) {
+    var el = document.getElementById(id);
+    var pos = el ? el.selectionStart : null;
+    render();
+    el = document.getElementById(id);
+    if (el) { el.focus(); if (pos !== null) el.setSelectionRange(pos, pos); }
+  }
+
+  // ---------- start ----------
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js', { scope: '/field' }).catch(function () { /* http on a LAN: no offline shell */ });
+  }
+  window.addEventListener('hashchange', function () { st.open = null; render(); window.scrollTo(0, 0); });
+  // A hint only: the 'online' event starts a try, it never decides.
+  window.addEventListener('online', flush);
+  Promise.all([kvGet('snapshot'), qAll()]).then(function (res) {
+    st.base = res[0] || null;
+    st.queue = res[1] || [];
+    rebuild();
+    render();
+  }).catch(function () { render(); }).then(refresh).then(flush);
+  setInterval(function () { flush(); if (!st.flushing && st.online === false) refresh(); }, RETRY_MS);
+})();
