@@ -100,13 +100,13 @@
         else el.setAttribute(k, v === true ? '' : v);
       });
     }
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === null || c === undefined || c === false) continue;
-      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(typeof x === 'string' ? document.createTextNode(x) : x); });
-      else el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-    }
+    append(el, Array.prototype.slice.call(arguments, 2));
     return el;
+  }
+  function append(el, c) {
+    if (c === null || c === undefined || c === false || c === '') return;
+    if (Array.isArray(c)) c.forEach(function (x) { append(el, x); });
+    else el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
   }
   function svcName(code) {
     var s = (st.data.services || []).filter(function (x) { return x.code === code; })[0];
@@ -122,7 +122,7 @@
 
   // ---------- network ----------
   function setOnline(v) {
-    if (st.online !== v) { st.online = v; render(); }
+    if (st.online !== v) { st.online = v; softRender(); }
   }
   function call(method, url, body) {
     var headers = { 'Accept': 'application/json' };
@@ -136,7 +136,7 @@
       setOnline(true);
       if (res.status === 401 || res.type === 'opaqueredirect') {
         st.needLogin = true;
-        render();
+        softRender();
         throw new Error('login');
       }
       st.needLogin = false;
@@ -163,8 +163,8 @@
       st.base = data;
       st.queue.forEach(function (r) { if (r.state !== 'pending') r.inSnapshot = true; });
       return Promise.all(st.queue.map(qPut)).then(function () { return kvPut('snapshot', data); });
-    }).then(function () { rebuild(); render(); }).catch(function (e) {
-      if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; render(); }
+    }).then(function () { rebuild(); softRender(); }).catch(function (e) {
+      if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; softRender(); }
     });
   }
 
@@ -174,7 +174,7 @@
       .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 200);
     if (!pending.length) return Promise.resolve();
     st.flushing = true;
-    render();
+    renderBar();
     var sent = false;
     return kvGet('device').then(function (dev) {
       if (!dev) { dev = uuid(); kvPut('device', dev); }
@@ -197,8 +197,9 @@
       }));
     }).catch(function () { /* stays pending; tried again later */ }).then(function () {
       st.flushing = false;
+      if (!sent) { renderBar(); return; }
       rebuild();
-      render();
+      softRender();
       if (sent) return refresh().then(function () {
         if (st.queue.some(function (r) { return r.state === 'pending'; })) return flush();
       });
@@ -346,11 +347,12 @@
       h('input', { type: 'search', id: 'q', placeholder: 'Tìm hộ: mã hộ, tên chủ hộ, tên người…', value: st.q, autocomplete: 'off',
         oninput: function (e) { st.q = e.target.value; renderKeepFocus('q'); } }),
       h('div', { class: 'f-tabs', role: 'tablist' }, tabs.map(function (t) {
-        return h('button', { type: 'button', role: 'tab', class: 'tab' + (st.tab === t[0] && !q ? ' on' : ''), 'aria-selected': String(st.tab === t[0]),
+        return h('button', { type: 'button', role: 'tab', id: 'tab-' + t[0], class: 'tab' + (st.tab === t[0] && !q ? ' on' : ''), 'aria-selected': String(st.tab === t[0]),
           onclick: function () { st.tab = t[0]; st.q = ''; render(); }, text: t[1] });
       })),
       h('p', { class: 'muted', text: total + ' hộ' + (total > 60 ? ', hiện 60 hộ đầu — hãy tìm để thu hẹp' : '') }),
-      h('ul', { class: 'f-list' }, list.slice(0, 60).map(householdLine)),
+      total ? null : h('p', { class: 'muted', text: q ? 'Không tìm thấy hộ nào.' : st.tab === 'todo' ? 'Mọi hộ đều đã được tiếp cận.' : 'Chưa có hộ nào.' }),
+      h('ul', { class: 'f-list', id: 'households' }, list.slice(0, 60).map(householdLine)),
       h('div', { class: 'actions' },
         h('a', { class: 'button', href: '#/new-household', text: '+ Hộ mới' }),
         h('a', { class: 'button secondary', href: '#/activities', text: 'Buổi hoạt động' }))
@@ -535,7 +537,17 @@
     }
     var notice = st.notice ? h('p', { class: 'error', role: 'alert', text: st.notice }) : null;
     st.notice = '';
+    st.editing = false;
     root.replaceChildren(statusBar(), notice || '', h('div', null, view));
+  }
+  // Only the status bar changes while the member is typing into a form.
+  function renderBar() {
+    var bar = root.querySelector('.f-bar');
+    if (bar) bar.replaceWith(statusBar()); else render();
+  }
+  // What happens in the background (network, sync) never wipes a half-filled form.
+  function softRender() {
+    if (st.editing) renderBar(); else render();
   }
   function renderKeepFocus(id) {
     var el = document.getElementById(id);
@@ -549,6 +561,9 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: '/field' }).catch(function () { /* http on a LAN: no offline shell */ });
   }
+  root.addEventListener('input', function (e) {
+    if (e.target.form && e.target.id !== 'q') st.editing = true;
+  });
   window.addEventListener('hashchange', function () { st.open = null; render(); window.scrollTo(0, 0); });
   // A hint only: the 'online' event starts a try, it never decides.
   window.addEventListener('online', flush);

@@ -2,7 +2,7 @@
 // API calls are never cached here: the page keeps its data in IndexedDB itself.
 'use strict';
 var CACHE = 'cds-field-v1';
-var ASSETS = ['/assets/field.js?v=1', '/assets/field.css?v=1', '/assets/style.css?v=1', '/assets/app.js?v=2',
+var ASSETS = ['/assets/field.js?v=1', '/assets/field.css?v=1', '/assets/style.css?v=2', '/assets/app.js?v=2',
   '/manifest.webmanifest', '/assets/icon-192.png', '/assets/icon-512.png'];
 
 function cachePage(cache) {

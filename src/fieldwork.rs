@@ -13,8 +13,14 @@ pub const ACTIVITY_KINDS: [(&str, &str); 7] = [
     ("door_to_door", "Đi từng ngõ, gõ từng nhà"),
     ("cultural_house", "Hỗ trợ tại nhà văn hóa ấp"),
     ("campaign", "Ra quân cao điểm"),
-    ("meeting_propaganda", "Tuyên truyền tại cuộc họp ấp, hội, đoàn thể"),
-    ("security_session", "Tuyên truyền an toàn thông tin, chống lừa đảo"),
+    (
+        "meeting_propaganda",
+        "Tuyên truyền tại cuộc họp ấp, hội, đoàn thể",
+    ),
+    (
+        "security_session",
+        "Tuyên truyền an toàn thông tin, chống lừa đảo",
+    ),
     ("training", "Tập huấn"),
     ("dx_day", "Ngày Chuyển đổi số quốc gia (10/10)"),
 ];
@@ -178,7 +184,10 @@ impl Changes {
             }
         }
         if let Some(s) = self.has_smartphone {
-            out.push(("has_smartphone", Some(if s { "1" } else { "0" }.to_string())));
+            out.push((
+                "has_smartphone",
+                Some(if s { "1" } else { "0" }.to_string()),
+            ));
         }
         if let Some(s) = &self.status {
             if crate::db::residents::status_label(s).is_empty() {
@@ -303,7 +312,11 @@ pub fn clean_text(value: Option<&str>, max_chars: usize, what: &str) -> Result<O
 pub fn month_bounds(month: &str) -> Option<(String, String)> {
     let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
     let next = if first.format("%m").to_string() == "12" {
-        chrono::NaiveDate::from_ymd_opt(first.format("%Y").to_string().parse::<i32>().ok()? + 1, 1, 1)?
+        chrono::NaiveDate::from_ymd_opt(
+            first.format("%Y").to_string().parse::<i32>().ok()? + 1,
+            1,
+            1,
+        )?
     } else {
         first.checked_add_months(chrono::Months::new(1))?
     };
@@ -341,7 +354,14 @@ mod tests {
             r#"{"type":"help","resident_id":"0b7e5c7a-3f1e-4c2a-9d4b-6a1f2e3d4c5b","service":"vneid","done":false,"date":"2026-05-10","activity_id":"0b7e5c7a-3f1e-4c2a-9d4b-6a1f2e3d4c5c"}"#,
         )
         .unwrap();
-        assert!(matches!(r, Record::Help { resident_id: Ref::Client(_), activity_id: Some(Ref::Client(_)), .. }));
+        assert!(matches!(
+            r,
+            Record::Help {
+                resident_id: Ref::Client(_),
+                activity_id: Some(Ref::Client(_)),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -380,7 +400,10 @@ mod tests {
         assert!(check_client_id("0b7e5c7a-3f1e-4c2a-9d4b-6a1f2e3d4c5b").is_ok());
         assert!(check_client_id("1").is_err());
         assert!(check_client_id("0b7e5c7a_3f1e-4c2a-9d4b-6a1f2e3d4c5b").is_err());
-        assert_eq!(check_date("2026-05-10", "2026-05-20").unwrap(), "2026-05-10");
+        assert_eq!(
+            check_date("2026-05-10", "2026-05-20").unwrap(),
+            "2026-05-10"
+        );
         assert!(check_date("2026-05-22", "2026-05-20").is_err());
         assert!(check_date("10/05/2026", "2026-05-20").is_err());
         assert!(check_date("2019-12-31", "2026-05-20").is_err());

@@ -264,3 +264,203 @@ async fn logs_in_and_searches_residents_on_a_phone() {
     c.close().await.ok();
     result
 }
+
+/// Clicks the element, finding it again if the app re-rendered it in between.
+async fn click(c: &Client, css: &str) {
+    for attempt in 0.. {
+        let found = c.wait().for_element(Locator::Css(css)).await;
+        match found {
+            Ok(el) => match el.click().await {
+                Ok(()) => return,
+                Err(e) if attempt < 5 => eprintln!("retrying click on {css}: {e}"),
+                Err(e) => panic!("click {css}: {e}"),
+            },
+            Err(e) => panic!("find {css}: {e}"),
+        }
+    }
+}
+
+/// A server in its own runtime, so stopping it drops every open connection too: from the
+/// browser's side the server is gone, as when the phone loses signal.
+struct Server {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(db_url: &str, port: u16) -> Server {
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let url = db_url.to_string();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let db = congdongso::db::Db::connect(&url).await.unwrap();
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .expect("bind the port again");
+                let router = app(db);
+                tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+            });
+            ready_tx.send(()).unwrap();
+            let _ = stop_rx.recv();
+            rt.shutdown_background();
+        });
+        ready_rx.recv().expect("server started");
+        Server {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+async fn count_synced(db_url: &str) -> (i64, i64) {
+    let db = congdongso::db::Db::connect(db_url).await.unwrap();
+    let help = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM help_records WHERE client_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap();
+    let records = db
+        .scalar_i64("SELECT COUNT(*) FROM sync_records", &[])
+        .await
+        .unwrap();
+    db.pool.close().await;
+    (help, records)
+}
+
+#[tokio::test]
+async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db_url = format!("sqlite://{}/field.db", dir.display());
+    demo_db(&db_url).await.pool.close().await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server::start(&db_url, port);
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "tovien03").await;
+        c.goto(&format!("{base}/field")).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("tab-all"))
+            .await
+            .expect("the field app, loaded online")
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Css("a.hh"))
+            .await
+            .expect("the hamlet's households");
+        // Wait until the service worker controls the page, so the app opens offline.
+        c.execute_async(
+            "const done = arguments[0]; navigator.serviceWorker.ready.then(() => { \
+               if (navigator.serviceWorker.controller) done(true); \
+               else navigator.serviceWorker.addEventListener('controllerchange', () => done(true)); })",
+            vec![],
+        )
+        .await
+        .expect("service worker active");
+        screenshot(&c, "field-home").await;
+
+        server.stop();
+        // Reopen the app with the server unreachable: page from the service worker, data from IndexedDB.
+        c.goto(&format!("{base}/field")).await.unwrap();
+        c.wait()
+            .for_element(Locator::XPath(
+                "//span[@id='net-status' and contains(., 'Mất kết nối')]",
+            ))
+            .await
+            .expect("the app says it is offline");
+        click(&c, "#tab-all").await;
+        click(&c, "a.hh").await;
+        c.wait()
+            .for_element(Locator::Css("section.f-res"))
+            .await
+            .unwrap();
+        let rids: Vec<String> = serde_json::from_value(
+            c.execute(
+                "return Array.from(document.querySelectorAll('section.f-res')).map(s => s.dataset.rid)",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(rids.len() >= 2, "a household with two residents");
+        let rids: Vec<String> = rids.into_iter().take(2).collect();
+        for (rid, service) in rids.iter().zip(["vneid", "province_app"]) {
+            click(&c, &format!("button.chip[data-rid='{rid}'][data-service='{service}']")).await;
+            click(&c, "button[data-act=done]").await;
+            c.wait()
+                .for_element(Locator::Css(&format!(
+                    "button.chip[data-rid='{rid}'][data-service='{service}'][data-status='done']"
+                )))
+                .await
+                .expect("the status changes on the phone at once");
+        }
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='2']"))
+            .await
+            .expect("two records wait on the phone");
+        screenshot(&c, "field-offline").await;
+        assert_eq!(count_synced(&db_url).await, (0, 0), "nothing reached the server");
+
+        // The server comes back on the same address; the queue empties, each record once.
+        let server = Server::start(&db_url, port);
+        click(&c, "#sync-now").await;
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .expect("the queue is sent");
+        click(&c, "#sync-now").await;
+        c.wait()
+            .for_element(Locator::XPath(
+                "//span[@id='net-status' and contains(., 'Đã kết nối')]",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(count_synced(&db_url).await, (2, 2), "each record arrived exactly once");
+        // The statuses came back from the server as done.
+        for (rid, service) in rids.iter().zip(["vneid", "province_app"]) {
+            c.find(Locator::Css(&format!(
+                "button.chip[data-rid='{rid}'][data-service='{service}'][data-status='done']"
+            )))
+            .await
+            .expect("status done after sync");
+        }
+        screenshot(&c, "field-synced").await;
+        let w = page_width(&c).await;
+        assert!(w <= 360, "the field app fits a 360 px screen (is {w} px wide)");
+        drop(server);
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

@@ -119,7 +119,10 @@ async fn the_same_batch_twice_is_applied_once() {
                 .map(|s| s["status"].as_str().unwrap().to_string())
         };
         assert_eq!(svc("vneid").as_deref(), Some("done"));
-        assert!(matches!(svc("province_app").as_deref(), Some("in_progress") | Some("done")));
+        assert!(matches!(
+            svc("province_app").as_deref(),
+            Some("in_progress") | Some("done")
+        ));
         // The new resident of the new household is in the member's data with the done status.
         let data = field_data(&mut m).await;
         let newcomer = data["residents"]
@@ -139,9 +142,7 @@ async fn the_same_batch_twice_is_applied_once() {
         assert!(page.body.contains("Đăng ký khai sinh"), "{}", page.body);
         // The commune admin sees it in the commune's month view.
         let mut admin = Client::login(app.clone(), "vhxh").await;
-        let month = admin
-            .get(&format!("/activities?month={}", &day[..7]))
-            .await;
+        let month = admin.get(&format!("/activities?month={}", &day[..7])).await;
         assert!(month.body.contains(&format!("/activities/{session_id}")));
     }
 }
@@ -243,7 +244,12 @@ async fn two_phones_changing_one_field_make_a_conflict_the_head_resolves() {
         )
         .await;
         assert_eq!(statuses(&second), vec!["conflict"], "{second:?}");
-        assert!(second[0]["message"].as_str().unwrap().contains("0911111111"));
+        assert!(
+            second[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("0911111111")
+        );
         let (phone, status): (Option<String>, String) = db
             .fetch_one(
                 "SELECT phone, status FROM residents WHERE id = $1",
@@ -317,7 +323,11 @@ async fn two_phones_changing_one_field_make_a_conflict_the_head_resolves() {
             .fetch_one("SELECT phone FROM residents WHERE id = $1", &[rid.into()])
             .await
             .unwrap();
-        assert_eq!(phone.as_deref(), Some("0922222222"), "kept the server's value");
+        assert_eq!(
+            phone.as_deref(),
+            Some("0922222222"),
+            "kept the server's value"
+        );
     }
 }
 
@@ -343,9 +353,7 @@ async fn members_reach_only_their_hamlet_and_their_households_under_assignment()
         // Only field accounts sync.
         for who in ["vhxh", "so", "kinhte"] {
             let mut c = Client::login(app.clone(), who).await;
-            let r = c
-                .post_json("/api/v1/sync", &json!({"records": []}))
-                .await;
+            let r = c.post_json("/api/v1/sync", &json!({"records": []})).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
         }
         // Turn assignment on and give one household to tovien03's member record.

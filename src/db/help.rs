@@ -72,10 +72,8 @@ pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
             .await?;
         }
     }
-    if let Some(a) = h.activity_id {
-        if let Some(m) = h.member_id {
-            super::activities::add_member(conn, a, m, h.commune_id).await?;
-        }
+    if let (Some(a), Some(m)) = (h.activity_id, h.member_id) {
+        super::activities::add_member(conn, a, m, h.commune_id).await?;
     }
     Ok(id)
 }

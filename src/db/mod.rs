@@ -5,10 +5,10 @@
 
 pub mod accounts;
 pub mod activities;
-pub mod assignments;
-pub mod conflicts;
 pub mod areas;
+pub mod assignments;
 pub mod audit;
+pub mod conflicts;
 pub mod help;
 pub mod help_requests;
 pub mod households;

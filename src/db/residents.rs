@@ -356,6 +356,7 @@ pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Resu
 }
 
 /// Sets one service status and appends it to the history; nothing is overwritten there.
+#[allow(clippy::too_many_arguments)] // each is one column of the history row
 pub async fn set_service_status(
     conn: &mut AnyConnection,
     commune_id: i64,

@@ -103,11 +103,7 @@ pub async fn apply(db: &Db, ctx: &Context<'_>, raw: &serde_json::Value) -> Outco
         Err(AppError::Db(e)) if is_unique_violation(&e) => match earlier(db, &id).await {
             // Another request delivered the same record at the same moment.
             Ok(Some(o)) => o,
-            _ => Outcome::new(
-                &id,
-                "rejected",
-                "Dữ liệu bị trùng với một bản ghi đã có.",
-            ),
+            _ => Outcome::new(&id, "rejected", "Dữ liệu bị trùng với một bản ghi đã có."),
         },
         Err(e @ (AppError::Invalid(_) | AppError::NotFound | AppError::Forbidden)) => {
             Outcome::new(&id, "rejected", reject_message(&e))
@@ -269,7 +265,10 @@ async fn apply_record(
                 },
             )
             .await?;
-            Ok(Applied::ok(help_id, "Đã ghi nhận hồ sơ dịch vụ công trực tuyến."))
+            Ok(Applied::ok(
+                help_id,
+                "Đã ghi nhận hồ sơ dịch vụ công trực tuyến.",
+            ))
         }
         Record::Activity {
             kind,
@@ -283,7 +282,9 @@ async fn apply_record(
                 AppError::invalid("Ấp của bạn chưa có Tổ CNSCĐ; hãy báo trưởng ấp lập tổ.")
             })?;
             if fieldwork::activity_kind_label(kind).is_empty() {
-                return Err(AppError::invalid("Loại hoạt động không có trong danh sách."));
+                return Err(AppError::invalid(
+                    "Loại hoạt động không có trong danh sách.",
+                ));
             }
             let date = fieldwork::check_date(date, &ctx.today)?;
             let place = fieldwork::clean_text(place.as_deref(), 200, "Địa điểm")?;
@@ -589,7 +590,9 @@ async fn resident_in_scope(
     let r = residents::tracked(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if r.active != 1 || !in_scope(conn, ctx.scope, r.commune_id, r.hamlet_id, r.household_id).await? {
+    if r.active != 1
+        || !in_scope(conn, ctx.scope, r.commune_id, r.hamlet_id, r.household_id).await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(r)
@@ -602,12 +605,11 @@ async fn household_in_scope(
     r: &Ref,
 ) -> Result<(i64, i64, i64)> {
     let id = resolve(conn, ctx, r, "household_new").await?;
-    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, commune_id, hamlet_id, active FROM households WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<(i64, i64, i64, i64)> =
+        sqlx::query_as("SELECT id, commune_id, hamlet_id, active FROM households WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some((id, commune, hamlet, active)) = row else {
         return Err(AppError::NotFound);
     };

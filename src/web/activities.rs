@@ -155,10 +155,7 @@ async fn form_page(
     })
 }
 
-async fn new_form(
-    State(s): State<SharedState>,
-    caller: Caller,
-) -> Result<Html<String>, AppError> {
+async fn new_form(State(s): State<SharedState>, caller: Caller) -> Result<Html<String>, AppError> {
     if !can_create(&caller) {
         return Err(AppError::Forbidden);
     }
@@ -182,8 +179,16 @@ async fn create(
         .filter(|(k, _)| k == "member")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let values: HashMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "member").collect();
-    let v = |k: &str| values.get(k).map(String::as_str).unwrap_or("").trim().to_string();
+    let values: HashMap<String, String> =
+        pairs.into_iter().filter(|(k, _)| k != "member").collect();
+    let v = |k: &str| {
+        values
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
     let result: Result<i64, AppError> = async {
         let hamlet_id: i64 = v("hamlet_id")
             .parse()
@@ -296,7 +301,10 @@ async fn show(
     if scope.assigned_to.is_some() {
         let mut visible = Vec::new();
         for h in help {
-            if db::households::get(&s.db, scope, h.household_id).await?.is_some() {
+            if db::households::get(&s.db, scope, h.household_id)
+                .await?
+                .is_some()
+            {
                 visible.push(h);
             }
         }

@@ -171,9 +171,8 @@ async fn data(
             &f.params,
         )
         .await?;
-    let statuses: Vec<(i64, String, String)> = s
-        .db
-        .fetch_all(
+    let statuses: Vec<(i64, String, String)> =
+        s.db.fetch_all(
             &format!(
                 "SELECT rs.resident_id, rs.service_code, rs.status FROM resident_services rs \
                  JOIN residents r ON r.id = rs.resident_id{w}"
@@ -213,7 +212,9 @@ async fn data(
     let services: Vec<serde_json::Value> = services::active(&s.db)
         .await?
         .into_iter()
-        .map(|sv| serde_json::json!({"code": sv.code, "name": sv.name, "short_name": sv.short_name}))
+        .map(
+            |sv| serde_json::json!({"code": sv.code, "name": sv.name, "short_name": sv.short_name}),
+        )
         .collect();
     let assignment: HashMap<i64, i64> = if c.assignment_on {
         db::assignments::for_hamlet(&s.db, hamlet_id)
@@ -277,10 +278,7 @@ async fn sync_records(
         )
     })?;
     if body.records.len() > MAX_BATCH {
-        return Err(AppError::invalid(format!(
-            "Mỗi lần gửi tối đa {MAX_BATCH} bản ghi."
-        ))
-        .into());
+        return Err(AppError::invalid(format!("Mỗi lần gửi tối đa {MAX_BATCH} bản ghi.")).into());
     }
     let device_id = body
         .device_id

@@ -85,7 +85,11 @@ async fn resolve_conflict(
             "accepted"
         }
         "keep" => "rejected",
-        _ => return Err(AppError::invalid("Chọn giữ giá trị hiện tại hoặc dùng giá trị mới.")),
+        _ => {
+            return Err(AppError::invalid(
+                "Chọn giữ giá trị hiện tại hoặc dùng giá trị mới.",
+            ));
+        }
     };
     conflicts::close(&mut tx, id, status, caller.account_id).await?;
     audit::record(
@@ -98,7 +102,9 @@ async fn resolve_conflict(
             entity_id: Some(c.resident_id),
         },
         Some(&serde_json::json!({"field": c.field, "value": c.current_value})),
-        Some(&serde_json::json!({"field": c.field, "choice": status, "proposed": c.proposed_value})),
+        Some(
+            &serde_json::json!({"field": c.field, "choice": status, "proposed": c.proposed_value}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -235,13 +241,22 @@ async fn assign(
         return Err(AppError::Forbidden);
     }
     let scope = caller.require_personal()?;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
-    let (hamlet_id, _) = hamlet_for(&s, &caller, get("hamlet").and_then(|v| v.parse().ok())).await?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let (hamlet_id, _) =
+        hamlet_for(&s, &caller, get("hamlet").and_then(|v| v.parse().ok())).await?;
     let hamlet_id = hamlet_id.ok_or_else(|| AppError::invalid("Chọn ấp."))?;
-    let member_id: Option<i64> = get("member_id").filter(|v| !v.is_empty()).map(|v| {
-        v.parse::<i64>()
-            .map_err(|_| AppError::invalid("Chọn thành viên."))
-    }).transpose()?;
+    let member_id: Option<i64> = get("member_id")
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::invalid("Chọn thành viên."))
+        })
+        .transpose()?;
     if let Some(m) = member_id {
         let team = db::activities::hamlet_team(&s.db, hamlet_id).await?;
         let member = members::get(&s.db, m).await?;

@@ -83,25 +83,32 @@ pub fn session_cookie(state: &SharedState, token: &str, max_age: i64) -> HeaderV
     .expect("cookie is ASCII")
 }
 
+/// The double-submit token for a form used before a session exists: the one in the
+/// browser's `cds_csrf` cookie, or a new one with the `Set-Cookie` header that stores it.
+pub(super) fn pre_session_csrf(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match cookie(headers, PRE_CSRF_COOKIE) {
+        Some(t) if t.len() >= 32 => (t.to_string(), None),
+        _ => {
+            let token = auth::random_token();
+            let set = HeaderValue::from_str(&format!(
+                "{PRE_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+            ))
+            .expect("cookie is ASCII");
+            (token, Some(set))
+        }
+    }
+}
+
 async fn login_page(headers: HeaderMap) -> Result<Response, AppError> {
-    let (token, set) = match cookie(&headers, PRE_CSRF_COOKIE) {
-        Some(t) if t.len() >= 32 => (t.to_string(), false),
-        _ => (auth::random_token(), true),
-    };
+    let (token, set) = pre_session_csrf(&headers);
     let page = render(&LoginPage {
-        shell: Shell::public("Đăng nhập", token.clone()),
+        shell: Shell::public("Đăng nhập", token),
         error: None,
         username: String::new(),
     })?;
     let mut res = page.into_response();
-    if set {
-        res.headers_mut().insert(
-            header::SET_COOKIE,
-            HeaderValue::from_str(&format!(
-                "{PRE_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
-            ))
-            .expect("cookie is ASCII"),
-        );
+    if let Some(set) = set {
+        res.headers_mut().insert(header::SET_COOKIE, set);
     }
     Ok(res)
 }

@@ -1,8 +1,1147 @@
 //! Help requests: the public form of each hamlet and the hamlet's queue.
+//!
+//! The public form asks for as little as it can (name, phone, what for), states what the data
+//! is used for, and is rate-limited per sender and per hamlet. The sender is known only by a
+//! keyed hash of their address, never the address itself.
 
-use super::SharedState;
+use super::forms::Values;
+use super::households::{hamlet_filter, urlencode};
+use super::login::pre_session_csrf;
+use super::residents::hamlet_options;
+use super::{MaybeCaller, PRE_CSRF_COOKIE, SharedState, Shell, cookie, render, see_other};
+use crate::auth::{Caller, PersonalScope, Role};
+use crate::db::help_requests::{self, Closing, Counted, HelpRequest, NewRequest};
+use crate::db::residents::{self, ListFilter};
+use crate::db::{activities, areas, audit, help, members, services};
+use crate::error::AppError;
+use crate::text;
+use askama::Template;
 use axum::Router;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
+        .route("/yeu-cau/{code}", get(public_form).post(public_submit))
+        .route("/requests", get(queue))
+        .route("/requests/{id}", get(show))
+        .route("/requests/{id}/assign", post(assign))
+        .route("/requests/{id}/close", post(close))
+}
+
+pub const NAME_MAX: usize = 100;
+pub const MESSAGE_MAX: usize = 500;
+pub const NOTE_MAX: usize = 500;
+/// Public requests one sender may send in an hour.
+pub const PER_SENDER_PER_HOUR: i64 = 3;
+/// Public requests one hamlet accepts in an hour, from everyone together.
+pub const PER_HAMLET_PER_HOUR: i64 = 30;
+const HOUR: i64 = 3600;
+
+const OUTCOME_DONE: &str = "Đã hỗ trợ xong";
+const OUTCOME_UNREACHED: &str = "Không liên hệ được";
+
+// ---------------------------------------------------------------------------------------------
+// The public form
+
+/// The sender of a public request, as a keyed hash of their address: raw addresses are never
+/// stored or logged. IPv6 addresses count by their /64 network, which one household gets.
+struct SenderKey(String);
+
+impl FromRequestParts<SharedState> for SenderKey {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &SharedState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| sender_ip(c.0.ip()));
+        Ok(SenderKey(s.keys.match_hash(&format!("ip:{ip}"))))
+    }
+}
+
+fn sender_ip(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// An open hamlet and how the form names it ("Ấp 3, xã Rạch Kiến").
+struct PublicHamlet {
+    area: areas::Area,
+    commune_id: i64,
+    place: String,
+}
+
+async fn open_hamlet(s: &SharedState, code: &str) -> Result<PublicHamlet, AppError> {
+    let area = areas::by_code(&s.db, code)
+        .await?
+        .filter(|a| a.level == "hamlet" && a.active == 1)
+        .ok_or(AppError::NotFound)?;
+    let commune = match area.commune_id {
+        Some(c) => areas::get(&s.db, c).await?,
+        None => None,
+    }
+    .filter(|c| c.active == 1)
+    .ok_or(AppError::NotFound)?;
+    let folded = text::fold(&commune.name);
+    let commune_name = if folded.starts_with("xa ") || folded.starts_with("phuong ") {
+        commune.name.clone()
+    } else {
+        format!("xã {}", commune.name)
+    };
+    Ok(PublicHamlet {
+        place: format!("{}, {commune_name}", area.name),
+        commune_id: commune.id,
+        area,
+    })
+}
+
+#[derive(Default)]
+struct PublicValues {
+    full_name: String,
+    phone: String,
+    service: String,
+    message: String,
+    consent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "request_form.html")]
+struct RequestFormPage {
+    shell: Shell,
+    hamlet_name: String,
+    place: String,
+    action: String,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    error: Option<String>,
+    name_max: usize,
+    message_max: usize,
+}
+
+#[derive(Template)]
+#[template(path = "request_sent.html")]
+struct RequestSentPage {
+    shell: Shell,
+    hamlet_name: String,
+    place: String,
+    form_href: String,
+    phone_masked: String,
+}
+
+fn public_title(place: &str) -> String {
+    format!("Yêu cầu hỗ trợ chuyển đổi số — {place}")
+}
+
+/// The page shell: the visitor's session when logged in (its token protects the form),
+/// otherwise the double-submit token of `cds_csrf`.
+fn public_shell(caller: Option<&Caller>, title: String, pre_csrf: String) -> Shell {
+    match caller {
+        Some(c) => Shell::new(c, title, ""),
+        None => Shell::public(title, pre_csrf),
+    }
+}
+
+async fn service_options(s: &SharedState) -> Result<Vec<(String, String)>, AppError> {
+    let mut options: Vec<(String, String)> = services::active(&s.db)
+        .await?
+        .into_iter()
+        .map(|sv| (sv.code, sv.name))
+        .collect();
+    options.push((String::new(), "Việc khác".into()));
+    Ok(options)
+}
+
+fn form_page(
+    h: &PublicHamlet,
+    shell: Shell,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    error: Option<String>,
+) -> RequestFormPage {
+    RequestFormPage {
+        shell,
+        hamlet_name: h.area.name.clone(),
+        place: h.place.clone(),
+        action: format!("/yeu-cau/{}", h.area.code),
+        services,
+        v,
+        error,
+        name_max: NAME_MAX,
+        message_max: MESSAGE_MAX,
+    }
+}
+
+async fn public_form(
+    State(s): State<SharedState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let h = open_hamlet(&s, &code).await?;
+    let (token, set_cookie) = match caller {
+        Some(_) => (String::new(), None),
+        None => pre_session_csrf(&headers),
+    };
+    let shell = public_shell(caller.as_ref(), public_title(&h.place), token);
+    let page = form_page(
+        &h,
+        shell,
+        service_options(&s).await?,
+        PublicValues::default(),
+        None,
+    );
+    let mut res = render(&page)?.into_response();
+    if let Some(c) = set_cookie {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// What the public form says, checked; every problem is named in one message.
+fn parse_public(v: &PublicValues, services: &[(String, String)]) -> Result<String, AppError> {
+    let mut problems: Vec<String> = Vec::new();
+    if v.full_name.is_empty() {
+        problems.push("Vui lòng nhập họ và tên.".into());
+    } else if v.full_name.chars().count() > NAME_MAX {
+        problems.push(format!("Họ và tên dài quá {NAME_MAX} ký tự."));
+    }
+    let phone = if v.phone.is_empty() {
+        problems.push("Vui lòng nhập số điện thoại để Tổ gọi lại cho bạn.".into());
+        None
+    } else {
+        let p = text::normalize_phone(&v.phone);
+        if p.is_none() {
+            problems.push(format!(
+                "Số điện thoại «{}» không hợp lệ: cần 10 chữ số, ví dụ 0901234567.",
+                v.phone
+            ));
+        }
+        p
+    };
+    if !services.iter().any(|(code, _)| *code == v.service) {
+        problems.push("Vui lòng chọn việc cần hỗ trợ trong danh sách.".into());
+    }
+    if v.message.chars().count() > MESSAGE_MAX {
+        problems.push(format!(
+            "Nội dung dài quá {MESSAGE_MAX} ký tự, vui lòng viết ngắn lại."
+        ));
+    }
+    if !v.consent {
+        problems.push(
+            "Vui lòng đánh dấu ô đồng ý để Tổ CNSCĐ được dùng họ tên và số điện thoại của bạn \
+             để liên hệ."
+                .into(),
+        );
+    }
+    match (problems.is_empty(), phone) {
+        (true, Some(p)) => Ok(p),
+        _ => Err(AppError::invalid(problems.join(" "))),
+    }
+}
+
+/// What the audit log keeps of a public request (never the sender's key).
+#[derive(Serialize)]
+struct PublicAudit<'a> {
+    source: &'a str,
+    hamlet_id: i64,
+    requester_name: &'a str,
+    phone: &'a str,
+    service_code: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+fn wait_minutes(oldest: Option<i64>, now: i64) -> i64 {
+    let free_at = oldest.unwrap_or(now) + HOUR;
+    ((free_at - now + 59) / 60).clamp(1, 60)
+}
+
+async fn public_submit(
+    State(s): State<SharedState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(code): Path<String>,
+    SenderKey(sender): SenderKey,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let h = open_hamlet(&s, &code).await?;
+    let raw = Values(form);
+    let v = PublicValues {
+        full_name: raw.get("full_name"),
+        phone: raw.get("phone"),
+        service: raw.get("service"),
+        message: raw.get("message"),
+        consent: raw.checked("consent"),
+    };
+    let title = public_title(&h.place);
+    let token = cookie(&headers, PRE_CSRF_COOKIE)
+        .unwrap_or_default()
+        .to_string();
+    // The honeypot: a person never sees the `website` field; a robot that fills it is told
+    // that all went well, and nothing is kept.
+    if !raw.get("website").is_empty() {
+        return sent_page(&h, caller.as_ref(), token, &v.phone);
+    }
+    let services = service_options(&s).await?;
+    let phone = match parse_public(&v, &services) {
+        Ok(p) => p,
+        Err(e) => return public_error(&h, caller.as_ref(), title, token, services, v, e),
+    };
+    let now = crate::db::now();
+    let mut tx = s.db.begin_write().await?;
+    let by_sender =
+        help_requests::count_recent(&mut tx, Counted::Sender(&sender), now - HOUR).await?;
+    let limited = if by_sender.count >= PER_SENDER_PER_HOUR {
+        Some(format!(
+            "Bạn đã gửi quá nhiều yêu cầu trong một giờ qua (tối đa {PER_SENDER_PER_HOUR} yêu cầu), \
+             vui lòng thử lại sau khoảng {} phút. Tổ CNSCĐ đã nhận các yêu cầu trước của bạn và \
+             sẽ liên hệ lại.",
+            wait_minutes(by_sender.oldest, now)
+        ))
+    } else {
+        let by_hamlet =
+            help_requests::count_recent(&mut tx, Counted::Hamlet(h.area.id), now - HOUR).await?;
+        (by_hamlet.count >= PER_HAMLET_PER_HOUR).then(|| {
+            format!(
+                "{} đang nhận quá nhiều yêu cầu cùng lúc, vui lòng thử lại sau khoảng {} phút. \
+                 Nếu cần gấp, bạn hãy liên hệ trực tiếp trưởng ấp.",
+                h.area.name,
+                wait_minutes(by_hamlet.oldest, now)
+            )
+        })
+    };
+    if let Some(msg) = limited {
+        tx.rollback().await?;
+        tracing::warn!(
+            hamlet_id = h.area.id,
+            "public help request over the rate limit"
+        );
+        let e = AppError::TooManyAttempts(msg);
+        return public_error(&h, caller.as_ref(), title, token, services, v, e);
+    }
+    let service = Some(v.service.as_str()).filter(|c| !c.is_empty());
+    let message = Some(v.message.as_str()).filter(|m| !m.is_empty());
+    let id = help_requests::insert(
+        &mut tx,
+        &NewRequest {
+            client_id: None,
+            commune_id: h.commune_id,
+            hamlet_id: h.area.id,
+            requester_name: &v.full_name,
+            phone: Some(&phone),
+            service_code: service,
+            message,
+            resident_id: None,
+            source: "public",
+            assigned_member_id: None,
+            sender_key: Some(&sender),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: Some(h.commune_id),
+            account_id: caller.as_ref().map(|c| c.account_id),
+            action: "create",
+            entity: "help_request",
+            entity_id: Some(id),
+        },
+        None::<&()>,
+        Some(&PublicAudit {
+            source: "public",
+            hamlet_id: h.area.id,
+            requester_name: &v.full_name,
+            phone: &phone,
+            service_code: service,
+            message,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    sent_page(&h, caller.as_ref(), token, &phone)
+}
+
+fn public_error(
+    h: &PublicHamlet,
+    caller: Option<&Caller>,
+    title: String,
+    token: String,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let status = e.status();
+    let shell = public_shell(caller, title, token);
+    let page = form_page(h, shell, services, v, Some(e.user_message()));
+    Ok((status, render(&page)?).into_response())
+}
+
+fn sent_page(
+    h: &PublicHamlet,
+    caller: Option<&Caller>,
+    token: String,
+    phone: &str,
+) -> Result<Response, AppError> {
+    let shown = text::normalize_phone(phone).unwrap_or_else(|| phone.to_string());
+    let page = RequestSentPage {
+        shell: public_shell(caller, "Đã gửi yêu cầu hỗ trợ".into(), token),
+        hamlet_name: h.area.name.clone(),
+        place: h.place.clone(),
+        form_href: format!("/yeu-cau/{}", h.area.code),
+        phone_masked: text::mask_phone(&shown),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may do what
+
+/// May give the request to any member of the hamlet's team.
+fn can_manage(caller: &Caller, r: &HelpRequest) -> bool {
+    match caller.role {
+        Role::CommuneAdmin => caller.commune_id == Some(r.commune_id),
+        Role::HamletHead => {
+            caller.commune_id == Some(r.commune_id) && caller.area_id == r.hamlet_id
+        }
+        _ => false,
+    }
+}
+
+fn can_close(caller: &Caller, r: &HelpRequest) -> bool {
+    match caller.role {
+        Role::CommuneAdmin => caller.commune_id == Some(r.commune_id),
+        Role::HamletHead | Role::TeamMember => {
+            caller.commune_id == Some(r.commune_id) && caller.area_id == r.hamlet_id
+        }
+        _ => false,
+    }
+}
+
+/// The caller's own member id, when they may take this open request for themself.
+fn self_take(caller: &Caller, r: &HelpRequest) -> Option<i64> {
+    let hamlet_team = matches!(caller.role, Role::HamletHead | Role::TeamMember)
+        && caller.commune_id == Some(r.commune_id)
+        && caller.area_id == r.hamlet_id;
+    caller
+        .member_id
+        .filter(|_| hamlet_team && r.status == "open")
+}
+
+/// The request, if inside the caller's scope; any other is "not found".
+async fn visible(
+    s: &SharedState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(PersonalScope, HelpRequest), AppError> {
+    let scope = caller.require_personal()?;
+    let r = help_requests::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((scope, r))
+}
+
+fn shown_phone(caller: &Caller, r: &HelpRequest) -> (String, bool) {
+    match &r.phone {
+        Some(p) if caller.sees_full_phone(r.hamlet_id) => (p.clone(), true),
+        Some(p) => (text::mask_phone(p), false),
+        None => (String::new(), false),
+    }
+}
+
+/// A Unix time as `dd/mm/yyyy hh:mm` in Vietnam's time.
+fn vn_time(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts + 7 * HOUR, 0)
+        .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn excerpt(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The queue
+
+#[derive(Deserialize, Default)]
+struct QueueParams {
+    #[serde(default)]
+    area: String,
+}
+
+struct Row {
+    r: HelpRequest,
+    phone: String,
+    phone_full: bool,
+    created: String,
+    closed: String,
+    message: String,
+    take: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct QueuePage {
+    shell: Shell,
+    pending: Vec<Row>,
+    closed: Vec<Row>,
+    pending_limit: usize,
+    commune_wide: bool,
+    hamlets: Vec<(String, String)>,
+    area: String,
+    /// (hamlet name, path of its public form)
+    links: Vec<(String, String)>,
+    base_url: String,
+}
+
+const PENDING_LIMIT: i64 = 200;
+const CLOSED_SHOWN: i64 = 20;
+
+/// `scheme://host` of this site, for printing the public links; empty if the host is odd.
+fn base_url(s: &SharedState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+    match host {
+        Some(h) => {
+            let scheme = if s.settings.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{h}")
+        }
+        None => String::new(),
+    }
+}
+
+fn row(caller: &Caller, r: HelpRequest) -> Row {
+    let (phone, phone_full) = shown_phone(caller, &r);
+    Row {
+        created: vn_time(r.created_at),
+        closed: r.closed_at.map(vn_time).unwrap_or_default(),
+        message: excerpt(r.message.as_deref().unwrap_or(""), 80),
+        take: self_take(caller, &r),
+        phone,
+        phone_full,
+        r,
+    }
+}
+
+async fn queue(
+    State(s): State<SharedState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(p): Query<QueueParams>,
+) -> Result<Html<String>, AppError> {
+    let scope = caller.require_personal()?;
+    let commune_wide = scope.hamlet_id.is_none();
+    let hamlet_id = if commune_wide {
+        hamlet_filter(&s, &caller, &p.area).await?
+    } else {
+        None
+    };
+    let pending = help_requests::pending(&s.db, scope, hamlet_id, PENDING_LIMIT).await?;
+    let closed = help_requests::recently_closed(&s.db, scope, hamlet_id, CLOSED_SHOWN).await?;
+    let hamlets = hamlet_options(&s, &caller).await?;
+    let links = hamlets
+        .iter()
+        .filter(|(id, _, _)| scope.hamlet_id.is_none_or(|h| h == *id))
+        .filter(|(id, _, _)| hamlet_id.is_none_or(|h| h == *id))
+        .map(|(_, code, name)| (name.clone(), format!("/yeu-cau/{}", urlencode(code))))
+        .collect();
+    render(&QueuePage {
+        shell: Shell::new(&caller, "Yêu cầu hỗ trợ", "/requests"),
+        pending_limit: PENDING_LIMIT as usize,
+        pending: pending.into_iter().map(|r| row(&caller, r)).collect(),
+        closed: closed.into_iter().map(|r| row(&caller, r)).collect(),
+        commune_wide,
+        hamlets: hamlets
+            .into_iter()
+            .map(|(_, code, name)| (code, name))
+            .collect(),
+        area: p.area,
+        links,
+        base_url: base_url(&s, &headers),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request: assign and close
+
+struct Candidate {
+    id: i64,
+    name: String,
+    detail: String,
+    checked: bool,
+}
+
+/// What the close form said, kept when it is shown again.
+#[derive(Default)]
+struct CloseValues {
+    resident_id: String,
+    outcome: String,
+    note: String,
+    service: String,
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct DetailPage {
+    shell: Shell,
+    r: HelpRequest,
+    phone: String,
+    phone_full: bool,
+    created: String,
+    closed: String,
+    error: Option<String>,
+    /// (member id, name, selected) of the hamlet team's active members, for the head/admin.
+    members: Vec<(i64, String, bool)>,
+    can_manage: bool,
+    take: Option<i64>,
+    can_close: bool,
+    q: String,
+    candidates: Vec<Candidate>,
+    none_checked: bool,
+    services: Vec<(String, String)>,
+    form: CloseValues,
+    note_max: usize,
+}
+
+#[derive(Deserialize, Default)]
+struct DetailParams {
+    q: Option<String>,
+}
+
+async fn team_members(s: &SharedState, hamlet_id: i64) -> Result<Vec<members::Member>, AppError> {
+    Ok(match activities::hamlet_team(&s.db, hamlet_id).await? {
+        Some(team) => members::for_team(&s.db, team)
+            .await?
+            .into_iter()
+            .filter(|m| m.active == 1)
+            .collect(),
+        None => vec![],
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_page(
+    s: &SharedState,
+    caller: &Caller,
+    scope: PersonalScope,
+    r: HelpRequest,
+    q: Option<String>,
+    form: Option<CloseValues>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let manage = can_manage(caller, &r) && !r.is_closed();
+    let closable = can_close(caller, &r) && !r.is_closed();
+    let members = if manage {
+        team_members(s, r.hamlet_id)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.full_name, Some(m.id) == r.assigned_member_id))
+            .collect()
+    } else {
+        vec![]
+    };
+    let form = form.unwrap_or_else(|| CloseValues {
+        resident_id: r.resident_id.map(|i| i.to_string()).unwrap_or_default(),
+        service: r.service_code.clone().unwrap_or_default(),
+        ..Default::default()
+    });
+    let q = q.unwrap_or_else(|| r.requester_name.clone());
+    let mut candidates = Vec::new();
+    let mut services = Vec::new();
+    if closable {
+        let mut found = residents::list(
+            &s.db,
+            scope,
+            &ListFilter {
+                hamlet_id: Some(r.hamlet_id),
+                q: &q,
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await?
+        .items;
+        // The resident already linked (a member recorded the request) is always offered.
+        if let Some(rid) = r.resident_id
+            && !found.iter().any(|x| x.id == rid)
+            && let Some(x) = residents::get(&s.db, scope, rid).await?
+        {
+            found.insert(0, x);
+        }
+        // Residents with the phone the request came from are offered first.
+        let same_phone = |x: &residents::Resident| x.phone.is_some() && x.phone == r.phone;
+        found.sort_by_key(|x| !same_phone(x));
+        let full = caller.sees_full_phone(r.hamlet_id);
+        candidates = found
+            .into_iter()
+            .map(|x| {
+                let mut detail = vec![format!("hộ {}", x.household_code)];
+                let born = x.birth_label();
+                if !born.is_empty() {
+                    detail.push(format!("sinh {born}"));
+                }
+                if let Some(p) = &x.phone {
+                    detail.push(if full { p.clone() } else { text::mask_phone(p) });
+                }
+                if same_phone(&x) {
+                    detail.push("trùng số điện thoại của yêu cầu".into());
+                }
+                Candidate {
+                    checked: form.resident_id == x.id.to_string(),
+                    id: x.id,
+                    name: x.full_name,
+                    detail: detail.join(" · "),
+                }
+            })
+            .collect();
+        services = services::active(&s.db)
+            .await?
+            .into_iter()
+            .map(|sv| (sv.code, sv.name))
+            .collect();
+        services.push((
+            String::new(),
+            "Việc khác (không ghi nhận nền tảng số)".into(),
+        ));
+    }
+    let (phone, phone_full) = shown_phone(caller, &r);
+    let page = DetailPage {
+        shell: Shell::new(caller, format!("Yêu cầu hỗ trợ #{}", r.id), "/requests"),
+        phone,
+        phone_full,
+        created: vn_time(r.created_at),
+        closed: r.closed_at.map(vn_time).unwrap_or_default(),
+        error,
+        members,
+        can_manage: manage,
+        take: if manage { None } else { self_take(caller, &r) },
+        can_close: closable,
+        q,
+        // "Not in the list" stays chosen when the form comes back with an error.
+        none_checked: form.resident_id.is_empty() && !form.outcome.is_empty(),
+        candidates,
+        services,
+        form,
+        note_max: NOTE_MAX,
+        r,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn show(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, AppError> {
+    let (scope, r) = visible(&s, &caller, id).await?;
+    detail_page(&s, &caller, scope, r, p.q, None, None, StatusCode::OK).await
+}
+
+#[derive(Serialize)]
+struct AssignAudit<'a> {
+    status: &'a str,
+    assigned_member_id: Option<i64>,
+}
+
+/// The member the request goes to, if the caller may give it to them.
+async fn check_assign(
+    s: &SharedState,
+    caller: &Caller,
+    r: &HelpRequest,
+    member_id: Option<i64>,
+) -> Result<i64, AppError> {
+    if r.is_closed() {
+        return Err(AppError::invalid("Yêu cầu này đã đóng."));
+    }
+    let manage = can_manage(caller, r);
+    let own_team = caller.role == Role::TeamMember
+        && caller.commune_id == Some(r.commune_id)
+        && caller.area_id == r.hamlet_id;
+    if !manage && !own_team {
+        return Err(AppError::Forbidden);
+    }
+    let Some(m) = member_id else {
+        return Err(AppError::invalid("Chọn thành viên nhận yêu cầu."));
+    };
+    if !manage {
+        // A team member takes requests for themself only, and not one a colleague holds.
+        if caller.member_id != Some(m) {
+            return Err(AppError::Forbidden);
+        }
+        if r.assigned_member_id.is_some_and(|a| a != m) {
+            return Err(AppError::invalid(format!(
+                "Yêu cầu này đã giao cho {}. Nếu cần đổi người, hãy báo trưởng ấp.",
+                r.member_name.as_deref().unwrap_or("thành viên khác")
+            )));
+        }
+    }
+    if !team_members(s, r.hamlet_id)
+        .await?
+        .iter()
+        .any(|x| x.id == m)
+    {
+        return Err(AppError::invalid(format!(
+            "Thành viên được chọn không thuộc Tổ CNSCĐ {} hoặc đã rời tổ.",
+            r.hamlet_name
+        )));
+    }
+    Ok(m)
+}
+
+async fn assign(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (scope, r) = visible(&s, &caller, id).await?;
+    let v = Values(form);
+    let checked = match v.int("member_id", "Thành viên") {
+        Ok(m) => check_assign(&s, &caller, &r, m).await,
+        Err(e) => Err(e),
+    };
+    let member = match checked {
+        Ok(m) => m,
+        Err(e @ AppError::Invalid(_)) => {
+            let status = e.status();
+            return detail_page(
+                &s,
+                &caller,
+                scope,
+                r,
+                None,
+                None,
+                Some(e.user_message()),
+                status,
+            )
+            .await;
+        }
+        Err(e) => return Err(e),
+    };
+    let mut tx = s.db.begin_write().await?;
+    if !help_requests::assign(&mut tx, id, member).await? {
+        tx.rollback().await?;
+        let e = AppError::invalid("Yêu cầu này vừa được đóng.");
+        let status = e.status();
+        return detail_page(
+            &s,
+            &caller,
+            scope,
+            r,
+            None,
+            None,
+            Some(e.user_message()),
+            status,
+        )
+        .await;
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: Some(r.commune_id),
+            account_id: Some(caller.account_id),
+            action: "assign",
+            entity: "help_request",
+            entity_id: Some(id),
+        },
+        Some(&AssignAudit {
+            status: &r.status,
+            assigned_member_id: r.assigned_member_id,
+        }),
+        Some(&AssignAudit {
+            status: "assigned",
+            assigned_member_id: Some(member),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/requests/{id}")))
+}
+
+/// What closing will write.
+struct ClosePlan {
+    resident_id: Option<i64>,
+    /// The service to record a done help for (only with a resident and outcome done).
+    help_service: Option<String>,
+    note: String,
+    done: bool,
+}
+
+#[derive(Serialize)]
+struct CloseAudit<'a> {
+    status: &'a str,
+    outcome: Option<&'a str>,
+    resident_id: Option<i64>,
+    help_id: Option<i64>,
+    close_note: Option<&'a str>,
+}
+
+async fn check_close(
+    s: &SharedState,
+    scope: PersonalScope,
+    r: &HelpRequest,
+    f: &CloseValues,
+) -> Result<ClosePlan, AppError> {
+    if r.is_closed() {
+        return Err(AppError::invalid("Yêu cầu này đã đóng."));
+    }
+    let done = match f.outcome.as_str() {
+        "done" => true,
+        "unreached" => false,
+        _ => {
+            return Err(AppError::invalid(
+                "Chọn kết quả: «Đã hỗ trợ xong» hoặc «Không liên hệ được».",
+            ));
+        }
+    };
+    if f.note.chars().count() > NOTE_MAX {
+        return Err(AppError::invalid(format!(
+            "Ghi chú dài quá {NOTE_MAX} ký tự."
+        )));
+    }
+    if !done && f.note.is_empty() {
+        return Err(AppError::invalid(
+            "Khi không liên hệ được, hãy ghi chú lý do (ví dụ: gọi nhiều lần không nghe máy, \
+             sai số điện thoại).",
+        ));
+    }
+    let resident_id = if f.resident_id.is_empty() {
+        None
+    } else {
+        let rid: i64 = f
+            .resident_id
+            .parse()
+            .map_err(|_| AppError::invalid("Chọn nhân khẩu trong danh sách."))?;
+        match residents::get(&s.db, scope, rid).await? {
+            Some(x) if x.hamlet_id == r.hamlet_id => Some(x.id),
+            _ => {
+                return Err(AppError::invalid(format!(
+                    "Nhân khẩu được chọn không thuộc {}.",
+                    r.hamlet_name
+                )));
+            }
+        }
+    };
+    let service = if f.service.is_empty() {
+        None
+    } else if Some(&f.service) == r.service_code.as_ref()
+        || services::active(&s.db)
+            .await?
+            .iter()
+            .any(|sv| sv.code == f.service)
+    {
+        Some(f.service.clone())
+    } else {
+        return Err(AppError::invalid(
+            "Chọn nền tảng số đã hỗ trợ trong danh sách.",
+        ));
+    };
+    Ok(ClosePlan {
+        help_service: service.filter(|_| done && resident_id.is_some()),
+        resident_id,
+        note: f.note.clone(),
+        done,
+    })
+}
+
+/// The stored note starts with the outcome, so the record reads the same everywhere
+/// ("Không liên hệ được: gọi 3 lần không nghe máy").
+fn close_note(done: bool, note: &str) -> String {
+    let outcome = if done {
+        OUTCOME_DONE
+    } else {
+        OUTCOME_UNREACHED
+    };
+    if note.is_empty() {
+        outcome.to_string()
+    } else {
+        format!("{outcome}: {note}")
+    }
+}
+
+async fn close(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (scope, r) = visible(&s, &caller, id).await?;
+    if !can_close(&caller, &r) {
+        return Err(AppError::Forbidden);
+    }
+    let v = Values(form);
+    let f = CloseValues {
+        resident_id: v.get("resident_id"),
+        outcome: v.get("outcome"),
+        note: v.get("note"),
+        // A form without the field closes with the service the resident asked for.
+        service: if v.0.contains_key("service") {
+            v.get("service")
+        } else {
+            r.service_code.clone().unwrap_or_default()
+        },
+    };
+    let plan = match check_close(&s, scope, &r, &f).await {
+        Ok(p) => p,
+        Err(e @ AppError::Invalid(_)) => {
+            let status = e.status();
+            let msg = Some(e.user_message());
+            return detail_page(&s, &caller, scope, r, None, Some(f), msg, status).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let member = r.assigned_member_id.or(caller.member_id);
+    let today = crate::db::today();
+    let mut tx = s.db.begin_write().await?;
+    let help_id = match (&plan.help_service, plan.resident_id) {
+        (Some(service), Some(resident_id)) => {
+            let hid = help::insert(
+                &mut tx,
+                &help::NewHelp {
+                    client_id: None,
+                    commune_id: r.commune_id,
+                    hamlet_id: r.hamlet_id,
+                    resident_id,
+                    member_id: member,
+                    account_id: Some(caller.account_id),
+                    service_code: Some(service),
+                    dossier_kind: None,
+                    done: true,
+                    date: &today,
+                    activity_id: None,
+                },
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                audit::Entry {
+                    commune_id: Some(r.commune_id),
+                    account_id: Some(caller.account_id),
+                    action: "create",
+                    entity: "help_record",
+                    entity_id: Some(hid),
+                },
+                None::<&()>,
+                Some(&serde_json::json!({
+                    "resident_id": resident_id,
+                    "member_id": member,
+                    "service_code": service,
+                    "done": true,
+                    "help_date": today,
+                    "help_request_id": id,
+                })),
+            )
+            .await?;
+            Some(hid)
+        }
+        _ => None,
+    };
+    let note = close_note(plan.done, &plan.note);
+    let closed = help_requests::close(
+        &mut tx,
+        id,
+        &Closing {
+            resident_id: plan.resident_id,
+            help_id,
+            member_id: member,
+            note: Some(&note),
+        },
+    )
+    .await?;
+    if !closed {
+        tx.rollback().await?;
+        let e = AppError::invalid("Yêu cầu này vừa được đóng.");
+        let status = e.status();
+        let msg = Some(e.user_message());
+        return detail_page(&s, &caller, scope, r, None, Some(f), msg, status).await;
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: Some(r.commune_id),
+            account_id: Some(caller.account_id),
+            action: "close",
+            entity: "help_request",
+            entity_id: Some(id),
+        },
+        Some(&CloseAudit {
+            status: &r.status,
+            outcome: None,
+            resident_id: r.resident_id,
+            help_id: r.help_id,
+            close_note: r.close_note.as_deref(),
+        }),
+        Some(&CloseAudit {
+            status: "closed",
+            outcome: Some(if plan.done { "done" } else { "unreached" }),
+            resident_id: plan.resident_id.or(r.resident_id),
+            help_id,
+            close_note: Some(&note),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/requests/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_senders_count_by_network() {
+        let a: IpAddr = "2001:db8:1:2:3:4:5:6".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert_eq!(sender_ip(a), sender_ip(b));
+        let v4: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(sender_ip(v4), "203.0.113.9");
+    }
+
+    #[test]
+    fn waits_are_in_whole_minutes() {
+        assert_eq!(wait_minutes(Some(1000), 1000), 60);
+        assert_eq!(wait_minutes(Some(1000), 1000 + HOUR - 30), 1);
+        assert_eq!(wait_minutes(None, 5), 60);
+    }
+
+    #[test]
+    fn the_note_starts_with_the_outcome() {
+        assert_eq!(close_note(true, ""), "Đã hỗ trợ xong");
+        assert_eq!(
+            close_note(false, "gọi 3 lần không nghe máy"),
+            "Không liên hệ được: gọi 3 lần không nghe máy"
+        );
+    }
 }

@@ -534,8 +534,14 @@ async fn update(
             ("status", Some(e.status.clone())),
         ]
         .map(|(f, v)| (f, before.value(f), v));
-        residents::log_changes(&mut tx, &before, before.version + 1, &after, Some(caller.account_id))
-            .await?;
+        residents::log_changes(
+            &mut tx,
+            &before,
+            before.version + 1,
+            &after,
+            Some(caller.account_id),
+        )
+        .await?;
         audit::record(
             &mut tx,
             entry(&caller, r.commune_id, "update", id),
