@@ -140,6 +140,13 @@ async fn the_same_batch_twice_is_applied_once() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Hỗ trợ tại nhà văn hóa ấp"));
         assert!(page.body.contains("Đăng ký khai sinh"), "{}", page.body);
+        let resident_page = head.get(&format!("/residents/{rid}")).await;
+        assert!(
+            resident_page.body.contains("Lượt hỗ trợ")
+                && resident_page.body.contains("Đăng ký khai sinh"),
+            "the head sees the help on the resident's page"
+        );
+        assert!(head.get("/").await.body.contains("lượt hỗ trợ hôm nay"));
         // The commune admin sees it in the commune's month view.
         let mut admin = Client::login(app.clone(), "vhxh").await;
         let month = admin.get(&format!("/activities?month={}", &day[..7])).await;

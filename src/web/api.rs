@@ -52,6 +52,10 @@ async fn logout(State(s): State<SharedState>, headers: HeaderMap) -> Result<Resp
     let mut res = Json(json!({ "ok": true })).into_response();
     res.headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&s, "", 0));
+    res.headers_mut().insert(
+        "clear-site-data",
+        axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
+    );
     Ok(res)
 }
 

@@ -27,6 +27,45 @@ struct HomePage {
     notes: String,
 }
 
+/// Field work that waits for someone: help given today, conflicts to decide, households to assign.
+async fn field_links(
+    s: &SharedState,
+    caller: &Caller,
+    cards: &mut Vec<(String, String)>,
+    links: &mut Vec<(String, String)>,
+) -> Result<(), AppError> {
+    let Some(scope) = caller.personal_scope() else {
+        return Ok(());
+    };
+    let mut f = crate::db::Filter::default();
+    f.add("commune_id = ?", scope.commune_id);
+    if let Some(h) = scope.hamlet_id {
+        f.add("hamlet_id = ?", h);
+    }
+    f.add("help_date = ?", crate::db::today());
+    let today =
+        s.db.scalar_i64(
+            &format!("SELECT COUNT(*) FROM help_records{}", f.where_sql()),
+            &f.params,
+        )
+        .await?;
+    cards.push(("lượt hỗ trợ hôm nay".into(), format_int(today)));
+    if matches!(caller.role, Role::HamletHead | Role::CommuneAdmin) {
+        let open = crate::db::conflicts::count_open(&s.db, scope).await?;
+        if open > 0 {
+            links.insert(
+                0,
+                (
+                    "/conflicts".into(),
+                    format!("{open} xung đột dữ liệu cần xử lý"),
+                ),
+            );
+        }
+        links.push(("/assignments".into(), "Giao hộ cho thành viên".into()));
+    }
+    Ok(())
+}
+
 async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<String>, AppError> {
     let blocks = commune_blocks(&s.db, &caller).await?;
     let total = stats::sum(blocks.iter().map(|b| &b.total));
@@ -52,8 +91,21 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             {
                 links.push((format!("/teams/{t}"), "Tổ CNSCĐ của ấp".into()));
             }
+            links.insert(
+                0,
+                (
+                    "/field".into(),
+                    "Thực địa: ghi nhận hỗ trợ từng hộ (dùng được khi mất sóng)".into(),
+                ),
+            );
+            links.push((
+                "/activities".into(),
+                "Buổi hoạt động của tổ trong tháng".into(),
+            ));
+            links.push(("/requests".into(), "Yêu cầu hỗ trợ của người dân".into()));
             links.push(("/households".into(), "Danh sách hộ".into()));
             links.push(("/residents".into(), "Tìm nhân khẩu".into()));
+            field_links(&s, &caller, &mut cards, &mut links).await?;
         }
         Role::ProvinceViewer => {
             heading = format!("Tỉnh {}", caller.area_name);
@@ -81,8 +133,11 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             cards.insert(0, ("ấp".into(), hamlets.to_string()));
             links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
             if caller.personal_scope().is_some() {
+                links.push(("/activities".into(), "Buổi hoạt động của các tổ".into()));
+                links.push(("/requests".into(), "Yêu cầu hỗ trợ của người dân".into()));
                 links.push(("/teams".into(), "Thành viên các Tổ CNSCĐ".into()));
                 links.push(("/residents".into(), "Tìm nhân khẩu".into()));
+                field_links(&s, &caller, &mut cards, &mut links).await?;
             }
         }
     }

@@ -149,6 +149,7 @@ struct ShowPage {
     phone: String,
     cells: Vec<StatusCell>,
     history: Vec<(String, &'static str, String, String)>,
+    help: Vec<crate::db::help::HelpEntry>,
     can_edit: bool,
     can_record: bool,
     service_options: Vec<(String, String)>,
@@ -197,6 +198,7 @@ async fn show_page(
         phone: shown_phone(caller, &r),
         cells: status_cells(&services, &statuses, id),
         history,
+        help: crate::db::help::for_resident(&s.db, id).await?,
         can_edit: caller.can_edit_residents(r.commune_id, r.hamlet_id),
         can_record: caller.can_record_services(r.commune_id, r.hamlet_id),
         service_options: services
