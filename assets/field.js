@@ -144,7 +144,9 @@
     }, function (err) { setOnline(false); throw err; });
   }
 
+  var refreshSeq = 0;
   function refresh() {
+    var mine = ++refreshSeq;
     return call('GET', '/api/v1/me').then(function (res) { return res.json(); }).then(function (me) {
       st.csrf = me.csrf_token;
       document.querySelectorAll('input[name=_csrf]').forEach(function (i) { i.value = me.csrf_token; });
@@ -160,9 +162,20 @@
       if (!res.ok) return res.json().then(function (e) { throw new Error(e.error || 'Lỗi ' + res.status); });
       return res.json();
     }).then(function (data) {
+      // An older answer that arrives after a newer one must not replace it.
+      if (mine !== refreshSeq) return;
       st.base = data;
-      st.queue.forEach(function (r) { if (r.state !== 'pending') r.inSnapshot = true; });
-      return Promise.all(st.queue.map(qPut)).then(function () { return kvPut('snapshot', data); });
+      var weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+      var keep = [];
+      var writes = [];
+      st.queue.forEach(function (r) {
+        if (r.state !== 'pending') r.inSnapshot = true;
+        // Sent records leave the phone after a week: names of residents do not pile up.
+        if (r.state === 'sent' && r.at < weekAgo) writes.push(qDel(r.id));
+        else { keep.push(r); writes.push(qPut(r)); }
+      });
+      st.queue = keep;
+      return Promise.all(writes).then(function () { return kvPut('snapshot', data); });
     }).then(function () { rebuild(); softRender(); }).catch(function (e) {
       if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; softRender(); }
     });
@@ -170,6 +183,10 @@
 
   function flush() {
     if (st.flushing) return Promise.resolve();
+    // Opened offline, the page has no CSRF token yet: get one before sending.
+    if (!st.csrf && st.queue.some(function (r) { return r.state === 'pending'; })) {
+      return refresh().then(function () { if (st.csrf) return flush(); });
+    }
     var pending = st.queue.filter(function (r) { return r.state === 'pending'; })
       .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 200);
     if (!pending.length) return Promise.resolve();
@@ -180,6 +197,7 @@
       if (!dev) { dev = uuid(); kvPut('device', dev); }
       return call('POST', '/api/v1/sync', { device_id: dev, records: pending.map(function (r) { return r.record; }) });
     }).then(function (res) {
+      if (res.status === 403) st.csrf = null;
       if (!res.ok) throw new Error('sync ' + res.status);
       return res.json();
     }).then(function (body) {
@@ -567,7 +585,13 @@
   window.addEventListener('hashchange', function () { st.open = null; render(); window.scrollTo(0, 0); });
   // A hint only: the 'online' event starts a try, it never decides.
   window.addEventListener('online', flush);
-  Promise.all([kvGet('snapshot'), qAll()]).then(function (res) {
+  var account = Number(root.getAttribute('data-account'));
+  kvGet('owner').then(function (owner) {
+    // Another account's data must never be shown: wipe it before anything is displayed.
+    if (owner !== undefined && owner !== account) return wipe();
+  }).then(function () {
+    return Promise.all([kvGet('snapshot'), qAll()]);
+  }).then(function (res) {
     st.base = res[0] || null;
     st.queue = res[1] || [];
     rebuild();

@@ -273,7 +273,21 @@ async fn two_phones_changing_one_field_make_a_conflict_the_head_resolves() {
                     "changes": {"phone": "0922222222", "status": "moved"}}]),
         )
         .await;
-        assert_eq!(statuses(&again), vec!["duplicate"]);
+        assert_eq!(
+            statuses(&again),
+            vec!["conflict"],
+            "still shown as a conflict"
+        );
+        assert_eq!(
+            db.scalar_i64(
+                "SELECT COUNT(*) FROM sync_conflicts WHERE resident_id = $1",
+                &[rid.into()]
+            )
+            .await
+            .unwrap(),
+            1,
+            "but kept once"
+        );
         // The hamlet head sees it and chooses the second phone's value.
         let page = b.get("/conflicts").await;
         assert_eq!(page.status, StatusCode::OK);

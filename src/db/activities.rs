@@ -162,6 +162,13 @@ pub async fn round_of_day(
     date: &str,
     account_id: Option<i64>,
 ) -> Result<i64> {
+    // Two members syncing at once must not both create the day's round.
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(team_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     let found: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM activities WHERE team_id = $1 AND activity_date = $2 AND kind = 'door_to_door' \
          AND active = 1 ORDER BY id LIMIT 1",

@@ -119,8 +119,14 @@ pub async fn insert(conn: &mut AnyConnection, c: NewConflict<'_>) -> Result<i64>
     Ok(id)
 }
 
-pub async fn close(conn: &mut AnyConnection, id: i64, status: &str, account_id: i64) -> Result<()> {
-    sqlx::query(
+/// Closes an open conflict; false when someone else closed it first.
+pub async fn close(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    account_id: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
         "UPDATE sync_conflicts SET status = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4 AND status = 'open'",
     )
     .bind(status.to_string())
@@ -128,6 +134,7 @@ pub async fn close(conn: &mut AnyConnection, id: i64, status: &str, account_id: 
     .bind(super::now())
     .bind(id)
     .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(done == 1)
 }

@@ -425,11 +425,18 @@ impl Tracked {
     }
 }
 
+/// The resident's tracked fields, locked until the transaction ends (SQLite's `BEGIN IMMEDIATE`
+/// already serialises writers), so two writers cannot both build on the same version.
 pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked>> {
-    Ok(sqlx::query_as(
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    Ok(sqlx::query_as(&format!(
         "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
-         FROM residents WHERE id = $1",
-    )
+         FROM residents WHERE id = $1{lock}"
+    ))
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?)

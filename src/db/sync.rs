@@ -108,6 +108,21 @@ pub async fn apply(db: &Db, ctx: &Context<'_>, raw: &serde_json::Value) -> Outco
         Err(e @ (AppError::Invalid(_) | AppError::NotFound | AppError::Forbidden)) => {
             Outcome::new(&id, "rejected", reject_message(&e))
         }
+        // A record that breaks a constraint will break it every time: no point retrying.
+        Err(AppError::Db(sqlx::Error::Database(d)))
+            if matches!(
+                d.kind(),
+                sqlx::error::ErrorKind::ForeignKeyViolation
+                    | sqlx::error::ErrorKind::CheckViolation
+                    | sqlx::error::ErrorKind::NotNullViolation
+            ) =>
+        {
+            Outcome::new(
+                &id,
+                "rejected",
+                "Bản ghi tham chiếu tới dữ liệu không tồn tại hoặc không hợp lệ.",
+            )
+        }
         Err(e) => server_fault(&id, e),
     }
 }
@@ -151,23 +166,21 @@ fn describe_json_error(msg: &str) -> String {
 
 /// The answer for a record received before.
 async fn earlier(db: &Db, id: &str) -> Result<Option<Outcome>> {
-    let row: Option<(String, Option<i64>)> = db
+    let row: Option<(String, Option<i64>, Option<String>)> = db
         .fetch_optional(
-            "SELECT status, target_id FROM sync_records WHERE client_id = $1",
+            "SELECT status, target_id, message FROM sync_records WHERE client_id = $1",
             &[id.into()],
         )
         .await?;
-    Ok(row.map(|(status, target)| Outcome {
+    // A conflict is answered as a conflict again: the phone whose first answer was lost must
+    // still show it.
+    Ok(row.map(|(status, target, message)| Outcome {
         server_id: target,
-        ..Outcome::new(
-            id,
-            "duplicate",
-            if status == "conflict" {
-                "Đã nhận trước đó; xung đột đang chờ trưởng ấp xử lý."
-            } else {
-                "Đã nhận trước đó, không ghi lại lần nữa."
-            },
-        )
+        ..if status == "conflict" {
+            Outcome::new(id, "conflict", message.unwrap_or_default())
+        } else {
+            Outcome::new(id, "duplicate", "Đã nhận trước đó, không ghi lại lần nữa.")
+        }
     }))
 }
 
@@ -230,6 +243,13 @@ async fn apply_record(
                 },
             )
             .await?;
+            audit::record(
+                conn,
+                entry(ctx, "create", "help_record", help_id),
+                None::<&()>,
+                Some(record),
+            )
+            .await?;
             Ok(Applied::ok(help_id, "Đã ghi nhận lượt hỗ trợ."))
         }
         Record::Dossier {
@@ -263,6 +283,13 @@ async fn apply_record(
                     date: &date,
                     activity_id: activity,
                 },
+            )
+            .await?;
+            audit::record(
+                conn,
+                entry(ctx, "create", "help_record", help_id),
+                None::<&()>,
+                Some(record),
             )
             .await?;
             Ok(Applied::ok(
@@ -465,7 +492,7 @@ async fn apply_record(
             };
             let hid = households::insert(conn, ctx.scope.commune_id, &e).await?;
             // Under assignment the member would otherwise lose sight of the household they added.
-            if let Some(m) = ctx.scope.assigned_to {
+            if let Some(m) = ctx.scope.assigned_to.filter(|m| *m > 0) {
                 super::assignments::set(conn, ctx.scope.commune_id, hid, Some(m), ctx.account_id)
                     .await?;
             }
@@ -516,6 +543,13 @@ async fn apply_record(
                     assigned_member_id: ctx.member_id,
                     sender_key: None,
                 },
+            )
+            .await?;
+            audit::record(
+                conn,
+                entry(ctx, "create", "help_request", rid),
+                None::<&()>,
+                Some(&serde_json::json!({"service": service, "resident_id": resident})),
             )
             .await?;
             Ok(Applied::ok(rid, "Đã ghi nhận yêu cầu hỗ trợ."))

@@ -39,6 +39,7 @@ fn field_caller(c: &Caller) -> Result<PersonalScope, AppError> {
 #[template(path = "field.html")]
 struct FieldPage {
     shell: Shell,
+    account_id: i64,
 }
 
 /// The page holds no personal data, so the service worker may keep it for offline use.
@@ -51,6 +52,7 @@ async fn shell(caller: Caller) -> Result<Html<String>, AppError> {
     }
     render(&FieldPage {
         shell: Shell::new(&caller, "Thực địa", "/field"),
+        account_id: caller.account_id,
     })
 }
 

@@ -65,25 +65,8 @@ async fn resolve_conflict(
         return Err(AppError::invalid("Xung đột này đã được xử lý."));
     }
     let choice = form.get("choice").map(String::as_str).unwrap_or("");
-    let mut tx = s.db.begin_write().await?;
     let status = match choice {
-        "accept" => {
-            let r = residents::tracked(&mut tx, c.resident_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let field = crate::fieldwork::TRACKED_FIELDS
-                .into_iter()
-                .find(|f| *f == c.field)
-                .ok_or_else(|| AppError::Internal("unknown conflict field".into()))?;
-            residents::apply_tracked(
-                &mut tx,
-                &r,
-                &[(field, c.proposed_value.clone())],
-                Some(caller.account_id),
-            )
-            .await?;
-            "accepted"
-        }
+        "accept" => "accepted",
         "keep" => "rejected",
         _ => {
             return Err(AppError::invalid(
@@ -91,7 +74,27 @@ async fn resolve_conflict(
             ));
         }
     };
-    conflicts::close(&mut tx, id, status, caller.account_id).await?;
+    let mut tx = s.db.begin_write().await?;
+    // Closed first, inside the transaction: of two decisions sent at once only one acts.
+    if !conflicts::close(&mut tx, id, status, caller.account_id).await? {
+        return Err(AppError::invalid("Xung đột này đã được xử lý."));
+    }
+    if status == "accepted" {
+        let r = residents::tracked(&mut tx, c.resident_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let field = crate::fieldwork::TRACKED_FIELDS
+            .into_iter()
+            .find(|f| *f == c.field)
+            .ok_or_else(|| AppError::Internal("unknown conflict field".into()))?;
+        residents::apply_tracked(
+            &mut tx,
+            &r,
+            &[(field, c.proposed_value.clone())],
+            Some(caller.account_id),
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
         audit::Entry {
