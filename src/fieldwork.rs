@@ -171,17 +171,7 @@ impl Changes {
     pub fn normalized(&self) -> Result<Vec<(&'static str, Option<String>)>> {
         let mut out = Vec::new();
         if let Some(p) = &self.phone {
-            let p = p.trim();
-            if p.is_empty() {
-                out.push(("phone", None));
-            } else {
-                let n = text::normalize_phone(p).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "Số điện thoại «{p}» không hợp lệ: cần 10 chữ số, bắt đầu bằng 0."
-                    ))
-                })?;
-                out.push(("phone", Some(n)));
-            }
+            out.push(("phone", optional_phone(Some(p))?));
         }
         if let Some(s) = self.has_smartphone {
             out.push((
@@ -201,6 +191,18 @@ impl Changes {
             return Err(AppError::invalid("Bản ghi không có thay đổi nào."));
         }
         Ok(out)
+    }
+}
+
+/// A phone number as typed, stored as 10 digits; blank is none.
+pub fn optional_phone(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(None),
+        Some(p) => text::normalize_phone(p).map(Some).ok_or_else(|| {
+            AppError::invalid(format!(
+                "Số điện thoại «{p}» không hợp lệ: cần 10 chữ số, bắt đầu bằng 0."
+            ))
+        }),
     }
 }
 

@@ -41,3 +41,14 @@ pub async fn for_hamlet(db: &Db, hamlet_id: i64) -> Result<Vec<(i64, i64)>> {
     )
     .await
 }
+
+/// The households assigned to a member.
+pub async fn of_member(db: &Db, member_id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(
+            "SELECT household_id FROM household_assignments WHERE member_id = $1",
+            &[member_id.into()],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

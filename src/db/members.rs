@@ -71,6 +71,19 @@ pub async fn for_team(db: &Db, team_id: i64) -> Result<Vec<Member>> {
     .await
 }
 
+/// The active members of a hamlet's team (none when the hamlet has no team).
+pub async fn active_in_hamlet(db: &Db, hamlet_id: i64) -> Result<Vec<Member>> {
+    db.fetch_all(
+        &format!(
+            "SELECT {COLS} FROM members WHERE active = 1 AND team_id = \
+             (SELECT id FROM teams WHERE area_id = $1 AND kind = 'hamlet' AND active = 1 ORDER BY id LIMIT 1) \
+             ORDER BY CASE position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, sort_key"
+        ),
+        &[hamlet_id.into()],
+    )
+    .await
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<Option<Member>> {
     db.fetch_optional(
         &format!("SELECT {COLS} FROM members WHERE id = $1"),

@@ -221,36 +221,32 @@ async fn apply_record(
             activity_id,
             member_id,
         } => {
-            let r = resident_in_scope(conn, ctx, resident_id).await?;
-            let date = fieldwork::check_date(date, &ctx.today)?;
             check_service(conn, service).await?;
-            let member = member_of_team(conn, ctx, *member_id).await?;
-            let activity = activity_for(conn, ctx, activity_id.as_ref(), &date).await?;
-            let help_id = help::insert(
+            let what = HelpWhat {
+                service: Some(service),
+                dossier: None,
+                done: *done,
+            };
+            let help_id = record_help(
                 conn,
-                &help::NewHelp {
-                    client_id: Some(id),
-                    commune_id: r.commune_id,
-                    hamlet_id: r.hamlet_id,
-                    resident_id: r.id,
-                    member_id: member,
-                    account_id: Some(ctx.account_id),
-                    service_code: Some(service),
-                    dossier_kind: None,
-                    done: *done,
-                    date: &date,
-                    activity_id: activity,
-                },
+                ctx,
+                id,
+                resident_id,
+                what,
+                date,
+                activity_id,
+                *member_id,
             )
             .await?;
-            audit::record(
+            created(
                 conn,
-                entry(ctx, "create", "help_record", help_id),
-                None::<&()>,
-                Some(record),
+                ctx,
+                "help_record",
+                help_id,
+                record,
+                "Đã ghi nhận lượt hỗ trợ.",
             )
-            .await?;
-            Ok(Applied::ok(help_id, "Đã ghi nhận lượt hỗ trợ."))
+            .await
         }
         Record::Dossier {
             resident_id,
@@ -259,43 +255,29 @@ async fn apply_record(
             activity_id,
             member_id,
         } => {
-            let r = resident_in_scope(conn, ctx, resident_id).await?;
-            let date = fieldwork::check_date(date, &ctx.today)?;
             if fieldwork::dossier_kind_label(kind).is_empty() {
                 return Err(AppError::invalid(
                     "Loại hồ sơ phải là: đăng ký khai sinh, xác nhận tình trạng hôn nhân hoặc hồ sơ khác.",
                 ));
             }
-            let member = member_of_team(conn, ctx, *member_id).await?;
-            let activity = activity_for(conn, ctx, activity_id.as_ref(), &date).await?;
-            let help_id = help::insert(
+            let what = HelpWhat {
+                service: None,
+                dossier: Some(kind),
+                done: true,
+            };
+            let help_id = record_help(
                 conn,
-                &help::NewHelp {
-                    client_id: Some(id),
-                    commune_id: r.commune_id,
-                    hamlet_id: r.hamlet_id,
-                    resident_id: r.id,
-                    member_id: member,
-                    account_id: Some(ctx.account_id),
-                    service_code: None,
-                    dossier_kind: Some(kind),
-                    done: true,
-                    date: &date,
-                    activity_id: activity,
-                },
+                ctx,
+                id,
+                resident_id,
+                what,
+                date,
+                activity_id,
+                *member_id,
             )
             .await?;
-            audit::record(
-                conn,
-                entry(ctx, "create", "help_record", help_id),
-                None::<&()>,
-                Some(record),
-            )
-            .await?;
-            Ok(Applied::ok(
-                help_id,
-                "Đã ghi nhận hồ sơ dịch vụ công trực tuyến.",
-            ))
+            let msg = "Đã ghi nhận hồ sơ dịch vụ công trực tuyến.";
+            created(conn, ctx, "help_record", help_id, record, msg).await
         }
         Record::Activity {
             kind,
@@ -346,14 +328,15 @@ async fn apply_record(
                 &present,
             )
             .await?;
-            audit::record(
+            created(
                 conn,
-                entry(ctx, "create", "activity", activity_id),
-                None::<&()>,
-                Some(record),
+                ctx,
+                "activity",
+                activity_id,
+                record,
+                "Đã ghi nhận buổi hoạt động.",
             )
-            .await?;
-            Ok(Applied::ok(activity_id, "Đã ghi nhận buổi hoạt động."))
+            .await
         }
         Record::ResidentUpdate {
             resident_id,
@@ -443,14 +426,7 @@ async fn apply_record(
             {
                 return Err(AppError::invalid("Giới tính phải là nam hoặc nữ."));
             }
-            let phone = match phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                Some(p) => Some(crate::text::normalize_phone(p).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "Số điện thoại «{p}» không hợp lệ: cần 10 chữ số, bắt đầu bằng 0."
-                    ))
-                })?),
-                None => None,
-            };
+            let phone = fieldwork::optional_phone(phone.as_deref())?;
             let e = residents::ResidentEdit {
                 household_id: hh.0,
                 full_name: crate::text::clean(full_name),
@@ -465,14 +441,7 @@ async fn apply_record(
                 notes: None,
             };
             let new_id = residents::insert(conn, ctx.keys, hh.1, hh.2, &e).await?;
-            audit::record(
-                conn,
-                entry(ctx, "create_from_field", "resident", new_id),
-                None::<&()>,
-                Some(&e),
-            )
-            .await?;
-            Ok(Applied::ok(new_id, "Đã thêm nhân khẩu."))
+            created(conn, ctx, "resident", new_id, &e, "Đã thêm nhân khẩu.").await
         }
         Record::HouseholdNew {
             code,
@@ -496,14 +465,7 @@ async fn apply_record(
                 super::assignments::set(conn, ctx.scope.commune_id, hid, Some(m), ctx.account_id)
                     .await?;
             }
-            audit::record(
-                conn,
-                entry(ctx, "create_from_field", "household", hid),
-                None::<&()>,
-                Some(&e),
-            )
-            .await?;
-            Ok(Applied::ok(hid, "Đã thêm hộ mới."))
+            created(conn, ctx, "household", hid, &e, "Đã thêm hộ mới.").await
         }
         Record::HelpRequest {
             resident_id,
@@ -521,12 +483,7 @@ async fn apply_record(
             if let Some(s) = service {
                 check_service(conn, s).await?;
             }
-            let phone = match phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                Some(p) => Some(crate::text::normalize_phone(p).ok_or_else(|| {
-                    AppError::invalid(format!("Số điện thoại «{p}» không hợp lệ."))
-                })?),
-                None => None,
-            };
+            let phone = fieldwork::optional_phone(phone.as_deref())?;
             let message = fieldwork::clean_text(message.as_deref(), 1000, "Nội dung")?;
             let rid = help_requests::insert(
                 conn,
@@ -545,14 +502,17 @@ async fn apply_record(
                 },
             )
             .await?;
-            audit::record(
+            // Only what identifies the request: the name and phone stay out of the audit log.
+            let after = serde_json::json!({"service": service, "resident_id": resident});
+            created(
                 conn,
-                entry(ctx, "create", "help_request", rid),
-                None::<&()>,
-                Some(&serde_json::json!({"service": service, "resident_id": resident})),
+                ctx,
+                "help_request",
+                rid,
+                &after,
+                "Đã ghi nhận yêu cầu hỗ trợ.",
             )
-            .await?;
-            Ok(Applied::ok(rid, "Đã ghi nhận yêu cầu hỗ trợ."))
+            .await
         }
     }
 }
@@ -565,6 +525,67 @@ fn entry<'a>(ctx: &Context<'_>, action: &'a str, entity: &'a str, id: i64) -> au
         entity,
         entity_id: Some(id),
     }
+}
+
+/// Audits a row the record created and answers it applied.
+async fn created<T: Serialize>(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    entity: &str,
+    id: i64,
+    after: &T,
+    message: &str,
+) -> Result<Applied> {
+    audit::record(
+        conn,
+        entry(ctx, "create_from_field", entity, id),
+        None::<&()>,
+        Some(after),
+    )
+    .await?;
+    Ok(Applied::ok(id, message))
+}
+
+/// What a help was about: a service (done or in progress) or an online dossier.
+struct HelpWhat<'a> {
+    service: Option<&'a str>,
+    dossier: Option<&'a str>,
+    done: bool,
+}
+
+/// Checks a help's resident, date, member and activity, then appends it.
+#[allow(clippy::too_many_arguments)] // the fields of the record, already destructured
+async fn record_help(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    id: &str,
+    resident_id: &Ref,
+    what: HelpWhat<'_>,
+    date: &str,
+    activity_id: &Option<Ref>,
+    member_id: Option<i64>,
+) -> Result<i64> {
+    let r = resident_in_scope(conn, ctx, resident_id).await?;
+    let date = fieldwork::check_date(date, &ctx.today)?;
+    let member = member_of_team(conn, ctx, member_id).await?;
+    let activity = activity_for(conn, ctx, activity_id.as_ref(), &date).await?;
+    help::insert(
+        conn,
+        &help::NewHelp {
+            client_id: Some(id),
+            commune_id: r.commune_id,
+            hamlet_id: r.hamlet_id,
+            resident_id: r.id,
+            member_id: member,
+            account_id: Some(ctx.account_id),
+            service_code: what.service,
+            dossier_kind: what.dossier,
+            done: what.done,
+            date: &date,
+            activity_id: activity,
+        },
+    )
+    .await
 }
 
 /// The server id a reference stands for: a number, or the client UUID of an applied record

@@ -110,7 +110,10 @@ impl ActivityForm {
 }
 
 /// The hamlets the caller may record activities for, with their team.
-async fn hamlet_choices(s: &SharedState, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
+pub(super) async fn hamlet_choices(
+    s: &SharedState,
+    caller: &Caller,
+) -> Result<Vec<(i64, String)>, AppError> {
     let scope = caller.require_personal()?;
     let areas = db::areas::visible_to(&s.db, caller).await?;
     Ok(areas
@@ -134,14 +137,7 @@ async fn form_page(
         .and_then(|v| v.parse::<i64>().ok())
         .or_else(|| hamlets.first().map(|h| h.0));
     let members = match hamlet {
-        Some(h) => match activities::hamlet_team(&s.db, h).await? {
-            Some(t) => members::for_team(&s.db, t)
-                .await?
-                .into_iter()
-                .filter(|m| m.active == 1)
-                .collect(),
-            None => vec![],
-        },
+        Some(h) => members::active_in_hamlet(&s.db, h).await?,
         None => vec![],
     };
     Ok(ActivityForm {
@@ -216,10 +212,9 @@ async fn create(
                 .filter(|n| (0..=100_000).contains(n))
                 .ok_or_else(|| AppError::invalid("Số người được tiếp cận phải là số không âm."))?,
         };
-        let team_members: Vec<i64> = members::for_team(&s.db, team_id)
+        let team_members: Vec<i64> = members::active_in_hamlet(&s.db, hamlet_id)
             .await?
             .into_iter()
-            .filter(|m| m.active == 1)
             .map(|m| m.id)
             .collect();
         let present: Vec<i64> = checked
@@ -298,17 +293,12 @@ async fn show(
     let present = activities::members_present(&s.db, id).await?;
     let mut help = help::for_activity(&s.db, id).await?;
     // A member who sees only assigned households sees only help given to them.
-    if scope.assigned_to.is_some() {
-        let mut visible = Vec::new();
-        for h in help {
-            if db::households::get(&s.db, scope, h.household_id)
-                .await?
-                .is_some()
-            {
-                visible.push(h);
-            }
-        }
-        help = visible;
+    if let Some(m) = scope.assigned_to {
+        let theirs: std::collections::HashSet<i64> = db::assignments::of_member(&s.db, m)
+            .await?
+            .into_iter()
+            .collect();
+        help.retain(|h| theirs.contains(&h.household_id));
     }
     render(&ActivityPage {
         shell: Shell::new(&caller, a.kind_label(), "/activities"),

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::fieldwork;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -60,7 +60,7 @@ async fn service_worker() -> Response {
     let mut res = asset_response("sw.js");
     // The worker itself must be checked for updates on every load.
     res.headers_mut()
-        .insert(header::CACHE_CONTROL, "no-cache".parse().expect("ascii"));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
 }
 
@@ -68,7 +68,7 @@ async fn manifest() -> Response {
     let mut res = asset_response("manifest.webmanifest");
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        "application/manifest+json".parse().expect("ascii"),
+        HeaderValue::from_static("application/manifest+json"),
     );
     res
 }

@@ -156,13 +156,7 @@ async fn hamlet_for(
     requested: Option<i64>,
 ) -> Result<(Option<i64>, Vec<(i64, String)>), AppError> {
     let scope = caller.require_personal()?;
-    let hamlets: Vec<(i64, String)> = db::areas::visible_to(&s.db, caller)
-        .await?
-        .into_iter()
-        .filter(|a| a.level == "hamlet" && a.active == 1)
-        .filter(|a| scope.hamlet_id.is_none_or(|h| h == a.id))
-        .map(|a| (a.id, a.name))
-        .collect();
+    let hamlets = super::activities::hamlet_choices(s, caller).await?;
     let chosen = match scope.hamlet_id {
         Some(h) => Some(h),
         None => requested.filter(|r| hamlets.iter().any(|h| h.0 == *r)),
@@ -200,15 +194,7 @@ async fn assignment_page(
                     &f.params,
                 )
                 .await?;
-            let team = db::activities::hamlet_team(&s.db, h).await?;
-            let ms = match team {
-                Some(t) => members::for_team(&s.db, t)
-                    .await?
-                    .into_iter()
-                    .filter(|m| m.active == 1)
-                    .collect(),
-                None => vec![],
-            };
+            let ms = members::active_in_hamlet(&s.db, h).await?;
             let counts: Vec<(String, i64)> = s
                 .db
                 .fetch_all(

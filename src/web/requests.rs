@@ -12,7 +12,7 @@ use super::{MaybeCaller, PRE_CSRF_COOKIE, SharedState, Shell, cookie, render, se
 use crate::auth::{Caller, PersonalScope, Role};
 use crate::db::help_requests::{self, Closing, Counted, HelpRequest, NewRequest};
 use crate::db::residents::{self, ListFilter};
-use crate::db::{activities, areas, audit, help, members, services};
+use crate::db::{areas, audit, help, members, services};
 use crate::error::AppError;
 use crate::text;
 use askama::Template;
@@ -637,18 +637,6 @@ struct DetailParams {
     q: Option<String>,
 }
 
-async fn team_members(s: &SharedState, hamlet_id: i64) -> Result<Vec<members::Member>, AppError> {
-    Ok(match activities::hamlet_team(&s.db, hamlet_id).await? {
-        Some(team) => members::for_team(&s.db, team)
-            .await?
-            .into_iter()
-            .filter(|m| m.active == 1)
-            .collect(),
-        None => vec![],
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn detail_page(
     s: &SharedState,
     caller: &Caller,
@@ -656,13 +644,14 @@ async fn detail_page(
     r: HelpRequest,
     q: Option<String>,
     form: Option<CloseValues>,
-    error: Option<String>,
-    status: StatusCode,
+    error: Option<AppError>,
 ) -> Result<Response, AppError> {
+    let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    let error = error.map(|e| e.user_message());
     let manage = can_manage(caller, &r) && !r.is_closed();
     let closable = can_close(caller, &r) && !r.is_closed();
     let members = if manage {
-        team_members(s, r.hamlet_id)
+        members::active_in_hamlet(&s.db, r.hamlet_id)
             .await?
             .into_iter()
             .map(|m| (m.id, m.full_name, Some(m.id) == r.assigned_member_id))
@@ -766,7 +755,7 @@ async fn show(
     Query(p): Query<DetailParams>,
 ) -> Result<Response, AppError> {
     let (scope, r) = visible(&s, &caller, id).await?;
-    detail_page(&s, &caller, scope, r, p.q, None, None, StatusCode::OK).await
+    detail_page(&s, &caller, scope, r, p.q, None, None).await
 }
 
 #[derive(Serialize)]
@@ -807,7 +796,7 @@ async fn check_assign(
             )));
         }
     }
-    if !team_members(s, r.hamlet_id)
+    if !members::active_in_hamlet(&s.db, r.hamlet_id)
         .await?
         .iter()
         .any(|x| x.id == m)
@@ -835,18 +824,7 @@ async fn assign(
     let member = match checked {
         Ok(m) => m,
         Err(e @ AppError::Invalid(_)) => {
-            let status = e.status();
-            return detail_page(
-                &s,
-                &caller,
-                scope,
-                r,
-                None,
-                None,
-                Some(e.user_message()),
-                status,
-            )
-            .await;
+            return detail_page(&s, &caller, scope, r, None, None, Some(e)).await;
         }
         Err(e) => return Err(e),
     };
@@ -854,18 +832,7 @@ async fn assign(
     if !help_requests::assign(&mut tx, id, member).await? {
         tx.rollback().await?;
         let e = AppError::invalid("Yêu cầu này vừa được đóng.");
-        let status = e.status();
-        return detail_page(
-            &s,
-            &caller,
-            scope,
-            r,
-            None,
-            None,
-            Some(e.user_message()),
-            status,
-        )
-        .await;
+        return detail_page(&s, &caller, scope, r, None, None, Some(e)).await;
     }
     audit::record(
         &mut tx,
@@ -1016,9 +983,7 @@ async fn close(
     let plan = match check_close(&s, scope, &r, &f).await {
         Ok(p) => p,
         Err(e @ AppError::Invalid(_)) => {
-            let status = e.status();
-            let msg = Some(e.user_message());
-            return detail_page(&s, &caller, scope, r, None, Some(f), msg, status).await;
+            return detail_page(&s, &caller, scope, r, None, Some(f), Some(e)).await;
         }
         Err(e) => return Err(e),
     };
@@ -1083,9 +1048,7 @@ async fn close(
     if !closed {
         tx.rollback().await?;
         let e = AppError::invalid("Yêu cầu này vừa được đóng.");
-        let status = e.status();
-        let msg = Some(e.user_message());
-        return detail_page(&s, &caller, scope, r, None, Some(f), msg, status).await;
+        return detail_page(&s, &caller, scope, r, None, Some(f), Some(e)).await;
     }
     audit::record(
         &mut tx,
