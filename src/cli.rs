@@ -21,6 +21,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     if ran > 0 {
         println!("Đã áp dụng {ran} bước cập nhật cơ sở dữ liệu.");
     }
+    let built = db::indicator_sources::ensure_built(&db).await?;
+    if built > 0 {
+        println!("Đã tính lại chỉ tiêu cho {built} xã.");
+    }
     match cli.command {
         Command::Migrate => {
             println!("Cơ sở dữ liệu ở phiên bản {}.", db.schema_version().await?);

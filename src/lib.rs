@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod fieldwork;
+pub mod indicators;
 pub mod text;
 pub mod web;
 

@@ -169,5 +169,26 @@ pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Resu
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    // A closed hamlet stops counting from the month it closed.
+    super::indicator_sources::refresh_hamlet(conn, id).await
+}
+
+/// Sets the dates a hamlet opened and closed (`yyyy-mm-dd`); it counts in the months between.
+pub async fn set_dates(
+    conn: &mut AnyConnection,
+    id: i64,
+    opened_on: Option<&str>,
+    closed_on: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE areas SET opened_on = $1, closed_on = $2, active = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(opened_on.map(str::to_string))
+    .bind(closed_on.map(str::to_string))
+    .bind(closed_on.is_none_or(|c| c > super::today().as_str()) as i64)
+    .bind(super::now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    super::indicator_sources::refresh_hamlet(conn, id).await
 }

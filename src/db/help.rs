@@ -75,6 +75,8 @@ pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
     if let (Some(a), Some(m)) = (h.activity_id, h.member_id) {
         super::activities::add_member(conn, a, m, h.commune_id).await?;
     }
+    // A first help makes the resident "guided".
+    super::indicator_sources::refresh_residents(conn, &[h.resident_id]).await?;
     Ok(id)
 }
 

@@ -131,7 +131,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, e: &HouseholdEdit) -> Res
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::indicator_sources::refresh_households(conn, &[id]).await
 }
 
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
@@ -141,5 +141,5 @@ pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Resu
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::indicator_sources::refresh_households(conn, &[id]).await
 }

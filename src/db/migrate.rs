@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_services.sql"),
     migration!(3, "0003_field.sql"),
+    migration!(4, "0004_plan.sql"),
 ];
 
 impl Db {

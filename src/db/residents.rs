@@ -281,6 +281,7 @@ pub async fn insert(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    super::indicator_sources::refresh_residents(conn, &[id]).await?;
     Ok(id)
 }
 
@@ -309,6 +310,7 @@ pub async fn update(
     sqlx::query(
         "UPDATE residents SET household_id = $1, hamlet_id = $2, full_name = $3, search_text = $4, sort_key = $5, \
          birth_date = $6, birth_year = $7, gender = $8, phone = $9, relation = $10, has_smartphone = $11, \
+         status_date = CASE WHEN status = $12 THEN status_date WHEN $12 = 'living' THEN NULL ELSE $16 END, \
          status = $12, notes = $13, version = version + 1, updated_at = $14 WHERE id = $15",
     )
     .bind(e.household_id)
@@ -326,8 +328,10 @@ pub async fn update(
     .bind(e.notes.clone())
     .bind(super::now())
     .bind(id)
+    .bind(super::today())
     .execute(&mut *conn)
     .await?;
+    super::indicator_sources::refresh_residents(conn, &[id]).await?;
     if let Some(c) = e.cccd.as_deref().filter(|c| !c.is_empty()) {
         let (enc, hash, masked) = cccd_columns(keys, Some(c));
         sqlx::query(
@@ -352,7 +356,7 @@ pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Resu
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::indicator_sources::refresh_residents(conn, &[id]).await
 }
 
 /// Sets one service status and appends it to the history; nothing is overwritten there.
@@ -397,7 +401,7 @@ pub async fn set_service_status(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::indicator_sources::refresh_residents(conn, &[resident_id]).await
 }
 
 /// The tracked fields of a resident as the change log stores them.
@@ -473,7 +477,19 @@ pub async fn apply_tracked(
     for (field, value) in changes {
         let sql = match *field {
             "phone" => "UPDATE residents SET phone = $1 WHERE id = $2",
-            "status" => "UPDATE residents SET status = $1 WHERE id = $2",
+            // The date a resident moved away or died is the day it was recorded.
+            "status" => {
+                sqlx::query(
+                    "UPDATE residents SET status = $1, \
+                     status_date = CASE WHEN $1 = 'living' THEN NULL ELSE $3 END WHERE id = $2",
+                )
+                .bind(value.clone())
+                .bind(before.id)
+                .bind(super::today())
+                .execute(&mut *conn)
+                .await?;
+                continue;
+            }
             "has_smartphone" => {
                 sqlx::query("UPDATE residents SET has_smartphone = $1 WHERE id = $2")
                     .bind(value.as_deref().and_then(|v| v.parse::<i64>().ok()))
@@ -501,6 +517,7 @@ pub async fn apply_tracked(
         .map(|(f, v)| (*f, before.value(f), v.clone()))
         .collect();
     log_changes(conn, before, version, &changed, account_id).await?;
+    super::indicator_sources::refresh_residents(conn, &[before.id]).await?;
     Ok(version)
 }
 

@@ -6,6 +6,9 @@ use sqlx::AnyConnection;
 
 /// Households are assigned to members, and a member sees only theirs. Off by default.
 pub const ASSIGNMENT: &str = "assignment";
+/// The day of the month hamlet reports are due (PRODUCT.md §5).
+pub const REPORT_DUE_DAY: &str = "report_due_day";
+pub const DEFAULT_REPORT_DUE_DAY: u32 = 25;
 
 pub async fn get(db: &Db, commune_id: i64, key: &str) -> Result<Option<String>> {
     let row: Option<(String,)> = db

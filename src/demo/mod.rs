@@ -5,7 +5,6 @@
 //! in one transaction with explicit ids and multi-row inserts: row-by-row inserts through the
 //! data layer would take minutes for this volume.
 
-mod batch;
 mod names;
 mod org;
 mod people;
@@ -47,6 +46,7 @@ pub struct DemoAccount {
 
 #[derive(Clone, Debug)]
 pub struct DemoSummary {
+    pub commune_id: i64,
     pub households: i64,
     pub residents: i64,
     pub accounts: Vec<DemoAccount>,
@@ -102,6 +102,7 @@ pub async fn seed(
     let password_hash = crate::auth::hash_password(password)?;
     let mut tx = db.pool.begin().await?;
     let summary = write::write(&mut tx, keys, &password_hash, opts).await?;
+    crate::db::indicator_sources::rebuild_commune(&mut tx, summary.commune_id).await?;
     tx.commit().await?;
     db.reset_sequences(&[
         "areas",

@@ -1,13 +1,13 @@
 //! Writes the generated commune inside the caller's transaction, table by table, parents
 //! before children (SQLite checks foreign keys statement by statement).
 
-use super::batch::Rows;
 use super::names::{self, Gender};
 use super::org::{self, TeamPlan};
 use super::people::{self, HamletPace};
 use super::{COMMUNE_CODE, DemoOptions, DemoSummary, FIXED_NAME, HAMLETS, PROVINCE_CODE};
 use crate::auth::Role;
 use crate::crypto::Keys;
+use crate::db::batch::Rows;
 use crate::db::{Param, now};
 use crate::error::Result;
 use crate::text;
@@ -171,6 +171,7 @@ pub async fn write(
 
     let accounts = write_accounts(conn, &mut rng, &ids, password_hash, &teams, &member_ids).await?;
     Ok(DemoSummary {
+        commune_id: ids.commune,
         households: households.inserted,
         residents: out.residents.inserted,
         accounts,

@@ -9,6 +9,7 @@ mod fieldadmin;
 mod forms;
 mod home;
 mod households;
+mod indicators;
 mod login;
 mod requests;
 mod residents;
@@ -64,6 +65,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(field::routes())
         .merge(activities::routes())
         .merge(fieldadmin::routes())
+        .merge(indicators::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .with_state(state)

@@ -35,7 +35,7 @@ impl Rows {
     pub fn push(&mut self, row: Vec<Param>) -> Result<()> {
         if row.len() != self.width {
             return Err(AppError::Internal(format!(
-                "demo: {} values for {} columns of {}",
+                "batch insert: {} values for {} columns of {}",
                 row.len(),
                 self.width,
                 self.table

@@ -1,0 +1,443 @@
+//! Keeps `indicator_counts` equal to the sum of every resident's and household's steps.
+//!
+//! Every write that can change an indicator calls `refresh_residents` (or `refresh_hamlet`) in
+//! its own transaction: the entity's steps are recomputed from the source rows, compared with
+//! what `indicator_sources` says it contributed, and the counts move by the difference. So the
+//! figures are right as of the last commit, with no nightly job and no cache to go stale.
+
+use super::batch::Rows;
+use super::{Db, Param};
+use crate::error::Result;
+use crate::indicators::period::{self, FLOOR, Month, NEVER};
+use crate::indicators::steps::{self, Open, ResidentInput, Step};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many ids go into one `IN (…)` list.
+const CHUNK: usize = 500;
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[derive(sqlx::FromRow)]
+struct ResidentRow {
+    id: i64,
+    commune_id: i64,
+    hamlet_id: i64,
+    household_id: i64,
+    birth_date: Option<String>,
+    birth_year: Option<i64>,
+    has_smartphone: Option<i64>,
+    status: String,
+    status_date: Option<String>,
+    active: i64,
+    household_active: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HamletRow {
+    id: i64,
+    active: i64,
+    opened_on: Option<String>,
+    closed_on: Option<String>,
+}
+
+fn open_of(h: &HamletRow) -> Open {
+    Open::of_hamlet(
+        h.active == 1,
+        h.opened_on.as_deref(),
+        h.closed_on.as_deref(),
+    )
+}
+
+/// The month a resident stops living here; one who left on an unknown date never counts.
+fn leaves(r: &ResidentRow) -> Month {
+    if r.status == "living" {
+        return NEVER;
+    }
+    r.status_date
+        .as_deref()
+        .and_then(period::month_of_date)
+        .unwrap_or(FLOOR)
+}
+
+/// The residents matching `condition` (on `r`), with what the engine needs of each.
+async fn load(
+    conn: &mut AnyConnection,
+    condition: &str,
+    params: &[Param],
+) -> Result<Vec<(ResidentRow, ResidentInput)>> {
+    let rows: Vec<ResidentRow> = super::bind_as(
+        sqlx::query_as(&format!(
+            "SELECT r.id, r.commune_id, r.hamlet_id, r.household_id, r.birth_date, r.birth_year, \
+             r.has_smartphone, r.status, r.status_date, r.active, h.active AS household_active \
+             FROM residents r JOIN households h ON h.id = r.household_id WHERE {condition}"
+        )),
+        params,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let services: Vec<(i64, String, String)> = super::bind_as(
+        sqlx::query_as(&format!(
+            "SELECT s.resident_id, s.service_code, s.status_date FROM resident_services s \
+             JOIN residents r ON r.id = s.resident_id WHERE s.status = 'done' AND {condition}"
+        )),
+        params,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let helps: Vec<(i64, String)> = super::bind_as(
+        sqlx::query_as(&format!(
+            "SELECT x.resident_id, MIN(x.help_date) FROM help_records x \
+             JOIN residents r ON r.id = x.resident_id WHERE {condition} GROUP BY x.resident_id"
+        )),
+        params,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut done: HashMap<i64, Vec<(String, Month)>> = HashMap::new();
+    for (rid, code, date) in services {
+        if let Some(m) = period::month_of_date(&date) {
+            done.entry(rid).or_default().push((code, m));
+        }
+    }
+    let first_help: HashMap<i64, Month> = helps
+        .into_iter()
+        .filter_map(|(rid, d)| period::month_of_date(&d).map(|m| (rid, m)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let input = ResidentInput {
+                counted: r.active == 1 && r.household_active == 1,
+                adult_from: period::adult_from(r.birth_date.as_deref(), r.birth_year),
+                leaves: leaves(&r),
+                first_help: first_help.get(&r.id).copied(),
+                no_smartphone: r.has_smartphone == Some(0),
+                done: done.remove(&r.id).unwrap_or_default(),
+            };
+            (r, input)
+        })
+        .collect())
+}
+
+async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Open>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<HamletRow> = sqlx::query_as(&format!(
+        "SELECT id, active, opened_on, closed_on FROM areas WHERE id IN ({})",
+        id_list(ids)
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(|h| (h.id, open_of(h))).collect())
+}
+
+/// One entity's contribution: where it counts and its steps.
+struct Source {
+    commune_id: i64,
+    hamlet_id: i64,
+    /// A resident's household, so the household is refreshed when the resident leaves it.
+    parent_id: Option<i64>,
+    steps: Vec<Step>,
+}
+
+impl Source {
+    fn placed(&self) -> Vec<(i64, Vec<Step>)> {
+        vec![
+            (self.hamlet_id, self.steps.clone()),
+            (self.commune_id, self.steps.clone()),
+        ]
+    }
+}
+
+/// Computes the sources of the given residents and of every household they belong to.
+fn compute(
+    residents: &[(ResidentRow, ResidentInput)],
+    household_members: &[(ResidentRow, ResidentInput)],
+    open: &HashMap<i64, Open>,
+) -> (Vec<(i64, Source)>, Vec<(i64, Source)>) {
+    let open_of = |h: i64| open.get(&h).copied().unwrap_or(Open::ALWAYS);
+    let rs = residents
+        .iter()
+        .map(|(r, input)| {
+            (
+                r.id,
+                Source {
+                    commune_id: r.commune_id,
+                    hamlet_id: r.hamlet_id,
+                    parent_id: Some(r.household_id),
+                    steps: steps::resident_steps(input, open_of(r.hamlet_id)),
+                },
+            )
+        })
+        .collect();
+    let mut by_household: BTreeMap<i64, Vec<&(ResidentRow, ResidentInput)>> = BTreeMap::new();
+    for x in household_members {
+        by_household.entry(x.0.household_id).or_default().push(x);
+    }
+    let hs = by_household
+        .into_iter()
+        .map(|(hid, members)| {
+            let r = &members[0].0;
+            let inputs: Vec<ResidentInput> = members.iter().map(|m| m.1.clone()).collect();
+            (
+                hid,
+                Source {
+                    commune_id: r.commune_id,
+                    hamlet_id: r.hamlet_id,
+                    parent_id: None,
+                    steps: steps::household_steps(&inputs, open_of(r.hamlet_id)),
+                },
+            )
+        })
+        .collect();
+    (rs, hs)
+}
+
+async fn stored(conn: &mut AnyConnection, kind: &str, ids: &[i64]) -> Result<HashMap<i64, Source>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = sqlx::query_as(&format!(
+        "SELECT entity_id, commune_id, hamlet_id, parent_id, steps FROM indicator_sources \
+         WHERE kind = $1 AND entity_id IN ({})",
+        id_list(ids)
+    ))
+    .bind(kind.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, commune_id, hamlet_id, parent_id, s)| {
+            (
+                id,
+                Source {
+                    commune_id,
+                    hamlet_id,
+                    parent_id,
+                    steps: steps::decode(&s),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Adds the changes to the counts, in key order so concurrent PostgreSQL writers lock rows in
+/// the same order and cannot deadlock.
+async fn apply(
+    conn: &mut AnyConnection,
+    changes: &BTreeMap<(i64, String, Month), i64>,
+) -> Result<()> {
+    for ((area, metric, month), n) in changes {
+        sqlx::query(
+            "INSERT INTO indicator_counts (area_id, metric, month, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (area_id, metric, month) DO UPDATE SET n = indicator_counts.n + excluded.n",
+        )
+        .bind(*area)
+        .bind(metric.clone())
+        .bind(*month)
+        .bind(*n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the stored sources of one kind and collects the count changes.
+async fn replace(
+    conn: &mut AnyConnection,
+    kind: &str,
+    ids: &[i64],
+    fresh: Vec<(i64, Source)>,
+    changes: &mut BTreeMap<(i64, String, Month), i64>,
+) -> Result<()> {
+    let mut old = stored(conn, kind, ids).await?;
+    let mut fresh: HashMap<i64, Source> = fresh.into_iter().collect();
+    for id in ids {
+        let before = old.remove(id);
+        let after = fresh.remove(id);
+        let diff = steps::difference(
+            &before.as_ref().map(Source::placed).unwrap_or_default(),
+            &after.as_ref().map(Source::placed).unwrap_or_default(),
+        );
+        for (k, v) in diff {
+            *changes.entry(k).or_default() += v;
+        }
+        match after {
+            Some(s) => {
+                sqlx::query(
+                    "INSERT INTO indicator_sources (kind, entity_id, commune_id, hamlet_id, parent_id, steps) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, entity_id) DO UPDATE SET \
+                     commune_id = excluded.commune_id, hamlet_id = excluded.hamlet_id, \
+                     parent_id = excluded.parent_id, steps = excluded.steps",
+                )
+                .bind(kind.to_string())
+                .bind(*id)
+                .bind(s.commune_id)
+                .bind(s.hamlet_id)
+                .bind(s.parent_id)
+                .bind(steps::encode(&s.steps))
+                .execute(&mut *conn)
+                .await?;
+            }
+            None if before.is_some() => {
+                sqlx::query("DELETE FROM indicator_sources WHERE kind = $1 AND entity_id = $2")
+                    .bind(kind.to_string())
+                    .bind(*id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Brings the counts up to date with these residents and their households (also a household
+/// a resident has just left).
+pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let list = id_list(chunk);
+        let households: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT household_id FROM residents WHERE id IN ({list}) \
+             UNION SELECT parent_id FROM indicator_sources WHERE kind = 'resident' \
+             AND entity_id IN ({list}) AND parent_id IS NOT NULL"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        let households: Vec<i64> = households.into_iter().map(|(h,)| h).collect();
+        refresh(conn, chunk, &households).await?;
+    }
+    Ok(())
+}
+
+/// Brings the counts up to date with these households and every resident in them.
+pub async fn refresh_households(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let residents: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT id FROM residents WHERE household_id IN ({})",
+            id_list(chunk)
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        let residents: Vec<i64> = residents.into_iter().map(|(r,)| r).collect();
+        refresh(conn, &residents, chunk).await?;
+    }
+    Ok(())
+}
+
+async fn refresh(
+    conn: &mut AnyConnection,
+    resident_ids: &[i64],
+    household_ids: &[i64],
+) -> Result<()> {
+    let mut load_where = async |column: &str, ids: &[i64]| {
+        if ids.is_empty() {
+            Ok(Vec::new())
+        } else {
+            load(conn, &format!("r.{column} IN ({})", id_list(ids)), &[]).await
+        }
+    };
+    let residents = load_where("id", resident_ids).await?;
+    let members = load_where("household_id", household_ids).await?;
+    let mut hamlet_ids: Vec<i64> = residents
+        .iter()
+        .chain(members.iter())
+        .map(|(r, _)| r.hamlet_id)
+        .collect();
+    hamlet_ids.sort_unstable();
+    hamlet_ids.dedup();
+    let open = hamlets(conn, &hamlet_ids).await?;
+    let (rs, hs) = compute(&residents, &members, &open);
+    let mut changes = BTreeMap::new();
+    replace(conn, "resident", resident_ids, rs, &mut changes).await?;
+    replace(conn, "household", household_ids, hs, &mut changes).await?;
+    apply(conn, &changes).await
+}
+
+/// After a hamlet opened, closed or changed its dates: every household (and so every resident)
+/// in it.
+pub async fn refresh_hamlet(conn: &mut AnyConnection, hamlet_id: i64) -> Result<()> {
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM households WHERE hamlet_id = $1")
+        .bind(hamlet_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
+    refresh_households(conn, &ids).await
+}
+
+/// Recomputes a whole commune from scratch: after a bulk load, or to repair.
+pub async fn rebuild_commune(conn: &mut AnyConnection, commune_id: i64) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM indicator_counts WHERE area_id IN (SELECT id FROM areas WHERE commune_id = $1)",
+    )
+    .bind(commune_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM indicator_sources WHERE commune_id = $1")
+        .bind(commune_id)
+        .execute(&mut *conn)
+        .await?;
+    let hamlet_rows: Vec<HamletRow> = sqlx::query_as(
+        "SELECT id, active, opened_on, closed_on FROM areas WHERE commune_id = $1 AND level = 'hamlet'",
+    )
+    .bind(commune_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let open: HashMap<i64, Open> = hamlet_rows.iter().map(|h| (h.id, open_of(h))).collect();
+    let mut sources = Rows::new(
+        "indicator_sources",
+        "kind, entity_id, commune_id, hamlet_id, parent_id, steps",
+    );
+    let mut counts: BTreeMap<(i64, String, Month), i64> = BTreeMap::new();
+    // A hamlet at a time keeps memory small for a large commune.
+    for hamlet in open.keys() {
+        let residents = load(conn, "r.hamlet_id = $1", &[(*hamlet).into()]).await?;
+        let (rs, hs) = compute(&residents, &residents, &open);
+        for (kind, list) in [("resident", rs), ("household", hs)] {
+            for (id, s) in list {
+                for (area, st) in s.placed() {
+                    for step in st {
+                        *counts.entry((area, step.metric, step.month)).or_default() += step.delta;
+                    }
+                }
+                sources.push(vec![
+                    kind.into(),
+                    id.into(),
+                    s.commune_id.into(),
+                    s.hamlet_id.into(),
+                    s.parent_id.into(),
+                    steps::encode(&s.steps).into(),
+                ])?;
+            }
+        }
+        sources.finish(conn).await?;
+    }
+    let mut rows = Rows::new("indicator_counts", "area_id, metric, month, n");
+    for ((area, metric, month), n) in counts.into_iter().filter(|(_, n)| *n != 0) {
+        rows.push(vec![area.into(), metric.into(), month.into(), n.into()])?;
+    }
+    rows.finish(conn).await
+}
+
+/// Builds the counts of every commune that has residents but no sources yet (a database made
+/// before the engine existed, or loaded in bulk).
+pub async fn ensure_built(db: &Db) -> Result<usize> {
+    let communes: Vec<(i64,)> = db
+        .fetch_all(
+            "SELECT a.id FROM areas a WHERE a.level = 'commune' \
+             AND EXISTS (SELECT 1 FROM residents r WHERE r.commune_id = a.id) \
+             AND NOT EXISTS (SELECT 1 FROM indicator_sources s WHERE s.commune_id = a.id)",
+            &[],
+        )
+        .await?;
+    for (c,) in &communes {
+        let mut tx = db.begin_write().await?;
+        rebuild_commune(&mut tx, *c).await?;
+        tx.commit().await?;
+    }
+    Ok(communes.len())
+}

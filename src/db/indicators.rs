@@ -1,0 +1,518 @@
+//! Reads the indicators of an area for a period: resident and household metrics from the
+//! running counts, team, report and business metrics straight from their (small) tables.
+
+use super::Db;
+use super::areas::Area;
+use crate::error::Result;
+use crate::indicators::catalog::{self, Definition, Figure, Target};
+use crate::indicators::period::{self, Month, Period};
+use crate::indicators::steps::Open;
+use std::collections::{BTreeMap, HashMap};
+
+pub type Totals = HashMap<String, i64>;
+
+/// The area whose figures are asked for. Ids are the database's own integers, so conditions
+/// built from them are inlined without placeholders.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    Hamlet(i64),
+    Commune(i64),
+    Province(i64),
+}
+
+impl Scope {
+    pub fn of(area: &Area) -> Scope {
+        match area.level.as_str() {
+            "hamlet" => Scope::Hamlet(area.id),
+            "commune" => Scope::Commune(area.id),
+            _ => Scope::Province(area.id),
+        }
+    }
+
+    fn communes_of(p: i64) -> String {
+        format!("(SELECT id FROM areas WHERE parent_id = {p} AND level = 'commune')")
+    }
+
+    /// Rows of a table with commune and hamlet columns that lie in the area.
+    fn rows(&self, commune_col: &str, hamlet_col: &str) -> String {
+        match *self {
+            Scope::Hamlet(h) => format!("{hamlet_col} = {h}"),
+            Scope::Commune(c) => format!("{commune_col} = {c}"),
+            Scope::Province(p) => format!("{commune_col} IN {}", Self::communes_of(p)),
+        }
+    }
+
+    /// Rows of a table keyed by commune that concern the area.
+    fn communes(&self, commune_col: &str) -> String {
+        match *self {
+            Scope::Hamlet(h) => {
+                format!("{commune_col} = (SELECT commune_id FROM areas WHERE id = {h})")
+            }
+            _ => self.rows(commune_col, ""),
+        }
+    }
+
+    /// The count rows summing to the area's total.
+    fn count_areas(&self) -> String {
+        match *self {
+            Scope::Hamlet(h) => format!("area_id = {h}"),
+            Scope::Commune(c) => format!("area_id = {c}"),
+            Scope::Province(p) => format!("area_id IN {}", Self::communes_of(p)),
+        }
+    }
+
+    /// The count rows of the area's children (a commune's hamlets, a province's communes).
+    fn child_count_areas(&self) -> String {
+        match *self {
+            Scope::Hamlet(h) => format!("area_id = {h}"),
+            Scope::Commune(c) => {
+                format!(
+                    "area_id IN (SELECT id FROM areas WHERE parent_id = {c} AND level = 'hamlet')"
+                )
+            }
+            Scope::Province(p) => format!("area_id IN {}", Self::communes_of(p)),
+        }
+    }
+}
+
+fn add(totals: &mut Totals, metric: &str, n: i64) {
+    *totals.entry(metric.to_string()).or_default() += n;
+}
+
+/// Resident and household metrics at month `m`, per count area.
+async fn count_totals(db: &Db, areas: &str, m: Month) -> Result<HashMap<i64, Totals>> {
+    let rows: Vec<(i64, String, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT area_id, metric, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
+                 WHERE {areas} AND month <= $1 GROUP BY area_id, metric"
+            ),
+            &[m.into()],
+        )
+        .await?;
+    let mut out: HashMap<i64, Totals> = HashMap::new();
+    for (area, metric, n) in rows {
+        add(out.entry(area).or_default(), &metric, n);
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct HamletRow {
+    id: i64,
+    commune_id: i64,
+    active: i64,
+    opened_on: Option<String>,
+    closed_on: Option<String>,
+}
+
+/// Team, activity, report, business and good-practice metrics of every hamlet in the area
+/// (keyed by hamlet; good practices of the commune itself are keyed by the commune).
+async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (i64, Totals)>> {
+    let r = p.reference_date();
+    let last = p.last_month();
+    let hamlets: Vec<HamletRow> = db
+        .fetch_all(
+            &format!(
+                "SELECT id, commune_id, active, opened_on, closed_on FROM areas a \
+                 WHERE level = 'hamlet' AND {}",
+                scope.rows("a.commune_id", "a.id")
+            ),
+            &[],
+        )
+        .await?;
+    let open: HashMap<i64, (i64, Open)> = hamlets
+        .iter()
+        .map(|h| {
+            (
+                h.id,
+                (
+                    h.commune_id,
+                    Open::of_hamlet(
+                        h.active == 1,
+                        h.opened_on.as_deref(),
+                        h.closed_on.as_deref(),
+                    ),
+                ),
+            )
+        })
+        .collect();
+    let mut out: HashMap<i64, (i64, Totals)> = HashMap::new();
+    let open_at_r: Vec<i64> = open
+        .iter()
+        .filter(|(_, (_, o))| o.contains(last))
+        .map(|(id, _)| *id)
+        .collect();
+    for h in &open_at_r {
+        let e = out.entry(*h).or_insert((open[h].0, Totals::new()));
+        add(&mut e.1, "team.hamlets", 1);
+    }
+    let counts_at_r = |id: i64| open.get(&id).is_some_and(|(_, o)| o.contains(last));
+    let put = |out: &mut HashMap<i64, (i64, Totals)>, hamlet: i64, metric: &str, n: i64| {
+        if let Some((commune, _)) = open.get(&hamlet) {
+            add(
+                &mut out.entry(hamlet).or_insert((*commune, Totals::new())).1,
+                metric,
+                n,
+            );
+        }
+    };
+
+    // A member counts on the reference date if joined by then and not yet left.
+    let active_member = "(m.joined_on IS NULL OR m.joined_on <= $1) \
+         AND (m.left_on IS NULL OR m.left_on > $1) AND (m.active = 1 OR m.left_on IS NOT NULL)";
+    let teams: Vec<(i64, i64, i64, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT t.area_id, t.zalo_active, \
+                 (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND {active_member}), \
+                 (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND m.position = 'leader' \
+                  AND {active_member}) \
+                 FROM teams t WHERE t.kind = 'hamlet' AND t.active = 1 AND {}",
+                scope.rows("t.commune_id", "t.area_id")
+            ),
+            &[r.clone().into()],
+        )
+        .await?;
+    let mut consolidated: HashMap<i64, (bool, bool)> = HashMap::new();
+    for (hamlet, zalo, members, leaders) in teams {
+        let e = consolidated.entry(hamlet).or_default();
+        e.0 |= leaders > 0 && members >= 3;
+        e.1 |= zalo == 1;
+    }
+    for (hamlet, (cons, zalo)) in consolidated {
+        if counts_at_r(hamlet) {
+            put(&mut out, hamlet, "team.consolidated", cons as i64);
+            put(&mut out, hamlet, "team.zalo", zalo as i64);
+        }
+    }
+
+    // Activities per hamlet and month, from the start of the quarter window.
+    let (window_from, _) = p.quarter_window();
+    let from = window_from.min(p.first_month());
+    let activity: Vec<(i64, String, i64, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT hamlet_id, SUBSTR(activity_date, 1, 7), COUNT(*), \
+                 SUM(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END) \
+                 FROM activities WHERE active = 1 AND activity_date >= $1 AND activity_date <= $2 \
+                 AND {} GROUP BY hamlet_id, SUBSTR(activity_date, 1, 7)",
+                scope.rows("commune_id", "hamlet_id")
+            ),
+            &[
+                format!("{}-01", period::month_code(from)).into(),
+                r.clone().into(),
+            ],
+        )
+        .await?;
+    let mut per_month: HashMap<(i64, Month), i64> = HashMap::new();
+    let mut security: HashMap<i64, i64> = HashMap::new();
+    let (window_from, window_to) = p.quarter_window();
+    for (hamlet, ym, n, sec) in activity {
+        let Some(m) = period::month_of_date(&ym) else {
+            continue;
+        };
+        per_month.insert((hamlet, m), n);
+        if (window_from..=window_to).contains(&m) {
+            *security.entry(hamlet).or_default() += sec;
+        }
+    }
+    // Months of the period that have begun: a month still to come is not yet missed.
+    let now = period::current_month();
+    let months: Vec<Month> = p.months().filter(|m| *m <= now).collect();
+    for (hamlet, (_, o)) in &open {
+        for m in &months {
+            if o.contains(*m) {
+                let n = per_month.get(&(*hamlet, *m)).copied().unwrap_or(0);
+                put(&mut out, *hamlet, "act.months", 1);
+                put(
+                    &mut out,
+                    *hamlet,
+                    "act.met",
+                    (n >= crate::fieldwork::MONTHLY_MINIMUM) as i64,
+                );
+            }
+        }
+    }
+    for h in &open_at_r {
+        put(
+            &mut out,
+            *h,
+            "team.security",
+            (security.get(h).copied().unwrap_or(0) > 0) as i64,
+        );
+    }
+
+    // Monthly reports: expected once their due date has come, on time if submitted by it.
+    let due_days: Vec<(i64, String)> = db
+        .fetch_all(
+            &format!(
+                "SELECT commune_id, value FROM commune_settings WHERE key = $1 AND {}",
+                scope.communes("commune_id")
+            ),
+            &[super::settings::REPORT_DUE_DAY.into()],
+        )
+        .await?;
+    let due_days: HashMap<i64, u32> = due_days
+        .into_iter()
+        .filter_map(|(c, v)| v.parse().ok().map(|d| (c, d)))
+        .collect();
+    let submitted: Vec<(i64, String, String)> = db
+        .fetch_all(
+            &format!(
+                "SELECT hamlet_id, month, submitted_on FROM monthly_reports \
+                 WHERE submitted_on IS NOT NULL AND month >= $1 AND month <= $2 AND {}",
+                scope.rows("commune_id", "hamlet_id")
+            ),
+            &[
+                period::month_code(p.first_month()).into(),
+                period::month_code(last).into(),
+            ],
+        )
+        .await?;
+    let submitted: HashMap<(i64, String), String> =
+        submitted.into_iter().map(|(h, m, d)| ((h, m), d)).collect();
+    let today = super::today();
+    for (hamlet, (commune, o)) in &open {
+        let day = due_days
+            .get(commune)
+            .copied()
+            .unwrap_or(super::settings::DEFAULT_REPORT_DUE_DAY);
+        for m in p.months().filter(|m| o.contains(*m)) {
+            let due = due_date(m, day);
+            if due > today {
+                continue;
+            }
+            put(&mut out, *hamlet, "rep.expected", 1);
+            let on_time = submitted
+                .get(&(*hamlet, period::month_code(m)))
+                .is_some_and(|d| *d <= due);
+            put(&mut out, *hamlet, "rep.on_time", on_time as i64);
+        }
+    }
+
+    let evaluated: Vec<(i64,)> = db
+        .fetch_all(
+            &format!(
+                "SELECT DISTINCT t.area_id FROM team_evaluations e JOIN teams t ON t.id = e.team_id \
+                 WHERE e.year = $1 AND e.status = 'submitted' AND e.submitted_on <= $2 AND {}",
+                scope.rows("e.commune_id", "t.area_id")
+            ),
+            &[p.year().into(), r.clone().into()],
+        )
+        .await?;
+    for (h,) in evaluated {
+        if counts_at_r(h) {
+            put(&mut out, h, "team.year_end", 1);
+        }
+    }
+
+    let business: Vec<(i64, i64, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT hamlet_id, COUNT(*), \
+                 SUM(CASE WHEN ecommerce_on IS NOT NULL AND ecommerce_on <= $1 THEN 1 ELSE 0 END) \
+                 FROM businesses WHERE active = 1 AND {} GROUP BY hamlet_id",
+                scope.rows("commune_id", "hamlet_id")
+            ),
+            &[r.clone().into()],
+        )
+        .await?;
+    for (h, all, shop) in business {
+        if counts_at_r(h) {
+            put(&mut out, h, "biz.all", all);
+            put(&mut out, h, "biz.ecommerce", shop);
+        }
+    }
+
+    // Good practices proposed in the period; the commune's own have no hamlet.
+    let practices: Vec<(i64, Option<i64>, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT commune_id, hamlet_id, COUNT(*) FROM good_practices \
+                 WHERE proposed_on >= $1 AND proposed_on <= $2 AND {} GROUP BY commune_id, hamlet_id",
+                scope.rows("commune_id", "hamlet_id")
+            ),
+            &[
+                format!("{}-01", period::month_code(p.first_month())).into(),
+                r.into(),
+            ],
+        )
+        .await?;
+    for (commune, hamlet, n) in practices {
+        let key = hamlet.unwrap_or(commune);
+        add(
+            &mut out.entry(key).or_insert((commune, Totals::new())).1,
+            "practices",
+            n,
+        );
+    }
+    Ok(out)
+}
+
+/// The due date of a month's report: that day of the month, or its last day if shorter.
+pub fn due_date(m: Month, day: u32) -> String {
+    let last = period::last_day(m);
+    let day = day.clamp(1, chrono::Datelike::day(&last));
+    format!("{}-{day:02}", period::month_code(m))
+}
+
+/// The targets a commune's plan sets for the year, or the template's when it has none.
+pub async fn targets(db: &Db, commune_id: Option<i64>, year: i64) -> Result<Vec<Target>> {
+    let communes: Vec<i64> = commune_id.into_iter().collect();
+    Ok(targets_by_commune(db, &communes, year)
+        .await?
+        .into_values()
+        .next()
+        .unwrap_or_else(catalog::default_targets))
+}
+
+/// The plan targets of each of these communes that has a plan for the year.
+async fn targets_by_commune(
+    db: &Db,
+    communes: &[i64],
+    year: i64,
+) -> Result<HashMap<i64, Vec<Target>>> {
+    if communes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = communes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    // A plan with every target deleted still has a (empty) entry: its targets are none.
+    let rows: Vec<(
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    )> = db
+        .fetch_all(
+            &format!(
+                "SELECT p.commune_id, t.indicator, t.timing, t.quarter, t.target FROM plans p \
+                 LEFT JOIN plan_targets t ON t.plan_id = p.id \
+                 WHERE p.year = $1 AND p.commune_id IN ({list})"
+            ),
+            &[year.into()],
+        )
+        .await?;
+    let mut out: HashMap<i64, Vec<Target>> = HashMap::new();
+    for (commune, indicator, timing, quarter, value) in rows {
+        let list = out.entry(commune).or_default();
+        if let (Some(i), Some(t), Some(q), Some(v)) = (
+            indicator,
+            timing.as_deref().and_then(catalog::Timing::parse),
+            quarter,
+            value,
+        ) {
+            list.push(Target::new(&i, t, q, v));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn definitions(db: &Db) -> Result<Vec<Definition>> {
+    let services: Vec<(String, String)> = super::services::active(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect();
+    Ok(catalog::definitions(&services))
+}
+
+/// Every indicator of the area for the period.
+pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
+    let scope = Scope::of(area);
+    let mut totals = Totals::new();
+    for t in count_totals(db, &scope.count_areas(), p.last_month())
+        .await?
+        .into_values()
+    {
+        merge(&mut totals, t);
+    }
+    for (_, t) in team_totals(db, scope, p).await?.into_values() {
+        merge(&mut totals, t);
+    }
+    let commune = match scope {
+        Scope::Province(_) => None,
+        _ => area.commune_id,
+    };
+    let targets = targets(db, commune, p.year()).await?;
+    Ok(catalog::figures(
+        &definitions(db).await?,
+        &totals,
+        &targets,
+        p,
+    ))
+}
+
+fn merge(into: &mut Totals, from: Totals) {
+    for (k, v) in from {
+        *into.entry(k).or_default() += v;
+    }
+}
+
+/// Every indicator of each child of the area (a commune's hamlets, a province's communes),
+/// with no personal data: only sums.
+pub async fn child_figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<(Area, Vec<Figure>)>> {
+    let scope = Scope::of(area);
+    let children = super::areas::children(db, area.id).await?;
+    let mut totals: HashMap<i64, Totals> =
+        count_totals(db, &scope.child_count_areas(), p.last_month()).await?;
+    for (key, (commune, t)) in team_totals(db, scope, p).await? {
+        let child = match scope {
+            Scope::Province(_) => commune,
+            _ => key,
+        };
+        merge(totals.entry(child).or_default(), t);
+    }
+    let defs = definitions(db).await?;
+    let communes: Vec<i64> = match scope {
+        Scope::Province(_) => children.iter().map(|c| c.id).collect(),
+        _ => area.commune_id.into_iter().collect(),
+    };
+    let plans = targets_by_commune(db, &communes, p.year()).await?;
+    let mut out = Vec::new();
+    for child in children {
+        let t = totals.remove(&child.id).unwrap_or_default();
+        let targets = child
+            .commune_id
+            .and_then(|c| plans.get(&c))
+            .cloned()
+            .unwrap_or_else(catalog::default_targets);
+        out.push((child, catalog::figures(&defs, &t, &targets, p)));
+    }
+    Ok(out)
+}
+
+/// The resident and household metrics at the end of each month from `from` to `to`.
+pub async fn monthly_series(
+    db: &Db,
+    area: &Area,
+    from: Month,
+    to: Month,
+) -> Result<BTreeMap<Month, Totals>> {
+    let scope = Scope::of(area);
+    let rows: Vec<(String, i64, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT metric, month, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
+                 WHERE {} AND month <= $1 GROUP BY metric, month ORDER BY month",
+                scope.count_areas()
+            ),
+            &[to.into()],
+        )
+        .await?;
+    let mut running = Totals::new();
+    let mut out = BTreeMap::new();
+    let mut rows = rows.into_iter().peekable();
+    for m in from..=to {
+        while let Some((metric, _, n)) = rows.next_if(|(_, month, _)| *month <= m) {
+            add(&mut running, &metric, n);
+        }
+        out.insert(m, running.clone());
+    }
+    Ok(out)
+}
