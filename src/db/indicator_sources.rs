@@ -135,6 +135,8 @@ async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, O
     Ok(rows.iter().map(|h| (h.id, open_of(h))).collect())
 }
 
+type Sources = Vec<(i64, Source)>;
+
 /// One entity's contribution: where it counts and its steps.
 struct Source {
     commune_id: i64,
@@ -158,7 +160,7 @@ fn compute(
     residents: &[(ResidentRow, ResidentInput)],
     household_members: &[(ResidentRow, ResidentInput)],
     open: &HashMap<i64, Open>,
-) -> (Vec<(i64, Source)>, Vec<(i64, Source)>) {
+) -> (Sources, Sources) {
     let open_of = |h: i64| open.get(&h).copied().unwrap_or(Open::ALWAYS);
     let rs = residents
         .iter()

@@ -367,6 +367,15 @@ pub async fn targets(db: &Db, commune_id: Option<i64>, year: i64) -> Result<Vec<
         .unwrap_or_else(catalog::default_targets))
 }
 
+/// commune, indicator, timing, quarter, target (all but the commune absent for a plan without targets).
+type PlanTargetRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// The plan targets of each of these communes that has a plan for the year.
 async fn targets_by_commune(
     db: &Db,
@@ -382,13 +391,7 @@ async fn targets_by_commune(
         .collect::<Vec<_>>()
         .join(",");
     // A plan with every target deleted still has a (empty) entry: its targets are none.
-    let rows: Vec<(
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-    )> = db
+    let rows: Vec<PlanTargetRow> = db
         .fetch_all(
             &format!(
                 "SELECT p.commune_id, t.indicator, t.timing, t.quarter, t.target FROM plans p \
