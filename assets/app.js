@@ -45,3 +45,7 @@ function clearFieldData() {
     };
   });
 }
+
+document.addEventListener('click', function (ev) {
+  if (ev.target && ev.target.id === 'print') window.print();
+});

@@ -1,6 +1,7 @@
 //! Cộng Đồng Số: the system that runs the work of the Community Digital Technology Teams.
 
 pub mod auth;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -9,7 +10,9 @@ pub mod demo;
 pub mod error;
 pub mod fieldwork;
 pub mod indicators;
+pub mod plan;
 pub mod text;
 pub mod web;
+pub mod xlsx;
 
 pub use error::{AppError, Result};

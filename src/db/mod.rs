@@ -17,6 +17,7 @@ pub mod indicator_sources;
 pub mod indicators;
 pub mod members;
 pub mod migrate;
+pub mod plans;
 pub mod residents;
 pub mod services;
 pub mod sessions;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod stats;
 pub mod sync;
 pub mod teams;
+pub mod worklists;
 
 use crate::error::{AppError, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};

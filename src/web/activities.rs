@@ -18,6 +18,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/activities", get(list).post(create))
         .route("/activities/new", get(new_form))
+        .route("/activities/calendar", get(calendar))
         .route("/activities/{id}", get(show))
 }
 
@@ -305,5 +306,102 @@ async fn show(
         a,
         present,
         help,
+    })
+}
+
+#[derive(Deserialize)]
+struct CalendarQuery {
+    month: Option<String>,
+    hamlet: Option<i64>,
+}
+
+/// One day cell of the month grid; `day` is 0 for the padding before the 1st.
+struct DayCell {
+    day: u32,
+    items: Vec<(i64, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    shell: Shell,
+    month: String,
+    month_label: String,
+    prev: String,
+    next: String,
+    hamlets: Vec<(i64, String)>,
+    hamlet: i64,
+    hamlet_name: String,
+    weeks: Vec<Vec<DayCell>>,
+    count: i64,
+    minimum: i64,
+}
+
+/// A hamlet team's month as a calendar, against the minimum of 4 activities.
+async fn calendar(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Html<String>, AppError> {
+    let scope = caller.require_personal()?;
+    let hamlets = hamlet_choices(&s, &caller).await?;
+    let (hamlet, hamlet_name) = q
+        .hamlet
+        .and_then(|h| hamlets.iter().find(|(id, _)| *id == h))
+        .or(hamlets.first())
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let today = db::today();
+    let month = q
+        .month
+        .filter(|m| fieldwork::month_bounds(m).is_some())
+        .unwrap_or_else(|| today[..7].to_string());
+    let (from, to) = fieldwork::month_bounds(&month).ok_or(AppError::NotFound)?;
+    let items = activities::list(&s.db, scope.commune_id, Some(hamlet), &from, &to).await?;
+    let first = chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d")
+        .map_err(|e| AppError::Internal(format!("month start: {e}")))?;
+    let last: u32 = to[8..10].parse().unwrap_or(28);
+    // Weeks start on Monday, as Vietnamese calendars do.
+    let pad = chrono::Datelike::weekday(&first).num_days_from_monday();
+    let mut cells: Vec<DayCell> = (0..pad)
+        .map(|_| DayCell {
+            day: 0,
+            items: vec![],
+        })
+        .collect();
+    for day in 1..=last {
+        let date = format!("{month}-{day:02}");
+        cells.push(DayCell {
+            day,
+            items: items
+                .iter()
+                .filter(|a| a.activity_date == date)
+                .map(|a| (a.id, a.kind_label()))
+                .collect(),
+        });
+    }
+    while cells.len() % 7 != 0 {
+        cells.push(DayCell {
+            day: 0,
+            items: vec![],
+        });
+    }
+    let mut weeks = Vec::new();
+    let mut it = cells.into_iter().peekable();
+    while it.peek().is_some() {
+        weeks.push(it.by_ref().take(7).collect());
+    }
+    render(&CalendarPage {
+        shell: Shell::new(&caller, "Lịch hoạt động", "/activities"),
+        month_label: month_label(&month),
+        prev: shift_month(&month, -1),
+        next: shift_month(&month, 1),
+        month,
+        hamlets,
+        hamlet,
+        hamlet_name,
+        weeks,
+        count: items.len() as i64,
+        minimum: fieldwork::MONTHLY_MINIMUM,
     })
 }

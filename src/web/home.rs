@@ -98,9 +98,20 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                     "Thực địa: ghi nhận hỗ trợ từng hộ (dùng được khi mất sóng)".into(),
                 ),
             );
+            links.insert(
+                1,
+                (
+                    "/dashboard".into(),
+                    "Chỉ tiêu của ấp và danh sách cần đến tiếp".into(),
+                ),
+            );
             links.push((
                 "/activities".into(),
                 "Buổi hoạt động của tổ trong tháng".into(),
+            ));
+            links.push((
+                "/activities/calendar".into(),
+                "Lịch hoạt động của tổ".into(),
             ));
             links.push(("/requests".into(), "Yêu cầu hỗ trợ của người dân".into()));
             links.push(("/households".into(), "Danh sách hộ".into()));
@@ -111,6 +122,10 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             heading = format!("Tỉnh {}", caller.area_name);
             cards.insert(0, ("xã, phường".into(), blocks.len().to_string()));
             cards.insert(1, ("ấp, khu phố".into(), hamlets.to_string()));
+            links.push((
+                "/province".into(),
+                "Chỉ tiêu toàn tỉnh và từng xã, phường".into(),
+            ));
             links.push(("/areas".into(), "Số liệu từng xã, từng ấp".into()));
             notes =
                 "Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp, không xem dữ liệu cá nhân.".into();
@@ -131,6 +146,11 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                 |b| format!("Xã {}", b.commune.name),
             );
             cards.insert(0, ("ấp".into(), hamlets.to_string()));
+            links.push((
+                "/dashboard".into(),
+                "Chỉ tiêu của xã, xếp hạng các ấp".into(),
+            ));
+            links.push(("/plan".into(), "Kế hoạch năm và mục tiêu".into()));
             links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
             if caller.personal_scope().is_some() {
                 links.push(("/activities".into(), "Buổi hoạt động của các tổ".into()));

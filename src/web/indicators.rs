@@ -1,18 +1,24 @@
 //! The indicators API and the dashboards built on it.
 
-use super::{ApiCaller, ApiError, SharedState};
+use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::Caller;
+use crate::charts;
 use crate::db::{self, areas, areas::Area};
-use crate::error::Result;
-use crate::indicators::Period;
+use crate::error::{AppError, Result};
+use crate::indicators::{Figure, Period};
+use askama::Template;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/api/v1/indicators", get(api_indicators))
+    Router::new()
+        .route("/api/v1/indicators", get(api_indicators))
+        .route("/dashboard", get(dashboard))
+        .route("/province", get(province))
 }
 
 #[derive(Deserialize, Default)]
@@ -70,4 +76,289 @@ async fn api_indicators(
             })
             .collect(),
     ))
+}
+
+/// The periods offered in the selector: the last twelve months, the quarters of this year and
+/// last, and the two years.
+fn period_options(selected: &Period) -> Vec<(String, String, bool)> {
+    let now = crate::indicators::period::current_month();
+    let year = crate::indicators::period::year_of(now);
+    let mut list: Vec<Period> = (0..12).map(|i| Period::Month(now - i)).collect();
+    for y in [year, year - 1] {
+        for q in (1..=4).rev() {
+            list.push(Period::Quarter {
+                year: y,
+                quarter: q,
+            });
+        }
+        list.push(Period::Year(y));
+    }
+    if !list.contains(selected) {
+        list.insert(0, *selected);
+    }
+    list.into_iter()
+        .map(|p| (p.code(), p.label(), p == *selected))
+        .collect()
+}
+
+pub(super) struct FigureRow {
+    pub code: String,
+    pub name: String,
+    pub value: String,
+    pub fraction: String,
+    pub target: String,
+    pub when: String,
+    pub bar: i64,
+    pub status: &'static str,
+    pub css: &'static str,
+}
+
+impl From<&Figure> for FigureRow {
+    fn from(f: &Figure) -> FigureRow {
+        FigureRow {
+            code: f.code.clone(),
+            name: f.name.clone(),
+            value: f.display(),
+            fraction: match f.denominator {
+                Some(d) => format!(
+                    "{}/{}",
+                    crate::text::format_int(f.numerator),
+                    crate::text::format_int(d)
+                ),
+                None => String::new(),
+            },
+            target: f.target_display(),
+            when: f.target_when.clone().unwrap_or_default(),
+            bar: f.bar(),
+            status: f.progress.label(),
+            css: f.progress.css(),
+        }
+    }
+}
+
+/// One child area in a ranking or the province table: a few headline figures.
+pub(super) struct RankRow {
+    pub rank: usize,
+    pub code: String,
+    pub name: String,
+    pub adults: String,
+    pub cells: Vec<FigureRow>,
+}
+
+/// The headline indicators of ranking tables.
+const HEADLINE: [&str; 6] = [
+    "adults_guided",
+    "households_province_app",
+    "adults_province_app",
+    "adults_digital_skills",
+    "teams_monthly_activity",
+    "reports_on_time",
+];
+
+const HEADLINE_LABELS: [&str; 6] = [
+    "Được hướng dẫn",
+    "Hộ có Tây Ninh Smart",
+    "Cài Tây Ninh Smart",
+    "Kỹ năng số",
+    "Hoạt động ≥ 4 buổi",
+    "Báo cáo đúng hạn",
+];
+
+fn ranking(children: Vec<(Area, Vec<Figure>)>) -> Vec<RankRow> {
+    let mut rows: Vec<(Option<f64>, RankRow)> = children
+        .into_iter()
+        .map(|(a, figs)| {
+            let find = |code: &str| figs.iter().find(|f| f.code == code);
+            let guided = find("adults_guided");
+            let row = RankRow {
+                rank: 0,
+                code: a.code.clone(),
+                name: a.name.clone(),
+                adults: guided
+                    .and_then(|g| g.denominator)
+                    .map(crate::text::format_int)
+                    .unwrap_or_default(),
+                cells: HEADLINE
+                    .iter()
+                    .filter_map(|c| find(c).map(FigureRow::from))
+                    .collect(),
+            };
+            (guided.and_then(|g| g.value), row)
+        })
+        .collect();
+    // Highest share guided first; areas with no adults last.
+    rows.sort_by(|a, b| {
+        b.0.unwrap_or(-1.0)
+            .partial_cmp(&a.0.unwrap_or(-1.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (_, mut r))| {
+            r.rank = i + 1;
+            r
+        })
+        .collect()
+}
+
+/// The lines of the trend chart: the plan's headline shares, month by month.
+const TREND: [(&str, &str); 4] = [
+    ("adults_guided", "Được hướng dẫn trực tiếp"),
+    ("households_province_app", "Hộ có Tây Ninh Smart"),
+    ("adults_province_app", "Người TT cài Tây Ninh Smart"),
+    ("adults_digital_skills", "Phổ cập kỹ năng số"),
+];
+
+async fn trend_chart(db: &db::Db, area: &Area, period: &Period) -> Result<String> {
+    use crate::indicators::{catalog, period as pm};
+    let to = period.last_month();
+    let from = to - 11;
+    let series = db::indicators::monthly_series(db, area, from, to).await?;
+    let labels: Vec<String> = (from..=to)
+        .map(|m| format!("{}/{}", pm::month_number(m), pm::year_of(m) % 100))
+        .collect();
+    let lines: Vec<charts::Series> = TREND
+        .iter()
+        .map(|(code, label)| {
+            let (num, den) = catalog::metrics_of(code);
+            charts::Series {
+                label: label.to_string(),
+                values: series
+                    .values()
+                    .map(|t| {
+                        let d = t.get(den).copied().unwrap_or(0);
+                        (d > 0).then(|| t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(charts::percent_lines(
+        &format!("Xu hướng 12 tháng đến {}", period.label()),
+        &labels,
+        &lines,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    shell: Shell,
+    area: Area,
+    level_label: &'static str,
+    period: Period,
+    reference: String,
+    options: Vec<(String, String, bool)>,
+    figures: Vec<FigureRow>,
+    chart: String,
+    ranking: Vec<RankRow>,
+    headline: [&'static str; 6],
+    /// Work-list links of a hamlet the caller may see personal data of: (list, label, count).
+    worklists: Vec<(&'static str, &'static str, String)>,
+    parent_code: Option<String>,
+}
+
+async fn dashboard(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<AreaPeriod>,
+) -> Result<Response> {
+    let (area, period) = q.resolve(&s.db, &caller).await?;
+    if area.level == "province" {
+        return Ok(see_other(&format!(
+            "/province?area={}&period={}",
+            area.code,
+            period.code()
+        )));
+    }
+    let figures = db::indicators::figures(&s.db, &area, &period).await?;
+    let ranking = if area.level == "commune" {
+        ranking(db::indicators::child_figures(&s.db, &area, &period).await?)
+    } else {
+        Vec::new()
+    };
+    let worklists = if area.level == "hamlet" && caller.personal_scope().is_some() {
+        let gap = |code: &str| {
+            figures
+                .iter()
+                .find(|f| f.code == code)
+                .map(|f| match f.denominator {
+                    Some(d) => crate::text::format_int(d - f.numerator),
+                    None => crate::text::format_int(f.numerator),
+                })
+                .unwrap_or_default()
+        };
+        super::worklists::LISTS
+            .iter()
+            .map(|(list, label, indicator)| (*list, *label, gap(indicator)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let parent_code = match area.parent_id {
+        Some(p) => areas::visible_by_id(&s.db, &caller, p)
+            .await
+            .ok()
+            .map(|a| a.code),
+        None => None,
+    };
+    let page = DashboardPage {
+        shell: Shell::new(&caller, format!("Chỉ tiêu · {}", area.name), "/dashboard"),
+        level_label: area.level_label(),
+        reference: crate::text::format_date(&period.reference_date()),
+        options: period_options(&period),
+        chart: trend_chart(&s.db, &area, &period).await?,
+        figures: figures.iter().map(FigureRow::from).collect(),
+        ranking,
+        headline: HEADLINE_LABELS,
+        worklists,
+        parent_code,
+        area,
+        period,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "province.html")]
+struct ProvincePage {
+    shell: Shell,
+    area: Area,
+    period: Period,
+    reference: String,
+    options: Vec<(String, String, bool)>,
+    figures: Vec<FigureRow>,
+    chart: String,
+    communes: Vec<RankRow>,
+    headline: [&'static str; 6],
+}
+
+/// Every commune's figures for the province: sums only, no personal data.
+async fn province(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<AreaPeriod>,
+) -> Result<Response> {
+    let (area, period) = if q.area.trim().is_empty() && caller.area_level != "province" {
+        return Err(AppError::Forbidden);
+    } else {
+        q.resolve(&s.db, &caller).await?
+    };
+    if area.level != "province" {
+        return Err(AppError::NotFound);
+    }
+    let figures = db::indicators::figures(&s.db, &area, &period).await?;
+    let communes = ranking(db::indicators::child_figures(&s.db, &area, &period).await?);
+    let page = ProvincePage {
+        shell: Shell::new(&caller, format!("Toàn tỉnh · {}", area.name), "/province"),
+        reference: crate::text::format_date(&period.reference_date()),
+        options: period_options(&period),
+        chart: trend_chart(&s.db, &area, &period).await?,
+        figures: figures.iter().map(FigureRow::from).collect(),
+        communes,
+        headline: HEADLINE_LABELS,
+        area,
+        period,
+    };
+    Ok(render(&page)?.into_response())
 }

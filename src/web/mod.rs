@@ -11,10 +11,12 @@ mod home;
 mod households;
 mod indicators;
 mod login;
+mod plan;
 mod requests;
 mod residents;
 mod shell;
 mod teams;
+mod worklists;
 
 use crate::auth::Caller;
 use crate::config::Settings;
@@ -66,6 +68,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(activities::routes())
         .merge(fieldadmin::routes())
         .merge(indicators::routes())
+        .merge(worklists::routes())
+        .merge(plan::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .with_state(state)

@@ -24,6 +24,14 @@ impl Shell {
         if matches!(caller.role, Role::HamletHead | Role::TeamMember) {
             items.insert(1, ("/field", "Thực địa"));
         }
+        if caller.area_level == "province" {
+            items.push(("/province", "Toàn tỉnh"));
+        } else {
+            items.push(("/dashboard", "Chỉ tiêu"));
+        }
+        if caller.commune_id.is_some() {
+            items.push(("/plan", "Kế hoạch"));
+        }
         if caller.personal_scope().is_some() {
             items.push(("/activities", "Hoạt động"));
             items.push(("/requests", "Yêu cầu hỗ trợ"));
