@@ -34,8 +34,9 @@ struct PlanQuery {
 /// The commune whose plan the caller reads: their own, or (province accounts) one they name.
 async fn commune_of(s: &SharedState, caller: &Caller, area: &str) -> Result<areas::Area> {
     let area = if area.trim().is_empty() {
+        // Everyone in a commune reads its plan, hamlet teams included: it is their work.
         match caller.commune_id {
-            Some(c) => areas::visible_by_id(&s.db, caller, c).await?,
+            Some(c) => areas::get(&s.db, c).await?.ok_or(AppError::NotFound)?,
             None => {
                 return Err(AppError::invalid(
                     "Chọn một xã để xem kế hoạch (thêm ?area=mã-xã vào địa chỉ).",

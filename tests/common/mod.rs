@@ -93,6 +93,8 @@ pub struct Client {
 pub struct Resp {
     pub status: StatusCode,
     pub body: String,
+    /// The body as sent, for files.
+    pub bytes: Vec<u8>,
     pub headers: axum::http::HeaderMap,
 }
 
@@ -138,6 +140,7 @@ impl Client {
         Resp {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
             headers,
         }
     }
