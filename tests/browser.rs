@@ -464,3 +464,90 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
     c.close().await.ok();
     result
 }
+
+#[tokio::test]
+async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "vhxh").await;
+        click(&c, "nav.nav a[href='/dashboard']").await;
+        c.wait()
+            .for_element(Locator::Css("table#figures"))
+            .await
+            .expect("the commune dashboard");
+        let title = c
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(title.starts_with("Xã Rạch Kiến"), "{title}");
+        let bars = c.find_all(Locator::Css("#figures progress")).await.unwrap();
+        assert_eq!(bars.len(), 24, "one bar per indicator");
+        // The chart is drawn by the browser from the server's SVG.
+        let chart_width = c
+            .execute(
+                "return document.querySelector('.chart-box svg').getBoundingClientRect().width",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(chart_width > 200.0, "chart width {chart_width}");
+        let ranking = c.find_all(Locator::Css("#ranking tbody tr")).await.unwrap();
+        assert_eq!(ranking.len(), 17);
+        assert!(
+            page_width(&c).await <= 360,
+            "no sideways scrolling of the page"
+        );
+        screenshot(&c, "dashboard-commune").await;
+
+        // Another period from the selector.
+        c.find(Locator::Css("#period option[value='2026-Q2']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click(&c, ".period-form button").await;
+        let h1 = c
+            .wait()
+            .for_element(Locator::XPath("//h1[contains(., 'Quý II/2026')]"))
+            .await
+            .expect("the quarter's dashboard");
+        assert!(h1.text().await.unwrap().contains("Rạch Kiến"));
+
+        // Ấp 3 from the ranking, then its list of adults not yet guided.
+        click(&c, "#ranking tr[data-code='rach-kien-ap-03'] a").await;
+        c.wait()
+            .for_element(Locator::Css("ul.worklists"))
+            .await
+            .expect("the hamlet's page with its work lists");
+        screenshot(&c, "dashboard-hamlet").await;
+        click(&c, "ul.worklists a[href*='list=unguided']").await;
+        let rows = c
+            .wait()
+            .for_element(Locator::Css("table#worklist"))
+            .await
+            .expect("the work list")
+            .find_all(Locator::Css("tbody tr"))
+            .await
+            .unwrap();
+        assert!(!rows.is_empty(), "someone to visit in the demo");
+        let first = rows[0].text().await.unwrap();
+        assert!(first.starts_with('1'), "numbered rows: {first}");
+        assert!(
+            c.find(Locator::Id("download-xlsx")).await.is_ok(),
+            "an Excel download"
+        );
+        assert!(page_width(&c).await <= 360);
+        screenshot(&c, "worklist").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
