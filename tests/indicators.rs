@@ -444,10 +444,18 @@ async fn every_indicator_matches_the_hand_computed_fixture() {
         assert_eq!(fig(&xb, "adults_guided").value, Some(1.0));
         let p = f.figures(&a.province, "2026-05").await;
         assert_eq!(nd(&p, "adults_guided"), (3, Some(110)));
-        let children =
-            indicators::child_figures(&f.db, &a.province, &Period::parse("2026-05").unwrap())
+        let (total, children) =
+            indicators::overview(&f.db, &a.province, &Period::parse("2026-05").unwrap())
                 .await
                 .unwrap();
+        assert_eq!(nd(&total, "adults_guided"), (3, Some(110)));
+        let (c_total, _) =
+            indicators::overview(&f.db, &a.commune, &Period::parse("2026-Q2").unwrap())
+                .await
+                .unwrap();
+        for code in ["good_practices", "teams_monthly_activity", "adults_guided"] {
+            assert_eq!(nd(&c_total, code), nd(&c_q2, code), "{code}");
+        }
         let codes: Vec<(&str, (i64, Option<i64>))> = children
             .iter()
             .map(|(area, figs)| (area.code.as_str(), nd(figs, "adults_guided")))

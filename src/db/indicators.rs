@@ -457,9 +457,14 @@ fn merge(into: &mut Totals, from: Totals) {
     }
 }
 
-/// Every indicator of each child of the area (a commune's hamlets, a province's communes),
-/// with no personal data: only sums.
-pub async fn child_figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<(Area, Vec<Figure>)>> {
+/// Every indicator of the area and of each of its children (a commune's hamlets, a
+/// province's communes), with no personal data: only sums. One pass serves both, as the area's
+/// sums are its children's.
+pub async fn overview(
+    db: &Db,
+    area: &Area,
+    p: &Period,
+) -> Result<(Vec<Figure>, Vec<(Area, Vec<Figure>)>)> {
     let scope = Scope::of(area);
     let children = super::areas::children(db, area.id).await?;
     let mut totals: HashMap<i64, Totals> =
@@ -471,23 +476,34 @@ pub async fn child_figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<(Area
         };
         merge(totals.entry(child).or_default(), t);
     }
+    let mut all = Totals::new();
+    for t in totals.values() {
+        merge(&mut all, t.clone());
+    }
     let defs = definitions(db).await?;
     let communes: Vec<i64> = match scope {
         Scope::Province(_) => children.iter().map(|c| c.id).collect(),
         _ => area.commune_id.into_iter().collect(),
     };
     let plans = targets_by_commune(db, &communes, p.year()).await?;
+    let targets_of = |commune: Option<i64>| {
+        commune
+            .and_then(|c| plans.get(&c))
+            .cloned()
+            .unwrap_or_else(catalog::default_targets)
+    };
+    let own = match scope {
+        Scope::Province(_) => catalog::default_targets(),
+        _ => targets_of(area.commune_id),
+    };
+    let total = catalog::figures(&defs, &all, &own, p);
     let mut out = Vec::new();
     for child in children {
         let t = totals.remove(&child.id).unwrap_or_default();
-        let targets = child
-            .commune_id
-            .and_then(|c| plans.get(&c))
-            .cloned()
-            .unwrap_or_else(catalog::default_targets);
+        let targets = targets_of(child.commune_id);
         out.push((child, catalog::figures(&defs, &t, &targets, p)));
     }
-    Ok(out)
+    Ok((total, out))
 }
 
 /// The resident and household metrics at the end of each month from `from` to `to`.

@@ -271,11 +271,14 @@ async fn dashboard(
             period.code()
         )));
     }
-    let figures = db::indicators::figures(&s.db, &area, &period).await?;
-    let ranking = if area.level == "commune" {
-        ranking(db::indicators::child_figures(&s.db, &area, &period).await?)
+    let (figures, ranking) = if area.level == "commune" {
+        let (total, children) = db::indicators::overview(&s.db, &area, &period).await?;
+        (total, ranking(children))
     } else {
-        Vec::new()
+        (
+            db::indicators::figures(&s.db, &area, &period).await?,
+            Vec::new(),
+        )
     };
     let worklists = if area.level == "hamlet" && caller.personal_scope().is_some() {
         let gap = |code: &str| {
@@ -347,8 +350,8 @@ async fn province(
     if area.level != "province" {
         return Err(AppError::NotFound);
     }
-    let figures = db::indicators::figures(&s.db, &area, &period).await?;
-    let communes = ranking(db::indicators::child_figures(&s.db, &area, &period).await?);
+    let (figures, communes) = db::indicators::overview(&s.db, &area, &period).await?;
+    let communes = ranking(communes);
     let page = ProvincePage {
         shell: Shell::new(&caller, format!("Toàn tỉnh · {}", area.name), "/province"),
         reference: crate::text::format_date(&period.reference_date()),
