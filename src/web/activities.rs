@@ -380,7 +380,7 @@ async fn calendar(
                 .collect(),
         });
     }
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(DayCell {
             day: 0,
             items: vec![],
