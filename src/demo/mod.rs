@@ -1,5 +1,7 @@
 //! The demo commune: Rạch Kiến (Tây Ninh) with 17 hamlets, their teams, about 10,000
 //! households and 35,000 residents, service statuses, activities and one account per role.
+//! `generate_province` adds more communes like it under Tây Ninh, for measuring at province
+//! scale.
 //!
 //! The data is generated from a fixed seed so every demo database looks the same, and written
 //! in one transaction with explicit ids and multi-row inserts: row-by-row inserts through the
@@ -8,16 +10,36 @@
 mod names;
 mod org;
 mod people;
+mod province;
 mod write;
+
+pub use province::generate_province;
+pub use province::{CommuneDone, ProvinceOptions, ProvinceSummary, commune_names};
 
 use crate::auth::Role;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::Result;
+use people::Issued;
+use write::{CommunePlan, Parent, Written};
 
 pub const HAMLETS: usize = 17;
-const PROVINCE_CODE: &str = "tay-ninh";
-const COMMUNE_CODE: &str = "rach-kien";
+pub const PROVINCE_CODE: &str = "tay-ninh";
+pub const COMMUNE_CODE: &str = "rach-kien";
+const PROVINCE_NAME: &str = "Tây Ninh";
+const COMMUNE_NAME: &str = "Rạch Kiến";
+/// Tables written with explicit ids, whose PostgreSQL identities must move past them.
+const WITH_IDS: &[&str] = &[
+    "areas",
+    "teams",
+    "members",
+    "households",
+    "residents",
+    "activities",
+    "help_records",
+    "accounts",
+    "service_status_history",
+];
 /// Tests search hamlet 3 for this name, so it must be there whatever the seed.
 pub const FIXED_NAME: &str = "Nguyễn Văn Đức";
 
@@ -52,8 +74,14 @@ pub struct DemoSummary {
     pub accounts: Vec<DemoAccount>,
 }
 
+/// The code of hamlet `n` of the demo commune.
 pub fn hamlet_code(n: usize) -> String {
-    format!("{COMMUNE_CODE}-ap-{n:02}")
+    hamlet_code_of(COMMUNE_CODE, n)
+}
+
+/// The code of hamlet `n` of any generated commune.
+pub fn hamlet_code_of(commune_code: &str, n: usize) -> String {
+    format!("{commune_code}-ap-{n:02}")
 }
 
 /// The demo usernames in order: commune and province accounts, then one hamlet head and one
@@ -100,23 +128,52 @@ pub async fn seed(
     }
     // Argon2 is deliberately slow: one hash serves every demo account.
     let password_hash = crate::auth::hash_password(password)?;
-    let mut tx = db.pool.begin().await?;
-    let summary = write::write(&mut tx, keys, &password_hash, opts).await?;
-    crate::db::indicator_sources::rebuild_commune(&mut tx, summary.commune_id).await?;
-    tx.commit().await?;
-    db.reset_sequences(&[
-        "areas",
-        "teams",
-        "members",
-        "households",
-        "residents",
-        "activities",
-        "help_records",
-        "accounts",
-        "service_status_history",
-    ])
+    let w = write_commune(
+        db,
+        keys,
+        &demo_plan(opts, &password_hash),
+        &mut Issued::default(),
+    )
     .await?;
-    Ok(Some(summary))
+    Ok(Some(DemoSummary {
+        commune_id: w.commune_id,
+        households: w.households,
+        residents: w.residents,
+        accounts: w.accounts,
+    }))
+}
+
+fn demo_plan<'a>(opts: &DemoOptions, password_hash: &'a str) -> CommunePlan<'a> {
+    CommunePlan {
+        code: COMMUNE_CODE,
+        name: COMMUNE_NAME,
+        prefix: people::DEMO_PLACE.prefix,
+        sort_order: 1,
+        hamlets: HAMLETS,
+        households_per_hamlet: opts.households_per_hamlet,
+        seed: opts.seed,
+        parent: Parent::Demo {
+            province_code: PROVINCE_CODE,
+            province_name: PROVINCE_NAME,
+            password_hash,
+        },
+    }
+}
+
+/// Writes one commune and its indicator tables in one transaction, so a commune is either
+/// all there (counts included) or absent.
+async fn write_commune(
+    db: &Db,
+    keys: &Keys,
+    plan: &CommunePlan<'_>,
+    issued: &mut Issued,
+) -> Result<Written> {
+    let mut tx = db.begin_write().await?;
+    let w = write::write(&mut tx, keys, plan, issued).await?;
+    crate::db::indicator_sources::rebuild_commune(&mut tx, w.commune_id).await?;
+    tx.commit().await?;
+    db.reset_sequences(WITH_IDS).await?;
+    Ok(w)
 }
 
 #[cfg(test)]
@@ -191,7 +248,7 @@ mod tests {
         let mut persons = 0;
         let mut cccds = std::collections::HashSet::new();
         for seq in 1..=2000 {
-            let h = people::household(&mut rng, &mut issued, 5, seq, None);
+            let h = people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 5, seq, None);
             assert_eq!(h.code, format!("RK-05-{seq:04}"));
             assert!(h.address.ends_with("Ấp 5, xã Rạch Kiến"));
             assert_eq!(h.people[0].relation, "Chủ hộ");
@@ -234,7 +291,14 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(9);
         let mut issued = people::Issued::default();
         for seq in 1..50 {
-            let h = people::household(&mut rng, &mut issued, 3, seq, Some(FIXED_NAME));
+            let h = people::household(
+                &mut rng,
+                &mut issued,
+                &people::DEMO_PLACE,
+                3,
+                seq,
+                Some(FIXED_NAME),
+            );
             assert_eq!(h.head_name, FIXED_NAME);
             assert_eq!(h.people[0].gender, Gender::Male);
             for p in h
@@ -257,7 +321,9 @@ mod tests {
         };
         let (mut adults, mut vneid, mut ecommerce) = (0, 0, 0);
         for seq in 1..=1500 {
-            for p in people::household(&mut rng, &mut issued, 1, seq, None).people {
+            for p in
+                people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 1, seq, None).people
+            {
                 let statuses = people::service_statuses(&mut rng, &p, &pace);
                 if p.status != "living" || p.age() < 15 {
                     assert!(statuses.is_empty());
@@ -284,7 +350,7 @@ mod tests {
             factor: 1.0,
             has_zalo: false,
         };
-        let p = people::household(&mut rng, &mut issued, 1, 1, None)
+        let p = people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 1, 1, None)
             .people
             .remove(0);
         for _ in 0..50 {
@@ -352,6 +418,24 @@ mod tests {
             };
             assert!(a.role.area_level().contains(&level), "{}", a.username);
         }
+    }
+
+    #[test]
+    fn added_communes_have_distinct_names_and_codes() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for k in 2..=300 {
+            let (code, name, prefix) = commune_names(k);
+            assert!(codes.insert(code.clone()), "code {code} twice");
+            assert!(names.insert(name.clone()), "name {name} twice");
+            assert_ne!(code, COMMUNE_CODE);
+            assert_eq!(code, crate::text::fold(&name).replace(' ', "-"));
+            assert_eq!(prefix.len(), 2, "{prefix}");
+            assert!(prefix.chars().all(|c| c.is_ascii_uppercase()));
+        }
+        assert_eq!(commune_names(2).1, "Tân Hiệp");
+        assert_eq!(commune_names(3).1, "Phước Lợi");
+        assert_eq!(commune_names(146).1, "Tân Hiệp 2");
     }
 
     async fn count(db: &Db, sql: &str) -> i64 {

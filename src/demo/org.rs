@@ -1,4 +1,4 @@
-//! Teams, members and activities of the demo commune, generated in memory.
+//! Teams, members and activities of a generated commune, in memory.
 
 use super::names::{self, Gender};
 use super::people::{YEAR, date_of};
@@ -244,6 +244,7 @@ const ACTIVITY_KINDS: &[(&str, u32)] = &[
 /// Digital Transformation Day (10 October).
 pub fn activities(
     rng: &mut impl Rng,
+    commune: &str,
     hamlet: usize,
     team_size: usize,
     groups: usize,
@@ -256,6 +257,7 @@ pub fn activities(
             let day = rng.gen_range(1..=last_day);
             out.push(activity(
                 rng,
+                commune,
                 hamlet,
                 team_size,
                 groups,
@@ -266,6 +268,7 @@ pub fn activities(
     }
     out.push(activity(
         rng,
+        commune,
         hamlet,
         team_size,
         groups,
@@ -278,6 +281,7 @@ pub fn activities(
 
 fn activity(
     rng: &mut impl Rng,
+    commune: &str,
     hamlet: usize,
     team_size: usize,
     groups: usize,
@@ -297,7 +301,7 @@ fn activity(
         "campaign" => (format!("Ấp {hamlet}"), rng.gen_range(40..=120)),
         "security_session" => (format!("Nhà văn hóa Ấp {hamlet}"), rng.gen_range(20..=70)),
         "training" => (
-            "Hội trường UBND xã Rạch Kiến".to_string(),
+            format!("Hội trường UBND xã {commune}"),
             rng.gen_range(10..=30),
         ),
         _ => (

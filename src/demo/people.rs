@@ -80,22 +80,46 @@ pub fn cccd(rng: &mut impl Rng, gender: Gender, birth_year: i32) -> String {
     )
 }
 
-/// What generated people must not repeat across the whole commune.
+/// What generated people must not repeat: across the commune, and across the province when
+/// the generator writes several communes that share one set.
 #[derive(Default)]
 pub struct Issued {
-    cccds: HashSet<String>,
+    /// Citizen IDs as numbers: a province holds millions, and a number takes a fraction of the
+    /// memory of a string.
+    cccds: HashSet<u64>,
 }
 
 impl Issued {
+    /// Marks an ID already in the database as taken.
+    pub fn take(&mut self, cccd: &str) {
+        if let Ok(n) = cccd.parse() {
+            self.cccds.insert(n);
+        }
+    }
+
     fn unique_cccd(&mut self, rng: &mut impl Rng, gender: Gender, birth_year: i32) -> String {
         loop {
             let c = cccd(rng, gender, birth_year);
-            if self.cccds.insert(c.clone()) {
+            // Always 12 digits, so the number stands for exactly one ID.
+            if c.parse().is_ok_and(|n| self.cccds.insert(n)) {
                 return c;
             }
         }
     }
 }
+
+/// Where households are: the prefix of their codes and the commune named in their address.
+#[derive(Clone, Copy, Debug)]
+pub struct Place<'a> {
+    pub prefix: &'a str,
+    pub commune: &'a str,
+}
+
+/// The demo commune's place, as its household codes (`RK-…`) and addresses have always read.
+pub const DEMO_PLACE: Place<'static> = Place {
+    prefix: "RK",
+    commune: "Rạch Kiến",
+};
 
 /// Someone before the personal details (ID, phone, status) are filled in.
 struct Draft {
@@ -264,10 +288,11 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
     }
 }
 
-/// A household of hamlet `hamlet` (1-based), number `seq` within it.
+/// A household of hamlet `hamlet` (1-based) of the commune at `place`, number `seq` within it.
 pub fn household(
     rng: &mut impl Rng,
     issued: &mut Issued,
+    place: &Place,
     hamlet: usize,
     seq: usize,
     fixed_head: Option<&str>,
@@ -313,9 +338,13 @@ pub fn household(
         .map(|p| p.full_name.clone())
         .unwrap_or_default();
     HouseholdPlan {
-        code: format!("RK-{hamlet:02}-{seq:04}"),
+        code: format!("{}-{hamlet:02}-{seq:04}", place.prefix),
         // Residential groups (tổ) of about fifty households.
-        address: format!("Tổ {}, Ấp {hamlet}, xã Rạch Kiến", (seq - 1) / 50 + 1),
+        address: format!(
+            "Tổ {}, Ấp {hamlet}, xã {}",
+            (seq - 1) / 50 + 1,
+            place.commune
+        ),
         head_name,
         people,
     }

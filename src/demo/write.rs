@@ -1,10 +1,14 @@
-//! Writes the generated commune inside the caller's transaction, table by table, parents
+//! Writes one generated commune inside the caller's transaction, table by table, parents
 //! before children (SQLite checks foreign keys statement by statement).
+//!
+//! The demo commune and the extra communes of the synthetic province share this code: they
+//! differ only in the `CommunePlan` (names, codes, seed, size, and whether the commune brings
+//! its province and the demo accounts).
 
 use super::names::{self, Gender};
 use super::org::{self, TeamPlan};
-use super::people::{self, HamletPace};
-use super::{COMMUNE_CODE, DemoOptions, DemoSummary, FIXED_NAME, HAMLETS, PROVINCE_CODE};
+use super::people::{self, HamletPace, Issued, Place};
+use super::{DemoAccount, FIXED_NAME};
 use crate::auth::Role;
 use crate::crypto::Keys;
 use crate::db::batch::Rows;
@@ -48,6 +52,46 @@ pub fn fixed_head_seqs(households: usize) -> Vec<usize> {
     v
 }
 
+/// Where a commune hangs in the area tree.
+pub enum Parent<'a> {
+    /// The demo commune: it creates its province, and brings the demo accounts (with this
+    /// password hash) and the name the tests search for.
+    Demo {
+        province_code: &'a str,
+        province_name: &'a str,
+        password_hash: &'a str,
+    },
+    /// One more commune under a province already in the database.
+    Province(i64),
+}
+
+/// What tells one generated commune from another.
+pub struct CommunePlan<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    /// The prefix of its household codes.
+    pub prefix: &'a str,
+    pub sort_order: i64,
+    pub hamlets: usize,
+    pub households_per_hamlet: usize,
+    pub seed: u64,
+    pub parent: Parent<'a>,
+}
+
+impl CommunePlan<'_> {
+    fn is_demo(&self) -> bool {
+        matches!(self.parent, Parent::Demo { .. })
+    }
+}
+
+/// What was written.
+pub struct Written {
+    pub commune_id: i64,
+    pub households: i64,
+    pub residents: i64,
+    pub accounts: Vec<DemoAccount>,
+}
+
 /// Ids assigned up front, so rows can reference each other before they are inserted.
 struct Ids {
     province: i64,
@@ -69,22 +113,31 @@ impl Ids {
 pub async fn write(
     conn: &mut AnyConnection,
     keys: &Keys,
-    password_hash: &str,
-    opts: &DemoOptions,
-) -> Result<DemoSummary> {
-    let mut rng = StdRng::seed_from_u64(opts.seed);
-    let province = next_id(conn, "areas").await?;
+    plan: &CommunePlan<'_>,
+    issued: &mut Issued,
+) -> Result<Written> {
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let first_area = next_id(conn, "areas").await?;
+    let (province, commune) = match plan.parent {
+        Parent::Demo { .. } => (first_area, first_area + 1),
+        Parent::Province(p) => (p, first_area),
+    };
     let ids = Ids {
         province,
-        commune: province + 1,
+        commune,
         first_team: next_id(conn, "teams").await?,
         ts: now(),
     };
-    write_areas(conn, &ids).await?;
+    write_areas(conn, &ids, plan).await?;
 
-    let per_hamlet = opts.households_per_hamlet;
-    let zalo = org::ZaloPlan::new(&mut rng, HAMLETS);
-    let hamlet_teams: Vec<TeamPlan> = (1..=HAMLETS)
+    let hamlet_count = plan.hamlets;
+    let per_hamlet = plan.households_per_hamlet;
+    let place = Place {
+        prefix: plan.prefix,
+        commune: plan.name,
+    };
+    let zalo = org::ZaloPlan::new(&mut rng, hamlet_count);
+    let hamlet_teams: Vec<TeamPlan> = (1..=hamlet_count)
         .map(|n| org::hamlet_team(&mut rng, n, per_hamlet, &zalo))
         .collect();
     let commune_team = org::commune_group(&mut rng, &hamlet_teams);
@@ -92,7 +145,15 @@ pub async fn write(
         .chain(hamlet_teams.iter())
         .collect();
     let member_ids = write_teams(conn, &ids, &teams).await?;
-    write_activities(conn, &mut rng, &ids, &member_ids, per_hamlet.div_ceil(50)).await?;
+    write_activities(
+        conn,
+        &mut rng,
+        &ids,
+        plan.name,
+        &member_ids,
+        per_hamlet.div_ceil(50),
+    )
+    .await?;
 
     let mut households = Rows::new(
         "households",
@@ -126,8 +187,12 @@ pub async fn write(
         next_history: next_id(conn, "service_status_history").await?,
     };
     let mut next_household = next_id(conn, "households").await?;
-    let mut issued = people::Issued::default();
-    let fixed = fixed_head_seqs(per_hamlet);
+    // Only the demo has the name the tests search for; elsewhere it would be noise.
+    let fixed = if plan.is_demo() {
+        fixed_head_seqs(per_hamlet)
+    } else {
+        Vec::new()
+    };
     // One hamlet at a time, so memory stays small for a large commune.
     for (n, team_members) in member_ids.iter().enumerate().skip(1) {
         let hamlet = HamletCtx {
@@ -140,24 +205,24 @@ pub async fn write(
         };
         for seq in 1..=per_hamlet {
             let fixed_head = (n == 3 && fixed.contains(&seq)).then_some(FIXED_NAME);
-            let plan = people::household(&mut rng, &mut issued, n, seq, fixed_head);
+            let house = people::household(&mut rng, issued, &place, n, seq, fixed_head);
             let search = text::fold(&format!(
                 "{} {} {}",
-                plan.code, plan.head_name, plan.address
+                house.code, house.head_name, house.address
             ));
             households.push(vec![
                 int(next_household),
                 int(ids.commune),
                 int(hamlet.id),
-                txt(plan.code),
-                txt(plan.address),
-                txt(plan.head_name),
+                txt(house.code),
+                txt(house.address),
+                txt(house.head_name),
                 txt(search),
                 int(1),
                 int(ids.ts),
                 int(ids.ts),
             ])?;
-            for p in &plan.people {
+            for p in &house.people {
                 out.push(&mut rng, keys, &ids, &hamlet, next_household, p)?;
             }
             next_household += 1;
@@ -169,8 +234,22 @@ pub async fn write(
         out.history.finish(conn).await?;
     }
 
-    let accounts = write_accounts(conn, &mut rng, &ids, password_hash, &teams, &member_ids).await?;
-    Ok(DemoSummary {
+    let accounts = match plan.parent {
+        Parent::Demo { password_hash, .. } => {
+            write_accounts(
+                conn,
+                &mut rng,
+                &ids,
+                plan,
+                password_hash,
+                &teams,
+                &member_ids,
+            )
+            .await?
+        }
+        Parent::Province(_) => Vec::new(),
+    };
+    Ok(Written {
         commune_id: ids.commune,
         households: households.inserted,
         residents: out.residents.inserted,
@@ -178,7 +257,7 @@ pub async fn write(
     })
 }
 
-async fn write_areas(conn: &mut AnyConnection, ids: &Ids) -> Result<()> {
+async fn write_areas(conn: &mut AnyConnection, ids: &Ids, plan: &CommunePlan<'_>) -> Result<()> {
     let mut areas = Rows::new(
         "areas",
         "id, code, name, level, parent_id, commune_id, sort_order, active, created_at, updated_at",
@@ -197,24 +276,31 @@ async fn write_areas(conn: &mut AnyConnection, ids: &Ids) -> Result<()> {
             int(ids.ts),
         ])
     };
-    area(
-        ids.province,
-        PROVINCE_CODE.into(),
-        "Tây Ninh".into(),
-        "province",
-        None,
-        1,
-    )?;
+    if let Parent::Demo {
+        province_code,
+        province_name,
+        ..
+    } = plan.parent
+    {
+        area(
+            ids.province,
+            province_code.into(),
+            province_name.into(),
+            "province",
+            None,
+            1,
+        )?;
+    }
     area(
         ids.commune,
-        COMMUNE_CODE.into(),
-        "Rạch Kiến".into(),
+        plan.code.into(),
+        plan.name.into(),
         "commune",
         Some(ids.province),
-        1,
+        plan.sort_order,
     )?;
-    for n in 1..=HAMLETS {
-        let (code, name) = (super::hamlet_code(n), format!("Ấp {n}"));
+    for n in 1..=plan.hamlets {
+        let (code, name) = (super::hamlet_code_of(plan.code, n), format!("Ấp {n}"));
         area(
             ids.hamlet(n),
             code,
@@ -292,6 +378,7 @@ async fn write_activities(
     conn: &mut AnyConnection,
     rng: &mut StdRng,
     ids: &Ids,
+    commune_name: &str,
     member_ids: &[Vec<i64>],
     groups: usize,
 ) -> Result<()> {
@@ -303,7 +390,7 @@ async fn write_activities(
     let mut present = Rows::new("activity_members", "activity_id, member_id, commune_id");
     let mut next_activity = next_id(conn, "activities").await?;
     for (n, team_members) in member_ids.iter().enumerate().skip(1) {
-        for a in org::activities(rng, n, team_members.len(), groups) {
+        for a in org::activities(rng, commune_name, n, team_members.len(), groups) {
             activities.push(vec![
                 int(next_activity),
                 int(ids.commune),
@@ -436,10 +523,11 @@ async fn write_accounts(
     conn: &mut AnyConnection,
     rng: &mut StdRng,
     ids: &Ids,
+    plan: &CommunePlan<'_>,
     password_hash: &str,
     teams: &[&TeamPlan],
     member_ids: &[Vec<i64>],
-) -> Result<Vec<super::DemoAccount>> {
+) -> Result<Vec<DemoAccount>> {
     let mut rows = Rows::new(
         "accounts",
         "id, username, password_hash, full_name, role, area_id, commune_id, member_id, active, \
@@ -447,17 +535,17 @@ async fn write_accounts(
     );
     let list = super::account_list();
     let mut next_account = next_id(conn, "accounts").await?;
-    let hamlet_prefix = format!("{COMMUNE_CODE}-ap-");
+    let hamlet_prefix = format!("{}-ap-", plan.code);
     let commune_member = |i: usize| teams[0].members.get(i).map(|m| m.full_name.clone());
     for a in &list {
         let hamlet = a
             .area_code
             .strip_prefix(&hamlet_prefix)
             .and_then(|s| s.parse::<usize>().ok())
-            .filter(|n| (1..=HAMLETS).contains(n));
+            .filter(|n| (1..=plan.hamlets).contains(n));
         let (area_id, commune_id) = match (a.area_code.as_str(), hamlet) {
             (_, Some(n)) => (ids.hamlet(n), Some(ids.commune)),
-            (COMMUNE_CODE, None) => (ids.commune, Some(ids.commune)),
+            (code, None) if code == plan.code => (ids.commune, Some(ids.commune)),
             _ => (ids.province, None),
         };
         // Hamlet accounts are linked to their seat in the team, so the help they record is
