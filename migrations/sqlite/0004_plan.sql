@@ -124,3 +124,8 @@ CREATE TABLE indicator_counts (
     n INTEGER NOT NULL,
     PRIMARY KEY (area_id, metric, month)
 );
+
+-- The indicators read a hamlet's or a commune's activities by date; the covering column list
+-- spares the province's year query a visit to every activity row.
+CREATE INDEX activities_hamlet_date ON activities(hamlet_id, activity_date);
+CREATE INDEX activities_commune_date_kind ON activities(commune_id, activity_date, hamlet_id, kind, active);
