@@ -20,7 +20,7 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Clone)]
 struct ResidentRow {
     id: i64,
     commune_id: i64,
@@ -343,8 +343,22 @@ async fn refresh(
             load(conn, &format!("r.{column} IN ({})", id_list(ids)), &[]).await
         }
     };
-    let residents = load_where("id", resident_ids).await?;
+    // The residents being refreshed are usually members of those households: load only the
+    // ones that are not (a resident who has just left every listed household).
     let members = load_where("household_id", household_ids).await?;
+    let loaded: std::collections::HashSet<i64> = members.iter().map(|(r, _)| r.id).collect();
+    let missing: Vec<i64> = resident_ids
+        .iter()
+        .copied()
+        .filter(|id| !loaded.contains(id))
+        .collect();
+    let mut residents = load_where("id", &missing).await?;
+    residents.extend(
+        members
+            .iter()
+            .filter(|(r, _)| resident_ids.contains(&r.id))
+            .map(|(r, input)| (r.clone(), input.clone())),
+    );
     let mut hamlet_ids: Vec<i64> = residents
         .iter()
         .chain(members.iter())

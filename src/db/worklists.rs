@@ -39,7 +39,19 @@ fn living_adults(f: &mut Filter, today: &str) {
     ));
 }
 
-async fn people(db: &Db, f: Filter) -> Result<Vec<Person>> {
+/// The hamlet's living adults that also meet `condition` (on `r`), by household.
+async fn adults_where(
+    db: &Db,
+    scope: PersonalScope,
+    hamlet_id: i64,
+    today: &str,
+    condition: &str,
+) -> Result<Vec<Person>> {
+    let mut f = Filter::default();
+    f.scope(scope, "r.", "household_id");
+    f.add("r.hamlet_id = ?", hamlet_id);
+    living_adults(&mut f, today);
+    f.raw(condition);
     db.fetch_all(
         &format!(
             "SELECT r.id, r.hamlet_id, h.code AS household_code, h.address, r.full_name, r.birth_date, \
@@ -58,12 +70,8 @@ pub async fn unguided(
     hamlet_id: i64,
     today: &str,
 ) -> Result<Vec<Person>> {
-    let mut f = Filter::default();
-    f.scope(scope, "r.", "household_id");
-    f.add("r.hamlet_id = ?", hamlet_id);
-    living_adults(&mut f, today);
-    f.raw("NOT EXISTS (SELECT 1 FROM help_records x WHERE x.resident_id = r.id)");
-    people(db, f).await
+    let no_help = "NOT EXISTS (SELECT 1 FROM help_records x WHERE x.resident_id = r.id)";
+    adults_where(db, scope, hamlet_id, today, no_help).await
 }
 
 pub async fn without_smartphone(
@@ -72,12 +80,7 @@ pub async fn without_smartphone(
     hamlet_id: i64,
     today: &str,
 ) -> Result<Vec<Person>> {
-    let mut f = Filter::default();
-    f.scope(scope, "r.", "household_id");
-    f.add("r.hamlet_id = ?", hamlet_id);
-    living_adults(&mut f, today);
-    f.raw("r.has_smartphone = 0");
-    people(db, f).await
+    adults_where(db, scope, hamlet_id, today, "r.has_smartphone = 0").await
 }
 
 /// Households where someone lives but nobody has the service done.

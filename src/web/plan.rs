@@ -58,6 +58,30 @@ async fn commune_of(s: &SharedState, caller: &Caller, area: &str) -> Result<area
     }
 }
 
+/// Audits a change to the plan: (action, entity, entity id), before and after.
+async fn record<B: serde::Serialize, A: serde::Serialize>(
+    tx: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    commune: i64,
+    (action, entity, entity_id): (&str, &str, Option<i64>),
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Entry {
+            commune_id: Some(commune),
+            account_id: Some(caller.account_id),
+            action,
+            entity,
+            entity_id,
+        },
+        before,
+        after,
+    )
+    .await
+}
+
 fn admin_commune(caller: &Caller) -> Result<i64> {
     match (caller.role, caller.commune_id) {
         (Role::CommuneAdmin, Some(c)) => Ok(c),
@@ -236,15 +260,11 @@ async fn create(
     }
     let mut tx = s.db.begin_write().await?;
     let (id, copied) = plans::create(&mut tx, commune, f.year, Some(caller.account_id)).await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "create",
-            entity: "plan",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("create", "plan", Some(id)),
         None::<&()>,
         Some(&serde_json::json!({"year": f.year, "copied_from_previous_year": copied})),
     )
@@ -271,15 +291,11 @@ async fn update_task(
     let year = plan_year(&s, before.plan_id).await?;
     let mut tx = s.db.begin_write().await?;
     plans::update_task(&mut tx, id, &f.status, &f.note, caller.account_id).await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "update",
-            entity: "plan_task",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("update", "plan_task", Some(id)),
         Some(&serde_json::json!({"status": before.status, "note": before.note})),
         Some(&serde_json::json!({"status": f.status, "note": f.note.trim()})),
     )
@@ -320,15 +336,11 @@ async fn add_task(
         &f.expected_results,
     )
     .await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "create",
-            entity: "plan_task",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("create", "plan_task", Some(id)),
         None::<&()>,
         Some(&serde_json::json!({"quarter": f.quarter, "content": f.content.trim()})),
     )
@@ -385,15 +397,11 @@ async fn add_target(
     let target = Target::new(field("indicator"), timing, quarter, value);
     let mut tx = s.db.begin_write().await?;
     plans::upsert_target(&mut tx, plan.id, commune, &target).await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "set",
-            entity: "plan_target",
-            entity_id: Some(plan.id),
-        },
+        &caller,
+        commune,
+        ("set", "plan_target", Some(plan.id)),
         None::<&()>,
         Some(&target),
     )
@@ -419,15 +427,11 @@ async fn set_target(
     let value = check_value(&defs, &before.indicator, &f.target)?;
     let mut tx = s.db.begin_write().await?;
     plans::set_target_value(&mut tx, commune, id, value).await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "update",
-            entity: "plan_target",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("update", "plan_target", Some(id)),
         Some(&before),
         Some(&serde_json::json!({"target": value})),
     )
@@ -451,15 +455,11 @@ async fn delete_target(
     let (plan_id, before) = plans::target_plan(&s.db, commune, id).await?;
     let mut tx = s.db.begin_write().await?;
     plans::delete_target(&mut tx, plan_id, id).await?;
-    audit::record(
+    record(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "delete",
-            entity: "plan_target",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("delete", "plan_target", Some(id)),
         Some(&before),
         None::<&()>,
     )
