@@ -11,6 +11,7 @@ pub mod error;
 pub mod fieldwork;
 pub mod indicators;
 pub mod plan;
+pub mod reports;
 pub mod text;
 pub mod web;
 pub mod xlsx;

@@ -1,0 +1,8 @@
+//! Writes a report document as sheet.
+
+use super::Document;
+use crate::error::{AppError, Result};
+
+pub fn render(_doc: &Document) -> Result<Vec<u8>> {
+    Err(AppError::Internal("chưa có".into()))
+}
