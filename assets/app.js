@@ -1,7 +1,10 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener('submit', function (ev) {
   var form = ev.target;
-  var msg = form.getAttribute && form.getAttribute('data-confirm');
+  // A form's own confirmation, or that of the button that sent it (one form may both save
+  // a draft and submit it).
+  var by = ev.submitter;
+  var msg = (by && by.getAttribute('data-confirm')) || (form.getAttribute && form.getAttribute('data-confirm'));
   if (msg && !window.confirm(msg)) {
     ev.preventDefault();
     return;

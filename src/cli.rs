@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("Đã đổi mật khẩu của {username}.");
             Ok(())
         }
+        Command::Report(args) => report(&db, &settings, &args).await,
         Command::Serve(args) => {
             let keys = load_keys(&settings)?;
             if args.demo {
@@ -79,6 +80,32 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve(db, keys, settings).await
         }
     }
+}
+
+/// Writes one report to a file; approved hamlet reports keep the figures they were approved with.
+async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) -> Result<()> {
+    use crate::indicators::Period;
+    use crate::reports::{Format, build::Kind};
+    let area = db::areas::by_code(db, args.area.trim())
+        .await?
+        .ok_or_else(|| AppError::invalid(format!("Không có ấp hoặc xã nào mã «{}».", args.area)))?;
+    let kind = Kind::parse(&args.kind)
+        .ok_or_else(|| AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly."))?;
+    let format = Format::parse(&args.format)
+        .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
+    let period = Period::parse(args.period.trim())?;
+    let bytes = db::report_data::file(db, &area, &period, kind, format, &settings.today()).await?;
+    std::fs::write(&args.output, &bytes).map_err(|e| {
+        AppError::invalid(format!("Không ghi được tệp {}: {e}", args.output.display()))
+    })?;
+    println!(
+        "Đã ghi báo cáo {} của {} ({} byte) vào {}.",
+        period.label().to_lowercase(),
+        area.name,
+        bytes.len(),
+        args.output.display()
+    );
+    Ok(())
 }
 
 fn load_keys(settings: &Settings) -> Result<Keys> {

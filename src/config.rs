@@ -39,6 +39,27 @@ pub enum Command {
     User(UserCommand),
     /// Seed the demo commune (Rạch Kiến) into an empty database.
     Demo,
+    /// Write a hamlet's or commune's report to a file (Word, Excel or PDF).
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// monthly, quarterly or yearly.
+    #[arg(value_parser = ["monthly", "quarterly", "yearly"])]
+    pub kind: String,
+    /// Code of the hamlet or commune, e.g. rach-kien or rach-kien-ap-03.
+    #[arg(long)]
+    pub area: String,
+    /// The period, as in the indicators API: 2026-05, 2026-Q2 or 2026.
+    #[arg(long)]
+    pub period: String,
+    /// docx, xlsx or pdf.
+    #[arg(long, value_parser = ["docx", "xlsx", "pdf"])]
+    pub format: String,
+    /// The file to write.
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -92,9 +113,18 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The calendar day the report workflow takes as today (`CONGDONGSO_TODAY`, `yyyy-mm-dd`):
+    /// for a demonstration or a training copy that replays a month of the plan, and for tests.
+    /// Unset, it is today in Vietnam.
+    pub today: Option<String>,
 }
 
 impl Settings {
+    /// Today for the report workflow: submission dates and whether a report is due.
+    pub fn today(&self) -> String {
+        self.today.clone().unwrap_or_else(crate::db::today)
+    }
+
     pub fn resolve(cli: &Cli, addr_flag: Option<&str>) -> Result<Settings> {
         let file = match &cli.config {
             Some(p) => load_file(p)?,
@@ -124,6 +154,19 @@ impl Settings {
             secret_file,
             secret_key: std::env::var("CONGDONGSO_SECRET_KEY").ok(),
             secure_cookies,
+            today: match std::env::var("CONGDONGSO_TODAY") {
+                Ok(v) if !v.trim().is_empty() => Some(
+                    chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                        .map_err(|_| {
+                            AppError::Config(format!(
+                                "CONGDONGSO_TODAY phải là một ngày dạng yyyy-mm-dd (nhận được «{v}»)"
+                            ))
+                        })?
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                ),
+                _ => None,
+            },
         })
     }
 
@@ -135,6 +178,7 @@ impl Settings {
             secret_file: PathBuf::from("unused"),
             secret_key: Some("dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=".into()),
             secure_cookies: false,
+            today: None,
         }
     }
 }

@@ -11,6 +11,22 @@ pub fn clean(s: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Free text of several lines (a report's difficulties, say): NFC, each line cleaned, no
+/// more than one empty line in a row, trimmed.
+pub fn clean_lines(s: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for line in s.lines().map(clean) {
+        if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
 /// Lowercase, without diacritics, `đ` → `d`, whitespace collapsed: the form searched on.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_services.sql"),
     migration!(3, "0003_field.sql"),
     migration!(4, "0004_plan.sql"),
+    migration!(5, "0005_reports.sql"),
 ];
 
 impl Db {

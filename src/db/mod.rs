@@ -18,6 +18,8 @@ pub mod indicators;
 pub mod members;
 pub mod migrate;
 pub mod plans;
+pub mod report_data;
+pub mod reports;
 pub mod residents;
 pub mod services;
 pub mod sessions;
@@ -26,6 +28,7 @@ pub mod stats;
 pub mod sync;
 pub mod teams;
 pub mod worklists;
+pub mod yearend;
 
 use crate::error::{AppError, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};

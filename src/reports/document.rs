@@ -95,26 +95,12 @@ pub struct Series {
 
 /// `1234567` → `1.234.567` (Vietnamese groups thousands with dots).
 pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    crate::text::format_int(n)
 }
 
-/// `79.95` → `80`, `79.94` → `79,9` (one decimal, comma, no trailing `,0`).
+/// `79.94` → `79,9`, `80.0` → `80` (one decimal, comma, no trailing `,0`).
 pub fn decimal_comma(v: f64) -> String {
-    let s = format!("{:.1}", v);
-    let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
-    s.replace('.', ",")
+    crate::indicators::catalog::format_percent(v)
 }
 
 #[cfg(test)]

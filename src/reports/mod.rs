@@ -1,8 +1,10 @@
 //! Reports that write themselves: the document model, the builders that fill it from figures,
 //! and the writers for Word, PDF and Excel. No HTTP, no SQL here.
 
+pub mod build;
 pub mod document;
 pub mod docx;
+pub mod figures;
 pub mod pdf;
 pub mod sheet;
 

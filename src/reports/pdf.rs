@@ -1,8 +1,760 @@
-//! Writes a report document as pdf.
+//! Writes a report document as PDF: A4 in the layout of Decree 30/2020/NĐ-CP, set in Liberation
+//! Serif (metric-compatible with Times New Roman). The fonts travel inside the binary, so a
+//! server without fonts installed still prints Vietnamese, and printpdf's ToUnicode map keeps
+//! the text searchable and copyable with its diacritics.
 
-use super::Document;
+use printpdf::lopdf::{self, Object, StringFormat, content::Operation};
+use printpdf::path::{PaintMode, WindingOrder};
+use printpdf::{
+    Color, CustomPdfConformance, IndirectFontRef, Line, Mm, PdfConformance, PdfDocument,
+    PdfDocumentReference, PdfLayerReference, Point, Polygon, Pt, Rgb, TextMatrix,
+};
+use ttf_parser::{Face, GlyphId};
+use unicode_normalization::UnicodeNormalization;
+
+use self::Align::{Center, Justify, Left, Right};
+use self::Style::{Bold, BoldItalic, Italic, Regular};
+use super::{Block, Cell, Chart, Document, Table};
 use crate::error::{AppError, Result};
 
-pub fn render(_doc: &Document) -> Result<Vec<u8>> {
-    Err(AppError::Internal("chưa có".into()))
+const REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSerif-Regular.ttf");
+const BOLD: &[u8] = include_bytes!("../../fonts/LiberationSerif-Bold.ttf");
+const ITALIC: &[u8] = include_bytes!("../../fonts/LiberationSerif-Italic.ttf");
+
+/// Everything is laid out in points, PDF's own unit, from the bottom left corner.
+const MM: f32 = 72.0 / 25.4;
+const PAGE_W: f32 = 210.0 * MM;
+const PAGE_H: f32 = 297.0 * MM;
+const TOP: f32 = PAGE_H - 20.0 * MM;
+const BOTTOM: f32 = 20.0 * MM;
+const LEFT: f32 = 30.0 * MM;
+const RIGHT: f32 = PAGE_W - 15.0 * MM;
+const WIDTH: f32 = RIGHT - LEFT;
+const FULL: Col = col(LEFT, WIDTH);
+
+const BODY: f32 = 13.0;
+const TITLE: f32 = 14.0;
+const TABLE: f32 = 11.0;
+const LABEL: f32 = 10.0;
+const LEADING: f32 = 1.25;
+const INDENT: f32 = 10.0 * MM;
+/// The issuer's column on the left of the header; the national motto takes the rest.
+const ISSUER_W: f32 = 62.0 * MM;
+/// The font set has no bold italic; the bold face sheared like this stands in for it.
+const SLANT: f32 = 0.2;
+const PAD_X: f32 = 1.5 * MM;
+const PAD_Y: f32 = 1.0 * MM;
+
+const BLACK: u32 = 0x000000;
+const GRID: u32 = 0xbfbfbf;
+const PALETTE: [u32; 5] = [0x1f77b4, 0xd62728, 0x2ca02c, 0xff7f0e, 0x9467bd];
+
+fn pdf_err(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("pdf: {e}"))
+}
+
+pub fn render(doc: &Document) -> Result<Vec<u8>> {
+    let mut w = Writer::new()?;
+    w.header(doc);
+    w.title(doc);
+    for block in &doc.blocks {
+        match block {
+            Block::Heading(s) => w.heading(s, Bold),
+            Block::Subheading(s) => w.heading(s, BoldItalic),
+            Block::Paragraph(s) => {
+                for part in s.split('\n') {
+                    w.flow(part, Ty(Regular, BODY), Justify, INDENT);
+                    w.y -= 3.0;
+                }
+            }
+            Block::Table(t) => w.table(t),
+            Block::Chart(c) => w.chart(c),
+        }
+    }
+    w.closing(doc);
+    let bytes = w.pdf.save_to_bytes().map_err(pdf_err)?;
+    let short = Some(&doc.short_name).filter(|s| !s.trim().is_empty());
+    finish(&bytes, short.unwrap_or(&doc.title))
+}
+
+/// A second pass over printpdf's output with the lopdf it re-exports. printpdf leaves the
+/// embedded fonts uncompressed (over a megabyte for the three faces); deflating them halves the
+/// file. Its Info dictionary writes the title as raw UTF-8, which viewers show as mojibake, and
+/// claims PDF/X with an empty version; the title is rewritten as UTF-16 and the claim dropped.
+fn finish(bytes: &[u8], title: &str) -> Result<Vec<u8>> {
+    let mut doc = lopdf::Document::load_mem(bytes).map_err(pdf_err)?;
+    doc.compress();
+    let info = doc.trailer.get(b"Info").and_then(Object::as_reference);
+    let info = info.and_then(|id| doc.get_object_mut(id));
+    if let Ok(info) = info.and_then(Object::as_dict_mut) {
+        for key in "GTS_PDFXVersion Author Creator Subject Identifier Keywords".split(' ') {
+            info.remove(key.as_bytes());
+        }
+        let title: String = title.nfc().collect();
+        let utf16 = [0xFEFF].into_iter().chain(title.encode_utf16());
+        let title = utf16.flat_map(u16::to_be_bytes).collect();
+        info.set("Title", Object::String(title, StringFormat::Hexadecimal));
+        info.set("Producer", Object::string_literal("congdongso"));
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    doc.save_to(&mut out).map_err(pdf_err)?;
+    Ok(out)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Regular,
+    Bold,
+    Italic,
+    BoldItalic,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Center,
+    Right,
+    Justify,
+}
+
+/// A style at a size.
+#[derive(Clone, Copy)]
+struct Ty(Style, f32);
+
+impl Ty {
+    fn lh(self) -> f32 {
+        self.1 * LEADING
+    }
+}
+
+/// A horizontal band of the page: left edge and width.
+#[derive(Clone, Copy)]
+struct Col {
+    x: f32,
+    w: f32,
+}
+
+const fn col(x: f32, w: f32) -> Col {
+    Col { x, w }
+}
+
+/// The height of something that is only there when `present`.
+fn when(present: bool, h: f32) -> f32 {
+    if present { h } else { 0.0 }
+}
+
+struct Font {
+    face: Face<'static>,
+    pdf: IndirectFontRef,
+}
+
+impl Font {
+    fn load(pdf: &PdfDocumentReference, bytes: &'static [u8]) -> Result<Font> {
+        let face = Face::parse(bytes, 0).map_err(pdf_err)?;
+        let pdf = pdf.add_external_font(bytes).map_err(pdf_err)?;
+        Ok(Font { face, pdf })
+    }
+
+    /// Advance in thousandths of an em, truncated exactly as printpdf writes the /W array,
+    /// so a measured width is the width a viewer draws.
+    fn advance(&self, g: GlyphId) -> f32 {
+        let adv = f32::from(self.face.glyph_hor_advance(g).unwrap_or(0));
+        (adv * 1000.0 / f32::from(self.face.units_per_em())).trunc()
+    }
+
+    fn glyphs<'a>(&'a self, s: &'a str) -> impl Iterator<Item = GlyphId> + 'a {
+        s.chars().filter_map(|c| self.face.glyph_index(c))
+    }
+
+    fn width(&self, s: &str, size: f32) -> f32 {
+        self.glyphs(s).map(|g| self.advance(g)).sum::<f32>() * size / 1000.0
+    }
+
+    fn ascent(&self) -> f32 {
+        f32::from(self.face.ascender()) / f32::from(self.face.units_per_em())
+    }
+}
+
+/// A table row laid out: each cell's wrapped lines with their style, and the row height.
+struct Row {
+    cells: Vec<(Vec<String>, Style, Align)>,
+    height: f32,
+}
+
+struct Writer {
+    pdf: PdfDocumentReference,
+    layer: PdfLayerReference,
+    fonts: [Font; 3],
+    /// Top of the space still free on the current page.
+    y: f32,
+    page: usize,
+}
+
+impl Writer {
+    fn new() -> Result<Writer> {
+        let (pdf, page, layer) = PdfDocument::new("", Mm(210.0), Mm(297.0), "1");
+        // The default conformance would embed half a megabyte of CMYK colour profile and an
+        // XMP packet; an office document needs neither.
+        let pdf = pdf.with_conformance(PdfConformance::Custom(CustomPdfConformance {
+            requires_icc_profile: false,
+            requires_xmp_metadata: false,
+            ..Default::default()
+        }));
+        let fonts = [
+            Font::load(&pdf, REGULAR)?,
+            Font::load(&pdf, BOLD)?,
+            Font::load(&pdf, ITALIC)?,
+        ];
+        let layer = pdf.get_page(page).get_layer(layer);
+        Ok(Writer {
+            pdf,
+            layer,
+            fonts,
+            y: TOP,
+            page: 1,
+        })
+    }
+
+    fn font(&self, style: Style) -> &Font {
+        match style {
+            Regular => &self.fonts[0],
+            Bold | BoldItalic => &self.fonts[1],
+            Italic => &self.fonts[2],
+        }
+    }
+
+    fn width(&self, text: &str, ty: Ty) -> f32 {
+        self.font(ty.0).width(text, ty.1)
+    }
+
+    /// Pages after the first carry their number at the top centre, as the decree asks.
+    fn new_page(&mut self) {
+        self.page += 1;
+        let (page, layer) = self
+            .pdf
+            .add_page(Mm(210.0), Mm(297.0), self.page.to_string());
+        self.layer = self.pdf.get_page(page).get_layer(layer);
+        self.y = TOP;
+        let n = self.page.to_string();
+        self.line(&n, Ty(Regular, BODY), FULL, PAGE_H - 10.0 * MM, Center);
+    }
+
+    /// Starts a new page unless `h` more points fit on this one (or this one is still empty).
+    fn ensure(&mut self, h: f32) {
+        if self.y - h < BOTTOM && self.y < TOP {
+            self.new_page();
+        }
+    }
+
+    /// Greedy word wrap on the real advance widths; a word wider than a line is cut between
+    /// letters. Gives at least one (possibly empty) line.
+    fn wrap(&self, text: &str, ty: Ty, first: f32, rest: f32) -> Vec<String> {
+        let text: String = text.nfc().collect();
+        let space = self.font(ty.0).width(" ", ty.1);
+        let (mut lines, mut line, mut w) = (Vec::new(), String::new(), 0.0);
+        for word in text.split_whitespace() {
+            let limit = if lines.is_empty() { first } else { rest };
+            let ww = self.width(word, ty);
+            if !line.is_empty() && w + space + ww <= limit + 0.01 {
+                line.push(' ');
+                line.push_str(word);
+                w += space + ww;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            w = 0.0;
+            for ch in word.chars() {
+                let cw = self.width(ch.encode_utf8(&mut [0; 4]), ty);
+                let limit = if lines.is_empty() { first } else { rest };
+                if !line.is_empty() && w + cw > limit + 0.01 {
+                    lines.push(std::mem::take(&mut line));
+                    w = 0.0;
+                }
+                line.push(ch);
+                w += cw;
+            }
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// One line of text whose line box starts at `top`. The words go out as separate strings
+    /// of one TJ, each gap an offset rather than a space glyph: justifying only widens the
+    /// offsets, and text extractors see exactly one space per gap.
+    fn line(&self, text: &str, ty: Ty, col: Col, top: f32, align: Align) {
+        if text.is_empty() {
+            return;
+        }
+        let (font, size) = (self.font(ty.0), ty.1);
+        let gaps = text.matches(' ').count();
+        let natural = font.width(text, size);
+        let (x, extra) = match align {
+            Left => (col.x, 0.0),
+            Center => (col.x + (col.w - natural) / 2.0, 0.0),
+            Right => (col.x + col.w - natural, 0.0),
+            Justify if gaps > 0 => (col.x, ((col.w - natural) / gaps as f32).max(0.0)),
+            Justify => (col.x, 0.0),
+        };
+        let gap = -(font.width(" ", size) + extra) * 1000.0 / size;
+        let mut items = Vec::new();
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                items.push(Object::Real(gap));
+            }
+            let bytes = font.glyphs(word).flat_map(|g| g.0.to_be_bytes()).collect();
+            items.push(Object::String(bytes, StringFormat::Hexadecimal));
+        }
+        let baseline = top - size * (LEADING - 1.0) / 2.0 - size * font.ascent();
+        let skew = if ty.0 == BoldItalic { SLANT } else { 0.0 };
+        self.layer.begin_text_section();
+        self.layer.set_font(&font.pdf, size);
+        self.layer
+            .set_text_matrix(TextMatrix::Raw([1.0, 0.0, skew, 1.0, x, baseline]));
+        self.layer
+            .add_operation(Operation::new("TJ", vec![Object::Array(items)]));
+        self.layer.end_text_section();
+    }
+
+    /// Full-width text that may run over pages, its first line indented by `indent`.
+    fn flow(&mut self, text: &str, ty: Ty, align: Align, indent: f32) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let lines = self.wrap(text, ty, WIDTH - indent, WIDTH);
+        for (i, line) in lines.iter().enumerate() {
+            self.ensure(ty.lh());
+            let first = col(LEFT + indent, WIDTH - indent);
+            // A justified paragraph's last line stays ragged.
+            let align = match align {
+                Justify if i + 1 == lines.len() => Left,
+                other => other,
+            };
+            self.line(line, ty, if i == 0 { first } else { FULL }, self.y, align);
+            self.y -= ty.lh();
+        }
+    }
+
+    /// Text in a column that never breaks the page (header, signature); returns the y under
+    /// it and the width of its last line, which the short rules under titles follow.
+    fn column(&self, text: &str, ty: Ty, col: Col, top: f32, align: Align) -> (f32, f32) {
+        let (mut y, mut last) = (top, 0.0);
+        for line in self.wrap(text, ty, col.w, col.w) {
+            self.line(&line, ty, col, y, align);
+            last = self.width(&line, ty);
+            y -= ty.lh();
+        }
+        (y, last)
+    }
+
+    fn height(&self, texts: &[String], ty: Ty, w: f32) -> f32 {
+        let lines = texts.iter().map(|t| self.wrap(t, ty, w, w).len());
+        lines.sum::<usize>() as f32 * ty.lh()
+    }
+
+    fn stroke(&self, points: &[(f32, f32)], width: f32, color: u32, closed: bool) {
+        self.layer.set_outline_color(rgb(color));
+        self.layer.set_outline_thickness(width);
+        let points = points.iter().map(|&(x, y)| (pt(x, y), false)).collect();
+        self.layer.add_line(Line {
+            points,
+            is_closed: closed,
+        });
+    }
+
+    /// The short centred rule the decree puts under a title line.
+    fn rule(&self, col: Col, w: f32, y: f32) {
+        let cx = col.x + col.w / 2.0;
+        self.stroke(&[(cx - w / 2.0, y), (cx + w / 2.0, y)], 0.6, BLACK, false);
+    }
+
+    fn header(&mut self, doc: &Document) {
+        let (left, right) = (col(LEFT, ISSUER_W), col(LEFT + ISSUER_W, WIDTH - ISSUER_W));
+        let mut ly = self.y;
+        for (i, s) in doc.issuer.iter().enumerate() {
+            // Lines above the last name the superior body; the issuer itself is bold.
+            let last = i + 1 == doc.issuer.len();
+            let ty = Ty(if last { Bold } else { Regular }, 12.5);
+            let (y, w) = self.column(s, ty, left, ly, Center);
+            ly = y;
+            if last {
+                self.rule(left, w * 0.4, ly - 2.0);
+                ly -= 4.0;
+            }
+        }
+        let nation = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+        let (ry, _) = self.column(nation, Ty(Bold, 12.5), right, self.y, Center);
+        let motto = "Độc lập - Tự do - Hạnh phúc";
+        let (ry, w) = self.column(motto, Ty(Bold, BODY), right, ry, Center);
+        self.rule(right, w, ry - 2.0);
+        // Number and place-date share a line, under whichever column ends lower.
+        let top = ly.min(ry - 4.0) - 3.0 * MM;
+        let (ly, _) = self.column(&doc.number, Ty(Regular, BODY), left, top, Center);
+        let (ry, _) = self.column(&doc.place_date, Ty(Italic, BODY), right, top, Center);
+        self.y = ly.min(ry) - 6.0 * MM;
+    }
+
+    fn title(&mut self, doc: &Document) {
+        let ty = Ty(Bold, TITLE);
+        self.flow(&doc.title, ty, Center, 0.0);
+        self.flow(&doc.subtitle, ty, Center, 0.0);
+        if !doc.subtitle.trim().is_empty() {
+            let lines = self.wrap(&doc.subtitle, ty, WIDTH, WIDTH);
+            let w = lines.last().map_or(0.0, |l| self.width(l, ty));
+            self.rule(FULL, w / 3.0, self.y - 2.5);
+        }
+        self.y -= 4.0 * MM;
+        if !doc.addressee.trim().is_empty() {
+            let to = format!("Kính gửi: {}", doc.addressee);
+            self.flow(&to, Ty(Regular, TITLE), Center, 0.0);
+            self.y -= 3.0 * MM;
+        }
+    }
+
+    fn heading(&mut self, text: &str, style: Style) {
+        // Keeps a heading with at least two lines of what it heads.
+        self.ensure(BODY * LEADING * 3.0 + 3.0);
+        self.y -= 3.0;
+        self.flow(text, Ty(style, BODY), Left, INDENT);
+        self.y -= 2.0;
+    }
+
+    fn layout_row(&self, cells: Vec<(String, Style, Align)>, widths: &[f32]) -> Row {
+        let mut most = 1;
+        let cells: Vec<_> = (cells.into_iter().zip(widths))
+            .map(|((text, style, align), w)| {
+                let inner = w - 2.0 * PAD_X;
+                let lines = self.wrap(&text, Ty(style, TABLE), inner, inner);
+                most = most.max(lines.len());
+                (lines, style, align)
+            })
+            .collect();
+        let height = most as f32 * TABLE * LEADING + 2.0 * PAD_Y;
+        Row { cells, height }
+    }
+
+    fn draw_row(&mut self, row: &Row, widths: &[f32]) {
+        let (top, bottom) = (self.y, self.y - row.height);
+        let mut x = LEFT;
+        for ((lines, style, align), &w) in row.cells.iter().zip(widths) {
+            let (ty, inner) = (Ty(*style, TABLE), col(x + PAD_X, w - 2.0 * PAD_X));
+            for (i, line) in lines.iter().enumerate() {
+                self.line(line, ty, inner, top - PAD_Y - i as f32 * ty.lh(), *align);
+            }
+            let corners = [(x, top), (x + w, top), (x + w, bottom), (x, bottom)];
+            self.stroke(&corners, 0.5, BLACK, true);
+            x += w;
+        }
+        self.y = bottom;
+    }
+
+    fn table(&mut self, t: &Table) {
+        let n = (t.rows.iter().map(Vec::len)).fold(t.columns.len(), usize::max);
+        if n == 0 {
+            return;
+        }
+        let weight = |i: usize| f32::from(t.widths.get(i).map_or(1, |&w| w.max(1)));
+        let weights: Vec<f32> = (0..n).map(weight).collect();
+        let total: f32 = weights.iter().sum();
+        let widths: Vec<f32> = weights.iter().map(|w| w / total * WIDTH).collect();
+        let head = (0..n).map(|i| (t.columns.get(i).cloned().unwrap_or_default(), Bold, Center));
+        let header = self.layout_row(head.collect(), &widths);
+        let cell = |c: Option<&Cell>| match c {
+            Some(c @ (Cell::Int(_) | Cell::Percent(_))) => (c.display(), Regular, Right),
+            Some(c @ Cell::Strong(_)) => (c.display(), Bold, Left),
+            Some(c) => (c.display(), Regular, Left),
+            None => (String::new(), Regular, Left),
+        };
+        let rows: Vec<Row> = (t.rows.iter())
+            .map(|r| self.layout_row((0..n).map(|i| cell(r.get(i))).collect(), &widths))
+            .collect();
+        let title = Ty(Bold, 12.0);
+        let title_h = when(!t.title.trim().is_empty(), title.lh() + 2.0);
+        self.y -= 2.0;
+        self.ensure(title_h + header.height + rows.first().map_or(0.0, |r| r.height));
+        self.flow(&t.title, title, Center, 0.0);
+        self.y -= 2.0;
+        self.draw_row(&header, &widths);
+        for row in &rows {
+            // A row never splits; the page it moves to repeats the header row.
+            if self.y - row.height < BOTTOM {
+                self.new_page();
+                self.draw_row(&header, &widths);
+            }
+            self.draw_row(row, &widths);
+        }
+        self.y -= 4.0 * MM;
+    }
+
+    fn chart(&mut self, c: &Chart) {
+        let (label, plot_h) = (Ty(Regular, LABEL), 60.0 * MM);
+        let (x0, x1) = (LEFT + 14.0 * MM, RIGHT - 4.0 * MM);
+        // Legend entries run left to right, a coloured stroke then the name, wrapping rows.
+        let mut legend: Vec<Vec<(usize, f32)>> = vec![Vec::new()];
+        let mut lx = 0.0;
+        for (i, s) in c.series.iter().enumerate() {
+            let w = 16.0 * MM + self.width(&s.name, label);
+            if lx + w > x1 - x0 && lx > 0.0 {
+                legend.push(Vec::new());
+                lx = 0.0;
+            }
+            if let Some(row) = legend.last_mut() {
+                row.push((i, lx));
+            }
+            lx += w;
+        }
+        let title = Ty(Bold, 12.0);
+        let title_h = when(!c.title.trim().is_empty(), title.lh());
+        let legend_h = legend.len() as f32 * label.lh();
+        self.y -= 2.0;
+        self.ensure(title_h + 4.0 * MM + plot_h + label.lh() + 3.0 * MM + legend_h);
+        self.flow(&c.title, title, Center, 0.0);
+        let top = self.y - 4.0 * MM;
+        let bottom = top - plot_h;
+        let at = |v: f64| bottom + plot_h * (v.clamp(0.0, 100.0) as f32) / 100.0;
+        let axis = col(LEFT, x0 - LEFT - 2.0 * MM);
+        for v in [0.0, 25.0, 50.0, 75.0, 100.0] {
+            self.stroke(&[(x0, at(v)), (x1, at(v))], 0.4, GRID, false);
+            let top = at(v) + label.lh() / 2.0;
+            self.line(&format!("{v}%"), label, axis, top, Right);
+        }
+        self.stroke(&[(x0, top), (x0, bottom), (x1, bottom)], 0.8, BLACK, false);
+        let n = (c.series.iter().map(|s| s.values.len())).fold(c.labels.len(), usize::max);
+        let step = (x1 - x0) / n.max(1) as f32;
+        let xi = |i: usize| x0 + (i as f32 + 0.5) * step;
+        for (i, l) in c.labels.iter().enumerate() {
+            let band = col(xi(i) - step / 2.0, step);
+            self.line(l, label, band, bottom - 1.0 * MM, Center);
+        }
+        for (k, s) in c.series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            // A missing value breaks the line rather than bridging the gap.
+            let mut runs: Vec<Vec<(f32, f32)>> = vec![Vec::new()];
+            for (i, v) in s.values.iter().enumerate() {
+                match (v, runs.last_mut()) {
+                    (Some(v), Some(run)) if v.is_finite() => run.push((xi(i), at(*v))),
+                    _ => runs.push(Vec::new()),
+                }
+            }
+            self.layer.set_fill_color(rgb(color));
+            for run in runs.iter().filter(|r| !r.is_empty()) {
+                if run.len() > 1 {
+                    self.stroke(run, 1.5, color, false);
+                }
+                run.iter().for_each(|&(x, y)| self.marker(x, y));
+            }
+            self.layer.set_fill_color(rgb(BLACK));
+        }
+        let mut y = bottom - 1.0 * MM - label.lh() - 2.0 * MM;
+        for row in &legend {
+            for &(i, dx) in row {
+                let (x, mid) = (x0 + dx, y - label.lh() / 2.0);
+                let color = PALETTE[i % PALETTE.len()];
+                self.stroke(&[(x, mid), (x + 8.0 * MM, mid)], 1.5, color, false);
+                let band = col(x + 10.0 * MM, x1 - x);
+                self.line(&c.series[i].name, label, band, y, Left);
+            }
+            y -= label.lh();
+        }
+        self.y = y - 4.0 * MM;
+    }
+
+    /// A small filled diamond, so a lone value between two gaps still shows.
+    fn marker(&self, x: f32, y: f32) {
+        let r = 2.2;
+        let ring = [(x, y + r), (x + r, y), (x, y - r), (x - r, y)];
+        self.layer.add_polygon(Polygon {
+            rings: vec![ring.iter().map(|&(x, y)| (pt(x, y), false)).collect()],
+            mode: PaintMode::Fill,
+            winding_order: WindingOrder::NonZero,
+        });
+    }
+
+    fn closing(&mut self, doc: &Document) {
+        let half = WIDTH * 0.45;
+        let (left, right) = (col(LEFT, half), col(LEFT + half, WIDTH - half));
+        let (head, item, sign) = (Ty(BoldItalic, 12.0), Ty(Regular, 11.0), Ty(Bold, BODY));
+        let item_of = |r: &str| {
+            let r = r.trim();
+            let end = if r.ends_with([';', '.']) { "" } else { ";" };
+            format!("- {r}{end}")
+        };
+        let recipients: Vec<String> = doc.recipients.iter().map(|r| item_of(r)).collect();
+        let (sig, space) = (&doc.signature, 28.0 * MM);
+        let left_h =
+            when(!recipients.is_empty(), head.lh()) + self.height(&recipients, item, left.w);
+        let name = std::slice::from_ref(&sig.name);
+        let right_h =
+            self.height(&sig.authority, sign, right.w) + space + self.height(name, sign, right.w);
+        self.y -= 4.0 * MM;
+        self.ensure(left_h.max(right_h));
+        let mut ly = self.y;
+        if !recipients.is_empty() {
+            ly = self.column("Nơi nhận:", head, left, ly, Left).0;
+        }
+        for r in &recipients {
+            ly = self.column(r, item, left, ly, Left).0;
+        }
+        let mut ry = self.y;
+        for a in &sig.authority {
+            ry = self.column(a, sign, right, ry, Center).0;
+        }
+        // An empty name leaves just the space for a handwritten signature and stamp.
+        ry = self.column(&sig.name, sign, right, ry - space, Center).0;
+        self.y = ly.min(ry);
+    }
+}
+
+fn pt(x: f32, y: f32) -> Point {
+    Point { x: Pt(x), y: Pt(y) }
+}
+
+fn rgb(hex: u32) -> Color {
+    let [_, r, g, b] = hex.to_be_bytes().map(|c| f32::from(c) / 255.0);
+    Color::Rgb(Rgb::new(r, g, b, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::{Series, Signature};
+
+    fn strings(s: &str) -> Vec<String> {
+        s.split('|').map(String::from).collect()
+    }
+
+    /// `"40|-|52"`: a value per month, `-` where there is nothing to divide by.
+    fn values(s: &str) -> Vec<Option<f64>> {
+        s.split('|').map(|v| v.parse().ok()).collect()
+    }
+
+    fn sample() -> Document {
+        let mut rows: Vec<Vec<Cell>> = (1..=80)
+            .map(|i| {
+                let what = format!("Hộ gia đình được hướng dẫn cài đặt ứng dụng số {i}");
+                let rate = Some(79.94).filter(|_| i % 7 != 0);
+                vec![
+                    Cell::Text(i.to_string()),
+                    Cell::Text(what),
+                    Cell::Int(1234 * i),
+                    Cell::Percent(rate),
+                ]
+            })
+            .collect();
+        // Wraps within its column, and one "word" longer than the column is cut.
+        rows[2][1] = Cell::Text(
+            "Hộ được hướng dẫn cài đặt VNeID, mở tài khoản ngân hàng và thanh toán không \
+             dùng tiền mặt tại chợ ấp; https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"
+                .into(),
+        );
+        let total = Cell::Strong("Tổng cộng".into());
+        rows.push(vec![
+            Cell::Text(String::new()),
+            total,
+            Cell::Int(1234),
+            Cell::Percent(Some(79.9)),
+        ]);
+        let paragraph = "Trong tháng, Tổ đã tổ chức 12 buổi hướng dẫn tại nhà văn hóa ấp. \
+            Người trưởng thành được hướng dẫn trực tiếp cách cài đặt VNeID, mở tài khoản thanh \
+            toán và nộp hồ sơ dịch vụ công trực tuyến.\nCác thành viên phối hợp với Đoàn thanh \
+            niên đến từng hộ.";
+        let table = Table {
+            title: "Bảng 1. Kết quả theo hộ".into(),
+            columns: strings("TT|Nội dung|Số lượt|Tỷ lệ"),
+            widths: vec![1, 6, 2, 2],
+            rows,
+        };
+        let chart = Chart {
+            title: "Tỷ lệ qua các tháng".into(),
+            labels: strings("T6|T7|T8|T9|T10|T11|T12|T1|T2|T3|T4|T5"),
+            series: vec![
+                Series {
+                    name: "Dân số có danh tính số".into(),
+                    values: values("40|45.5|50|55|61|64|70|72.5|75|77|79|79.9"),
+                },
+                Series {
+                    name: "Hộ có tài khoản thanh toán".into(),
+                    values: values("-|20|25|-|33|35|40|-|-|52|58|60"),
+                },
+            ],
+        };
+        Document {
+            issuer: strings("UBND XÃ RẠCH KIẾN|TỔ CNSCĐ ẤP 3"),
+            number: "Số: 05/BC-TCNSCĐ".into(),
+            place_date: "Rạch Kiến, ngày 25 tháng 5 năm 2026".into(),
+            title: "BÁO CÁO".into(),
+            subtitle: "Kết quả hoạt động Tổ công nghệ số cộng đồng ấp 3 tháng 5/2026".into(),
+            addressee: "Ban Chỉ đạo chuyển đổi số xã Rạch Kiến".into(),
+            blocks: vec![
+                Block::Heading("I. KẾT QUẢ THỰC HIỆN".into()),
+                Block::Subheading("1. Hoạt động của Tổ".into()),
+                Block::Paragraph(paragraph.into()),
+                Block::Table(table),
+                Block::Chart(chart),
+                Block::Heading("II. PHƯƠNG HƯỚNG THÁNG TỚI".into()),
+                Block::Paragraph("Tiếp tục hướng dẫn người dân sử dụng dịch vụ công.".into()),
+            ],
+            recipients: strings("UBND xã (b/c)|Lưu: Tổ CNSCĐ."),
+            signature: Signature {
+                authority: strings("TM. TỔ CÔNG NGHỆ SỐ|TỔ TRƯỞNG"),
+                name: "Nguyễn Thị Hồng Nhung".into(),
+            },
+            short_name: "BC tháng 05-2026 Ấp 3".into(),
+        }
+    }
+
+    #[test]
+    fn writes_a_searchable_multi_page_report() {
+        let bytes = render(&sample()).expect("render");
+        assert!(bytes.starts_with(b"%PDF-"));
+        if let Ok(path) = std::env::var("PDF_SAMPLE_OUT") {
+            std::fs::write(path, &bytes).expect("write sample");
+        }
+        let text = pdf_extract::extract_text_from_mem(&bytes).expect("extract");
+        // Wrapped lines come back with line breaks where the spaces were.
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let expected = "UBND XÃ RẠCH KIẾN|TỔ CNSCĐ ẤP 3|Số: 05/BC-TCNSCĐ\
+            |CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc\
+            |Rạch Kiến, ngày 25 tháng 5 năm 2026|BÁO CÁO\
+            |Kết quả hoạt động Tổ công nghệ số cộng đồng ấp 3 tháng 5/2026\
+            |Kính gửi: Ban Chỉ đạo chuyển đổi số xã Rạch Kiến|I. KẾT QUẢ THỰC HIỆN\
+            |1. Hoạt động của Tổ|Người trưởng thành được hướng dẫn trực tiếp\
+            |Bảng 1. Kết quả theo hộ|Nội dung|1.234|98.720|79,9%|Tổng cộng\
+            |Tỷ lệ qua các tháng|Dân số có danh tính số|Hộ có tài khoản thanh toán|0%|25%|100%\
+            |T12|Nơi nhận:|- UBND xã (b/c);|- Lưu: Tổ CNSCĐ.|TM. TỔ CÔNG NGHỆ SỐ|TỔ TRƯỞNG\
+            |Nguyễn Thị Hồng Nhung";
+        for s in expected.split('|') {
+            assert!(text.contains(s), "missing {s:?} in {text}");
+        }
+        let doc = pdf_extract::Document::load_mem(&bytes).expect("load");
+        let pages = doc.get_pages().len();
+        assert!(pages > 1, "{pages} page(s)");
+        // The header row is repeated on the pages the table runs onto.
+        assert!(text.matches("Số lượt").count() > 1);
+    }
+
+    #[test]
+    fn fonts_are_compressed_and_the_title_is_unicode() {
+        let bytes = render(&sample()).expect("render");
+        assert!(bytes.len() < 900_000, "{} bytes", bytes.len());
+        let doc = pdf_extract::Document::load_mem(&bytes).expect("load");
+        let info = doc.trailer.get(b"Info").and_then(|i| doc.dereference(i));
+        let title = info
+            .expect("info")
+            .1
+            .as_dict()
+            .and_then(|d| d.get(b"Title"));
+        let title = title.and_then(|t| t.as_str()).expect("title");
+        let units: Vec<u16> = title
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(
+            String::from_utf16_lossy(&units),
+            "\u{feff}BC tháng 05-2026 Ấp 3"
+        );
+    }
 }

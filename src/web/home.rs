@@ -25,6 +25,7 @@ struct HomePage {
     cards: Vec<(String, String)>,
     links: Vec<(String, String)>,
     notes: String,
+    reminders: Vec<super::reports::Reminder>,
 }
 
 /// Field work that waits for someone: help given today, conflicts to decide, households to assign.
@@ -114,6 +115,10 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                 "Lịch hoạt động của tổ".into(),
             ));
             links.push(("/requests".into(), "Yêu cầu hỗ trợ của người dân".into()));
+            if caller.role == Role::HamletHead {
+                links.push(("/reports".into(), "Báo cáo tháng của ấp".into()));
+                links.push(("/year-end".into(), "Tự đánh giá cuối năm".into()));
+            }
             links.push(("/households".into(), "Danh sách hộ".into()));
             links.push(("/residents".into(), "Tìm nhân khẩu".into()));
             field_links(&s, &caller, &mut cards, &mut links).await?;
@@ -151,6 +156,11 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                 "Chỉ tiêu của xã, xếp hạng các ấp".into(),
             ));
             links.push(("/plan".into(), "Kế hoạch năm và mục tiêu".into()));
+            links.push((
+                "/reports".into(),
+                "Báo cáo tháng của các ấp, báo cáo của xã".into(),
+            ));
+            links.push(("/year-end".into(), "Đánh giá, khen thưởng cuối năm".into()));
             links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
             if caller.personal_scope().is_some() {
                 links.push(("/activities".into(), "Buổi hoạt động của các tổ".into()));
@@ -161,7 +171,9 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             }
         }
     }
+    let reminders = super::reports::reminders(&s, &caller).await?;
     render(&HomePage {
+        reminders,
         shell: Shell::new(&caller, "Trang chủ", "/"),
         subtitle: format!("{} · {}", caller.role.label(), caller.area_name),
         heading,

@@ -201,41 +201,19 @@ fn ranking(children: Vec<(Area, Vec<Figure>)>) -> Vec<RankRow> {
         .collect()
 }
 
-/// The lines of the trend chart: the plan's headline shares, month by month.
-const TREND: [(&str, &str); 4] = [
-    ("adults_guided", "Được hướng dẫn trực tiếp"),
-    ("households_province_app", "Hộ có Tây Ninh Smart"),
-    ("adults_province_app", "Người TT cài Tây Ninh Smart"),
-    ("adults_digital_skills", "Phổ cập kỹ năng số"),
-];
-
 async fn trend_chart(db: &db::Db, area: &Area, period: &Period) -> Result<String> {
-    use crate::indicators::{catalog, period as pm};
-    let to = period.last_month();
-    let from = to - 11;
-    let series = db::indicators::monthly_series(db, area, from, to).await?;
-    let labels: Vec<String> = (from..=to)
-        .map(|m| format!("{}/{}", pm::month_number(m), pm::year_of(m) % 100))
-        .collect();
-    let lines: Vec<charts::Series> = TREND
-        .iter()
-        .map(|(code, label)| {
-            let (num, den) = catalog::metrics_of(code);
-            charts::Series {
-                label: label.to_string(),
-                values: series
-                    .values()
-                    .map(|t| {
-                        let d = t.get(den).copied().unwrap_or(0);
-                        (d > 0).then(|| t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64)
-                    })
-                    .collect(),
-            }
+    let chart = db::report_data::trend(db, area, period).await?;
+    let lines: Vec<charts::Series> = chart
+        .series
+        .into_iter()
+        .map(|s| charts::Series {
+            label: s.name,
+            values: s.values,
         })
         .collect();
     Ok(charts::percent_lines(
         &format!("Xu hướng 12 tháng đến {}", period.label()),
-        &labels,
+        &chart.labels,
         &lines,
     ))
 }
@@ -256,6 +234,9 @@ struct DashboardPage {
     /// Work-list links of a hamlet the caller may see personal data of: (list, label, count).
     worklists: Vec<(&'static str, &'static str, String)>,
     parent_code: Option<String>,
+    /// The month whose hamlet report the page links to: the period's last month.
+    month_code: String,
+    month_label: String,
 }
 
 async fn dashboard(
@@ -308,6 +289,10 @@ async fn dashboard(
     let page = DashboardPage {
         shell: Shell::new(&caller, format!("Chỉ tiêu · {}", area.name), "/dashboard"),
         level_label: area.level_label(),
+        month_code: crate::indicators::period::month_code(period.last_month()),
+        month_label: crate::reports::build::month_words(&crate::indicators::period::month_code(
+            period.last_month(),
+        )),
         reference: crate::text::format_date(&period.reference_date()),
         options: period_options(&period),
         chart: trend_chart(&s.db, &area, &period).await?,

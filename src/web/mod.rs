@@ -12,11 +12,13 @@ mod households;
 mod indicators;
 mod login;
 mod plan;
+pub mod reports;
 mod requests;
 mod residents;
 mod shell;
 mod teams;
 mod worklists;
+mod yearend;
 
 use crate::auth::Caller;
 use crate::config::Settings;
@@ -70,6 +72,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(indicators::routes())
         .merge(worklists::routes())
         .merge(plan::routes())
+        .merge(reports::routes())
+        .merge(yearend::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .with_state(state)

@@ -31,6 +31,7 @@ impl Shell {
         }
         if caller.commune_id.is_some() {
             items.push(("/plan", "Kế hoạch"));
+            items.push(("/reports", "Báo cáo"));
         }
         if caller.personal_scope().is_some() {
             items.push(("/activities", "Hoạt động"));

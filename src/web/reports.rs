@@ -1,0 +1,654 @@
+//! Report pages: the hamlet's monthly report (write, submit; the commune approves, returns,
+//! reopens), the month's completeness, and every report as Word, Excel or PDF.
+
+use super::{SharedState, Shell, render, see_other};
+use crate::auth::{Caller, Role};
+use crate::db::{self, areas, audit, report_data, reports};
+use crate::error::{AppError, Result};
+use crate::indicators::{Period, period};
+use crate::reports::build::Kind;
+use crate::reports::figures::{AreaFigures, Completeness, status_label};
+use crate::reports::Format;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/reports", get(index))
+        .route("/reports/file", get(file))
+        .route("/reports/due-day", post(set_due_day))
+        .route("/reports/{hamlet}/{month}", get(show).post(save))
+        .route("/reports/{hamlet}/{month}/approve", post(approve))
+        .route("/reports/{hamlet}/{month}/return", post(send_back))
+        .route("/reports/{hamlet}/{month}/reopen", post(reopen))
+}
+
+fn parse_month(s: &str) -> Result<period::Month> {
+    match Period::parse(s)? {
+        Period::Month(m) => Ok(m),
+        _ => Err(AppError::invalid(
+            "Báo cáo tháng cần một tháng dạng năm-tháng, ví dụ 2026-05.",
+        )),
+    }
+}
+
+/// The last month whose report is due or being written: this month once its due day has come
+/// close, otherwise still this month (a hamlet writes during the month it reports on).
+fn default_month(today: &str) -> period::Month {
+    period::month_of_date(today).unwrap_or_else(period::current_month)
+}
+
+#[derive(Deserialize, Default)]
+struct IndexQuery {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    area: String,
+}
+
+struct MonthLine {
+    code: String,
+    label: String,
+    status: String,
+    status_label: &'static str,
+    submitted_on: String,
+    timeliness: &'static str,
+    css: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct IndexPage {
+    shell: Shell,
+    area: areas::Area,
+    month: String,
+    month_label: String,
+    months: Vec<(String, String)>,
+    completeness: Option<Completeness>,
+    hamlet_months: Vec<MonthLine>,
+    downloads: Vec<(String, String, String)>,
+    due_day: u32,
+    can_set_due_day: bool,
+}
+
+/// The area whose reports the caller reads: their own, or one they name and may see.
+async fn area_of(s: &SharedState, caller: &Caller, code: &str) -> Result<areas::Area> {
+    if code.trim().is_empty() {
+        areas::get(&s.db, caller.area_id).await?.ok_or(AppError::NotFound)
+    } else {
+        areas::visible_by_code(&s.db, caller, code.trim()).await
+    }
+}
+
+async fn index(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<IndexQuery>,
+) -> Result<Response> {
+    let area = area_of(&s, &caller, &q.area).await?;
+    let Some(commune_id) = area.commune_id else {
+        return Err(AppError::invalid(
+            "Chọn một xã để xem báo cáo (thêm ?area=mã-xã vào địa chỉ).",
+        ));
+    };
+    let today = s.settings.today();
+    let m = if q.month.is_empty() {
+        default_month(&today)
+    } else {
+        parse_month(&q.month)?
+    };
+    let year = period::year_of(m);
+    let due_day = reports::due_day(&s.db, commune_id).await?;
+    let months: Vec<(String, String)> = (period::month(year, 1)..=period::month(year, 12))
+        .map(|m| (period::month_code(m), Period::Month(m).label()))
+        .collect();
+    let mut page = IndexPage {
+        shell: Shell::new(&caller, "Báo cáo", "/reports"),
+        month: period::month_code(m),
+        month_label: Period::Month(m).label(),
+        months,
+        completeness: None,
+        hamlet_months: Vec::new(),
+        downloads: Vec::new(),
+        due_day,
+        can_set_due_day: caller.role == Role::CommuneAdmin
+            && caller.commune_id == Some(commune_id)
+            && area.level == "commune",
+        area,
+    };
+    let quarter = Period::Quarter {
+        year,
+        quarter: period::quarter_of(m),
+    };
+    for (kind, p) in [
+        (Kind::Monthly, Period::Month(m)),
+        (Kind::Quarterly, quarter),
+        (Kind::Yearly, Period::Year(year)),
+    ] {
+        page.downloads.push((
+            kind.code().to_string(),
+            p.code(),
+            format!("Báo cáo {}", p.label().to_lowercase()),
+        ));
+    }
+    if page.area.level == "commune" {
+        page.completeness = Some(reports::completeness(&s.db, commune_id, m, &today).await?);
+    } else {
+        let reports = reports::for_hamlet(&s.db, page.area.id).await?;
+        let now = default_month(&today);
+        for mm in (period::month(year, 1)..=period::month(year, 12)).filter(|mm| *mm <= now) {
+            let code = period::month_code(mm);
+            let r = reports.iter().find(|r| r.month == code);
+            let due = db::indicators::due_date(mm, due_day);
+            let t = crate::reports::figures::Timeliness::of(
+                r.and_then(|r| r.submitted_on.as_deref()),
+                &due,
+                &today,
+            );
+            page.hamlet_months.push(MonthLine {
+                label: Period::Month(mm).label(),
+                status: r.map_or("none".to_string(), |r| r.status.clone()),
+                status_label: status_label(r.map_or("none", |r| &r.status)),
+                submitted_on: r
+                    .and_then(|r| r.submitted_on.as_deref())
+                    .map(crate::text::format_date)
+                    .unwrap_or_default(),
+                timeliness: t.label(),
+                css: t.css(),
+                code,
+            });
+        }
+        page.hamlet_months.reverse();
+    }
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    shell: Shell,
+    hamlet: areas::Area,
+    month: String,
+    month_label: String,
+    due: String,
+    report: Option<reports::MonthlyReport>,
+    status: String,
+    status_label: &'static str,
+    figures: AreaFigures,
+    frozen: bool,
+    can_write: bool,
+    can_review: bool,
+}
+
+/// The hamlet the report is about, if the caller may read it.
+async fn hamlet_of(s: &SharedState, caller: &Caller, code: &str) -> Result<areas::Area> {
+    let hamlet = areas::visible_by_code(&s.db, caller, code).await?;
+    if hamlet.level != "hamlet" {
+        return Err(AppError::NotFound);
+    }
+    Ok(hamlet)
+}
+
+fn is_head_of(caller: &Caller, hamlet: &areas::Area) -> bool {
+    caller.role == Role::HamletHead && caller.area_id == hamlet.id
+}
+
+fn is_reviewer(caller: &Caller, hamlet: &areas::Area) -> bool {
+    caller.role == Role::CommuneAdmin && caller.commune_id.is_some() && caller.commune_id == hamlet.commune_id
+}
+
+async fn show(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path((code, month)): Path<(String, String)>,
+) -> Result<Response> {
+    let hamlet = hamlet_of(&s, &caller, &code).await?;
+    let m = parse_month(&month)?;
+    let (figures, report) = reports::hamlet_month_figures(&s.db, &hamlet, m).await?;
+    let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
+    let due = db::indicators::due_date(m, reports::due_day(&s.db, commune).await?);
+    let status = report
+        .as_ref()
+        .map_or("none".to_string(), |r| r.status.clone());
+    let page = ReportPage {
+        shell: Shell::new(
+            &caller,
+            format!("Báo cáo {} · {}", Period::Month(m).label().to_lowercase(), hamlet.name),
+            "/reports",
+        ),
+        month: period::month_code(m),
+        month_label: Period::Month(m).label(),
+        due: crate::text::format_date(&due),
+        status_label: status_label(&status),
+        frozen: report.as_ref().is_some_and(|r| r.frozen().is_some()),
+        can_write: is_head_of(&caller, &hamlet) && report.as_ref().is_none_or(|r| r.editable()),
+        can_review: is_reviewer(&caller, &hamlet),
+        status,
+        report,
+        figures,
+        hamlet,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct TextForm {
+    #[serde(default)]
+    results: String,
+    #[serde(default)]
+    difficulties: String,
+    #[serde(default)]
+    proposals: String,
+    #[serde(default)]
+    next_plan: String,
+    #[serde(default)]
+    action: String,
+}
+
+const MAX_TEXT: usize = 8000;
+
+fn clean_text(s: &str, what: &str) -> Result<String> {
+    let s = crate::text::clean_lines(s);
+    if s.chars().count() > MAX_TEXT {
+        return Err(AppError::invalid(format!(
+            "Phần «{what}» dài quá {MAX_TEXT} ký tự; hãy viết gọn lại."
+        )));
+    }
+    Ok(s)
+}
+
+async fn record(
+    tx: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    (commune, action, id): (i64, &str, i64),
+    before: Option<&reports::MonthlyReport>,
+    after: &serde_json::Value,
+) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Entry {
+            commune_id: Some(commune),
+            account_id: Some(caller.account_id),
+            action,
+            entity: "monthly_report",
+            entity_id: Some(id),
+        },
+        before,
+        Some(after),
+    )
+    .await
+}
+
+async fn save(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path((code, month)): Path<(String, String)>,
+    Form(f): Form<TextForm>,
+) -> Result<Response> {
+    let hamlet = hamlet_of(&s, &caller, &code).await?;
+    if !is_head_of(&caller, &hamlet) {
+        return Err(AppError::Forbidden);
+    }
+    let m = parse_month(&month)?;
+    let today = s.settings.today();
+    if m > default_month(&today) {
+        return Err(AppError::invalid(
+            "Chưa thể lập báo cáo cho tháng chưa bắt đầu.",
+        ));
+    }
+    let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
+    let texts = reports::Texts {
+        results: clean_text(&f.results, "Kết quả nổi bật")?,
+        difficulties: clean_text(&f.difficulties, "Khó khăn, vướng mắc")?,
+        proposals: clean_text(&f.proposals, "Đề xuất, kiến nghị")?,
+        next_plan: clean_text(&f.next_plan, "Phương hướng tháng tới")?,
+    };
+    let month = period::month_code(m);
+    let mut tx = s.db.begin_write().await?;
+    let (id, before) = reports::save(
+        &mut tx,
+        (commune, hamlet.id, &month),
+        &texts,
+        caller.account_id,
+    )
+    .await?;
+    record(
+        &mut tx,
+        &caller,
+        (commune, if before.is_some() { "update" } else { "create" }, id),
+        before.as_ref(),
+        &serde_json::to_value(&texts).unwrap_or_default(),
+    )
+    .await?;
+    if f.action == "submit" {
+        reports::submit(&mut tx, hamlet.id, &month, &today, caller.account_id).await?;
+        record(
+            &mut tx,
+            &caller,
+            (commune, "submit", id),
+            None,
+            &serde_json::json!({"status": "submitted", "date": today}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(see_other(&format!("/reports/{}/{month}", hamlet.code)))
+}
+
+async fn approve(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path((code, month)): Path<(String, String)>,
+) -> Result<Response> {
+    let hamlet = hamlet_of(&s, &caller, &code).await?;
+    if !is_reviewer(&caller, &hamlet) {
+        return Err(AppError::Forbidden);
+    }
+    let m = parse_month(&month)?;
+    let month = period::month_code(m);
+    let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
+    // The figures are read before the write lock: the frozen copy is what the reviewer saw
+    // a moment ago, computed by the same code as the live page.
+    let figures = reports::area_figures(&s.db, &hamlet, &Period::Month(m)).await?;
+    let today = s.settings.today();
+    let mut tx = s.db.begin_write().await?;
+    let before = reports::approve(&mut tx, hamlet.id, &month, &figures, (&today, caller.account_id)).await?;
+    record(
+        &mut tx,
+        &caller,
+        (commune, "approve", before.id),
+        Some(&before),
+        &serde_json::json!({"status": "approved", "date": today}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/reports/{}/{month}", hamlet.code)))
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    #[serde(default)]
+    comment: String,
+}
+
+async fn review_back(
+    s: SharedState,
+    caller: Caller,
+    (code, month): (String, String),
+    comment: &str,
+    reopen: bool,
+) -> Result<Response> {
+    let hamlet = hamlet_of(&s, &caller, &code).await?;
+    if !is_reviewer(&caller, &hamlet) {
+        return Err(AppError::Forbidden);
+    }
+    let month = period::month_code(parse_month(&month)?);
+    let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
+    let comment = clean_text(comment, "Ý kiến")?;
+    let mut tx = s.db.begin_write().await?;
+    let before = reports::send_back(
+        &mut tx,
+        hamlet.id,
+        &month,
+        &comment,
+        (reopen, caller.account_id),
+    )
+    .await?;
+    record(
+        &mut tx,
+        &caller,
+        (commune, if reopen { "reopen" } else { "return" }, before.id),
+        Some(&before),
+        &serde_json::json!({"status": "returned", "comment": comment}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/reports/{}/{month}", hamlet.code)))
+}
+
+async fn send_back(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(path): Path<(String, String)>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response> {
+    review_back(s, caller, path, &f.comment, false).await
+}
+
+async fn reopen(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(path): Path<(String, String)>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response> {
+    review_back(s, caller, path, &f.comment, true).await
+}
+
+#[derive(Deserialize)]
+struct DueDayForm {
+    due_day: String,
+}
+
+async fn set_due_day(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Form(f): Form<DueDayForm>,
+) -> Result<Response> {
+    let commune = match (caller.role, caller.commune_id) {
+        (Role::CommuneAdmin, Some(c)) => c,
+        _ => return Err(AppError::Forbidden),
+    };
+    let day: u32 = f
+        .due_day
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| (1..=31).contains(d))
+        .ok_or_else(|| {
+            AppError::invalid("Hạn nộp báo cáo là một ngày trong tháng, từ 1 đến 31.")
+        })?;
+    let before = reports::due_day(&s.db, commune).await?;
+    let mut tx = s.db.begin_write().await?;
+    db::settings::set(&mut tx, commune, db::settings::REPORT_DUE_DAY, &day.to_string()).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: Some(commune),
+            account_id: Some(caller.account_id),
+            action: "update",
+            entity: "setting",
+            entity_id: None,
+        },
+        Some(&serde_json::json!({"report_due_day": before})),
+        Some(&serde_json::json!({"report_due_day": day})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/reports"))
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    #[serde(default)]
+    area: String,
+    kind: String,
+    period: String,
+    format: String,
+}
+
+/// Any report as a file: a hamlet's or the commune's, for a month, quarter or year.
+async fn file(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<FileQuery>,
+) -> Result<Response> {
+    let area = area_of(&s, &caller, &q.area).await?;
+    let kind = Kind::parse(&q.kind).ok_or_else(|| {
+        AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly.")
+    })?;
+    let format = Format::parse(&q.format)
+        .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
+    let p = Period::parse(&q.period)?;
+    let bytes = report_data::file(&s.db, &area, &p, kind, format, &s.settings.today()).await?;
+    let name = format!(
+        "bao-cao-{}-{}-{}.{}",
+        kind.code(),
+        area.code,
+        p.code(),
+        format.extension()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.mime().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A line on the home page about monthly reports: what is due soon and who is late.
+pub struct Reminder {
+    pub href: String,
+    pub text: String,
+    pub css: &'static str,
+}
+
+fn days_between(from: &str, to: &str) -> i64 {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    match (d(from), d(to)) {
+        (Some(a), Some(b)) => (b - a).num_days(),
+        _ => 0,
+    }
+}
+
+fn names(c: &Completeness, t: crate::reports::figures::Timeliness) -> Vec<String> {
+    c.hamlets
+        .iter()
+        .filter(|h| h.timeliness == t)
+        .map(|h| h.hamlet_name.clone())
+        .collect()
+}
+
+/// This month's report and last month's, as the caller needs to hear of them.
+pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>> {
+    use crate::reports::figures::Timeliness;
+    let Some(commune) = caller.commune_id else {
+        return Ok(Vec::new());
+    };
+    let today = s.settings.today();
+    let now = default_month(&today);
+    let day = reports::due_day(&s.db, commune).await?;
+    let mut out = Vec::new();
+    let due_text = |m: period::Month| {
+        let due = db::indicators::due_date(m, day);
+        let left = days_between(&today, &due);
+        let when = if left > 0 {
+            format!("còn {left} ngày")
+        } else if left == 0 {
+            "hạn chót hôm nay".to_string()
+        } else {
+            format!("đã quá hạn {} ngày", -left)
+        };
+        (crate::text::format_date(&due), when, left)
+    };
+    match caller.role {
+        Role::HamletHead => {
+            for m in [now - 1, now] {
+                let Some(r) = reports::get(&s.db, caller.area_id, &period::month_code(m))
+                    .await?
+                    .filter(|r| r.status != "draft")
+                else {
+                    let (due, when, left) = due_text(m);
+                    if m == now || left < 0 {
+                        out.push(Reminder {
+                            href: format!(
+                                "/reports/{}/{}",
+                                area_code(s, caller.area_id).await?,
+                                period::month_code(m)
+                            ),
+                            text: format!(
+                                "Báo cáo {} chưa nộp: hạn {due}, {when}.",
+                                Period::Month(m).label().to_lowercase()
+                            ),
+                            css: if left < 0 { "behind" } else if left <= 5 { "track" } else { "none" },
+                        });
+                    }
+                    continue;
+                };
+                if r.status == "returned" {
+                    out.push(Reminder {
+                        href: format!(
+                            "/reports/{}/{}",
+                            area_code(s, caller.area_id).await?,
+                            r.month
+                        ),
+                        text: format!(
+                            "Báo cáo {} bị trả lại: {}",
+                            Period::Month(m).label().to_lowercase(),
+                            r.review_comment
+                        ),
+                        css: "behind",
+                    });
+                }
+            }
+        }
+        Role::CommuneAdmin | Role::CommuneLeader | Role::Finance => {
+            let current = reports::completeness(&s.db, commune, now, &today).await?;
+            let (due, when, left) = due_text(now);
+            let waiting: Vec<String> = names(&current, Timeliness::NotYetDue)
+                .into_iter()
+                .chain(names(&current, Timeliness::Missing))
+                .collect();
+            out.push(Reminder {
+                href: format!("/reports?month={}", current.month),
+                text: format!(
+                    "Báo cáo {}: hạn {due} ({when}); đã nộp {}/{} ấp.{}",
+                    Period::Month(now).label().to_lowercase(),
+                    current.submitted(),
+                    current.expected(),
+                    if waiting.is_empty() || left > 7 {
+                        String::new()
+                    } else {
+                        format!(" Sắp đến hạn, chưa nộp: {}.", waiting.join(", "))
+                    }
+                ),
+                css: if left <= 7 && !waiting.is_empty() { "track" } else { "none" },
+            });
+            let previous = reports::completeness(&s.db, commune, now - 1, &today).await?;
+            let missing = names(&previous, Timeliness::Missing);
+            let late = names(&previous, Timeliness::Late);
+            if !missing.is_empty() || !late.is_empty() {
+                let mut text = format!("{}:", Period::Month(now - 1).label());
+                if !missing.is_empty() {
+                    text.push_str(&format!(" quá hạn, chưa nộp: {}.", missing.join(", ")));
+                }
+                if !late.is_empty() {
+                    text.push_str(&format!(" Nộp trễ: {}.", late.join(", ")));
+                }
+                out.push(Reminder {
+                    href: format!("/reports?month={}", previous.month),
+                    text,
+                    css: "behind",
+                });
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+async fn area_code(s: &SharedState, id: i64) -> Result<String> {
+    Ok(areas::get(&s.db, id)
+        .await?
+        .map(|a| a.code)
+        .unwrap_or_default())
+}

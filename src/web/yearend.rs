@@ -1,0 +1,357 @@
+//! Year-end pages: the team's self-evaluation (the hamlet head submits it), award nominations
+//! (the commune leader decides) and good practices proposed for replication.
+
+use super::{SharedState, Shell, render, see_other};
+use crate::auth::{Caller, Role};
+use crate::db::{audit, members, teams, yearend};
+use crate::error::{AppError, Result};
+use crate::indicators::period;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/year-end", get(show))
+        .route("/year-end/evaluation", post(save_evaluation))
+        .route("/year-end/nominations", post(propose))
+        .route("/year-end/nominations/{id}/decide", post(decide))
+        .route("/year-end/practices", post(propose_practice))
+}
+
+#[derive(Deserialize, Default)]
+struct YearQuery {
+    year: Option<i64>,
+}
+
+fn year_or_now(y: Option<i64>) -> Result<i64> {
+    let year = y.unwrap_or_else(|| period::year_of(period::current_month()));
+    if !(period::FIRST_YEAR..=period::LAST_YEAR).contains(&year) {
+        return Err(AppError::invalid("Năm không hợp lệ."));
+    }
+    Ok(year)
+}
+
+/// Year-end work is the commune's and its hamlets': province and operator accounts have none.
+fn commune_of(caller: &Caller) -> Result<i64> {
+    caller.commune_id.ok_or(AppError::Forbidden)
+}
+
+struct TeamLine {
+    team: teams::Team,
+    evaluation: Option<yearend::Evaluation>,
+}
+
+impl TeamLine {
+    fn submitted(&self) -> bool {
+        self.evaluation
+            .as_ref()
+            .is_some_and(|e| e.status == "submitted")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "yearend.html")]
+struct YearEndPage {
+    shell: Shell,
+    year: i64,
+    teams: Vec<TeamLine>,
+    /// The hamlet head's own team and its evaluation, editable until submitted.
+    own: Option<TeamLine>,
+    nominations: Vec<yearend::Nomination>,
+    practices: Vec<yearend::Practice>,
+    nominees: Vec<(String, String)>,
+    ratings: [(&'static str, &'static str); 4],
+    can_propose: bool,
+    can_decide: bool,
+}
+
+async fn show(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    let commune = commune_of(&caller)?;
+    let year = year_or_now(q.year)?;
+    let evaluations = yearend::evaluations(&s.db, commune, year).await?;
+    let all_teams: Vec<teams::Team> = teams::for_commune(&s.db, commune)
+        .await?
+        .into_iter()
+        .filter(|t| t.kind == "hamlet" && t.active == 1)
+        .collect();
+    let in_scope = |t: &teams::Team| caller.area_level == "commune" || t.area_id == caller.area_id;
+    let lines: Vec<TeamLine> = all_teams
+        .iter()
+        .filter(|t| in_scope(t))
+        .map(|t| TeamLine {
+            team: t.clone(),
+            evaluation: evaluations.iter().find(|e| e.team_id == t.id).cloned(),
+        })
+        .collect();
+    let own = if caller.role == Role::HamletHead {
+        lines.iter().find(|l| l.team.area_id == caller.area_id).map(|l| TeamLine {
+            team: l.team.clone(),
+            evaluation: l.evaluation.clone(),
+        })
+    } else {
+        None
+    };
+    let can_propose = matches!(caller.role, Role::CommuneAdmin | Role::HamletHead);
+    let mut nominees = Vec::new();
+    if can_propose {
+        for t in all_teams.iter().filter(|t| in_scope(t)) {
+            nominees.push((format!("team:{}", t.id), format!("Tập thể: {}", t.name)));
+            for m in members::for_team(&s.db, t.id).await? {
+                if m.active == 1 {
+                    nominees.push((
+                        format!("member:{}", m.id),
+                        format!("Cá nhân: {} ({})", m.full_name, t.name),
+                    ));
+                }
+            }
+        }
+    }
+    let page = YearEndPage {
+        shell: Shell::new(&caller, format!("Đánh giá cuối năm {year}"), "/reports"),
+        year,
+        teams: lines,
+        own,
+        nominations: yearend::nominations(&s.db, commune, year).await?,
+        practices: yearend::practices(&s.db, commune, year)
+            .await?
+            .into_iter()
+            .filter(|p| caller.area_level == "commune" || p.hamlet_id == Some(caller.area_id))
+            .collect(),
+        nominees,
+        ratings: yearend::RATINGS,
+        can_propose,
+        can_decide: caller.role == Role::CommuneLeader,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn audited(
+    tx: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    (commune, action, entity, id): (i64, &str, &str, i64),
+    before: Option<&serde_json::Value>,
+    after: &serde_json::Value,
+) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Entry {
+            commune_id: Some(commune),
+            account_id: Some(caller.account_id),
+            action,
+            entity,
+            entity_id: Some(id),
+        },
+        before,
+        Some(after),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct EvaluationForm {
+    year: i64,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    results: String,
+    #[serde(default)]
+    strengths: String,
+    #[serde(default)]
+    weaknesses: String,
+    #[serde(default)]
+    proposals: String,
+    #[serde(default)]
+    action: String,
+}
+
+async fn save_evaluation(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Form(f): Form<EvaluationForm>,
+) -> Result<Response> {
+    if caller.role != Role::HamletHead {
+        return Err(AppError::Forbidden);
+    }
+    let commune = commune_of(&caller)?;
+    let year = year_or_now(Some(f.year))?;
+    let team = teams::for_area(&s.db, caller.area_id)
+        .await?
+        .into_iter()
+        .find(|t| t.kind == "hamlet" && t.active == 1)
+        .ok_or_else(|| AppError::invalid("Ấp chưa có Tổ CNSCĐ để đánh giá."))?;
+    let edit = yearend::EvaluationEdit {
+        rating: f.rating.trim().to_string(),
+        results: crate::text::clean_lines(&f.results),
+        strengths: crate::text::clean_lines(&f.strengths),
+        weaknesses: crate::text::clean_lines(&f.weaknesses),
+        proposals: crate::text::clean_lines(&f.proposals),
+    };
+    let submit = f.action == "submit";
+    let today = s.settings.today();
+    let mut tx = s.db.begin_write().await?;
+    let (id, before) = yearend::save_evaluation(
+        &mut tx,
+        (commune, team.id, year),
+        &edit,
+        (submit, &today, caller.account_id),
+    )
+    .await?;
+    let mut after = serde_json::to_value(&edit).unwrap_or_default();
+    after["status"] = serde_json::json!(if submit { "submitted" } else { "draft" });
+    audited(
+        &mut tx,
+        &caller,
+        (commune, if submit { "submit" } else { "update" }, "team_evaluation", id),
+        before.and_then(|b| serde_json::to_value(b).ok()).as_ref(),
+        &after,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/year-end?year={year}#evaluation")))
+}
+
+#[derive(Deserialize)]
+struct NominationForm {
+    year: i64,
+    nominee: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn propose(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Form(f): Form<NominationForm>,
+) -> Result<Response> {
+    if !matches!(caller.role, Role::CommuneAdmin | Role::HamletHead) {
+        return Err(AppError::Forbidden);
+    }
+    let commune = commune_of(&caller)?;
+    let year = year_or_now(Some(f.year))?;
+    let bad = || AppError::invalid("Hãy chọn tập thể hoặc cá nhân được đề xuất.");
+    let (kind, id) = f.nominee.split_once(':').ok_or_else(bad)?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    // The nominee must be a team or member the caller may propose: in the commune, and for a
+    // hamlet head in their own hamlet.
+    let (kind, team_id, member_id, name, team_area) = match kind {
+        "team" => {
+            let t = teams::get(&s.db, id).await?.filter(|t| t.commune_id == commune).ok_or_else(bad)?;
+            ("team", Some(t.id), None, t.name, t.area_id)
+        }
+        "member" => {
+            let m = members::get(&s.db, id).await?.filter(|m| m.commune_id == commune).ok_or_else(bad)?;
+            let t = teams::get(&s.db, m.team_id).await?.ok_or_else(bad)?;
+            ("individual", Some(t.id), Some(m.id), m.full_name, t.area_id)
+        }
+        _ => return Err(bad()),
+    };
+    if caller.role == Role::HamletHead && team_area != caller.area_id {
+        return Err(AppError::Forbidden);
+    }
+    let reason = crate::text::clean_lines(&f.reason);
+    let mut tx = s.db.begin_write().await?;
+    let n = yearend::NewNomination {
+        year,
+        kind,
+        team_id,
+        member_id,
+        nominee: &name,
+        reason: &reason,
+    };
+    let nid = yearend::propose(&mut tx, commune, &n, caller.account_id).await?;
+    audited(
+        &mut tx,
+        &caller,
+        (commune, "create", "award_nomination", nid),
+        None,
+        &serde_json::json!({"year": year, "kind": kind, "nominee": name, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/year-end?year={year}#nominations")))
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    decision: String,
+}
+
+async fn decide(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response> {
+    if caller.role != Role::CommuneLeader {
+        return Err(AppError::Forbidden);
+    }
+    let commune = commune_of(&caller)?;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(AppError::invalid("Hãy chọn đồng ý hoặc không đồng ý.")),
+    };
+    let before = yearend::nomination(&s.db, commune, id).await?;
+    let today = s.settings.today();
+    let mut tx = s.db.begin_write().await?;
+    yearend::decide(&mut tx, commune, id, approve, (&today, caller.account_id)).await?;
+    audited(
+        &mut tx,
+        &caller,
+        (commune, "decide", "award_nomination", id),
+        serde_json::to_value(&before).ok().as_ref(),
+        &serde_json::json!({"status": if approve { "approved" } else { "rejected" }}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/year-end?year={}#nominations", before.year)))
+}
+
+#[derive(Deserialize)]
+struct PracticeForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn propose_practice(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Form(f): Form<PracticeForm>,
+) -> Result<Response> {
+    if !matches!(caller.role, Role::CommuneAdmin | Role::HamletHead) {
+        return Err(AppError::Forbidden);
+    }
+    let commune = commune_of(&caller)?;
+    let hamlet = (caller.role == Role::HamletHead).then_some(caller.area_id);
+    let title = crate::text::clean(&f.title);
+    let description = crate::text::clean_lines(&f.description);
+    let today = s.settings.today();
+    let mut tx = s.db.begin_write().await?;
+    let id = yearend::propose_practice(
+        &mut tx,
+        (commune, hamlet),
+        (&title, &description),
+        (&today, caller.account_id),
+    )
+    .await?;
+    audited(
+        &mut tx,
+        &caller,
+        (commune, "create", "good_practice", id),
+        None,
+        &serde_json::json!({"title": title, "description": description}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/year-end?year={}#practices", &today[..4])))
+}
