@@ -906,12 +906,11 @@ mod tests {
     fn collect_paragraph_borders(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
         match v {
             serde_json::Value::Object(map) => {
-                if map.get("type").and_then(|t| t.as_str()) == Some("paragraph") {
-                    if let Some(b) = v.pointer("/data/property/borders") {
-                        if !b.is_null() {
-                            out.push(b.clone());
-                        }
-                    }
+                if map.get("type").and_then(|t| t.as_str()) == Some("paragraph")
+                    && let Some(b) = v.pointer("/data/property/borders")
+                    && !b.is_null()
+                {
+                    out.push(b.clone());
                 }
                 map.values().for_each(|v| collect_paragraph_borders(v, out));
             }
@@ -926,18 +925,18 @@ mod tests {
     fn collect_runs(v: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
         match v {
             serde_json::Value::Object(map) => {
-                if map.get("type").and_then(|t| t.as_str()) == Some("run") {
-                    if let Some(data) = map.get("data") {
-                        let text: String = data
-                            .get("children")
-                            .and_then(|c| c.as_array())
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|c| c.pointer("/data/text").and_then(|t| t.as_str()))
-                            .collect();
-                        let property = data.get("runProperty").cloned().unwrap_or_default();
-                        out.push((text, property));
-                    }
+                if map.get("type").and_then(|t| t.as_str()) == Some("run")
+                    && let Some(data) = map.get("data")
+                {
+                    let text: String = data
+                        .get("children")
+                        .and_then(|c| c.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c.pointer("/data/text").and_then(|t| t.as_str()))
+                        .collect();
+                    let property = data.get("runProperty").cloned().unwrap_or_default();
+                    out.push((text, property));
                 }
                 for value in map.values() {
                     collect_runs(value, out);

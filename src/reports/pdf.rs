@@ -737,6 +737,21 @@ mod tests {
     }
 
     #[test]
+    fn wraps_on_real_widths_and_cuts_words_longer_than_a_line() {
+        let w = Writer::new().expect("writer");
+        let ty = Ty(Regular, TABLE);
+        let lines = w.wrap("một hai ba bốn năm sáu bảy tám chín mười", ty, 60.0, 60.0);
+        assert!(lines.len() > 2 && lines.iter().all(|l| w.width(l, ty) <= 60.01));
+        assert_eq!(lines.join(" "), "một hai ba bốn năm sáu bảy tám chín mười");
+        let long = "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html";
+        let cut = w.wrap(long, ty, 40.0, 40.0);
+        assert!(cut.len() > 2 && cut.iter().all(|l| w.width(l, ty) <= 40.01));
+        assert_eq!(cut.concat(), long);
+        // Decomposed input (as some keyboards type it) is composed before it is measured.
+        assert_eq!(w.wrap("Nguye\u{302}\u{303}n", ty, WIDTH, WIDTH), ["Nguyễn"]);
+    }
+
+    #[test]
     fn fonts_are_compressed_and_the_title_is_unicode() {
         let bytes = render(&sample()).expect("render");
         assert!(bytes.len() < 900_000, "{} bytes", bytes.len());

@@ -84,6 +84,13 @@ pub fn app(db: Db) -> Router {
     web::router(Arc::new(AppState::new(db, keys(), settings)))
 }
 
+/// The app with the report workflow's calendar set to `today` (`CONGDONGSO_TODAY`).
+pub fn app_on(db: Db, today: &str) -> Router {
+    let mut settings = Settings::for_tests("unused");
+    settings.today = Some(today.to_string());
+    web::router(Arc::new(AppState::new(db, keys(), settings)))
+}
+
 pub struct Client {
     pub app: Router,
     pub cookie: Option<String>,
