@@ -5,7 +5,7 @@
 //! browser fails the run.
 
 mod common;
-use common::{PASSWORD, app, demo_db};
+use common::{PASSWORD, app, app_on, demo_db};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
@@ -94,11 +94,15 @@ async fn connect(driver: &Driver) -> Client {
 
 /// Serves the demo commune (small) on a free port; returns its base URL.
 async fn serve_demo() -> String {
+    serve_router(|db| app(db)).await
+}
+
+async fn serve_router(make: impl FnOnce(congdongso::db::Db) -> axum::Router) -> String {
     let dir = tempfile::tempdir().unwrap().keep();
     let db = demo_db(&format!("sqlite://{}/browser.db", dir.display())).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(db);
+    let router = make(db);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}")
 }
@@ -546,6 +550,104 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
         );
         assert!(page_width(&c).await <= 360);
         screenshot(&c, "worklist").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+async fn logout(c: &Client) {
+    click(c, "header form[action='/logout'] button").await;
+    c.wait()
+        .for_element(Locator::Id("login-form"))
+        .await
+        .expect("the login page after logging out");
+}
+
+#[tokio::test]
+async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() {
+    let Some(driver) = start_driver() else { return };
+    // The workflow's calendar on the 20th of May: the report goes in before its due day.
+    let base = serve_router(|db| app_on(db, "2026-05-20")).await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "truongap03").await;
+        click(&c, "nav.nav a[href='/reports']").await;
+        click(&c, "#my-reports tr[data-month='2026-05'] a").await;
+        c.wait()
+            .for_element(Locator::Id("report-form"))
+            .await
+            .expect("the report form");
+        c.find(Locator::Css("textarea[name=results]"))
+            .await
+            .unwrap()
+            .send_keys("Ra quân hướng dẫn VNeID, Tây Ninh Smart cho 40 hộ.")
+            .await
+            .unwrap();
+        c.find(Locator::Css("textarea[name=difficulties]"))
+            .await
+            .unwrap()
+            .send_keys("Nhiều người cao tuổi chưa có điện thoại thông minh.")
+            .await
+            .unwrap();
+        assert!(page_width(&c).await <= 360, "no sideways scrolling");
+        screenshot(&c, "report-hamlet-draft").await;
+        click(&c, "#submit-report").await;
+        // The submission asks for confirmation first.
+        let text = c.get_alert_text().await.expect("a confirmation");
+        assert!(text.contains("Nộp báo cáo tháng 5/2026"), "{text}");
+        c.accept_alert().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#report-status[data-status='submitted']"))
+            .await
+            .expect("the report is submitted");
+        assert!(
+            c.find(Locator::Id("report-form")).await.is_err(),
+            "a submitted report can no longer be edited"
+        );
+        logout(&c).await;
+
+        login(&c, &base, "vhxh").await;
+        c.goto(&format!("{base}/reports?month=2026-05")).await.unwrap();
+        let row = c
+            .wait()
+            .for_element(Locator::Css("#hamlet-reports tr[data-hamlet='rach-kien-ap-03']"))
+            .await
+            .expect("Ấp 3 in the month's list");
+        assert!(row.text().await.unwrap().contains("Đã nộp, chờ duyệt"));
+        assert!(page_width(&c).await <= 360);
+        screenshot(&c, "reports-commune").await;
+        click(&c, "#hamlet-reports tr[data-hamlet='rach-kien-ap-03'] a").await;
+        let texts = c
+            .wait()
+            .for_element(Locator::Id("report-texts"))
+            .await
+            .expect("the head's text")
+            .text()
+            .await
+            .unwrap();
+        assert!(texts.contains("Ra quân hướng dẫn VNeID, Tây Ninh Smart cho 40 hộ."));
+        click(&c, "#approve-report").await;
+        c.accept_alert().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#report-status[data-status='approved']"))
+            .await
+            .expect("the report is approved");
+        logout(&c).await;
+
+        login(&c, &base, "truongap03").await;
+        c.goto(&format!("{base}/reports/rach-kien-ap-03/2026-05")).await.unwrap();
+        let status = c
+            .wait()
+            .for_element(Locator::Id("report-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(status, "Đã duyệt", "the head sees it approved");
+        assert!(page_width(&c).await <= 360);
+        screenshot(&c, "report-hamlet-approved").await;
     }
     .await;
     c.close().await.ok();

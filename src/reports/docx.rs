@@ -11,8 +11,8 @@ use std::io::Cursor;
 use docx_rs::{
     AlignmentType, BorderType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
-    Table, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent, TableChild,
-    TableLayoutType, TableRow, TableRowChild, VAlignType, WidthType,
+    Table, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent,
+    TableCellMargins, TableChild, TableLayoutType, TableRow, TableRowChild, VAlignType, WidthType,
 };
 
 use super::document::{Block, Cell, Chart, Document, Table as ReportTable, decimal_comma};
@@ -33,8 +33,10 @@ const TEXT_WIDTH: usize = PAGE_WIDTH as usize - MARGIN_LEFT as usize - MARGIN_RI
 const BODY: usize = 28;
 const SMALL: usize = 26;
 const TABLE_TEXT: usize = 26;
-// A chart over a year has 13 columns; 13 pt would wrap `100%` in them.
+// A chart over a year has 13 columns: at 13 pt and Word's padding `79,9%` would wrap.
+const WIDE_TABLE_COLUMNS: usize = 8;
 const WIDE_TABLE_TEXT: usize = 22;
+const NARROW_PADDING: usize = 57;
 const RECIPIENTS_LABEL: usize = 24;
 const RECIPIENTS: usize = 22;
 
@@ -69,6 +71,7 @@ pub struct Layout {
     pub default_fonts: BTreeSet<String>,
 }
 
+/// The report as the bytes of a .docx file.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut docx = Docx::new()
         .page_size(PAGE_WIDTH, PAGE_HEIGHT)
@@ -572,16 +575,9 @@ fn data_table(table: &ReportTable) -> Table {
         .max()
         .unwrap_or(0)
         .max(1);
-    let widths = if table.widths.len() == columns {
-        column_widths(&table.widths, columns)
-    } else {
-        column_widths(&[], columns)
-    };
-    let size = if columns > 8 {
-        WIDE_TABLE_TEXT
-    } else {
-        TABLE_TEXT
-    };
+    let widths = column_widths(&table.widths, columns);
+    let wide = columns > WIDE_TABLE_COLUMNS;
+    let size = if wide { WIDE_TABLE_TEXT } else { TABLE_TEXT };
 
     let mut rows = Vec::with_capacity(table.rows.len() + 1);
     rows.push(TableRow::new(
@@ -636,18 +632,27 @@ fn data_table(table: &ReportTable) -> Table {
         )
     });
 
-    Table::new(rows)
+    let mut out = Table::new(rows)
         .set_borders(borders)
         .set_grid(widths)
         .width(TEXT_WIDTH, WidthType::Dxa)
-        .layout(TableLayoutType::Fixed)
+        .layout(TableLayoutType::Fixed);
+    if wide {
+        out = out.margins(TableCellMargins::new().margin(0, NARROW_PADDING, 0, NARROW_PADDING));
+    }
+    out
 }
 
 /// A chart as the table of its figures: Word cannot take our SVG.
 fn chart_as_table(chart: &Chart) -> ReportTable {
     let mut columns = vec!["Chỉ tiêu".to_string()];
     columns.extend(chart.labels.iter().cloned());
-    let mut widths = vec![3];
+    // The series name column gives way when there are many positions to show.
+    let mut widths = vec![if chart.labels.len() > WIDE_TABLE_COLUMNS {
+        2
+    } else {
+        3
+    }];
     widths.extend(std::iter::repeat_n(1, chart.labels.len()));
     let rows = chart
         .series
@@ -949,6 +954,29 @@ mod tests {
             }
             _ => {}
         }
+    }
+
+    #[test]
+    fn a_year_long_chart_uses_smaller_type_to_fit() {
+        let mut doc = sample();
+        doc.blocks = vec![Block::Chart(Chart {
+            title: "Biểu đồ 2. Mười hai tháng".into(),
+            labels: (1..=12).map(|m| format!("{m:02}/2026")).collect(),
+            series: vec![Series {
+                name: "Tài khoản VNeID".into(),
+                values: (1..=12).map(|m| Some(60.0 + f64::from(m) * 1.66)).collect(),
+            }],
+        })];
+        let bytes = render(&doc).expect("render");
+        let text = paragraphs_text(&bytes).expect("text");
+        assert!(text.iter().any(|p| p == "12/2026"));
+        assert!(text.iter().any(|p| p == "79,9%"));
+        let docx = docx_rs::read_docx(&bytes).expect("read");
+        let json: serde_json::Value = serde_json::from_str(&docx.json()).expect("json");
+        let mut found = Vec::new();
+        collect_runs(&json, &mut found);
+        let (_, property) = found.iter().find(|(t, _)| t == "79,9%").expect("run 79,9%");
+        assert_eq!(property.get("sz").and_then(|v| v.as_u64()), Some(22));
     }
 
     #[test]

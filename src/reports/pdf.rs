@@ -286,12 +286,14 @@ impl Writer {
     /// of one TJ, each gap an offset rather than a space glyph: justifying only widens the
     /// offsets, and text extractors see exactly one space per gap.
     fn line(&self, text: &str, ty: Ty, col: Col, top: f32, align: Align) {
+        // Chart labels and names arrive here without going through `wrap`.
+        let text: String = text.nfc().collect();
         if text.is_empty() {
             return;
         }
         let (font, size) = (self.font(ty.0), ty.1);
         let gaps = text.matches(' ').count();
-        let natural = font.width(text, size);
+        let natural = font.width(&text, size);
         let (x, extra) = match align {
             Left => (col.x, 0.0),
             Center => (col.x + (col.w - natural) / 2.0, 0.0),

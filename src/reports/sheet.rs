@@ -17,6 +17,7 @@ const HEADER_WIDTH_CAP: usize = 20;
 /// A4 in Excel's paper codes.
 const PAPER_A4: u8 = 9;
 
+/// The report as the bytes of an .xlsx file with one sheet.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
