@@ -94,7 +94,7 @@ async fn connect(driver: &Driver) -> Client {
 
 /// Serves the demo commune (small) on a free port; returns its base URL.
 async fn serve_demo() -> String {
-    serve_router(|db| app(db)).await
+    serve_router(app).await
 }
 
 async fn serve_router(make: impl FnOnce(congdongso::db::Db) -> axum::Router) -> String {
@@ -608,10 +608,14 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         logout(&c).await;
 
         login(&c, &base, "vhxh").await;
-        c.goto(&format!("{base}/reports?month=2026-05")).await.unwrap();
+        c.goto(&format!("{base}/reports?month=2026-05"))
+            .await
+            .unwrap();
         let row = c
             .wait()
-            .for_element(Locator::Css("#hamlet-reports tr[data-hamlet='rach-kien-ap-03']"))
+            .for_element(Locator::Css(
+                "#hamlet-reports tr[data-hamlet='rach-kien-ap-03']",
+            ))
             .await
             .expect("Ấp 3 in the month's list");
         assert!(row.text().await.unwrap().contains("Đã nộp, chờ duyệt"));
@@ -636,7 +640,9 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         logout(&c).await;
 
         login(&c, &base, "truongap03").await;
-        c.goto(&format!("{base}/reports/rach-kien-ap-03/2026-05")).await.unwrap();
+        c.goto(&format!("{base}/reports/rach-kien-ap-03/2026-05"))
+            .await
+            .unwrap();
         let status = c
             .wait()
             .for_element(Locator::Id("report-status"))

@@ -265,3 +265,170 @@ fn settings_file_and_migrate() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// hoặc postgres://"));
 }
+
+/// `congdongso report …` writes a hamlet's approved report with its frozen figures, the
+/// commune's report in any format, and refuses a bad period with a Vietnamese message.
+#[tokio::test]
+async fn report_command_writes_files_with_frozen_figures() {
+    use axum::http::StatusCode;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/reports.db", dir.path().display());
+    let db = common::demo_db(&url).await;
+    let app = common::app_on(db.clone(), "2026-05-20");
+    let mut head = common::Client::login(app.clone(), "truongap03").await;
+    let r = head
+        .post_form(
+            "/reports/rach-kien-ap-03/2026-05",
+            &[("results", "Ra quân."), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut vhxh = common::Client::login(app, "vhxh").await;
+    let r = vhxh
+        .post_form("/reports/rach-kien-ap-03/2026-05/approve", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let total_of = |path: &std::path::Path| {
+        let p = congdongso::reports::docx::paragraphs_text(&std::fs::read(path).unwrap()).unwrap();
+        let i = p
+            .iter()
+            .position(|x| x == "Tổng cộng")
+            .expect("the activities total");
+        p[i + 1].clone()
+    };
+    let run = |args: &[&str]| {
+        bin()
+            .arg("report")
+            .args(args)
+            .args(["--database-url", &url])
+            .output()
+            .unwrap()
+    };
+    let first = dir.path().join("ap3-1.docx");
+    let out = run(&[
+        "monthly",
+        "--area",
+        "rach-kien-ap-03",
+        "--period",
+        "2026-05",
+        "--format",
+        "docx",
+        "--output",
+        first.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Đã ghi báo cáo tháng 5/2026 của Ấp 3"));
+    let approved = total_of(&first);
+
+    // More activities in May after the approval: the command still writes the frozen figures.
+    let (hamlet, commune, team): (i64, i64, i64) = db
+        .fetch_one(
+            "SELECT a.id, a.commune_id, t.id FROM areas a JOIN teams t ON t.area_id = a.id \
+             WHERE a.code = 'rach-kien-ap-03'",
+            &[],
+        )
+        .await
+        .unwrap();
+    db.execute(
+        "INSERT INTO activities (commune_id, hamlet_id, team_id, kind, activity_date, \
+         residents_reached, active, created_at) VALUES ($1, $2, $3, 'campaign', '2026-05-12', 9, 1, 0)",
+        &[commune.into(), hamlet.into(), team.into()],
+    )
+    .await
+    .unwrap();
+    let second = dir.path().join("ap3-2.docx");
+    let out = run(&[
+        "monthly",
+        "--area",
+        "rach-kien-ap-03",
+        "--period",
+        "2026-05",
+        "--format",
+        "docx",
+        "--output",
+        second.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(total_of(&second), approved, "frozen");
+    // A hamlet's quarterly report is written too (its figures are live).
+    let quarter = dir.path().join("ap3-q2.docx");
+    let out = run(&[
+        "quarterly",
+        "--area",
+        "rach-kien-ap-03",
+        "--period",
+        "2026-Q2",
+        "--format",
+        "docx",
+        "--output",
+        quarter.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    for (format, magic) in [
+        ("pdf", &b"%PDF"[..]),
+        ("xlsx", &b"PK"[..]),
+        ("docx", &b"PK"[..]),
+    ] {
+        let file = dir.path().join(format!("commune.{format}"));
+        let out = run(&[
+            "monthly",
+            "--area",
+            "rach-kien",
+            "--period",
+            "2026-05",
+            "--format",
+            format,
+            "--output",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::fs::read(&file).unwrap().starts_with(magic), "{format}");
+    }
+    let out = run(&[
+        "monthly",
+        "--area",
+        "rach-kien",
+        "--period",
+        "2026-13",
+        "--format",
+        "pdf",
+        "--output",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Lỗi:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "yearly",
+        "--area",
+        "khong-co",
+        "--period",
+        "2026",
+        "--format",
+        "pdf",
+        "--output",
+        dir.path().join("y.pdf").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Không có ấp hoặc xã nào mã «khong-co»"));
+    assert!(
+        !dir.path().join("y.pdf").exists(),
+        "nothing written on error"
+    );
+}

@@ -25,7 +25,9 @@ async fn approved_may(app: &axum::Router) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
-    let r = vhxh.post_form(&format!("/reports/{AP3}/2026-05/approve"), &[]).await;
+    let r = vhxh
+        .post_form(&format!("/reports/{AP3}/2026-05/approve"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
@@ -35,8 +37,16 @@ async fn download(c: &mut Client, area: &str, kind: &str, period: &str, format: 
             "/reports/file?area={area}&kind={kind}&period={period}&format={format}"
         ))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{area} {kind} {period} {format}: {}", r.body);
-    let disposition = r.headers["content-disposition"].to_str().unwrap().to_string();
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{area} {kind} {period} {format}: {}",
+        r.body
+    );
+    let disposition = r.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(disposition.contains(&format!(".{format}")), "{disposition}");
     r.bytes
 }
@@ -51,7 +61,7 @@ fn thousands(n: i64) -> String {
     let d = n.to_string();
     let mut out = String::new();
     for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -70,7 +80,11 @@ fn assert_figures_match(paragraphs: &[String], api: &Value) {
         let n = f["numerator"].as_i64().unwrap();
         if f["kind"] == "ratio" {
             let d = f["denominator"].as_i64().unwrap_or(0);
-            assert_eq!(paragraphs[i + 1], format!("{}/{}", thousands(n), thousands(d)), "{name}");
+            assert_eq!(
+                paragraphs[i + 1],
+                format!("{}/{}", thousands(n), thousands(d)),
+                "{name}"
+            );
             let value = f["value"].as_f64().map_or("–".to_string(), percent);
             assert_eq!(paragraphs[i + 2], value, "{name}");
         } else {
@@ -85,7 +99,10 @@ async fn files(url: String) {
     let app = app_on(db.clone(), "2026-06-01");
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     let head_name: (Option<String>,) = db
-        .fetch_one("SELECT full_name FROM accounts WHERE username = 'truongap03'", &[])
+        .fetch_one(
+            "SELECT full_name FROM accounts WHERE username = 'truongap03'",
+            &[],
+        )
         .await
         .unwrap();
     let head_name = head_name.0.expect("the head has a name");
@@ -93,9 +110,17 @@ async fn files(url: String) {
     // The hamlet's monthly report in Word.
     let bytes = download(&mut vhxh, AP3, "monthly", "2026-05", "docx").await;
     let layout = docx::layout_of(&bytes).unwrap();
-    assert_eq!((layout.page_width, layout.page_height), (11906, 16838), "A4");
+    assert_eq!(
+        (layout.page_width, layout.page_height),
+        (11906, 16838),
+        "A4"
+    );
     let mm = |twips: i32| (twips as f64 * 25.4 / 1440.0).round();
-    assert!((20.0..=25.0).contains(&mm(layout.margin_top)), "top {}", layout.margin_top);
+    assert!(
+        (20.0..=25.0).contains(&mm(layout.margin_top)),
+        "top {}",
+        layout.margin_top
+    );
     assert!((20.0..=25.0).contains(&mm(layout.margin_bottom)));
     assert!((30.0..=35.0).contains(&mm(layout.margin_left)));
     assert!((15.0..=20.0).contains(&mm(layout.margin_right)));
@@ -120,7 +145,10 @@ async fn files(url: String) {
     ] {
         assert!(p.iter().any(|x| x == line), "«{line}» in {p:#?}");
     }
-    assert!(p.iter().any(|x| x.starts_with("Số:") && x.ends_with("/BC-BNDA")));
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("Số:") && x.ends_with("/BC-BNDA"))
+    );
     assert!(p.iter().any(|x| x.starts_with("Nơi nhận")));
     let hamlet_api = vhxh
         .get(&format!("/api/v1/indicators?area={AP3}&period=2026-05"))
@@ -131,15 +159,26 @@ async fn files(url: String) {
     // The commune's monthly report: every hamlet, who reported on time, who is missing.
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "docx").await;
     let p = docx::paragraphs_text(&bytes).unwrap();
-    for line in ["ỦY BAN NHÂN DÂN", "XÃ RẠCH KIẾN", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] {
+    for line in [
+        "ỦY BAN NHÂN DÂN",
+        "XÃ RẠCH KIẾN",
+        "TM. ỦY BAN NHÂN DÂN",
+        "CHỦ TỊCH",
+    ] {
         assert!(p.iter().any(|x| x == line), "«{line}»");
     }
     let summary = p
         .iter()
         .find(|x| x.starts_with("Tháng 5/2026: 17 ấp phải báo cáo"))
         .expect("the completeness summary");
-    assert!(summary.contains("đã nộp 1 (đúng hạn 1, trễ hạn 0); chưa nộp 16."), "{summary}");
-    assert!(summary.contains("Các ấp chưa báo cáo: Ấp 1, Ấp 2, Ấp 4,"), "{summary}");
+    assert!(
+        summary.contains("đã nộp 1 (đúng hạn 1, trễ hạn 0); chưa nộp 16."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Các ấp chưa báo cáo: Ấp 1, Ấp 2, Ấp 4,"),
+        "{summary}"
+    );
     assert!(!summary.contains("Ấp 3,"), "{summary}");
     let row = p.iter().position(|x| x == "Ấp 3").expect("Ấp 3's row");
     assert_eq!(p[row + 1..row + 4], ["Đã duyệt", "20/05/2026", "Đúng hạn"]);
@@ -148,7 +187,10 @@ async fn files(url: String) {
         16,
         "every other hamlet is missing"
     );
-    assert!(p.iter().any(|x| x == "Ấp 3 (đã duyệt)"), "the hamlet table marks frozen figures");
+    assert!(
+        p.iter().any(|x| x == "Ấp 3 (đã duyệt)"),
+        "the hamlet table marks frozen figures"
+    );
     let commune_api = vhxh
         .get("/api/v1/indicators?area=rach-kien&period=2026-05")
         .await
@@ -157,7 +199,8 @@ async fn files(url: String) {
 
     // Excel: the same tables, numbers as numbers.
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "xlsx").await;
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let name = wb.sheet_names()[0].clone();
     let range = wb.worksheet_range(&name).unwrap();
     let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
@@ -174,12 +217,18 @@ async fn files(url: String) {
         let at = row.iter().position(|c| text(c) == name).unwrap();
         if f["kind"] == "ratio" {
             match (&row[at + 2], f["value"].as_f64()) {
-                (Data::Float(v), Some(api)) => assert!((v - api).abs() < 1e-9, "{name}: {v} vs {api}"),
+                (Data::Float(v), Some(api)) => {
+                    assert!((v - api).abs() < 1e-9, "{name}: {v} vs {api}")
+                }
                 (Data::Empty, None) => {}
                 (cell, api) => panic!("{name}: {cell:?} vs {api:?}"),
             }
         } else {
-            assert_eq!(row[at + 1], Data::Float(f["numerator"].as_f64().unwrap()), "{name}");
+            assert_eq!(
+                row[at + 1],
+                Data::Float(f["numerator"].as_f64().unwrap()),
+                "{name}"
+            );
         }
     }
     let ap3 = rows
@@ -244,8 +293,14 @@ async fn quarter_and_year(url: String) {
             &[
                 ("year", "2026"),
                 ("rating", "good"),
-                ("results", "Tổ đã hướng dẫn trực tiếp 90% người trưởng thành."),
-                ("proposals", "Thêm một buổi hỗ trợ tại nhà văn hóa mỗi tuần."),
+                (
+                    "results",
+                    "Tổ đã hướng dẫn trực tiếp 90% người trưởng thành.",
+                ),
+                (
+                    "proposals",
+                    "Thêm một buổi hỗ trợ tại nhà văn hóa mỗi tuần.",
+                ),
                 ("action", "submit"),
             ],
         )
@@ -254,7 +309,10 @@ async fn quarter_and_year(url: String) {
     let r = head
         .post_form(
             "/year-end/practices",
-            &[("title", "Tổ CNSCĐ tại chợ phiên"), ("description", "Hỗ trợ người dân ngay tại chợ.")],
+            &[
+                ("title", "Tổ CNSCĐ tại chợ phiên"),
+                ("description", "Hỗ trợ người dân ngay tại chợ."),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -295,14 +353,25 @@ async fn quarter_and_year(url: String) {
         .get("/reports/file?area=rach-kien-ap-03&kind=monthly&period=2026-Q3&format=docx")
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Báo cáo tháng cần kỳ dạng năm-tháng"), "{}", r.body);
+    assert!(
+        r.body.contains("Báo cáo tháng cần kỳ dạng năm-tháng"),
+        "{}",
+        r.body
+    );
     let r = head
         .get("/reports/file?area=rach-kien-ap-01&kind=monthly&period=2026-05&format=docx")
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "another hamlet's report is not the head's");
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "another hamlet's report is not the head's"
+    );
     let mut so = Client::login(app.clone(), "so").await;
     let bytes = download(&mut so, "rach-kien", "monthly", "2026-05", "docx").await;
-    assert!(!bytes.is_empty(), "the province reads the commune's reports");
+    assert!(
+        !bytes.is_empty(),
+        "the province reads the commune's reports"
+    );
 }
 
 #[tokio::test]

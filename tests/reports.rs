@@ -34,13 +34,19 @@ async fn draft_and_submit(app: &axum::Router) -> Client {
     let page = head.get(&format!("/reports/{AP3}/2026-05")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Chưa lập"), "no report yet");
-    assert!(page.body.contains("id=\"report-form\""), "the head may write it");
+    assert!(
+        page.body.contains("id=\"report-form\""),
+        "the head may write it"
+    );
     let r = head
         .post_form(
             &format!("/reports/{AP3}/2026-05"),
             &[
                 ("results", "Ra quân hướng dẫn VNeID cho 40 hộ."),
-                ("difficulties", "Nhiều người cao tuổi chưa có điện thoại thông minh."),
+                (
+                    "difficulties",
+                    "Nhiều người cao tuổi chưa có điện thoại thông minh.",
+                ),
                 ("proposals", "Đề nghị hỗ trợ thêm điện thoại."),
                 ("next_plan", "Tiếp tục đi từng ngõ, gõ từng nhà."),
                 ("action", "save"),
@@ -53,7 +59,10 @@ async fn draft_and_submit(app: &axum::Router) -> Client {
             &format!("/reports/{AP3}/2026-05"),
             &[
                 ("results", "Ra quân hướng dẫn VNeID cho 40 hộ."),
-                ("difficulties", "Nhiều người cao tuổi chưa có điện thoại thông minh."),
+                (
+                    "difficulties",
+                    "Nhiều người cao tuổi chưa có điện thoại thông minh.",
+                ),
                 ("proposals", "Đề nghị hỗ trợ thêm điện thoại."),
                 ("next_plan", "Tiếp tục đi từng ngõ, gõ từng nhà."),
                 ("action", "submit"),
@@ -75,33 +84,55 @@ async fn workflow(url: String) {
 
     // Once submitted the head can no longer change it.
     let r = head
-        .post_form(&format!("/reports/{AP3}/2026-05"), &[("results", "x"), ("action", "save")])
+        .post_form(
+            &format!("/reports/{AP3}/2026-05"),
+            &[("results", "x"), ("action", "save")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Đã nộp, chờ duyệt"), "{}", r.body);
     // The head cannot approve, another hamlet's head cannot even see it.
-    let r = head.post_form(&format!("/reports/{AP3}/2026-05/approve"), &[]).await;
+    let r = head
+        .post_form(&format!("/reports/{AP3}/2026-05/approve"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut other = Client::login(app.clone(), "truongap01").await;
-    assert_eq!(other.get(&format!("/reports/{AP3}/2026-05")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(&format!("/reports/{AP3}/2026-05")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = other
-        .post_form(&format!("/reports/{AP3}/2026-05"), &[("results", "x"), ("action", "save")])
+        .post_form(
+            &format!("/reports/{AP3}/2026-05"),
+            &[("results", "x"), ("action", "save")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let mut member = Client::login(app.clone(), "tovien03").await;
     let r = member
-        .post_form(&format!("/reports/{AP3}/2026-05"), &[("results", "x"), ("action", "submit")])
+        .post_form(
+            &format!("/reports/{AP3}/2026-05"),
+            &[("results", "x"), ("action", "submit")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Without the CSRF token nothing changes.
     let r = head
-        .post_raw_form(&format!("/reports/{AP3}/2026-05"), &[("results", "x"), ("action", "save")])
+        .post_raw_form(
+            &format!("/reports/{AP3}/2026-05"),
+            &[("results", "x"), ("action", "save")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // The commune returns it with a comment (a comment is required), the head submits again.
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
-    let r = vhxh.post_form(&format!("/reports/{AP3}/2026-05/return"), &[("comment", " ")]).await;
+    let r = vhxh
+        .post_form(
+            &format!("/reports/{AP3}/2026-05/return"),
+            &[("comment", " ")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Hãy ghi ý kiến"), "{}", r.body);
     let r = vhxh
@@ -119,7 +150,10 @@ async fn workflow(url: String) {
     let r = head_later
         .post_form(
             &format!("/reports/{AP3}/2026-05"),
-            &[("results", "Đã bổ sung: 35 hộ cài Tây Ninh Smart."), ("action", "submit")],
+            &[
+                ("results", "Đã bổ sung: 35 hộ cài Tây Ninh Smart."),
+                ("action", "submit"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -131,17 +165,24 @@ async fn workflow(url: String) {
         "timeliness is judged on the first submission"
     );
 
-    let r = vhxh.post_form(&format!("/reports/{AP3}/2026-05/approve"), &[]).await;
+    let r = vhxh
+        .post_form(&format!("/reports/{AP3}/2026-05/approve"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (status, _, figures) = status_of(&db, AP3, "2026-05").await;
     assert_eq!(status, "approved");
     assert!(figures.is_some(), "approval freezes the figures");
     let page = head.get(&format!("/reports/{AP3}/2026-05")).await;
-    assert!(page.body.contains("data-status=\"approved\""), "the head sees it approved");
+    assert!(
+        page.body.contains("data-status=\"approved\""),
+        "the head sees it approved"
+    );
     assert!(page.body.contains("Số liệu đã được chốt"));
     assert_eq!(
         audit_actions(&db).await,
-        ["create", "update", "submit", "return", "update", "submit", "approve"]
+        [
+            "create", "update", "submit", "return", "update", "submit", "approve"
+        ]
     );
 
     // After the due date: Ấp 3 on time, every other hamlet missing.
@@ -150,7 +191,8 @@ async fn workflow(url: String) {
     let page = vhxh.get("/reports?month=2026-05").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"ok\"")),
+        page.body
+            .contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"ok\"")),
         "{}",
         page.body
     );
@@ -166,10 +208,21 @@ async fn workflow(url: String) {
         .find(|f| f["code"] == "reports_on_time")
         .unwrap()
         .clone();
-    assert_eq!((on_time["numerator"].as_i64(), on_time["denominator"].as_i64()), (Some(1), Some(17)));
+    assert_eq!(
+        (
+            on_time["numerator"].as_i64(),
+            on_time["denominator"].as_i64()
+        ),
+        (Some(1), Some(17))
+    );
 
     // Reopening an approved report needs a reason and is audited; the figures go live again.
-    let r = vhxh.post_form(&format!("/reports/{AP3}/2026-05/reopen"), &[("comment", "")]).await;
+    let r = vhxh
+        .post_form(
+            &format!("/reports/{AP3}/2026-05/reopen"),
+            &[("comment", "")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = vhxh
         .post_form(
@@ -203,7 +256,9 @@ async fn frozen(url: String) {
     let app = app_on(db.clone(), "2026-05-20");
     draft_and_submit(&app).await;
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
-    let r = vhxh.post_form(&format!("/reports/{AP3}/2026-05/approve"), &[]).await;
+    let r = vhxh
+        .post_form(&format!("/reports/{AP3}/2026-05/approve"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let total = |body: &str| {
         let i = body.find("id=\"activities-total\">").expect("total shown") + 22;
@@ -229,9 +284,14 @@ async fn frozen(url: String) {
         .await
         .unwrap();
     }
-    let area = congdongso::db::areas::by_code(&db, AP3).await.unwrap().unwrap();
+    let area = congdongso::db::areas::by_code(&db, AP3)
+        .await
+        .unwrap()
+        .unwrap();
     let may = congdongso::indicators::Period::parse("2026-05").unwrap();
-    let live = congdongso::db::reports::area_figures(&db, &area, &may).await.unwrap();
+    let live = congdongso::db::reports::area_figures(&db, &area, &may)
+        .await
+        .unwrap();
     assert_eq!(
         live.activities_total().to_string(),
         (approved.parse::<i64>().unwrap() + 2).to_string(),
@@ -256,39 +316,71 @@ async fn due_day_and_reminders(url: String) {
     let db = demo_db(&url).await;
     let app = app_on(db.clone(), "2026-05-18");
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
-    let r = vhxh.post_form("/reports/due-day", &[("due_day", "40")]).await;
+    let r = vhxh
+        .post_form("/reports/due-day", &[("due_day", "40")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("từ 1 đến 31"));
     let mut head = Client::login(app.clone(), "truongap03").await;
     assert_eq!(
-        head.post_form("/reports/due-day", &[("due_day", "20")]).await.status,
+        head.post_form("/reports/due-day", &[("due_day", "20")])
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
-    let r = vhxh.post_form("/reports/due-day", &[("due_day", "20")]).await;
+    let r = vhxh
+        .post_form("/reports/due-day", &[("due_day", "20")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = vhxh.get("/reports").await;
-    assert!(page.body.contains("20/05/2026"), "the due date follows the setting");
+    assert!(
+        page.body.contains("20/05/2026"),
+        "the due date follows the setting"
+    );
     let home = vhxh.get("/").await;
-    assert!(home.body.contains("id=\"report-reminders\""), "{}", home.body);
+    assert!(
+        home.body.contains("id=\"report-reminders\""),
+        "{}",
+        home.body
+    );
     assert!(home.body.contains("còn 2 ngày"), "{}", home.body);
-    assert!(home.body.contains("Sắp đến hạn, chưa nộp: Ấp 1"), "{}", home.body);
+    assert!(
+        home.body.contains("Sắp đến hạn, chưa nộp: Ấp 1"),
+        "{}",
+        home.body
+    );
     let home = head.get("/").await;
-    assert!(home.body.contains("Báo cáo tháng 5/2026 chưa nộp: hạn 20/05/2026, còn 2 ngày."), "{}", home.body);
+    assert!(
+        home.body
+            .contains("Báo cáo tháng 5/2026 chưa nộp: hạn 20/05/2026, còn 2 ngày."),
+        "{}",
+        home.body
+    );
     // A report submitted on the 21st is late under the new due day.
     let late = app_on(db.clone(), "2026-05-21");
     let mut head = Client::login(late.clone(), "truongap03").await;
     let r = head
-        .post_form(&format!("/reports/{AP3}/2026-05"), &[("results", "x"), ("action", "submit")])
+        .post_form(
+            &format!("/reports/{AP3}/2026-05"),
+            &[("results", "x"), ("action", "submit")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut vhxh = Client::login(late, "vhxh").await;
     let page = vhxh.get("/reports?month=2026-05").await;
-    assert!(page.body.contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"track\"")));
+    assert!(
+        page.body
+            .contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"track\""))
+    );
     let june = app_on(db.clone(), "2026-06-02");
     let mut vhxh = Client::login(june, "vhxh").await;
     let home = vhxh.get("/").await;
     assert!(home.body.contains("Nộp trễ: Ấp 3."), "{}", home.body);
-    assert!(home.body.contains("quá hạn, chưa nộp: Ấp 1, Ấp 2, Ấp 4"), "{}", home.body);
+    assert!(
+        home.body.contains("quá hạn, chưa nộp: Ấp 1, Ấp 2, Ấp 4"),
+        "{}",
+        home.body
+    );
 }
 
 #[tokio::test]
@@ -305,7 +397,12 @@ async fn year_end(url: String) {
     let r = head
         .post_form(
             "/year-end/evaluation",
-            &[("year", "2026"), ("rating", ""), ("results", ""), ("action", "submit")],
+            &[
+                ("year", "2026"),
+                ("rating", ""),
+                ("results", ""),
+                ("action", "submit"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -316,7 +413,10 @@ async fn year_end(url: String) {
             &[
                 ("year", "2026"),
                 ("rating", "excellent"),
-                ("results", "95% người trưởng thành được hướng dẫn trực tiếp."),
+                (
+                    "results",
+                    "95% người trưởng thành được hướng dẫn trực tiếp.",
+                ),
                 ("proposals", "Mở lớp Bình dân học vụ số buổi tối."),
                 ("action", "submit"),
             ],
@@ -331,7 +431,11 @@ async fn year_end(url: String) {
         )
         .await
         .unwrap();
-    assert!(page.body.contains(&format!("value=\"team:{}\"", team.0)), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("value=\"team:{}\"", team.0)),
+        "{}",
+        page.body
+    );
     let r = head
         .post_form(
             "/year-end/nominations",
@@ -354,22 +458,34 @@ async fn year_end(url: String) {
     let r = head
         .post_form(
             "/year-end/nominations",
-            &[("year", "2026"), ("nominee", &format!("team:{}", other.0)), ("reason", "x")],
+            &[
+                ("year", "2026"),
+                ("nominee", &format!("team:{}", other.0)),
+                ("reason", "x"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = head
         .post_form(
             "/year-end/practices",
-            &[("title", "Zalo ấp theo từng xóm"), ("description", "Mỗi xóm một người quản trị nhóm.")],
+            &[
+                ("title", "Zalo ấp theo từng xóm"),
+                ("description", "Mỗi xóm một người quản trị nhóm."),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let (id,): (i64,) = db.fetch_one("SELECT id FROM award_nominations", &[]).await.unwrap();
+    let (id,): (i64,) = db
+        .fetch_one("SELECT id FROM award_nominations", &[])
+        .await
+        .unwrap();
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     let decide = format!("/year-end/nominations/{id}/decide");
     assert_eq!(
-        vhxh.post_form(&decide, &[("decision", "approve")]).await.status,
+        vhxh.post_form(&decide, &[("decision", "approve")])
+            .await
+            .status,
         StatusCode::FORBIDDEN,
         "only the commune leader decides"
     );
@@ -377,7 +493,10 @@ async fn year_end(url: String) {
     let r = leader.post_form(&decide, &[("decision", "approve")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (status,): (String,) = db
-        .fetch_one("SELECT status FROM award_nominations WHERE id = $1", &[id.into()])
+        .fetch_one(
+            "SELECT status FROM award_nominations WHERE id = $1",
+            &[id.into()],
+        )
         .await
         .unwrap();
     assert_eq!(status, "approved");

@@ -39,9 +39,7 @@ pub async fn trend(db: &Db, area: &Area, p: &Period) -> Result<Chart> {
                     .values()
                     .map(|t| {
                         let d = t.get(den).copied().unwrap_or(0);
-                        (d > 0).then(|| {
-                            t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64
-                        })
+                        (d > 0).then(|| t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64)
                     })
                     .collect(),
             }
@@ -66,7 +64,10 @@ async fn signer(db: &Db, role: &str, area_id: i64) -> Result<String> {
 }
 
 /// Lines `Ấp 3: …` from each hamlet's text, for the commune's own report.
-fn collect(parts: &[(String, reports::MonthlyReport)], pick: fn(&reports::MonthlyReport) -> &str) -> String {
+fn collect(
+    parts: &[(String, reports::MonthlyReport)],
+    pick: fn(&reports::MonthlyReport) -> &str,
+) -> String {
     parts
         .iter()
         .filter(|(_, r)| !pick(r).trim().is_empty())
@@ -98,7 +99,9 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
     let commune_id = area.commune_id.ok_or_else(|| {
         AppError::invalid("Báo cáo lập cho một ấp hoặc một xã: hãy chọn ấp hoặc xã.")
     })?;
-    let commune = areas::get(db, commune_id).await?.ok_or(AppError::NotFound)?;
+    let commune = areas::get(db, commune_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let date = today.min(p.reference_date().as_str()).to_string();
     let date = if let Period::Month(m) = p {
         // A hamlet report is dated on its submission; the commune's at the month's end.
@@ -142,7 +145,10 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
             next_plan: r.next_plan.clone(),
         };
     }
-    if area.level == "hamlet" && kind == Kind::Monthly && report.as_ref().is_none_or(|r| r.status != "approved") {
+    if area.level == "hamlet"
+        && kind == Kind::Monthly
+        && report.as_ref().is_none_or(|r| r.status != "approved")
+    {
         input.draft_note = format!(
             "(Bản {}: số liệu tính đến thời điểm tải về, chưa được Phòng Văn hóa – Xã hội duyệt.)",
             crate::reports::figures::status_label(report.as_ref().map_or("none", |r| &r.status))
@@ -184,26 +190,28 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
             next_plan: collect(&texts, |r| &r.next_plan),
         };
     }
-    if kind != Kind::Monthly {
-        if let Some(plan) = super::plans::get(db, commune.id, p.year()).await? {
-            let quarter = match p {
-                Period::Quarter { quarter, .. } => Some(*quarter),
-                _ => None,
-            };
-            input.tasks = super::plans::tasks(db, plan.id)
-                .await?
-                .into_iter()
-                .filter(|t| quarter.is_none_or(|q| q == t.quarter))
-                .map(|t| TaskLine {
-                    quarter: t.quarter,
-                    status: crate::plan::status_label(&t.status).to_string(),
-                    content: t.content,
-                    unit: t.unit_in_charge,
-                    expected: t.expected_results,
-                    note: t.note,
-                })
-                .collect();
-        }
+    let plan = match kind {
+        Kind::Monthly => None,
+        _ => super::plans::get(db, commune.id, p.year()).await?,
+    };
+    if let Some(plan) = plan {
+        let quarter = match p {
+            Period::Quarter { quarter, .. } => Some(*quarter),
+            _ => None,
+        };
+        input.tasks = super::plans::tasks(db, plan.id)
+            .await?
+            .into_iter()
+            .filter(|t| quarter.is_none_or(|q| q == t.quarter))
+            .map(|t| TaskLine {
+                quarter: t.quarter,
+                status: crate::plan::status_label(&t.status).to_string(),
+                content: t.content,
+                unit: t.unit_in_charge,
+                expected: t.expected_results,
+                note: t.note,
+            })
+            .collect();
     }
     if kind == Kind::Yearly {
         year_end(db, area, &commune, p.year(), &mut input).await?;
@@ -211,37 +219,47 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
     Ok(input)
 }
 
-async fn year_end(db: &Db, area: &Area, commune: &Area, year: i64, input: &mut Input) -> Result<()> {
+async fn year_end(
+    db: &Db,
+    area: &Area,
+    commune: &Area,
+    year: i64,
+    input: &mut Input,
+) -> Result<()> {
     let evaluations = super::yearend::evaluations(db, commune.id, year).await?;
     for team in super::teams::for_commune(db, commune.id).await? {
-        if team.kind != "hamlet" || team.active != 1 || (area.level == "hamlet" && team.area_id != area.id) {
+        if team.kind != "hamlet"
+            || team.active != 1
+            || (area.level == "hamlet" && team.area_id != area.id)
+        {
             continue;
         }
         let e = evaluations.iter().find(|e| e.team_id == team.id);
         input.evaluations.push(EvaluationLine {
             team: team.name.clone(),
-            rating: e.map_or("", |e| super::yearend::rating_label(&e.rating)).to_string(),
+            rating: e
+                .map_or("", |e| super::yearend::rating_label(&e.rating))
+                .to_string(),
             results: e.map_or(String::new(), |e| e.results.clone()),
             submitted: e.is_some_and(|e| e.status == "submitted"),
         });
-        if area.level == "hamlet" {
-            if let Some(e) = e {
-                input.narrative = Narrative {
-                    results: e.results.clone(),
-                    difficulties: e.weaknesses.clone(),
-                    proposals: e.proposals.clone(),
-                    next_plan: String::new(),
-                };
-            }
+        if let Some(e) = e.filter(|_| area.level == "hamlet") {
+            input.narrative = Narrative {
+                results: e.results.clone(),
+                difficulties: e.weaknesses.clone(),
+                proposals: e.proposals.clone(),
+                next_plan: String::new(),
+            };
         }
     }
     if area.level == "commune" {
         // The year-end report's proposals for next year are the teams' own.
-        let names: std::collections::HashMap<i64, String> = super::teams::for_commune(db, commune.id)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        let names: std::collections::HashMap<i64, String> =
+            super::teams::for_commune(db, commune.id)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
         let proposals: Vec<String> = evaluations
             .iter()
             .filter(|e| e.status == "submitted" && !e.proposals.trim().is_empty())

@@ -172,8 +172,7 @@ impl Nomination {
     }
 }
 
-const NOM_COLS: &str =
-    "id, year, kind, team_id, member_id, nominee, reason, status, decided_on";
+const NOM_COLS: &str = "id, year, kind, team_id, member_id, nominee, reason, status, decided_on";
 
 pub async fn nominations(db: &Db, commune_id: i64, year: i64) -> Result<Vec<Nomination>> {
     db.fetch_all(

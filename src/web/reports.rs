@@ -6,9 +6,9 @@ use crate::auth::{Caller, Role};
 use crate::db::{self, areas, audit, report_data, reports};
 use crate::error::{AppError, Result};
 use crate::indicators::{Period, period};
+use crate::reports::Format;
 use crate::reports::build::Kind;
 use crate::reports::figures::{AreaFigures, Completeness, status_label};
-use crate::reports::Format;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -79,7 +79,9 @@ struct IndexPage {
 /// The area whose reports the caller reads: their own, or one they name and may see.
 async fn area_of(s: &SharedState, caller: &Caller, code: &str) -> Result<areas::Area> {
     if code.trim().is_empty() {
-        areas::get(&s.db, caller.area_id).await?.ok_or(AppError::NotFound)
+        areas::get(&s.db, caller.area_id)
+            .await?
+            .ok_or(AppError::NotFound)
     } else {
         areas::visible_by_code(&s.db, caller, code.trim()).await
     }
@@ -199,7 +201,9 @@ fn is_head_of(caller: &Caller, hamlet: &areas::Area) -> bool {
 }
 
 fn is_reviewer(caller: &Caller, hamlet: &areas::Area) -> bool {
-    caller.role == Role::CommuneAdmin && caller.commune_id.is_some() && caller.commune_id == hamlet.commune_id
+    caller.role == Role::CommuneAdmin
+        && caller.commune_id.is_some()
+        && caller.commune_id == hamlet.commune_id
 }
 
 async fn show(
@@ -218,7 +222,11 @@ async fn show(
     let page = ReportPage {
         shell: Shell::new(
             &caller,
-            format!("Báo cáo {} · {}", Period::Month(m).label().to_lowercase(), hamlet.name),
+            format!(
+                "Báo cáo {} · {}",
+                Period::Month(m).label().to_lowercase(),
+                hamlet.name
+            ),
             "/reports",
         ),
         month: period::month_code(m),
@@ -320,7 +328,11 @@ async fn save(
     record(
         &mut tx,
         &caller,
-        (commune, if before.is_some() { "update" } else { "create" }, id),
+        (
+            commune,
+            if before.is_some() { "update" } else { "create" },
+            id,
+        ),
         before.as_ref(),
         &serde_json::to_value(&texts).unwrap_or_default(),
     )
@@ -357,7 +369,14 @@ async fn approve(
     let figures = reports::area_figures(&s.db, &hamlet, &Period::Month(m)).await?;
     let today = s.settings.today();
     let mut tx = s.db.begin_write().await?;
-    let before = reports::approve(&mut tx, hamlet.id, &month, &figures, (&today, caller.account_id)).await?;
+    let before = reports::approve(
+        &mut tx,
+        hamlet.id,
+        &month,
+        &figures,
+        (&today, caller.account_id),
+    )
+    .await?;
     record(
         &mut tx,
         &caller,
@@ -454,7 +473,13 @@ async fn set_due_day(
         })?;
     let before = reports::due_day(&s.db, commune).await?;
     let mut tx = s.db.begin_write().await?;
-    db::settings::set(&mut tx, commune, db::settings::REPORT_DUE_DAY, &day.to_string()).await?;
+    db::settings::set(
+        &mut tx,
+        commune,
+        db::settings::REPORT_DUE_DAY,
+        &day.to_string(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -488,9 +513,8 @@ async fn file(
     Query(q): Query<FileQuery>,
 ) -> Result<Response> {
     let area = area_of(&s, &caller, &q.area).await?;
-    let kind = Kind::parse(&q.kind).ok_or_else(|| {
-        AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly.")
-    })?;
+    let kind = Kind::parse(&q.kind)
+        .ok_or_else(|| AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly."))?;
     let format = Format::parse(&q.format)
         .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
     let p = Period::parse(&q.period)?;
@@ -579,7 +603,13 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
                                 "Báo cáo {} chưa nộp: hạn {due}, {when}.",
                                 Period::Month(m).label().to_lowercase()
                             ),
-                            css: if left < 0 { "behind" } else if left <= 5 { "track" } else { "none" },
+                            css: if left < 0 {
+                                "behind"
+                            } else if left <= 5 {
+                                "track"
+                            } else {
+                                "none"
+                            },
                         });
                     }
                     continue;
@@ -621,7 +651,11 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
                         format!(" Sắp đến hạn, chưa nộp: {}.", waiting.join(", "))
                     }
                 ),
-                css: if left <= 7 && !waiting.is_empty() { "track" } else { "none" },
+                css: if left <= 7 && !waiting.is_empty() {
+                    "track"
+                } else {
+                    "none"
+                },
             });
             let previous = reports::completeness(&s.db, commune, now - 1, &today).await?;
             let missing = names(&previous, Timeliness::Missing);

@@ -92,10 +92,13 @@ async fn show(
         })
         .collect();
     let own = if caller.role == Role::HamletHead {
-        lines.iter().find(|l| l.team.area_id == caller.area_id).map(|l| TeamLine {
-            team: l.team.clone(),
-            evaluation: l.evaluation.clone(),
-        })
+        lines
+            .iter()
+            .find(|l| l.team.area_id == caller.area_id)
+            .map(|l| TeamLine {
+                team: l.team.clone(),
+                evaluation: l.evaluation.clone(),
+            })
     } else {
         None
     };
@@ -209,7 +212,12 @@ async fn save_evaluation(
     audited(
         &mut tx,
         &caller,
-        (commune, if submit { "submit" } else { "update" }, "team_evaluation", id),
+        (
+            commune,
+            if submit { "submit" } else { "update" },
+            "team_evaluation",
+            id,
+        ),
         before.and_then(|b| serde_json::to_value(b).ok()).as_ref(),
         &after,
     )
@@ -243,11 +251,17 @@ async fn propose(
     // hamlet head in their own hamlet.
     let (kind, team_id, member_id, name, team_area) = match kind {
         "team" => {
-            let t = teams::get(&s.db, id).await?.filter(|t| t.commune_id == commune).ok_or_else(bad)?;
+            let t = teams::get(&s.db, id)
+                .await?
+                .filter(|t| t.commune_id == commune)
+                .ok_or_else(bad)?;
             ("team", Some(t.id), None, t.name, t.area_id)
         }
         "member" => {
-            let m = members::get(&s.db, id).await?.filter(|m| m.commune_id == commune).ok_or_else(bad)?;
+            let m = members::get(&s.db, id)
+                .await?
+                .filter(|m| m.commune_id == commune)
+                .ok_or_else(bad)?;
             let t = teams::get(&s.db, m.team_id).await?.ok_or_else(bad)?;
             ("individual", Some(t.id), Some(m.id), m.full_name, t.area_id)
         }
@@ -312,7 +326,10 @@ async fn decide(
     )
     .await?;
     tx.commit().await?;
-    Ok(see_other(&format!("/year-end?year={}#nominations", before.year)))
+    Ok(see_other(&format!(
+        "/year-end?year={}#nominations",
+        before.year
+    )))
 }
 
 #[derive(Deserialize)]
@@ -353,5 +370,8 @@ async fn propose_practice(
     )
     .await?;
     tx.commit().await?;
-    Ok(see_other(&format!("/year-end?year={}#practices", &today[..4])))
+    Ok(see_other(&format!(
+        "/year-end?year={}#practices",
+        &today[..4]
+    )))
 }
