@@ -155,6 +155,15 @@ async fn files(url: String) {
         .await
         .json();
     assert_figures_match(&p, &hamlet_api);
+    let pdf = download(&mut vhxh, AP3, "monthly", "2026-05", "pdf").await;
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Kính gửi: Phòng Văn hóa – Xã hội xã Rạch Kiến"),
+        "{flat}"
+    );
+    assert!(!flat.contains("Kính gửi: Kính gửi"));
+    assert!(flat.contains("Sóng điện thoại yếu ở xóm Bàu Sen."));
 
     // The commune's monthly report: every hamlet, who reported on time, who is missing.
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "docx").await;

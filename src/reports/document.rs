@@ -16,7 +16,7 @@ pub struct Document {
     pub title: String,
     /// What it is about, under the title (bold), e.g. `Kết quả hoạt động … tháng 5/2026`.
     pub subtitle: String,
-    /// `Kính gửi: …`, when the report is addressed to someone; empty otherwise.
+    /// Whom the report is addressed to; the writers put `Kính gửi:` before it. Empty: nobody.
     pub addressee: String,
     pub blocks: Vec<Block>,
     /// `Nơi nhận:` list, bottom left (each line written as `- …;`).

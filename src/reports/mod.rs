@@ -6,6 +6,7 @@ pub mod document;
 pub mod docx;
 pub mod figures;
 pub mod pdf;
+mod sections;
 pub mod sheet;
 
 pub use document::{Block, Cell, Chart, Document, Series, Signature, Table};

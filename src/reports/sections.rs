@@ -1,0 +1,387 @@
+//! The sections of a report, each built from its figures: activities, help, services,
+//! dossiers, indicators, the hamlets' reports, the plan's tasks and the year-end.
+
+use super::build::HamletLine;
+use super::build::{Input, Kind, month_words, period_words};
+use super::document::{Block, Cell, Table};
+use super::figures::{AreaFigures, Completeness, IndicatorLine, Timeliness};
+
+pub(super) fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+pub(super) fn paragraph_or(s: &str, empty: &str) -> Block {
+    if s.trim().is_empty() {
+        Block::Paragraph(empty.to_string())
+    } else {
+        Block::Paragraph(s.trim().to_string())
+    }
+}
+
+pub(super) fn indicator_table(title: &str, lines: &[IndicatorLine]) -> Block {
+    let rows = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                text(&l.name),
+                if l.is_ratio() {
+                    text(format!(
+                        "{}/{}",
+                        crate::text::format_int(l.numerator),
+                        l.denominator.map_or("0".into(), crate::text::format_int)
+                    ))
+                } else {
+                    Cell::Int(l.numerator)
+                },
+                if l.is_ratio() {
+                    Cell::Percent(l.value)
+                } else {
+                    Cell::Int(l.numerator)
+                },
+                text(l.target_display()),
+                text(l.judgement()),
+            ]
+        })
+        .collect();
+    Block::Table(Table {
+        title: title.to_string(),
+        columns: [
+            "STT",
+            "Chỉ tiêu",
+            "Số lượng",
+            "Kết quả",
+            "Mục tiêu",
+            "Đánh giá",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![1, 7, 3, 2, 2, 2],
+        rows,
+    })
+}
+
+/// The sections every report has about its own area's figures.
+pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
+    let when = period_words(f);
+    let total = f.activities_total();
+    out.push(Block::Subheading("1. Hoạt động của Tổ CNSCĐ".into()));
+    let mut rows: Vec<Vec<Cell>> = f
+        .activities
+        .iter()
+        .enumerate()
+        .map(|(i, a)| vec![Cell::Int(i as i64 + 1), text(&a.label), Cell::Int(a.count)])
+        .collect();
+    rows.push(vec![
+        text(""),
+        Cell::Strong("Tổng cộng".into()),
+        Cell::Int(total),
+    ]);
+    out.push(Block::Table(Table {
+        title: format!("Bảng 1. Số buổi hoạt động {when} theo hình thức"),
+        columns: ["STT", "Hình thức hoạt động", "Số buổi"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![1, 8, 2],
+        rows,
+    }));
+    let minimum = if f.level == "hamlet" && kind == Kind::Monthly {
+        let verdict = if total >= f.minimum {
+            "đạt"
+        } else {
+            "chưa đạt"
+        };
+        format!(
+            "Tổ đã tổ chức {total} buổi hoạt động trong tháng, {verdict} yêu cầu tối thiểu {} lần/tháng.",
+            f.minimum
+        )
+    } else {
+        format!(
+            "Số lượt tổ đạt yêu cầu tối thiểu {} lần/tháng: {}/{} (tổ × tháng).",
+            f.minimum, f.months_meeting_minimum, f.months_counted
+        )
+    };
+    out.push(Block::Paragraph(format!(
+        "{minimum} Số lượt người dân được tiếp cận qua các buổi hoạt động: {}.",
+        crate::text::format_int(f.residents_reached)
+    )));
+
+    out.push(Block::Subheading("2. Hướng dẫn, hỗ trợ người dân".into()));
+    out.push(Block::Paragraph(format!(
+        "Trong {when}, Tổ CNSCĐ đã thực hiện {} lượt hỗ trợ cho {} người dân; lũy kế đến cuối kỳ: {} lượt hỗ trợ.",
+        crate::text::format_int(f.help_in_period),
+        crate::text::format_int(f.people_helped),
+        crate::text::format_int(f.help_to_date)
+    )));
+    out.push(Block::Table(Table {
+        title: "Bảng 2. Người dân hoàn thành các nền tảng số".into(),
+        columns: ["STT", "Nền tảng số", "Hoàn thành trong kỳ", "Lũy kế"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![1, 7, 3, 3],
+        rows: f
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    text(&s.name),
+                    Cell::Int(s.done_in_period),
+                    Cell::Int(s.done_to_date),
+                ]
+            })
+            .collect(),
+    }));
+    out.push(Block::Subheading("3. Hỗ trợ nộp hồ sơ trực tuyến".into()));
+    let mut rows: Vec<Vec<Cell>> = f
+        .dossiers
+        .iter()
+        .map(|d| vec![text(&d.label), Cell::Int(d.count)])
+        .collect();
+    rows.push(vec![
+        Cell::Strong("Lũy kế đến cuối kỳ".into()),
+        Cell::Int(f.dossiers_to_date),
+    ]);
+    out.push(Block::Table(Table {
+        title: String::new(),
+        columns: ["Loại hồ sơ", "Số hồ sơ trong kỳ"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![6, 3],
+        rows,
+    }));
+    out.push(Block::Subheading("4. Tập huấn, tuyên truyền".into()));
+    out.push(Block::Paragraph(format!(
+        "Số buổi tập huấn: {}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}.",
+        f.trainings, f.communications
+    )));
+    out.push(Block::Subheading(
+        "5. Kết quả thực hiện các chỉ tiêu".into(),
+    ));
+    out.push(indicator_table(
+        &format!("Bảng 3. Kết quả các chỉ tiêu {when} so với mục tiêu kế hoạch"),
+        &f.indicators,
+    ));
+}
+
+pub(super) fn completeness_blocks(
+    c: &[Completeness],
+    hamlets: &[HamletLine],
+    out: &mut Vec<Block>,
+) {
+    for month in c {
+        let names = |t: Timeliness| {
+            month
+                .hamlets
+                .iter()
+                .filter(|h| h.timeliness == t)
+                .map(|h| h.hamlet_name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let missing = names(Timeliness::Missing);
+        let not_due = names(Timeliness::NotYetDue);
+        let mut p = format!(
+            "Tháng {}: {} ấp phải báo cáo (hạn nộp {}); đã nộp {} (đúng hạn {}, trễ hạn {}); chưa nộp {}.",
+            month_words(&month.month),
+            month.expected(),
+            crate::text::format_date(&month.due),
+            month.submitted(),
+            month.on_time(),
+            month.late(),
+            month.missing() + month.not_yet_due(),
+        );
+        if !missing.is_empty() {
+            p.push_str(&format!(" Các ấp chưa báo cáo: {missing}."));
+        }
+        if !not_due.is_empty() {
+            p.push_str(&format!(" Chưa đến hạn: {not_due}."));
+        }
+        out.push(Block::Paragraph(p));
+        out.push(Block::Table(Table {
+            title: format!(
+                "Tình hình báo cáo của các ấp tháng {}",
+                month_words(&month.month)
+            ),
+            columns: ["STT", "Ấp", "Trạng thái", "Ngày nộp", "Thời hạn"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![1, 3, 4, 3, 4],
+            rows: month
+                .hamlets
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    vec![
+                        Cell::Int(i as i64 + 1),
+                        text(&h.hamlet_name),
+                        text(crate::reports::figures::status_label(&h.status)),
+                        text(
+                            h.submitted_on
+                                .as_deref()
+                                .map(crate::text::format_date)
+                                .unwrap_or_default(),
+                        ),
+                        text(h.timeliness.label()),
+                    ]
+                })
+                .collect(),
+        }));
+    }
+    if hamlets.is_empty() {
+        return;
+    }
+    let pct = |f: &AreaFigures, code: &str| Cell::Percent(f.indicator(code).and_then(|l| l.value));
+    out.push(Block::Table(Table {
+        title: "Kết quả của từng ấp".into(),
+        columns: [
+            "Ấp",
+            "Buổi hoạt động",
+            "Lượt hỗ trợ",
+            "Người TT được hướng dẫn",
+            "Hộ có Tây Ninh Smart",
+            "Phổ cập kỹ năng số",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![3, 2, 2, 3, 3, 3],
+        rows: hamlets
+            .iter()
+            .map(|h| {
+                let f = &h.figures;
+                vec![
+                    text(if h.frozen {
+                        format!("{} (đã duyệt)", f.area_name)
+                    } else {
+                        f.area_name.clone()
+                    }),
+                    Cell::Int(f.activities_total()),
+                    Cell::Int(f.help_in_period),
+                    pct(f, "adults_guided"),
+                    pct(f, "households_province_app"),
+                    pct(f, "adults_digital_skills"),
+                ]
+            })
+            .collect(),
+    }));
+}
+
+pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
+    out.push(Block::Heading("II. ĐÁNH GIÁ, BÌNH XÉT CUỐI NĂM".into()));
+    out.push(Block::Subheading("1. Tự đánh giá của các Tổ CNSCĐ".into()));
+    out.push(Block::Table(Table {
+        title: String::new(),
+        columns: ["STT", "Tổ CNSCĐ", "Tự xếp loại", "Kết quả nổi bật"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![1, 3, 3, 7],
+        rows: input
+            .evaluations
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    text(&e.team),
+                    text(if e.submitted {
+                        e.rating.clone()
+                    } else {
+                        "Chưa nộp".to_string()
+                    }),
+                    text(&e.results),
+                ]
+            })
+            .collect(),
+    }));
+    out.push(Block::Subheading("2. Đề xuất khen thưởng".into()));
+    if input.nominations.is_empty() {
+        out.push(Block::Paragraph("Chưa có đề xuất khen thưởng.".into()));
+    } else {
+        out.push(Block::Table(Table {
+            title: String::new(),
+            columns: ["STT", "Tập thể, cá nhân", "Thành tích", "Ý kiến lãnh đạo"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![1, 4, 7, 3],
+            rows: input
+                .nominations
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    vec![
+                        Cell::Int(i as i64 + 1),
+                        text(format!("{} ({})", n.nominee, n.kind)),
+                        text(&n.reason),
+                        text(&n.status),
+                    ]
+                })
+                .collect(),
+        }));
+    }
+    out.push(Block::Subheading(
+        "3. Mô hình, cách làm hay đề xuất nhân rộng".into(),
+    ));
+    if input.practices.is_empty() {
+        out.push(Block::Paragraph(
+            "Chưa có mô hình, cách làm hay được đề xuất.".into(),
+        ));
+    }
+    for (i, p) in input.practices.iter().enumerate() {
+        let at = if p.hamlet.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", p.hamlet)
+        };
+        out.push(Block::Paragraph(format!(
+            "{}. {}{at}: {}",
+            i + 1,
+            p.title,
+            p.description
+        )));
+    }
+}
+
+pub(super) fn task_blocks(input: &Input, out: &mut Vec<Block>) {
+    out.push(Block::Subheading(
+        "6. Tình hình thực hiện nhiệm vụ theo kế hoạch".into(),
+    ));
+    if input.tasks.is_empty() {
+        out.push(Block::Paragraph(
+            "Xã chưa lập kế hoạch năm trong hệ thống.".into(),
+        ));
+        return;
+    }
+    out.push(Block::Table(Table {
+        title: String::new(),
+        columns: [
+            "Quý",
+            "Nhiệm vụ",
+            "Đơn vị thực hiện",
+            "Kết quả cần đạt",
+            "Tình trạng",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![1, 6, 3, 4, 2],
+        rows: input
+            .tasks
+            .iter()
+            .map(|t| {
+                let status = if t.note.is_empty() {
+                    t.status.clone()
+                } else {
+                    format!("{} ({})", t.status, t.note)
+                };
+                vec![
+                    text(crate::indicators::period::roman(t.quarter)),
+                    text(&t.content),
+                    text(&t.unit),
+                    text(&t.expected),
+                    text(status),
+                ]
+            })
+            .collect(),
+    }));
+}

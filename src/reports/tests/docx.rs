@@ -1,0 +1,339 @@
+//! Tests of `reports::docx`.
+
+use super::*;
+use crate::reports::{Series, Signature};
+
+fn sample() -> Document {
+    Document {
+        issuer: vec!["UBND XÃ RẠCH KIẾN".into(), "TỔ CNSCĐ ẤP 3".into()],
+        number: "Số: 05/BC-TCNSCĐ".into(),
+        place_date: "Rạch Kiến, ngày 25 tháng 5 năm 2026".into(),
+        title: "BÁO CÁO".into(),
+        subtitle: "Kết quả hoạt động của Tổ công nghệ số cộng đồng tháng 5/2026".into(),
+        addressee: "Ủy ban nhân dân xã Rạch Kiến".into(),
+        blocks: vec![
+            Block::Heading("I. KẾT QUẢ THỰC HIỆN".into()),
+            Block::Subheading("1. Hoạt động của Tổ".into()),
+            Block::Paragraph(
+                "Trong tháng, Tổ đã hướng dẫn người dân cài đặt VNeID.\n\
+                 Tổ phối hợp với Đoàn thanh niên & Hội Phụ nữ tổ chức 3 buổi tập huấn."
+                    .into(),
+            ),
+            Block::Table(ReportTable {
+                title: "Bảng 1. Kết quả theo ấp".into(),
+                columns: vec![
+                    "STT".into(),
+                    "Chỉ tiêu".into(),
+                    "Số lượng".into(),
+                    "Tỷ lệ".into(),
+                ],
+                widths: vec![1, 6, 2, 2],
+                rows: vec![
+                    vec![
+                        Cell::Text("1".into()),
+                        Cell::Text("Người dân có tài khoản định danh điện tử".into()),
+                        Cell::Int(1234),
+                        Cell::Percent(Some(79.94)),
+                    ],
+                    vec![
+                        Cell::Text("2".into()),
+                        Cell::Text("Hộ gia đình chưa có điện thoại thông minh".into()),
+                        Cell::Int(12),
+                        Cell::Percent(None),
+                    ],
+                    vec![
+                        Cell::Text("".into()),
+                        Cell::Strong("Tổng cộng".into()),
+                        Cell::Int(1246),
+                        Cell::Percent(Some(80.0)),
+                    ],
+                ],
+            }),
+            Block::Chart(Chart {
+                title: "Biểu đồ 1. Tỷ lệ qua các tháng".into(),
+                labels: vec!["03/2026".into(), "04/2026".into(), "05/2026".into()],
+                series: vec![
+                    Series {
+                        name: "Tài khoản VNeID".into(),
+                        values: vec![Some(70.0), Some(75.46), Some(79.94)],
+                    },
+                    Series {
+                        name: "Thanh toán không dùng tiền mặt".into(),
+                        values: vec![None, Some(40.0), Some(42.5)],
+                    },
+                ],
+            }),
+        ],
+        recipients: vec!["UBND xã".into(), "Lưu: VT".into()],
+        signature: Signature {
+            authority: vec!["TM. TỔ CNSCĐ".into(), "TỔ TRƯỞNG".into()],
+            name: "Nguyễn Văn Ấn".into(),
+        },
+        short_name: "BC thang 05-2026 Ap 3".into(),
+    }
+}
+
+fn rendered() -> Vec<u8> {
+    render(&sample()).expect("render docx")
+}
+
+#[test]
+fn the_page_is_a4_with_the_decree_margins_and_times_new_roman() {
+    let layout = layout_of(&rendered()).expect("layout");
+    assert_eq!((layout.page_width, layout.page_height), (11906, 16838));
+    assert_eq!(layout.margin_top, 1134);
+    assert_eq!(layout.margin_bottom, 1134);
+    assert_eq!(layout.margin_left, 1701);
+    assert_eq!(layout.margin_right, 850);
+    assert_eq!(
+        layout.run_fonts,
+        BTreeSet::from(["Times New Roman".to_string()])
+    );
+    assert_eq!(layout.runs_without_font, 0);
+    assert_eq!(
+        layout.default_fonts,
+        BTreeSet::from(["Times New Roman".to_string()])
+    );
+}
+
+#[test]
+fn the_header_title_and_signature_read_back_in_order() {
+    let text = paragraphs_text(&rendered()).expect("text");
+    let position = |s: &str| {
+        text.iter()
+            .position(|p| p == s)
+            .unwrap_or_else(|| panic!("no paragraph {s:?} in {text:#?}"))
+    };
+    let issuer = position("UBND XÃ RẠCH KIẾN");
+    let body = position("TỔ CNSCĐ ẤP 3");
+    let number = position("Số: 05/BC-TCNSCĐ");
+    let nation = position("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    let motto = position("Độc lập - Tự do - Hạnh phúc");
+    let date = position("Rạch Kiến, ngày 25 tháng 5 năm 2026");
+    let title = position("BÁO CÁO");
+    let subtitle = position("Kết quả hoạt động của Tổ công nghệ số cộng đồng tháng 5/2026");
+    let addressee = position("Kính gửi: Ủy ban nhân dân xã Rạch Kiến");
+    let heading = position("I. KẾT QUẢ THỰC HIỆN");
+    let recipients = position("Nơi nhận:");
+    let name = position("Nguyễn Văn Ấn");
+    // The left column comes before the right one, then the body, then the bottom.
+    assert!(issuer < body && body < number && number < nation);
+    assert!(nation < motto && motto < date && date < title);
+    assert!(title < subtitle && subtitle < addressee && addressee < heading);
+    assert!(heading < recipients && recipients < name);
+    assert_eq!(text[recipients + 1], "- UBND xã;");
+    assert_eq!(text[recipients + 2], "- Lưu: VT.");
+    assert!(position("TM. TỔ CNSCĐ") < position("TỔ TRƯỞNG"));
+    assert!(position("TỔ TRƯỞNG") < name);
+}
+
+#[test]
+fn paragraphs_and_table_cells_carry_the_vietnamese_figures() {
+    let text = paragraphs_text(&rendered()).expect("text");
+    let has = |s: &str| text.iter().any(|p| p == s);
+    assert!(has("Trong tháng, Tổ đã hướng dẫn người dân cài đặt VNeID."));
+    assert!(has(
+        "Tổ phối hợp với Đoàn thanh niên & Hội Phụ nữ tổ chức 3 buổi tập huấn."
+    ));
+    assert!(has("Bảng 1. Kết quả theo ấp"));
+    assert!(has("1.234"));
+    assert!(has("79,9%"));
+    assert!(has("1.246"));
+    assert!(has("80%"));
+    assert!(has("–"));
+    assert!(has("Tổng cộng"));
+    // The chart as a table: header row, then one row per series.
+    let chart = text
+        .iter()
+        .position(|p| p == "Biểu đồ 1. Tỷ lệ qua các tháng")
+        .expect("chart title");
+    assert_eq!(
+        &text[chart + 1..chart + 13],
+        &[
+            "Chỉ tiêu",
+            "03/2026",
+            "04/2026",
+            "05/2026",
+            "Tài khoản VNeID",
+            "70%",
+            "75,5%",
+            "79,9%",
+            "Thanh toán không dùng tiền mặt",
+            "–",
+            "40%",
+            "42,5%",
+        ]
+    );
+}
+
+#[test]
+fn runs_are_sized_and_styled_as_the_decree_asks() {
+    let docx = docx_rs::read_docx(&rendered()).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&docx.json()).expect("json");
+    let mut found = Vec::new();
+    collect_runs(&json, &mut found);
+    let look = |text: &str| {
+        found
+            .iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| panic!("no run {text:?}"))
+    };
+    let size = |p: &serde_json::Value| p.pointer("/sz").and_then(|v| v.as_u64());
+    let flag = |p: &serde_json::Value, key: &str| p.get(key).and_then(|v| v.as_bool());
+    let bold = |p: &serde_json::Value| flag(p, "bold") == Some(true);
+    let italic = |p: &serde_json::Value| flag(p, "italic") == Some(true);
+
+    let nation = look("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    assert_eq!(size(&nation), Some(26));
+    assert!(bold(&nation));
+    let motto = look("Độc lập - Tự do - Hạnh phúc");
+    assert_eq!(size(&motto), Some(28));
+    assert!(bold(&motto));
+    let date = look("Rạch Kiến, ngày 25 tháng 5 năm 2026");
+    assert!(italic(&date) && !bold(&date));
+    assert_eq!(size(&date), Some(28));
+    let superior = look("UBND XÃ RẠCH KIẾN");
+    assert!(!bold(&superior));
+    assert_eq!(size(&superior), Some(26));
+    assert!(bold(&look("TỔ CNSCĐ ẤP 3")));
+    assert!(bold(&look("BÁO CÁO")));
+    let sub = look("1. Hoạt động của Tổ");
+    assert!(bold(&sub) && italic(&sub));
+    assert_eq!(size(&look("1.234")), Some(26));
+    assert!(bold(&look("Tổng cộng")));
+    let label = look("Nơi nhận:");
+    assert!(bold(&label) && italic(&label));
+    assert_eq!(size(&label), Some(24));
+    assert_eq!(size(&look("- UBND xã;")), Some(22));
+    let name = look("Nguyễn Văn Ấn");
+    assert!(bold(&name));
+    assert_eq!(size(&name), Some(28));
+}
+
+#[test]
+fn the_short_rules_are_bottom_borders_only() {
+    let docx = docx_rs::read_docx(&rendered()).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&docx.json()).expect("json");
+    let mut borders = Vec::new();
+    collect_paragraph_borders(&json, &mut borders);
+    // Under the issuer, under the motto and under the subtitle.
+    assert_eq!(borders.len(), 3, "{borders:#?}");
+    for b in &borders {
+        for side in ["left", "right", "top", "between", "bar"] {
+            assert!(b.get(side).is_none_or(|v| v.is_null()), "{side} in {b}");
+        }
+        assert_eq!(
+            b.pointer("/bottom/val").and_then(|v| v.as_str()),
+            Some("single")
+        );
+    }
+}
+
+fn collect_paragraph_borders(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.get("type").and_then(|t| t.as_str()) == Some("paragraph")
+                && let Some(b) = v.pointer("/data/property/borders")
+                && !b.is_null()
+            {
+                out.push(b.clone());
+            }
+            map.values().for_each(|v| collect_paragraph_borders(v, out));
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| collect_paragraph_borders(v, out));
+        }
+        _ => {}
+    }
+}
+
+/// Every run with text in the JSON form of a document, with its run property.
+fn collect_runs(v: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.get("type").and_then(|t| t.as_str()) == Some("run")
+                && let Some(data) = map.get("data")
+            {
+                let text: String = data
+                    .get("children")
+                    .and_then(|c| c.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.pointer("/data/text").and_then(|t| t.as_str()))
+                    .collect();
+                let property = data.get("runProperty").cloned().unwrap_or_default();
+                out.push((text, property));
+            }
+            for value in map.values() {
+                collect_runs(value, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for value in items {
+                collect_runs(value, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_year_long_chart_uses_smaller_type_to_fit() {
+    let mut doc = sample();
+    doc.blocks = vec![Block::Chart(Chart {
+        title: "Biểu đồ 2. Mười hai tháng".into(),
+        labels: (1..=12).map(|m| format!("{m:02}/2026")).collect(),
+        series: vec![Series {
+            name: "Tài khoản VNeID".into(),
+            values: (1..=12).map(|m| Some(60.0 + f64::from(m) * 1.66)).collect(),
+        }],
+    })];
+    let bytes = render(&doc).expect("render");
+    let text = paragraphs_text(&bytes).expect("text");
+    assert!(text.iter().any(|p| p == "12/2026"));
+    assert!(text.iter().any(|p| p == "79,9%"));
+    let docx = docx_rs::read_docx(&bytes).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&docx.json()).expect("json");
+    let mut found = Vec::new();
+    collect_runs(&json, &mut found);
+    let (_, property) = found.iter().find(|(t, _)| t == "79,9%").expect("run 79,9%");
+    assert_eq!(property.get("sz").and_then(|v| v.as_u64()), Some(22));
+}
+
+#[test]
+fn widths_fill_the_text_width_in_proportion() {
+    let widths = column_widths(&[1, 6, 2, 2], 4);
+    assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH);
+    assert_eq!(widths[0], TEXT_WIDTH / 11);
+    assert_eq!(widths[1], TEXT_WIDTH * 6 / 11);
+    assert_eq!(column_widths(&[], 3).iter().sum::<usize>(), TEXT_WIDTH);
+    assert_eq!(
+        column_widths(&[0, 0], 2),
+        vec![TEXT_WIDTH / 2, TEXT_WIDTH - TEXT_WIDTH / 2]
+    );
+}
+
+#[test]
+fn a_bare_document_still_renders() {
+    let doc = Document {
+        issuer: vec![],
+        number: String::new(),
+        place_date: String::new(),
+        title: "BÁO CÁO".into(),
+        subtitle: String::new(),
+        addressee: String::new(),
+        blocks: vec![Block::Table(ReportTable {
+            title: String::new(),
+            columns: vec![],
+            widths: vec![],
+            rows: vec![],
+        })],
+        recipients: vec![],
+        signature: Signature::default(),
+        short_name: String::new(),
+    };
+    let text = paragraphs_text(&render(&doc).expect("render")).expect("text");
+    assert!(text.iter().any(|p| p == "BÁO CÁO"));
+    assert!(!text.iter().any(|p| p.starts_with("Kính gửi")));
+}
