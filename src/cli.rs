@@ -16,6 +16,18 @@ pub async fn run(cli: Cli) -> Result<()> {
         _ => None,
     };
     let settings = Settings::resolve(&cli, addr_flag.as_deref())?;
+    if let Some(day) = settings
+        .today
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        // Dashboards, indicators and reports all take the same day as today.
+        crate::indicators::period::set_today(day);
+        eprintln!(
+            "Ngày hệ thống được đặt là {} (CONGDONGSO_TODAY).",
+            day.format("%d/%m/%Y")
+        );
+    }
     let db = Db::connect(&settings.database_url).await?;
     let ran = db.migrate().await?;
     if ran > 0 {
@@ -94,7 +106,13 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
     let format = Format::parse(&args.format)
         .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
     let period = Period::parse(args.period.trim())?;
-    let bytes = db::report_data::file(db, &area, &period, kind, format, &settings.today()).await?;
+    let today = settings.today();
+    // The operator at the machine reads the database itself: the file keeps the names.
+    let who = db::report_data::Audience {
+        today: &today,
+        personal: true,
+    };
+    let bytes = db::report_data::file(db, &area, &period, kind, format, who).await?;
     std::fs::write(&args.output, &bytes).map_err(|e| {
         AppError::invalid(format!("Không ghi được tệp {}: {e}", args.output.display()))
     })?;

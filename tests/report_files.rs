@@ -325,6 +325,25 @@ async fn quarter_and_year(url: String) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (member_id, member_name): (i64, String) = db
+        .fetch_one(
+            "SELECT m.id, m.full_name FROM members m JOIN teams t ON t.id = m.team_id \
+             JOIN areas a ON a.id = t.area_id WHERE a.code = $1 AND m.active = 1 ORDER BY m.id LIMIT 1",
+            &[AP3.into()],
+        )
+        .await
+        .unwrap();
+    let r = head
+        .post_form(
+            "/year-end/nominations",
+            &[
+                ("year", "2026"),
+                ("nominee", &format!("member:{member_id}")),
+                ("reason", "Hướng dẫn 300 người cài VNeID."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     for format in ["docx", "pdf", "xlsx"] {
         let bytes = download(&mut vhxh, "rach-kien", "yearly", "2026", format).await;
         let all = match format {
@@ -381,6 +400,22 @@ async fn quarter_and_year(url: String) {
         !bytes.is_empty(),
         "the province reads the commune's reports"
     );
+    // A nominated member's name stays in the commune: the province reads their team.
+    let commune_copy =
+        docx::paragraphs_text(&download(&mut vhxh, "rach-kien", "yearly", "2026", "docx").await)
+            .unwrap()
+            .join("\n");
+    assert!(commune_copy.contains(&member_name), "{commune_copy}");
+    let province_copy =
+        docx::paragraphs_text(&download(&mut so, "rach-kien", "yearly", "2026", "docx").await)
+            .unwrap()
+            .join("\n");
+    assert!(!province_copy.contains(&member_name), "{province_copy}");
+    assert!(
+        province_copy.contains("Một thành viên Tổ"),
+        "{province_copy}"
+    );
+    assert!(province_copy.contains("Hướng dẫn 300 người cài VNeID."));
 }
 
 #[tokio::test]

@@ -303,6 +303,10 @@ async fn frozen(url: String) {
         .await
         .unwrap();
     assert_eq!(f.activities_total().to_string(), approved);
+    assert!(
+        f.trend.is_some(),
+        "the trend chart is kept with the approved figures"
+    );
 }
 
 #[tokio::test]
@@ -423,6 +427,26 @@ async fn year_end(url: String) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Submitted: a draft saved from another tab cannot reopen it.
+    let r = head
+        .post_form(
+            "/year-end/evaluation",
+            &[
+                ("year", "2026"),
+                ("rating", "done"),
+                ("results", "x"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("đã nộp"), "{}", r.body);
+    let mut finance = Client::login(app.clone(), "kinhte").await;
+    assert_eq!(
+        finance.get("/year-end?year=2026").await.status,
+        StatusCode::FORBIDDEN,
+        "year-end names people: not for accounts without personal data"
+    );
     let page = head.get("/year-end?year=2026").await;
     let team: (i64,) = db
         .fetch_one(
@@ -500,6 +524,12 @@ async fn year_end(url: String) {
         .await
         .unwrap();
     assert_eq!(status, "approved");
+    let r = leader.post_form(&decide, &[("decision", "reject")]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decision is not turned around"
+    );
     let page = leader.get("/year-end?year=2026").await;
     assert!(page.body.contains("Đồng ý khen thưởng"));
     assert!(page.body.contains("Zalo ấp theo từng xóm"));

@@ -330,7 +330,7 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         .fetch_all(
             &format!(
                 "SELECT commune_id, hamlet_id, COUNT(*) FROM good_practices \
-                 WHERE proposed_on >= $1 AND proposed_on <= $2 AND {} GROUP BY commune_id, hamlet_id",
+                 WHERE active = 1 AND proposed_on >= $1 AND proposed_on <= $2 AND {} GROUP BY commune_id, hamlet_id",
                 scope.rows("commune_id", "hamlet_id")
             ),
             &[

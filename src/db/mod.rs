@@ -146,7 +146,7 @@ pub fn now() -> i64 {
 
 /// Today's date in Vietnam (UTC+7), as `yyyy-mm-dd`.
 pub fn today() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(7))
+    crate::indicators::period::today()
         .format("%Y-%m-%d")
         .to_string()
 }

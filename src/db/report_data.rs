@@ -11,6 +11,7 @@ use crate::reports::build::{
     EvaluationLine, HamletLine, Input, Kind, Letterhead, Narrative, NominationLine, PracticeLine,
     TaskLine,
 };
+use crate::reports::figures::AreaFigures;
 use crate::reports::{Chart, Series};
 
 /// The lines of the trend chart: the plan's headline shares, month by month.
@@ -83,7 +84,14 @@ fn months_so_far(p: &Period, today: &str) -> Vec<Month> {
 }
 
 /// Everything the report of `area` (hamlet or commune) for the period is built from.
-pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) -> Result<Input> {
+pub async fn input(
+    db: &Db,
+    area: &Area,
+    p: &Period,
+    kind: Kind,
+    who: Audience<'_>,
+) -> Result<Input> {
+    let today = who.today;
     let expected = match p {
         Period::Month(_) => Kind::Monthly,
         Period::Quarter { .. } => Kind::Quarterly,
@@ -135,8 +143,12 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
             &date,
         )
     };
+    let frozen_trend = figures.trend.clone();
     let mut input = Input::new(kind, letterhead, figures);
-    input.trend = Some(trend(db, area, p).await?);
+    input.trend = Some(match frozen_trend {
+        Some(t) => t,
+        None => trend(db, area, p).await?,
+    });
     if let Some(r) = &report {
         input.narrative = Narrative {
             results: r.results.clone(),
@@ -163,15 +175,20 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
                 .completeness
                 .push(reports::completeness(db, commune.id, *m, today).await?);
         }
-        for (id, _, name) in reports::hamlets_open_in(db, commune.id, p.last_month()).await? {
+        // Every hamlet open at some time in the period: one closed in its middle still did work.
+        let open = reports::hamlets_open_in(db, commune.id, p.first_month()..=p.last_month());
+        for (id, _, name) in open.await? {
             let Some(hamlet) = areas::get(db, id).await? else {
                 continue;
             };
             let line = match p {
                 Period::Month(m) => {
                     let (f, r) = reports::hamlet_month_figures(db, &hamlet, *m).await?;
-                    let frozen = r.as_ref().is_some_and(|r| r.status == "approved");
-                    if let Some(r) = r.filter(|r| r.status != "draft") {
+                    let frozen = r.as_ref().and_then(|r| r.frozen()).is_some();
+                    // A draft or a returned report is not the hamlet's word yet.
+                    if let Some(r) =
+                        r.filter(|r| matches!(r.status.as_str(), "submitted" | "approved"))
+                    {
                         texts.push((name.clone(), r));
                     }
                     HamletLine { figures: f, frozen }
@@ -214,34 +231,44 @@ pub async fn input(db: &Db, area: &Area, p: &Period, kind: Kind, today: &str) ->
             .collect();
     }
     if kind == Kind::Yearly {
-        year_end(db, area, &commune, p.year(), &mut input).await?;
+        year_end(db, (area, &commune), p.year(), who.personal, &mut input).await?;
     }
     Ok(input)
 }
 
 async fn year_end(
     db: &Db,
-    area: &Area,
-    commune: &Area,
+    (area, commune): (&Area, &Area),
     year: i64,
+    personal: bool,
     input: &mut Input,
 ) -> Result<()> {
     let evaluations = super::yearend::evaluations(db, commune.id, year).await?;
-    for team in super::teams::for_commune(db, commune.id).await? {
+    let teams = super::teams::for_commune(db, commune.id).await?;
+    let team_name = |id: Option<i64>| {
+        teams
+            .iter()
+            .find(|t| Some(t.id) == id)
+            .map_or(String::new(), |t| t.name.clone())
+    };
+    for team in &teams {
         if team.kind != "hamlet"
             || team.active != 1
             || (area.level == "hamlet" && team.area_id != area.id)
         {
             continue;
         }
-        let e = evaluations.iter().find(|e| e.team_id == team.id);
+        // Only a submitted evaluation speaks for the team; a draft is still the head's.
+        let e = evaluations
+            .iter()
+            .find(|e| e.team_id == team.id && e.status == "submitted");
         input.evaluations.push(EvaluationLine {
             team: team.name.clone(),
             rating: e
                 .map_or("", |e| super::yearend::rating_label(&e.rating))
                 .to_string(),
             results: e.map_or(String::new(), |e| e.results.clone()),
-            submitted: e.is_some_and(|e| e.status == "submitted"),
+            submitted: e.is_some(),
         });
         if let Some(e) = e.filter(|_| area.level == "hamlet") {
             input.narrative = Narrative {
@@ -254,19 +281,13 @@ async fn year_end(
     }
     if area.level == "commune" {
         // The year-end report's proposals for next year are the teams' own.
-        let names: std::collections::HashMap<i64, String> =
-            super::teams::for_commune(db, commune.id)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.name))
-                .collect();
         let proposals: Vec<String> = evaluations
             .iter()
             .filter(|e| e.status == "submitted" && !e.proposals.trim().is_empty())
             .map(|e| {
                 format!(
                     "{}: {}",
-                    names.get(&e.team_id).map_or("", |n| n.as_str()),
+                    team_name(Some(e.team_id)),
                     e.proposals.trim().replace('\n', " ")
                 )
             })
@@ -278,10 +299,22 @@ async fn year_end(
     input.nominations = super::yearend::nominations(db, commune.id, year)
         .await?
         .into_iter()
+        .filter(|n| n.status != "rejected")
+        .filter(|n| {
+            area.level == "commune"
+                || teams
+                    .iter()
+                    .any(|t| Some(t.id) == n.team_id && t.area_id == area.id)
+        })
         .map(|n| NominationLine {
             kind: n.kind_label().to_string(),
             status: n.status_label().to_string(),
-            nominee: n.nominee,
+            // A member's name is personal data: a reader outside the commune sees their team.
+            nominee: if personal || n.kind == "team" {
+                n.nominee.clone()
+            } else {
+                format!("Một thành viên {}", team_name(n.team_id))
+            },
             reason: n.reason,
         })
         .collect();
@@ -298,6 +331,22 @@ async fn year_end(
     Ok(())
 }
 
+/// A hamlet's month as it is approved: the figures and the trend chart, to be stored.
+pub async fn to_freeze(db: &Db, hamlet: &Area, m: Month) -> Result<AreaFigures> {
+    let p = Period::Month(m);
+    let mut figures = reports::area_figures(db, hamlet, &p).await?;
+    figures.trend = Some(trend(db, hamlet, &p).await?);
+    Ok(figures)
+}
+
+/// Who a report is written for: the day it is written, and whether the reader may see
+/// personal data (a commune account, the operator at the command line) or not (the province).
+#[derive(Clone, Copy, Debug)]
+pub struct Audience<'a> {
+    pub today: &'a str,
+    pub personal: bool,
+}
+
 /// Builds a report and writes it in the format asked for: the pages and the command line take
 /// this one path, so a file is the same whichever way it was asked for.
 pub async fn file(
@@ -306,9 +355,9 @@ pub async fn file(
     p: &Period,
     kind: Kind,
     format: crate::reports::Format,
-    today: &str,
+    who: Audience<'_>,
 ) -> Result<Vec<u8>> {
-    let input = input(db, area, p, kind, today).await?;
+    let input = input(db, area, p, kind, who).await?;
     let doc = crate::reports::build::document(&input);
     // Writing a PDF or Word file is CPU work: keep it off the async workers.
     tokio::task::spawn_blocking(move || crate::reports::render(&doc, format))

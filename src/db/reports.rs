@@ -26,7 +26,7 @@ pub struct MonthlyReport {
     pub proposals: String,
     pub next_plan: String,
     pub review_comment: String,
-    #[serde(skip)]
+    /// The frozen figures (JSON), kept in the audit log's "before" when a report is reopened.
     pub figures: Option<String>,
     pub submitted_on: Option<String>,
     pub last_submitted_on: Option<String>,
@@ -76,13 +76,20 @@ pub async fn for_hamlet(db: &Db, hamlet_id: i64) -> Result<Vec<MonthlyReport>> {
     .await
 }
 
+/// The report, locked until the transaction ends (on SQLite `BEGIN IMMEDIATE` already
+/// serialises writers), so an approval and a return cannot both pass the status check.
 async fn locked(
     conn: &mut AnyConnection,
     hamlet_id: i64,
     month: &str,
 ) -> Result<Option<MonthlyReport>> {
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     Ok(sqlx::query_as::<_, MonthlyReport>(&format!(
-        "SELECT {COLS} FROM monthly_reports WHERE hamlet_id = $1 AND month = $2"
+        "SELECT {COLS} FROM monthly_reports WHERE hamlet_id = $1 AND month = $2{lock}"
     ))
     .bind(hamlet_id)
     .bind(month.to_string())
@@ -106,46 +113,40 @@ pub async fn save(
     t: &Texts,
     account: i64,
 ) -> Result<(i64, Option<MonthlyReport>)> {
-    let before = locked(conn, hamlet_id, month).await?;
     let now = super::now();
-    match &before {
-        Some(r) if !r.editable() => Err(wrong_state(r, "sửa báo cáo")),
-        Some(r) => {
-            sqlx::query(
-                "UPDATE monthly_reports SET results = $1, difficulties = $2, proposals = $3, \
-                 next_plan = $4, updated_by = $5, updated_at = $6 WHERE id = $7",
-            )
-            .bind(t.results.clone())
-            .bind(t.difficulties.clone())
-            .bind(t.proposals.clone())
-            .bind(t.next_plan.clone())
-            .bind(account)
-            .bind(now)
-            .bind(r.id)
-            .execute(&mut *conn)
-            .await?;
-            Ok((r.id, before))
-        }
-        None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO monthly_reports (commune_id, hamlet_id, month, status, results, \
-                 difficulties, proposals, next_plan, updated_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-            )
-            .bind(commune_id)
-            .bind(hamlet_id)
-            .bind(month.to_string())
-            .bind(t.results.clone())
-            .bind(t.difficulties.clone())
-            .bind(t.proposals.clone())
-            .bind(t.next_plan.clone())
-            .bind(account)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
-            Ok((id, None))
-        }
+    // Created empty first: two first saves at once meet on the unique key, not in an error.
+    let created = sqlx::query(
+        "INSERT INTO monthly_reports (commune_id, hamlet_id, month, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $4) ON CONFLICT (hamlet_id, month) DO NOTHING",
+    )
+    .bind(commune_id)
+    .bind(hamlet_id)
+    .bind(month.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    let r = locked(conn, hamlet_id, month)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !r.editable() {
+        return Err(wrong_state(&r, "sửa báo cáo"));
     }
+    sqlx::query(
+        "UPDATE monthly_reports SET results = $1, difficulties = $2, proposals = $3, \
+         next_plan = $4, updated_by = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(t.results.clone())
+    .bind(t.difficulties.clone())
+    .bind(t.proposals.clone())
+    .bind(t.next_plan.clone())
+    .bind(account)
+    .bind(now)
+    .bind(r.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok((r.id, (!created).then_some(r)))
 }
 
 /// Submits a draft or a returned report. The first submission's date stays: timeliness is
@@ -264,11 +265,11 @@ struct HamletRow {
     closed_on: Option<String>,
 }
 
-/// The commune's hamlets open in month `m`, in their order.
+/// The commune's hamlets open in any month of `months`, in their order.
 pub async fn hamlets_open_in(
     db: &Db,
     commune_id: i64,
-    m: Month,
+    months: std::ops::RangeInclusive<Month>,
 ) -> Result<Vec<(i64, String, String)>> {
     let rows: Vec<HamletRow> = db
         .fetch_all(
@@ -280,12 +281,12 @@ pub async fn hamlets_open_in(
     Ok(rows
         .into_iter()
         .filter(|h| {
-            Open::of_hamlet(
+            let open = Open::of_hamlet(
                 h.active == 1,
                 h.opened_on.as_deref(),
                 h.closed_on.as_deref(),
-            )
-            .contains(m)
+            );
+            months.clone().any(|m| open.contains(m))
         })
         .map(|h| (h.id, h.code, h.name))
         .collect())
@@ -304,7 +305,7 @@ pub async fn completeness(db: &Db, commune_id: i64, m: Month, today: &str) -> Re
         .await?;
     let reports: HashMap<i64, (String, Option<String>)> =
         reports.into_iter().map(|(h, s, d)| (h, (s, d))).collect();
-    let hamlets = hamlets_open_in(db, commune_id, m)
+    let hamlets = hamlets_open_in(db, commune_id, m..=m)
         .await?
         .into_iter()
         .map(|(id, code, name)| {
@@ -461,6 +462,7 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         trainings: count_of("training"),
         communications: count_of("meeting_propaganda") + count_of("security_session"),
         indicators,
+        trend: None,
     })
 }
 

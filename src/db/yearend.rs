@@ -80,66 +80,58 @@ pub async fn save_evaluation(
             "Trước khi nộp, hãy chọn mức tự xếp loại và ghi kết quả nổi bật của Tổ trong năm.",
         ));
     }
-    let before: Option<Evaluation> = sqlx::query_as(&format!(
-        "SELECT {EVAL_COLS} FROM team_evaluations WHERE team_id = $1 AND year = $2"
+    let now = super::now();
+    // Created empty first, then locked: a draft saved in another tab cannot reopen a
+    // submitted evaluation, and two first saves meet on the unique key.
+    let created = sqlx::query(
+        "INSERT INTO team_evaluations (commune_id, team_id, year, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $4) ON CONFLICT (team_id, year) DO NOTHING",
+    )
+    .bind(commune_id)
+    .bind(team_id)
+    .bind(year)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let current: Evaluation = sqlx::query_as(&format!(
+        "SELECT {EVAL_COLS} FROM team_evaluations WHERE team_id = $1 AND year = $2{lock}"
     ))
     .bind(team_id)
     .bind(year)
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    if before.as_ref().is_some_and(|b| b.status == "submitted") {
+    if current.status == "submitted" {
         return Err(AppError::invalid(
             "Bản tự đánh giá đã nộp, không sửa được nữa.",
         ));
     }
     let status = if submit { "submitted" } else { "draft" };
     let submitted_on = submit.then(|| today.to_string());
-    let now = super::now();
-    let id = match &before {
-        Some(b) => {
-            sqlx::query(
-                "UPDATE team_evaluations SET status = $1, rating = $2, results = $3, strengths = $4, \
-                 weaknesses = $5, proposals = $6, submitted_on = $7, submitted_by = $8, updated_at = $9 \
-                 WHERE id = $10",
-            )
-            .bind(status)
-            .bind(e.rating.clone())
-            .bind(e.results.trim().to_string())
-            .bind(e.strengths.trim().to_string())
-            .bind(e.weaknesses.trim().to_string())
-            .bind(e.proposals.trim().to_string())
-            .bind(submitted_on)
-            .bind(account)
-            .bind(now)
-            .bind(b.id)
-            .execute(&mut *conn)
-            .await?;
-            b.id
-        }
-        None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO team_evaluations (commune_id, team_id, year, status, rating, results, \
-                 strengths, weaknesses, proposals, submitted_on, submitted_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-            )
-            .bind(commune_id)
-            .bind(team_id)
-            .bind(year)
-            .bind(status)
-            .bind(e.rating.clone())
-            .bind(e.results.trim().to_string())
-            .bind(e.strengths.trim().to_string())
-            .bind(e.weaknesses.trim().to_string())
-            .bind(e.proposals.trim().to_string())
-            .bind(submitted_on)
-            .bind(account)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
-            id
-        }
-    };
-    Ok((id, before))
+    sqlx::query(
+        "UPDATE team_evaluations SET status = $1, rating = $2, results = $3, strengths = $4, \
+         weaknesses = $5, proposals = $6, submitted_on = $7, submitted_by = $8, updated_at = $9 \
+         WHERE id = $10",
+    )
+    .bind(status)
+    .bind(e.rating.clone())
+    .bind(e.results.trim().to_string())
+    .bind(e.strengths.trim().to_string())
+    .bind(e.weaknesses.trim().to_string())
+    .bind(e.proposals.trim().to_string())
+    .bind(submitted_on)
+    .bind(account)
+    .bind(now)
+    .bind(current.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok((current.id, (!created).then_some(current)))
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -239,9 +231,10 @@ pub async fn decide(
     approve: bool,
     (today, account): (&str, i64),
 ) -> Result<()> {
+    // Only an open nomination is decided: a replayed form cannot turn a decision around.
     let n = sqlx::query(
         "UPDATE award_nominations SET status = $1, decided_by = $2, decided_on = $3 \
-         WHERE id = $4 AND commune_id = $5",
+         WHERE id = $4 AND commune_id = $5 AND status = 'proposed'",
     )
     .bind(if approve { "approved" } else { "rejected" })
     .bind(account)
@@ -252,7 +245,9 @@ pub async fn decide(
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(AppError::NotFound);
+        return Err(AppError::invalid(
+            "Đề xuất này đã có ý kiến của lãnh đạo UBND xã.",
+        ));
     }
     Ok(())
 }

@@ -58,8 +58,25 @@ pub fn month_code(m: Month) -> String {
 
 /// The current month in Vietnam (UTC+7).
 pub fn current_month() -> Month {
-    let now = chrono::Utc::now() + chrono::Duration::hours(7);
+    let now = today();
     month(now.year() as i64, now.month() as i64)
+}
+
+/// A calendar day the whole process takes as today (`CONGDONGSO_TODAY`), set once at start.
+static TODAY: std::sync::OnceLock<NaiveDate> = std::sync::OnceLock::new();
+
+/// Makes `date` today for this process: a demonstration or training copy that replays a month
+/// of the plan. Only the first call counts.
+pub fn set_today(date: NaiveDate) {
+    let _ = TODAY.set(date);
+}
+
+/// Today in Vietnam (UTC+7), or the day set with `set_today`.
+pub fn today() -> NaiveDate {
+    TODAY
+        .get()
+        .copied()
+        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -100,7 +100,10 @@ impl IndicatorLine {
 }
 
 /// Everything a report says in numbers about one area (hamlet or commune) and one period.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Fields added later read as empty from reports approved before them (`serde(default)`), so
+/// a stored copy never stops parsing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AreaFigures {
     pub area_code: String,
     pub area_name: String,
@@ -130,6 +133,8 @@ pub struct AreaFigures {
     pub trainings: i64,
     pub communications: i64,
     pub indicators: Vec<IndicatorLine>,
+    /// The 12-month trend as it stood, kept with an approved report's figures.
+    pub trend: Option<crate::reports::Chart>,
 }
 
 impl AreaFigures {

@@ -233,6 +233,11 @@ pub(super) fn completeness_blocks(
     if hamlets.is_empty() {
         return;
     }
+    out.push(Block::Paragraph(
+        "Số liệu của ấp có báo cáo đã duyệt (ghi «đã duyệt») là số liệu chốt khi duyệt; số liệu \
+         của các ấp khác và số liệu tổng hợp của xã tính đến ngày lập báo cáo."
+            .into(),
+    ));
     let pct = |f: &AreaFigures, code: &str| Cell::Percent(f.indicator(code).and_then(|l| l.value));
     out.push(Block::Table(Table {
         title: "Kết quả của từng ấp".into(),
@@ -290,7 +295,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
                     } else {
                         "Chưa nộp".to_string()
                     }),
-                    text(&e.results),
+                    text(shorten(&e.results)),
                 ]
             })
             .collect(),
@@ -313,7 +318,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
                     vec![
                         Cell::Int(i as i64 + 1),
                         text(format!("{} ({})", n.nominee, n.kind)),
-                        text(&n.reason),
+                        text(shorten(&n.reason)),
                         text(&n.status),
                     ]
                 })
@@ -384,4 +389,16 @@ pub(super) fn task_blocks(input: &Input, out: &mut Vec<Block>) {
             })
             .collect(),
     }));
+}
+
+/// Longest text put in a table cell: a cell cannot run over a page, and the full text is on
+/// the page it came from.
+const CELL_CHARS: usize = 600;
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= CELL_CHARS {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(CELL_CHARS).collect();
+    format!("{}…", cut.trim_end())
 }

@@ -310,6 +310,17 @@ async fn save(
         ));
     }
     let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
+    if reports::hamlets_open_in(&s.db, commune, m..=m)
+        .await?
+        .iter()
+        .all(|(id, _, _)| *id != hamlet.id)
+    {
+        return Err(AppError::invalid(format!(
+            "{} không hoạt động trong {}: không có báo cáo tháng này.",
+            hamlet.name,
+            Period::Month(m).label().to_lowercase()
+        )));
+    }
     let texts = reports::Texts {
         results: clean_text(&f.results, "Kết quả nổi bật")?,
         difficulties: clean_text(&f.difficulties, "Khó khăn, vướng mắc")?,
@@ -366,7 +377,7 @@ async fn approve(
     let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
     // The figures are read before the write lock: the frozen copy is what the reviewer saw
     // a moment ago, computed by the same code as the live page.
-    let figures = reports::area_figures(&s.db, &hamlet, &Period::Month(m)).await?;
+    let figures = report_data::to_freeze(&s.db, &hamlet, m).await?;
     let today = s.settings.today();
     let mut tx = s.db.begin_write().await?;
     let before = reports::approve(
@@ -518,7 +529,12 @@ async fn file(
     let format = Format::parse(&q.format)
         .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
     let p = Period::parse(&q.period)?;
-    let bytes = report_data::file(&s.db, &area, &p, kind, format, &s.settings.today()).await?;
+    let today = s.settings.today();
+    let who = report_data::Audience {
+        today: &today,
+        personal: caller.personal_scope().is_some(),
+    };
+    let bytes = report_data::file(&s.db, &area, &p, kind, format, who).await?;
     let name = format!(
         "bao-cao-{}-{}-{}.{}",
         kind.code(),

@@ -27,17 +27,33 @@ struct YearQuery {
     year: Option<i64>,
 }
 
-fn year_or_now(y: Option<i64>) -> Result<i64> {
-    let year = y.unwrap_or_else(|| period::year_of(period::current_month()));
+fn year_or_now(y: Option<i64>, today: &str) -> Result<i64> {
+    let this_year = period::month_of_date(today)
+        .map_or_else(|| period::year_of(period::current_month()), period::year_of);
+    let year = y.unwrap_or(this_year);
     if !(period::FIRST_YEAR..=period::LAST_YEAR).contains(&year) {
         return Err(AppError::invalid("Năm không hợp lệ."));
     }
     Ok(year)
 }
 
-/// Year-end work is the commune's and its hamlets': province and operator accounts have none.
+/// Year-end work is the commune's and its hamlets', and it names people: accounts without
+/// personal data (province, finance, operator) have none of it.
 fn commune_of(caller: &Caller) -> Result<i64> {
-    caller.commune_id.ok_or(AppError::Forbidden)
+    Ok(caller.require_personal()?.commune_id)
+}
+
+/// Longest text accepted in a year-end field: it goes into a table cell of the report.
+const MAX_TEXT: usize = 2000;
+
+fn text_field(s: &str, what: &str) -> Result<String> {
+    let s = crate::text::clean_lines(s);
+    if s.chars().count() > MAX_TEXT {
+        return Err(AppError::invalid(format!(
+            "Phần «{what}» dài quá {MAX_TEXT} ký tự; hãy viết gọn lại."
+        )));
+    }
+    Ok(s)
 }
 
 struct TeamLine {
@@ -75,7 +91,7 @@ async fn show(
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
     let commune = commune_of(&caller)?;
-    let year = year_or_now(q.year)?;
+    let year = year_or_now(q.year, &s.settings.today())?;
     let evaluations = yearend::evaluations(&s.db, commune, year).await?;
     let all_teams: Vec<teams::Team> = teams::for_commune(&s.db, commune)
         .await?
@@ -122,7 +138,17 @@ async fn show(
         year,
         teams: lines,
         own,
-        nominations: yearend::nominations(&s.db, commune, year).await?,
+        // A hamlet sees its own team's nominations; the commune sees all.
+        nominations: yearend::nominations(&s.db, commune, year)
+            .await?
+            .into_iter()
+            .filter(|n| {
+                caller.area_level == "commune"
+                    || all_teams
+                        .iter()
+                        .any(|t| Some(t.id) == n.team_id && t.area_id == caller.area_id)
+            })
+            .collect(),
         practices: yearend::practices(&s.db, commune, year)
             .await?
             .into_iter()
@@ -184,7 +210,7 @@ async fn save_evaluation(
         return Err(AppError::Forbidden);
     }
     let commune = commune_of(&caller)?;
-    let year = year_or_now(Some(f.year))?;
+    let year = year_or_now(Some(f.year), &s.settings.today())?;
     let team = teams::for_area(&s.db, caller.area_id)
         .await?
         .into_iter()
@@ -192,10 +218,10 @@ async fn save_evaluation(
         .ok_or_else(|| AppError::invalid("Ấp chưa có Tổ CNSCĐ để đánh giá."))?;
     let edit = yearend::EvaluationEdit {
         rating: f.rating.trim().to_string(),
-        results: crate::text::clean_lines(&f.results),
-        strengths: crate::text::clean_lines(&f.strengths),
-        weaknesses: crate::text::clean_lines(&f.weaknesses),
-        proposals: crate::text::clean_lines(&f.proposals),
+        results: text_field(&f.results, "Kết quả nổi bật")?,
+        strengths: text_field(&f.strengths, "Ưu điểm")?,
+        weaknesses: text_field(&f.weaknesses, "Hạn chế, khó khăn")?,
+        proposals: text_field(&f.proposals, "Đề xuất")?,
     };
     let submit = f.action == "submit";
     let today = s.settings.today();
@@ -243,7 +269,7 @@ async fn propose(
         return Err(AppError::Forbidden);
     }
     let commune = commune_of(&caller)?;
-    let year = year_or_now(Some(f.year))?;
+    let year = year_or_now(Some(f.year), &s.settings.today())?;
     let bad = || AppError::invalid("Hãy chọn tập thể hoặc cá nhân được đề xuất.");
     let (kind, id) = f.nominee.split_once(':').ok_or_else(bad)?;
     let id: i64 = id.parse().map_err(|_| bad())?;
@@ -253,14 +279,14 @@ async fn propose(
         "team" => {
             let t = teams::get(&s.db, id)
                 .await?
-                .filter(|t| t.commune_id == commune)
+                .filter(|t| t.commune_id == commune && t.active == 1)
                 .ok_or_else(bad)?;
             ("team", Some(t.id), None, t.name, t.area_id)
         }
         "member" => {
             let m = members::get(&s.db, id)
                 .await?
-                .filter(|m| m.commune_id == commune)
+                .filter(|m| m.commune_id == commune && m.active == 1)
                 .ok_or_else(bad)?;
             let t = teams::get(&s.db, m.team_id).await?.ok_or_else(bad)?;
             ("individual", Some(t.id), Some(m.id), m.full_name, t.area_id)
@@ -270,7 +296,7 @@ async fn propose(
     if caller.role == Role::HamletHead && team_area != caller.area_id {
         return Err(AppError::Forbidden);
     }
-    let reason = crate::text::clean_lines(&f.reason);
+    let reason = text_field(&f.reason, "Thành tích, lý do đề xuất")?;
     let mut tx = s.db.begin_write().await?;
     let n = yearend::NewNomination {
         year,
@@ -351,7 +377,7 @@ async fn propose_practice(
     let commune = commune_of(&caller)?;
     let hamlet = (caller.role == Role::HamletHead).then_some(caller.area_id);
     let title = crate::text::clean(&f.title);
-    let description = crate::text::clean_lines(&f.description);
+    let description = text_field(&f.description, "Cách làm")?;
     let today = s.settings.today();
     let mut tx = s.db.begin_write().await?;
     let id = yearend::propose_practice(

@@ -43,6 +43,7 @@ fn figures(level: &str) -> AreaFigures {
             target_when: None,
             met: Some(false),
         }],
+        trend: None,
     }
 }
 
