@@ -34,6 +34,7 @@ async fn migrations(url: String) {
         "audit_log",
         "monthly_reports",
         "award_nominations",
+        "communications",
     ] {
         let n = db
             .scalar_i64(&format!("SELECT COUNT(*) FROM {table}"), &[])

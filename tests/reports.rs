@@ -555,3 +555,155 @@ async fn year_end_evaluations_nominations_and_good_practices() {
         year_end(url).await;
     }
 }
+
+async fn communications(url: String) {
+    let db = demo_db(&url).await;
+    let app = app_on(db.clone(), "2026-05-20");
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    for (fields, message) in [
+        (
+            vec![("channel", "tv"), ("title", "x"), ("date", "10/05/2026")],
+            "hình thức",
+        ),
+        (
+            vec![("channel", "zalo"), ("title", " "), ("date", "10/05/2026")],
+            "nội dung",
+        ),
+        (
+            vec![("channel", "zalo"), ("title", "x"), ("date", "31/02/2026")],
+            "Ngày không hợp lệ",
+        ),
+        (
+            vec![("channel", "zalo"), ("title", "x"), ("date", "21/05/2026")],
+            "tương lai",
+        ),
+        (
+            vec![
+                ("channel", "zalo"),
+                ("title", "x"),
+                ("date", "10/05/2026"),
+                ("times", "0"),
+            ],
+            "Số lần",
+        ),
+    ] {
+        let r = head.post_form("/communications", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    let r = head
+        .post_form(
+            "/communications",
+            &[
+                ("channel", "loudspeaker"),
+                ("title", "Hướng dẫn cài Tây Ninh Smart"),
+                ("date", "12/05/2026"),
+                ("times", "3"),
+                // A hamlet head's record is their hamlet's, whatever the form says.
+                ("hamlet", "999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut vhxh = Client::login(app.clone(), "vhxh").await;
+    let r = vhxh
+        .post_form(
+            "/communications",
+            &[
+                ("channel", "facebook"),
+                ("title", "Ngày hội Bình dân học vụ số"),
+                ("date", "15/05/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (ap1,): (i64,) = db
+        .fetch_one("SELECT id FROM areas WHERE code = 'rach-kien-ap-01'", &[])
+        .await
+        .unwrap();
+    let r = vhxh
+        .post_form(
+            "/communications",
+            &[
+                ("channel", "video"),
+                ("title", "Phóng sự Ấp 1"),
+                ("date", "16/05/2026"),
+                ("hamlet", &ap1.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Ấp 3 sees its own and the commune-wide ones, not Ấp 1's.
+    let page = head.get("/communications?month=2026-05").await;
+    assert!(page.body.contains("Hướng dẫn cài Tây Ninh Smart"));
+    assert!(page.body.contains("Ngày hội Bình dân học vụ số"));
+    assert!(!page.body.contains("Phóng sự Ấp 1"));
+    let area = congdongso::db::areas::by_code(&db, AP3)
+        .await
+        .unwrap()
+        .unwrap();
+    let commune = congdongso::db::areas::by_code(&db, "rach-kien")
+        .await
+        .unwrap()
+        .unwrap();
+    let may = congdongso::indicators::Period::parse("2026-05").unwrap();
+    let f = congdongso::db::reports::area_figures(&db, &area, &may)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.communications_total(),
+        3,
+        "the hamlet's own: three broadcasts"
+    );
+    let f = congdongso::db::reports::area_figures(&db, &commune, &may)
+        .await
+        .unwrap();
+    assert_eq!(f.communications_total(), 5, "the commune: all of them");
+    let by = |code: &str| {
+        f.communications
+            .iter()
+            .find(|c| c.code == code)
+            .unwrap()
+            .count
+    };
+    assert_eq!((by("loudspeaker"), by("facebook"), by("video")), (3, 1, 1));
+
+    // Deleting: another hamlet's head may not, the commune admin may, with the audit kept.
+    let (id,): (i64,) = db
+        .fetch_one("SELECT id FROM communications WHERE channel = 'video'", &[])
+        .await
+        .unwrap();
+    let mut other = Client::login(app.clone(), "truongap01").await;
+    assert_eq!(
+        other
+            .post_form(&format!("/communications/{id}/delete"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "recorded by the commune: not the hamlet head's to delete"
+    );
+    let r = vhxh
+        .post_form(&format!("/communications/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let f = congdongso::db::reports::area_figures(&db, &commune, &may)
+        .await
+        .unwrap();
+    assert_eq!(f.communications_total(), 4);
+    let audited = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'communication'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audited, 4, "three records and one deletion");
+}
+
+#[tokio::test]
+async fn communications_are_recorded_and_counted_in_the_reports() {
+    for url in backends().await {
+        communications(url).await;
+    }
+}

@@ -43,3 +43,20 @@ CREATE TABLE award_nominations (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX award_nominations_commune ON award_nominations(commune_id, year);
+
+-- Communications (tuyên truyền): loudspeaker broadcasts, posts on the portal, Zalo OA,
+-- Facebook, videos — dated, counted per month. A commune-wide one has no hamlet.
+CREATE TABLE communications (
+    id INTEGER PRIMARY KEY,
+    commune_id INTEGER NOT NULL REFERENCES areas(id),
+    hamlet_id INTEGER REFERENCES areas(id),
+    channel TEXT NOT NULL CHECK (channel IN ('loudspeaker', 'portal', 'zalo', 'facebook', 'video', 'other')),
+    title TEXT NOT NULL,
+    comm_date TEXT NOT NULL,
+    times INTEGER NOT NULL DEFAULT 1 CHECK (times >= 1),
+    created_by INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX communications_commune_date ON communications(commune_id, comm_date);
+CREATE INDEX communications_hamlet_date ON communications(hamlet_id, comm_date);

@@ -9,6 +9,7 @@ pub mod areas;
 pub mod assignments;
 pub mod audit;
 pub mod batch;
+pub mod communications;
 pub mod conflicts;
 pub mod help;
 pub mod help_requests;

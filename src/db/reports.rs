@@ -437,6 +437,24 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
             &[to.clone().into()],
         )
         .await?;
+    let comm: Vec<(String, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT channel, CAST(SUM(times) AS BIGINT) FROM communications WHERE active = 1 \
+                 AND comm_date >= $1 AND comm_date <= $2 AND {help_rows} GROUP BY channel"
+            ),
+            &range(),
+        )
+        .await?;
+    let comm: HashMap<String, i64> = comm.into_iter().collect();
+    let communications = super::communications::CHANNELS
+        .iter()
+        .map(|(code, label)| Count {
+            code: code.to_string(),
+            label: label.to_string(),
+            count: comm.get(*code).copied().unwrap_or(0),
+        })
+        .collect();
     let figures = super::indicators::figures(db, area, p).await?;
     let indicators: Vec<IndicatorLine> = figures.iter().map(IndicatorLine::from).collect();
     let monthly = indicators
@@ -460,7 +478,8 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         dossiers,
         dossiers_to_date,
         trainings: count_of("training"),
-        communications: count_of("meeting_propaganda") + count_of("security_session"),
+        propaganda_sessions: count_of("meeting_propaganda") + count_of("security_session"),
+        communications,
         indicators,
         trend: None,
     })

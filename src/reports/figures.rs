@@ -131,7 +131,9 @@ pub struct AreaFigures {
     /// Trainings held (activities of kind training) and propaganda sessions (meetings and
     /// information-security sessions) in the period.
     pub trainings: i64,
-    pub communications: i64,
+    pub propaganda_sessions: i64,
+    /// Communications of the period by channel (broadcasts, posts, videos: times counted).
+    pub communications: Vec<Count>,
     pub indicators: Vec<IndicatorLine>,
     /// The 12-month trend as it stood, kept with an approved report's figures.
     pub trend: Option<crate::reports::Chart>,
@@ -140,6 +142,10 @@ pub struct AreaFigures {
 impl AreaFigures {
     pub fn activities_total(&self) -> i64 {
         self.activities.iter().map(|c| c.count).sum()
+    }
+
+    pub fn communications_total(&self) -> i64 {
+        self.communications.iter().map(|c| c.count).sum()
     }
 
     pub fn dossiers_in_period(&self) -> i64 {

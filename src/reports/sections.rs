@@ -154,9 +154,23 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
     }));
     out.push(Block::Subheading("4. Tập huấn, tuyên truyền".into()));
     out.push(Block::Paragraph(format!(
-        "Số buổi tập huấn: {}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}.",
-        f.trainings, f.communications
+        "Số buổi tập huấn: {}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}. Số lượt tuyên truyền trên loa, mạng xã hội, trang thông tin: {}.",
+        f.trainings,
+        f.propaganda_sessions,
+        f.communications_total()
     )));
+    out.push(Block::Table(Table {
+        title: String::new(),
+        columns: ["Hình thức tuyên truyền", "Số lượt trong kỳ"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![6, 3],
+        rows: f
+            .communications
+            .iter()
+            .map(|c| vec![text(&c.label), Cell::Int(c.count)])
+            .collect(),
+    }));
     out.push(Block::Subheading(
         "5. Kết quả thực hiện các chỉ tiêu".into(),
     ));

@@ -119,6 +119,10 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                 links.push(("/reports".into(), "Báo cáo tháng của ấp".into()));
                 links.push(("/year-end".into(), "Tự đánh giá cuối năm".into()));
             }
+            links.push((
+                "/communications".into(),
+                "Tuyên truyền trên loa, mạng xã hội".into(),
+            ));
             links.push(("/households".into(), "Danh sách hộ".into()));
             links.push(("/residents".into(), "Tìm nhân khẩu".into()));
             field_links(&s, &caller, &mut cards, &mut links).await?;
@@ -161,6 +165,10 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
                 "Báo cáo tháng của các ấp, báo cáo của xã".into(),
             ));
             links.push(("/year-end".into(), "Đánh giá, khen thưởng cuối năm".into()));
+            links.push((
+                "/communications".into(),
+                "Tuyên truyền của xã và các ấp".into(),
+            ));
             links.push(("/areas".into(), "Các ấp và Tổ CNSCĐ".into()));
             if caller.personal_scope().is_some() {
                 links.push(("/activities".into(), "Buổi hoạt động của các tổ".into()));

@@ -4,6 +4,7 @@ mod activities;
 mod api;
 mod areas;
 mod assets;
+mod communications;
 mod field;
 mod fieldadmin;
 mod forms;
@@ -73,6 +74,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(worklists::routes())
         .merge(plan::routes())
         .merge(reports::routes())
+        .merge(communications::routes())
         .merge(yearend::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))

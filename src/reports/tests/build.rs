@@ -31,7 +31,8 @@ fn figures(level: &str) -> AreaFigures {
         dossiers: vec![],
         dossiers_to_date: 0,
         trainings: 0,
-        communications: 1,
+        propaganda_sessions: 1,
+        communications: vec![],
         indicators: vec![IndicatorLine {
             code: "adults_guided".into(),
             name: "Người trưởng thành được hướng dẫn trực tiếp".into(),
