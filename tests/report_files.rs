@@ -167,6 +167,11 @@ async fn files(url: String) {
 
     // The commune's monthly report: every hamlet, who reported on time, who is missing.
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "docx").await;
+    assert!(
+        bytes.len() < 100_000,
+        "the parts are deflated: {} bytes",
+        bytes.len()
+    );
     let p = docx::paragraphs_text(&bytes).unwrap();
     for line in [
         "ỦY BAN NHÂN DÂN",

@@ -147,7 +147,31 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     docx.build()
         .pack(&mut out)
         .map_err(|e| AppError::Internal(format!("docx: {e}")))?;
-    Ok(out.into_inner())
+    deflate(&out.into_inner())
+}
+
+/// docx-rs stores its parts uncompressed; a commune report's XML shrinks about tenfold when
+/// deflated, which matters when it is sent over Zalo or a slow line.
+fn deflate(stored: &[u8]) -> Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let err = |e: &dyn std::fmt::Display| AppError::Internal(format!("docx zip: {e}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(stored)).map_err(|e| err(&e))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(|e| err(&e))?;
+        let name = part.name().map_err(|e| err(&e))?.to_string();
+        if part.is_dir() {
+            out.add_directory(name, options).map_err(|e| err(&e))?;
+            continue;
+        }
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).map_err(|e| err(&e))?;
+        out.start_file(name, options).map_err(|e| err(&e))?;
+        out.write_all(&data).map_err(|e| err(&e))?;
+    }
+    Ok(out.finish().map_err(|e| err(&e))?.into_inner())
 }
 
 /// The text of every paragraph of a .docx in document order, paragraphs in table cells
