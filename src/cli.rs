@@ -179,6 +179,10 @@ async fn seed_demo(db: &Db, keys: &Keys) -> Result<()> {
             a.area_code
         );
     }
+    println!(
+        "Báo cáo tháng được tính hạn theo ngày hôm nay; để diễn tập một tháng của kế hoạch \
+         (ví dụ nộp báo cáo tháng 5 đúng hạn), đặt CONGDONGSO_TODAY=2026-05-20."
+    );
     match (seeded.is_some(), chosen.is_some()) {
         (true, false) => {
             println!("Mật khẩu của mọi tài khoản mẫu: {password}");

@@ -385,6 +385,29 @@ async fn due_day_and_reminders(url: String) {
         "{}",
         home.body
     );
+    // Moving the day again in June changes June on, not the months already judged.
+    let r = vhxh
+        .post_form("/reports/due-day", &[("due_day", "28")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        vhxh.get("/reports?month=2026-06")
+            .await
+            .body
+            .contains("28/06/2026")
+    );
+    assert!(
+        vhxh.get("/reports?month=2026-04")
+            .await
+            .body
+            .contains("25/04/2026")
+    );
+    let may = vhxh.get("/reports?month=2026-05").await;
+    assert!(may.body.contains("20/05/2026"), "May keeps its due day");
+    assert!(
+        may.body
+            .contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"track\""))
+    );
 }
 
 #[tokio::test]

@@ -244,18 +244,23 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
     }
 
     // Monthly reports: expected once their due date has come, on time if submitted by it.
-    let due_days: Vec<(i64, String)> = db
+    let due_rows: Vec<(i64, String, String)> = db
         .fetch_all(
             &format!(
-                "SELECT commune_id, value FROM commune_settings WHERE key = $1 AND {}",
+                "SELECT commune_id, key, value FROM commune_settings WHERE {} AND {}",
+                super::settings::due_day_keys(),
                 scope.communes("commune_id")
             ),
-            &[super::settings::REPORT_DUE_DAY.into()],
+            &[],
         )
         .await?;
-    let due_days: HashMap<i64, u32> = due_days
+    let mut by_commune: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for (c, k, v) in due_rows {
+        by_commune.entry(c).or_default().push((k, v));
+    }
+    let due_days: HashMap<i64, super::settings::DueDays> = by_commune
         .into_iter()
-        .filter_map(|(c, v)| v.parse().ok().map(|d| (c, d)))
+        .map(|(c, rows)| (c, super::settings::DueDays::from_rows(rows)))
         .collect();
     let submitted: Vec<(i64, String, String)> = db
         .fetch_all(
@@ -274,12 +279,9 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         submitted.into_iter().map(|(h, m, d)| ((h, m), d)).collect();
     let today = super::today();
     for (hamlet, (commune, o)) in &open {
-        let day = due_days
-            .get(commune)
-            .copied()
-            .unwrap_or(super::settings::DEFAULT_REPORT_DUE_DAY);
+        let days = due_days.get(commune).cloned().unwrap_or_default();
         for m in p.months().filter(|m| o.contains(*m)) {
-            let due = due_date(m, day);
+            let due = due_date(m, days.for_month(&period::month_code(m)));
             if due > today {
                 continue;
             }

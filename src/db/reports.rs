@@ -245,14 +245,13 @@ pub async fn send_back(
     Ok(r)
 }
 
-/// The commune's due day for monthly reports.
-pub async fn due_day(db: &Db, commune_id: i64) -> Result<u32> {
-    Ok(
-        super::settings::get(db, commune_id, super::settings::REPORT_DUE_DAY)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(super::settings::DEFAULT_REPORT_DUE_DAY),
-    )
+/// The due date of month `m`'s report in the commune, `yyyy-mm-dd`.
+pub async fn due_on(db: &Db, commune_id: i64, m: Month) -> Result<String> {
+    let days = super::settings::due_days(db, commune_id).await?;
+    Ok(super::indicators::due_date(
+        m,
+        days.for_month(&period::month_code(m)),
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -294,7 +293,7 @@ pub async fn hamlets_open_in(
 
 /// Which of the commune's hamlets reported for month `m`, and when.
 pub async fn completeness(db: &Db, commune_id: i64, m: Month, today: &str) -> Result<Completeness> {
-    let due = super::indicators::due_date(m, due_day(db, commune_id).await?);
+    let due = due_on(db, commune_id, m).await?;
     let month = period::month_code(m);
     let reports: Vec<(i64, String, Option<String>)> = db
         .fetch_all(

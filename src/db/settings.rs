@@ -37,3 +37,118 @@ pub async fn set(conn: &mut AnyConnection, commune_id: i64, key: &str, value: &s
     .await?;
     Ok(())
 }
+
+/// The prefix of the due-day history keys: `report_due_day@2026-05` = the day in force from
+/// May 2026 on (`@0000-00`: before any change).
+const DUE_DAY_FROM: &str = "report_due_day@";
+
+/// A commune's report due day over time, so that moving the day judges the months to come by
+/// the new day and leaves past months as they were judged.
+#[derive(Clone, Debug, Default)]
+pub struct DueDays {
+    /// (first month code, day), in month order.
+    from: Vec<(String, u32)>,
+    current: Option<u32>,
+}
+
+impl DueDays {
+    /// From `(key, value)` rows of `commune_settings`.
+    pub fn from_rows(rows: impl IntoIterator<Item = (String, String)>) -> DueDays {
+        let mut d = DueDays::default();
+        for (key, value) in rows {
+            let Ok(day) = value.parse::<u32>() else {
+                continue;
+            };
+            if key == REPORT_DUE_DAY {
+                d.current = Some(day);
+            } else if let Some(month) = key.strip_prefix(DUE_DAY_FROM) {
+                d.from.push((month.to_string(), day));
+            }
+        }
+        d.from.sort();
+        d
+    }
+
+    /// The due day of the report of month `month_code` (`2026-05`).
+    pub fn for_month(&self, month_code: &str) -> u32 {
+        self.from
+            .iter()
+            .rev()
+            .find(|(from, _)| from.as_str() <= month_code)
+            .map(|(_, day)| *day)
+            .or(self.current)
+            .unwrap_or(DEFAULT_REPORT_DUE_DAY)
+    }
+
+    pub fn current(&self) -> u32 {
+        self.current.unwrap_or(DEFAULT_REPORT_DUE_DAY)
+    }
+}
+
+/// The SQL condition on `key` that selects a commune's due-day rows.
+pub fn due_day_keys() -> String {
+    format!("(key = '{REPORT_DUE_DAY}' OR key LIKE '{DUE_DAY_FROM}%')")
+}
+
+pub async fn due_days(db: &Db, commune_id: i64) -> Result<DueDays> {
+    let rows: Vec<(String, String)> = db
+        .fetch_all(
+            &format!(
+                "SELECT key, value FROM commune_settings WHERE commune_id = $1 AND {}",
+                due_day_keys()
+            ),
+            &[commune_id.into()],
+        )
+        .await?;
+    Ok(DueDays::from_rows(rows))
+}
+
+/// Sets the due day from `from_month` on; the months before keep the day they had.
+pub async fn set_due_day(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    day: u32,
+    (from_month, before): (&str, &DueDays),
+) -> Result<()> {
+    if before.from.is_empty() {
+        set(
+            conn,
+            commune_id,
+            &format!("{DUE_DAY_FROM}0000-00"),
+            &before.current().to_string(),
+        )
+        .await?;
+    }
+    set(
+        conn,
+        commune_id,
+        &format!("{DUE_DAY_FROM}{from_month}"),
+        &day.to_string(),
+    )
+    .await?;
+    set(conn, commune_id, REPORT_DUE_DAY, &day.to_string()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_due_day_leaves_past_months_alone() {
+        let none = DueDays::from_rows(Vec::new());
+        assert_eq!(none.for_month("2026-05"), 25);
+        let legacy = DueDays::from_rows([(REPORT_DUE_DAY.to_string(), "20".to_string())]);
+        assert_eq!(legacy.for_month("2026-01"), 20);
+        let moved = DueDays::from_rows([
+            (REPORT_DUE_DAY.to_string(), "15".to_string()),
+            ("report_due_day@0000-00".to_string(), "25".to_string()),
+            ("report_due_day@2026-05".to_string(), "20".to_string()),
+            ("report_due_day@2026-09".to_string(), "15".to_string()),
+        ]);
+        assert_eq!(moved.for_month("2026-04"), 25);
+        assert_eq!(moved.for_month("2026-05"), 20);
+        assert_eq!(moved.for_month("2026-08"), 20);
+        assert_eq!(moved.for_month("2026-12"), 15);
+        assert_eq!(moved.current(), 15);
+    }
+}

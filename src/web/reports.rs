@@ -105,7 +105,8 @@ async fn index(
         parse_month(&q.month)?
     };
     let year = period::year_of(m);
-    let due_day = reports::due_day(&s.db, commune_id).await?;
+    let due_days = db::settings::due_days(&s.db, commune_id).await?;
+    let due_day = due_days.for_month(&period::month_code(m));
     let months: Vec<(String, String)> = (period::month(year, 1)..=period::month(year, 12))
         .map(|m| (period::month_code(m), Period::Month(m).label()))
         .collect();
@@ -146,7 +147,7 @@ async fn index(
         for mm in (period::month(year, 1)..=period::month(year, 12)).filter(|mm| *mm <= now) {
             let code = period::month_code(mm);
             let r = reports.iter().find(|r| r.month == code);
-            let due = db::indicators::due_date(mm, due_day);
+            let due = db::indicators::due_date(mm, due_days.for_month(&code));
             let t = crate::reports::figures::Timeliness::of(
                 r.and_then(|r| r.submitted_on.as_deref()),
                 &due,
@@ -215,7 +216,7 @@ async fn show(
     let m = parse_month(&month)?;
     let (figures, report) = reports::hamlet_month_figures(&s.db, &hamlet, m).await?;
     let commune = hamlet.commune_id.ok_or(AppError::NotFound)?;
-    let due = db::indicators::due_date(m, reports::due_day(&s.db, commune).await?);
+    let due = reports::due_on(&s.db, commune, m).await?;
     let status = report
         .as_ref()
         .map_or("none".to_string(), |r| r.status.clone());
@@ -482,15 +483,11 @@ async fn set_due_day(
         .ok_or_else(|| {
             AppError::invalid("Hạn nộp báo cáo là một ngày trong tháng, từ 1 đến 31.")
         })?;
-    let before = reports::due_day(&s.db, commune).await?;
+    let before = db::settings::due_days(&s.db, commune).await?;
+    // The new day holds from this month on; months already past keep the day they were due.
+    let from = period::month_code(default_month(&s.settings.today()));
     let mut tx = s.db.begin_write().await?;
-    db::settings::set(
-        &mut tx,
-        commune,
-        db::settings::REPORT_DUE_DAY,
-        &day.to_string(),
-    )
-    .await?;
+    db::settings::set_due_day(&mut tx, commune, day, (&from, &before)).await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -500,8 +497,8 @@ async fn set_due_day(
             entity: "setting",
             entity_id: None,
         },
-        Some(&serde_json::json!({"report_due_day": before})),
-        Some(&serde_json::json!({"report_due_day": day})),
+        Some(&serde_json::json!({"report_due_day": before.current()})),
+        Some(&serde_json::json!({"report_due_day": day, "from": from})),
     )
     .await?;
     tx.commit().await?;
@@ -586,10 +583,10 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
     };
     let today = s.settings.today();
     let now = default_month(&today);
-    let day = reports::due_day(&s.db, commune).await?;
+    let days = db::settings::due_days(&s.db, commune).await?;
     let mut out = Vec::new();
     let due_text = |m: period::Month| {
-        let due = db::indicators::due_date(m, day);
+        let due = db::indicators::due_date(m, days.for_month(&period::month_code(m)));
         let left = days_between(&today, &due);
         let when = if left > 0 {
             format!("còn {left} ngày")
