@@ -3,7 +3,7 @@
 
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
-use crate::db::{areas, audit, communications};
+use crate::db::{areas, communications};
 use crate::error::{AppError, Result};
 use crate::indicators::{Period, period};
 use askama::Template;
@@ -173,15 +173,11 @@ async fn create(
         times,
     };
     let id = communications::insert(&mut tx, commune, &record, caller.account_id).await?;
-    audit::record(
+    super::audited(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "create",
-            entity: "communication",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("create", "communication", Some(id)),
         None::<&()>,
         Some(&serde_json::json!({"channel": f.channel, "title": title, "date": date, "times": times, "hamlet_id": hamlet_id})),
     )
@@ -207,15 +203,11 @@ async fn delete(
     }
     let mut tx = s.db.begin_write().await?;
     communications::deactivate(&mut tx, commune, id).await?;
-    audit::record(
+    super::audited(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "delete",
-            entity: "communication",
-            entity_id: Some(id),
-        },
+        &caller,
+        commune,
+        ("delete", "communication", Some(id)),
         Some(&c),
         None::<&()>,
     )

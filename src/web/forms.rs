@@ -6,6 +6,18 @@ use askama::Template;
 use axum::response::Html;
 use std::collections::HashMap;
 
+/// Free text of several lines from a form, cleaned (`text::clean_lines`) and at most `max`
+/// characters, or a message saying which field is too long.
+pub fn long_text(s: &str, what: &str, max: usize) -> Result<String, AppError> {
+    let s = crate::text::clean_lines(s);
+    if s.chars().count() > max {
+        return Err(AppError::invalid(format!(
+            "Phần «{what}» dài quá {max} ký tự; hãy viết gọn lại."
+        )));
+    }
+    Ok(s)
+}
+
 pub struct Field {
     pub name: &'static str,
     pub label: &'static str,

@@ -360,6 +360,31 @@ pub fn render<T: askama::Template>(t: &T) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
 
+/// Audits a change made through a page: the caller, the commune, (action, entity, entity id),
+/// before and after, in the transaction of the change.
+pub(crate) async fn audited<B: serde::Serialize, A: serde::Serialize>(
+    tx: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    commune: i64,
+    (action, entity, entity_id): (&str, &str, Option<i64>),
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), AppError> {
+    db::audit::record(
+        tx,
+        db::audit::Entry {
+            commune_id: Some(commune),
+            account_id: Some(caller.account_id),
+            action,
+            entity,
+            entity_id,
+        },
+        before,
+        after,
+    )
+    .await
+}
+
 /// A redirect after a successful POST (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()

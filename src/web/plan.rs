@@ -2,7 +2,7 @@
 
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
-use crate::db::{self, areas, audit, plans};
+use crate::db::{self, areas, plans};
 use crate::error::{AppError, Result};
 use crate::indicators::catalog::{self, Target, Timing};
 use crate::indicators::{Period, period};
@@ -56,30 +56,6 @@ async fn commune_of(s: &SharedState, caller: &Caller, area: &str) -> Result<area
             "Kế hoạch lập cho từng xã: hãy chọn một xã.",
         )),
     }
-}
-
-/// Audits a change to the plan: (action, entity, entity id), before and after.
-async fn record<B: serde::Serialize, A: serde::Serialize>(
-    tx: &mut sqlx::AnyConnection,
-    caller: &Caller,
-    commune: i64,
-    (action, entity, entity_id): (&str, &str, Option<i64>),
-    before: Option<&B>,
-    after: Option<&A>,
-) -> Result<()> {
-    audit::record(
-        tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action,
-            entity,
-            entity_id,
-        },
-        before,
-        after,
-    )
-    .await
 }
 
 fn admin_commune(caller: &Caller) -> Result<i64> {
@@ -260,7 +236,7 @@ async fn create(
     }
     let mut tx = s.db.begin_write().await?;
     let (id, copied) = plans::create(&mut tx, commune, f.year, Some(caller.account_id)).await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,
@@ -291,7 +267,7 @@ async fn update_task(
     let year = plan_year(&s, before.plan_id).await?;
     let mut tx = s.db.begin_write().await?;
     plans::update_task(&mut tx, id, &f.status, &f.note, caller.account_id).await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,
@@ -336,7 +312,7 @@ async fn add_task(
         &f.expected_results,
     )
     .await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,
@@ -397,7 +373,7 @@ async fn add_target(
     let target = Target::new(field("indicator"), timing, quarter, value);
     let mut tx = s.db.begin_write().await?;
     plans::upsert_target(&mut tx, plan.id, commune, &target).await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,
@@ -427,7 +403,7 @@ async fn set_target(
     let value = check_value(&defs, &before.indicator, &f.target)?;
     let mut tx = s.db.begin_write().await?;
     plans::set_target_value(&mut tx, commune, id, value).await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,
@@ -455,7 +431,7 @@ async fn delete_target(
     let (plan_id, before) = plans::target_plan(&s.db, commune, id).await?;
     let mut tx = s.db.begin_write().await?;
     plans::delete_target(&mut tx, plan_id, id).await?;
-    record(
+    super::audited(
         &mut tx,
         &caller,
         commune,

@@ -3,7 +3,7 @@
 
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
-use crate::db::{self, areas, audit, report_data, reports};
+use crate::db::{self, areas, report_data, reports};
 use crate::error::{AppError, Result};
 use crate::indicators::{Period, period};
 use crate::reports::Format;
@@ -262,13 +262,7 @@ struct TextForm {
 const MAX_TEXT: usize = 8000;
 
 fn clean_text(s: &str, what: &str) -> Result<String> {
-    let s = crate::text::clean_lines(s);
-    if s.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(format!(
-            "Phần «{what}» dài quá {MAX_TEXT} ký tự; hãy viết gọn lại."
-        )));
-    }
-    Ok(s)
+    super::forms::long_text(s, what, MAX_TEXT)
 }
 
 async fn record(
@@ -278,15 +272,11 @@ async fn record(
     before: Option<&reports::MonthlyReport>,
     after: &serde_json::Value,
 ) -> Result<()> {
-    audit::record(
+    super::audited(
         tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action,
-            entity: "monthly_report",
-            entity_id: Some(id),
-        },
+        caller,
+        commune,
+        (action, "monthly_report", Some(id)),
         before,
         Some(after),
     )
@@ -488,15 +478,11 @@ async fn set_due_day(
     let from = period::month_code(default_month(&s.settings.today()));
     let mut tx = s.db.begin_write().await?;
     db::settings::set_due_day(&mut tx, commune, day, (&from, &before)).await?;
-    audit::record(
+    super::audited(
         &mut tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action: "update",
-            entity: "setting",
-            entity_id: None,
-        },
+        &caller,
+        commune,
+        ("update", "setting", None),
         Some(&serde_json::json!({"report_due_day": before.current()})),
         Some(&serde_json::json!({"report_due_day": day, "from": from})),
     )

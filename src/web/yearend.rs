@@ -3,7 +3,7 @@
 
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
-use crate::db::{audit, members, teams, yearend};
+use crate::db::{members, teams, yearend};
 use crate::error::{AppError, Result};
 use crate::indicators::period;
 use askama::Template;
@@ -47,13 +47,7 @@ fn commune_of(caller: &Caller) -> Result<i64> {
 const MAX_TEXT: usize = 2000;
 
 fn text_field(s: &str, what: &str) -> Result<String> {
-    let s = crate::text::clean_lines(s);
-    if s.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(format!(
-            "Phần «{what}» dài quá {MAX_TEXT} ký tự; hãy viết gọn lại."
-        )));
-    }
-    Ok(s)
+    super::forms::long_text(s, what, MAX_TEXT)
 }
 
 struct TeamLine {
@@ -169,15 +163,11 @@ async fn audited(
     before: Option<&serde_json::Value>,
     after: &serde_json::Value,
 ) -> Result<()> {
-    audit::record(
+    super::audited(
         tx,
-        audit::Entry {
-            commune_id: Some(commune),
-            account_id: Some(caller.account_id),
-            action,
-            entity,
-            entity_id: Some(id),
-        },
+        caller,
+        commune,
+        (action, entity, Some(id)),
         before,
         Some(after),
     )
