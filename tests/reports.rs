@@ -38,38 +38,24 @@ async fn draft_and_submit(app: &axum::Router) -> Client {
         page.body.contains("id=\"report-form\""),
         "the head may write it"
     );
-    let r = head
-        .post_form(
-            &format!("/reports/{AP3}/2026-05"),
-            &[
-                ("results", "Ra quân hướng dẫn VNeID cho 40 hộ."),
-                (
-                    "difficulties",
-                    "Nhiều người cao tuổi chưa có điện thoại thông minh.",
-                ),
-                ("proposals", "Đề nghị hỗ trợ thêm điện thoại."),
-                ("next_plan", "Tiếp tục đi từng ngõ, gõ từng nhà."),
-                ("action", "save"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = head
-        .post_form(
-            &format!("/reports/{AP3}/2026-05"),
-            &[
-                ("results", "Ra quân hướng dẫn VNeID cho 40 hộ."),
-                (
-                    "difficulties",
-                    "Nhiều người cao tuổi chưa có điện thoại thông minh.",
-                ),
-                ("proposals", "Đề nghị hỗ trợ thêm điện thoại."),
-                ("next_plan", "Tiếp tục đi từng ngõ, gõ từng nhà."),
-                ("action", "submit"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for action in ["save", "submit"] {
+        let r = head
+            .post_form(
+                &format!("/reports/{AP3}/2026-05"),
+                &[
+                    ("results", "Ra quân hướng dẫn VNeID cho 40 hộ."),
+                    (
+                        "difficulties",
+                        "Nhiều người cao tuổi chưa có điện thoại thông minh.",
+                    ),
+                    ("proposals", "Đề nghị hỗ trợ thêm điện thoại."),
+                    ("next_plan", "Tiếp tục đi từng ngõ, gõ từng nhà."),
+                    ("action", action),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
+    }
     head
 }
 

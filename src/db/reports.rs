@@ -97,6 +97,23 @@ async fn locked(
     .await?)
 }
 
+/// The report, locked, if it is in one of `states`; otherwise a message saying why `doing`
+/// cannot be done now.
+async fn in_state(
+    conn: &mut AnyConnection,
+    (hamlet_id, month): (i64, &str),
+    states: &[&str],
+    doing: &str,
+) -> Result<MonthlyReport> {
+    let r = locked(conn, hamlet_id, month)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !states.contains(&r.status.as_str()) {
+        return Err(wrong_state(&r, doing));
+    }
+    Ok(r)
+}
+
 fn wrong_state(r: &MonthlyReport, doing: &str) -> AppError {
     AppError::invalid(format!(
         "Không thể {doing}: báo cáo tháng {} đang ở trạng thái «{}».",
@@ -158,12 +175,13 @@ pub async fn submit(
     today: &str,
     account: i64,
 ) -> Result<MonthlyReport> {
-    let r = locked(conn, hamlet_id, month)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !r.editable() {
-        return Err(wrong_state(&r, "nộp báo cáo"));
-    }
+    let r = in_state(
+        conn,
+        (hamlet_id, month),
+        &["draft", "returned"],
+        "nộp báo cáo",
+    )
+    .await?;
     sqlx::query(
         "UPDATE monthly_reports SET status = 'submitted', submitted_on = COALESCE(submitted_on, $1), \
          last_submitted_on = $1, submitted_by = $2, updated_at = $3 WHERE id = $4",
@@ -185,12 +203,7 @@ pub async fn approve(
     figures: &AreaFigures,
     (today, account): (&str, i64),
 ) -> Result<MonthlyReport> {
-    let r = locked(conn, hamlet_id, month)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if r.status != "submitted" {
-        return Err(wrong_state(&r, "duyệt báo cáo"));
-    }
+    let r = in_state(conn, (hamlet_id, month), &["submitted"], "duyệt báo cáo").await?;
     sqlx::query(
         "UPDATE monthly_reports SET status = 'approved', figures = $1, approved_on = $2, \
          reviewed_by = $3, review_comment = '', updated_at = $4 WHERE id = $5",
@@ -214,17 +227,12 @@ pub async fn send_back(
     comment: &str,
     (reopen, account): (bool, i64),
 ) -> Result<MonthlyReport> {
-    let r = locked(conn, hamlet_id, month)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let (from, doing) = if reopen {
         ("approved", "mở lại báo cáo")
     } else {
         ("submitted", "trả lại báo cáo")
     };
-    if r.status != from {
-        return Err(wrong_state(&r, doing));
-    }
+    let r = in_state(conn, (hamlet_id, month), &[from], doing).await?;
     if comment.trim().is_empty() {
         return Err(AppError::invalid(if reopen {
             "Hãy ghi lý do mở lại báo cáo đã duyệt."
