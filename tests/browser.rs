@@ -637,6 +637,23 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
             .for_element(Locator::Css("#report-status[data-status='approved']"))
             .await
             .expect("the report is approved");
+        // The year-end and communications pages on the same phone.
+        for (path, table, shot) in [
+            ("/year-end?year=2026", "#evaluations", "year-end"),
+            (
+                "/communications?month=2026-05",
+                "#communication-form",
+                "communications",
+            ),
+        ] {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            c.wait()
+                .for_element(Locator::Css(table))
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert!(page_width(&c).await <= 360, "{path} fits the phone");
+            screenshot(&c, shot).await;
+        }
         logout(&c).await;
 
         login(&c, &base, "truongap03").await;

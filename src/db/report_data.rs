@@ -162,7 +162,7 @@ pub async fn input(
         && report.as_ref().is_none_or(|r| r.status != "approved")
     {
         input.draft_note = format!(
-            "(Bản {}: số liệu tính đến thời điểm tải về, chưa được Phòng Văn hóa – Xã hội duyệt.)",
+            "(Bản xem trước – báo cáo {}: số liệu tính đến thời điểm tải về, chưa được Phòng Văn hóa – Xã hội duyệt.)",
             crate::reports::figures::status_label(report.as_ref().map_or("none", |r| &r.status))
                 .to_lowercase()
         );
