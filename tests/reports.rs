@@ -390,6 +390,27 @@ async fn due_day_and_reminders(url: String) {
     );
     let may = vhxh.get("/reports?month=2026-05").await;
     assert!(may.body.contains("20/05/2026"), "May keeps its due day");
+    // After June's due day has passed, a new day waits for July.
+    let late_june = app_on(db.clone(), "2026-06-29");
+    let mut vhxh_later = Client::login(late_june, "vhxh").await;
+    let r = vhxh_later
+        .post_form("/reports/due-day", &[("due_day", "10")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        vhxh_later
+            .get("/reports?month=2026-06")
+            .await
+            .body
+            .contains("28/06/2026")
+    );
+    assert!(
+        vhxh_later
+            .get("/reports?month=2026-07")
+            .await
+            .body
+            .contains("10/07/2026")
+    );
     assert!(
         may.body
             .contains(&format!("data-hamlet=\"{AP3}\" data-timeliness=\"track\""))
@@ -595,6 +616,10 @@ async fn communications(url: String) {
             ],
             "Số lần",
         ),
+        (
+            vec![("channel", "zalo"), ("title", "x"), ("date", "12/05/26")],
+            "quá xa",
+        ),
     ] {
         let r = head.post_form("/communications", &fields).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
@@ -648,6 +673,17 @@ async fn communications(url: String) {
     assert!(page.body.contains("Hướng dẫn cài Tây Ninh Smart"));
     assert!(page.body.contains("Ngày hội Bình dân học vụ số"));
     assert!(!page.body.contains("Phóng sự Ấp 1"));
+    assert!(
+        page.body
+            .contains("id=\"communications-total\">3</strong> <span class=\"muted\">(và 1 lượt"),
+        "the hamlet's own total, as its report counts it: {}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches("/delete\"").count(),
+        1,
+        "the head may delete only what they recorded"
+    );
     let area = congdongso::db::areas::by_code(&db, AP3)
         .await
         .unwrap()
@@ -696,6 +732,10 @@ async fn communications(url: String) {
         .post_form(&format!("/communications/{id}/delete"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = vhxh
+        .post_form(&format!("/communications/{id}/delete"), &[])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "deleted once");
     let f = congdongso::db::reports::area_figures(&db, &commune, &may)
         .await
         .unwrap();

@@ -121,10 +121,17 @@ pub async fn insert(
 
 /// Removes a communication from the counts (kept in the table and the audit log).
 pub async fn deactivate(conn: &mut AnyConnection, commune_id: i64, id: i64) -> Result<()> {
-    sqlx::query("UPDATE communications SET active = 0 WHERE id = $1 AND commune_id = $2")
-        .bind(id)
-        .bind(commune_id)
-        .execute(&mut *conn)
-        .await?;
+    let n = sqlx::query(
+        "UPDATE communications SET active = 0 WHERE id = $1 AND commune_id = $2 AND active = 1",
+    )
+    .bind(id)
+    .bind(commune_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    // A second click on the same button finds nothing left to remove.
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(())
 }

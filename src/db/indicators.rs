@@ -282,13 +282,13 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         let days = due_days.get(commune).cloned().unwrap_or_default();
         for m in p.months().filter(|m| o.contains(*m)) {
             let due = due_date(m, days.for_month(&period::month_code(m)));
-            if due > today {
+            let sent = submitted.get(&(*hamlet, period::month_code(m)));
+            // As the report pages judge it: counted once sent, or once its due day is over.
+            if sent.is_none() && due >= today {
                 continue;
             }
             put(&mut out, *hamlet, "rep.expected", 1);
-            let on_time = submitted
-                .get(&(*hamlet, period::month_code(m)))
-                .is_some_and(|d| *d <= due);
+            let on_time = sent.is_some_and(|d| *d <= due);
             put(&mut out, *hamlet, "rep.on_time", on_time as i64);
         }
     }

@@ -119,6 +119,13 @@ pub async fn set_due_day(
         )
         .await?;
     }
+    // A change dated before later ones (a replayed calendar) replaces them.
+    sqlx::query("DELETE FROM commune_settings WHERE commune_id = $1 AND key > $2 AND key LIKE $3")
+        .bind(commune_id)
+        .bind(format!("{DUE_DAY_FROM}{from_month}"))
+        .bind(format!("{DUE_DAY_FROM}%"))
+        .execute(&mut *conn)
+        .await?;
     set(
         conn,
         commune_id,

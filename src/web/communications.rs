@@ -32,14 +32,30 @@ struct ListPage {
     month: String,
     month_label: String,
     months: Vec<(String, String)>,
-    items: Vec<communications::Communication>,
+    items: Vec<Row>,
+    /// The times of the caller's area: a hamlet's own (as its report counts them), or the
+    /// whole commune's; `shared` is the commune-wide times a hamlet also sees.
     total: i64,
+    shared: i64,
     channels: [(&'static str, &'static str); 6],
     /// Hamlets a new record may be for (a commune admin: all, plus commune-wide).
     hamlets: Vec<areas::Area>,
     can_record: bool,
     is_commune: bool,
     today: String,
+}
+
+struct Row {
+    c: communications::Communication,
+    can_delete: bool,
+}
+
+/// The commune admin, or whoever recorded it within their own hamlet.
+fn may_delete(caller: &Caller, c: &communications::Communication) -> bool {
+    caller.role == Role::CommuneAdmin
+        || (can_record(caller)
+            && c.created_by == Some(caller.account_id)
+            && c.hamlet_id == hamlet_scope(caller))
 }
 
 fn commune_of(caller: &Caller) -> Result<i64> {
@@ -90,8 +106,23 @@ async fn list(
         months: (period::month(year, 1)..=period::month(year, 12))
             .map(|mm| (period::month_code(mm), Period::Month(mm).label()))
             .collect(),
-        total: items.iter().map(|c| c.times).sum(),
-        items,
+        total: items
+            .iter()
+            .filter(|c| hamlet_scope(&caller).is_none() || c.hamlet_id.is_some())
+            .map(|c| c.times)
+            .sum(),
+        shared: items
+            .iter()
+            .filter(|c| hamlet_scope(&caller).is_some() && c.hamlet_id.is_none())
+            .map(|c| c.times)
+            .sum(),
+        items: items
+            .into_iter()
+            .map(|c| Row {
+                can_delete: may_delete(&caller, &c),
+                c,
+            })
+            .collect(),
         month,
         channels: communications::CHANNELS,
         hamlets,
@@ -140,6 +171,12 @@ async fn create(
             "Ngày tuyên truyền không thể ở tương lai.",
         ));
     }
+    if period::month_of_date(&date).is_none_or(|m| period::year_of(m) < period::FIRST_YEAR) {
+        return Err(AppError::invalid(format!(
+            "Ngày {} quá xa: ghi đủ năm, ví dụ 12/05/2026.",
+            crate::text::format_date(&date)
+        )));
+    }
     let times: i64 = match f.times.trim() {
         "" => 1,
         t => t
@@ -158,7 +195,7 @@ async fn create(
                 .parse()
                 .map_err(|_| AppError::invalid("Ấp không hợp lệ."))?;
             let a = areas::visible_by_id(&s.db, &caller, id).await?;
-            if a.level != "hamlet" || a.commune_id != Some(commune) {
+            if a.level != "hamlet" || a.commune_id != Some(commune) || a.active != 1 {
                 return Err(AppError::invalid("Ấp không hợp lệ."));
             }
             Some(a.id)
@@ -193,12 +230,7 @@ async fn delete(
 ) -> Result<Response> {
     let commune = commune_of(&caller)?;
     let c = communications::get(&s.db, commune, id).await?;
-    // The commune admin, or whoever recorded it within their own hamlet.
-    let allowed = caller.role == Role::CommuneAdmin
-        || (can_record(&caller)
-            && c.created_by == Some(caller.account_id)
-            && c.hamlet_id == hamlet_scope(&caller));
-    if !allowed {
+    if !may_delete(&caller, &c) {
         return Err(AppError::Forbidden);
     }
     let mut tx = s.db.begin_write().await?;

@@ -106,7 +106,7 @@ async fn index(
     };
     let year = period::year_of(m);
     let due_days = db::settings::due_days(&s.db, commune_id).await?;
-    let due_day = due_days.for_month(&period::month_code(m));
+    let due_day = due_days.current();
     let months: Vec<(String, String)> = (period::month(year, 1)..=period::month(year, 12))
         .map(|m| (period::month_code(m), Period::Month(m).label()))
         .collect();
@@ -474,8 +474,18 @@ async fn set_due_day(
             AppError::invalid("Hạn nộp báo cáo là một ngày trong tháng, từ 1 đến 31.")
         })?;
     let before = db::settings::due_days(&s.db, commune).await?;
-    // The new day holds from this month on; months already past keep the day they were due.
-    let from = period::month_code(default_month(&s.settings.today()));
+    // Months already judged keep their day. This month takes the new day only while neither
+    // its old nor its new due date has passed: otherwise reports already sent, or already
+    // missing, would change their verdict after the fact.
+    let today = s.settings.today();
+    let now = default_month(&today);
+    let old_due = db::indicators::due_date(now, before.for_month(&period::month_code(now)));
+    let new_due = db::indicators::due_date(now, day);
+    let from = period::month_code(if today <= old_due && today <= new_due {
+        now
+    } else {
+        now + 1
+    });
     let mut tx = s.db.begin_write().await?;
     db::settings::set_due_day(&mut tx, commune, day, (&from, &before)).await?;
     super::audited(

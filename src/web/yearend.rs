@@ -367,6 +367,11 @@ async fn propose_practice(
     let commune = commune_of(&caller)?;
     let hamlet = (caller.role == Role::HamletHead).then_some(caller.area_id);
     let title = crate::text::clean(&f.title);
+    if title.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "Tên mô hình, cách làm dài quá 200 ký tự; hãy viết gọn lại.",
+        ));
+    }
     let description = text_field(&f.description, "Cách làm")?;
     let today = s.settings.today();
     let mut tx = s.db.begin_write().await?;
