@@ -57,7 +57,7 @@ pub(super) fn indicator_table(title: &str, lines: &[IndicatorLine]) -> Block {
         ]
         .map(String::from)
         .to_vec(),
-        widths: vec![1, 7, 3, 2, 2, 2],
+        widths: vec![3, 19, 8, 5, 5, 5],
         rows,
     })
 }
