@@ -400,6 +400,15 @@ async fn quarter_and_year(url: String) {
         "another hamlet's report is not the head's"
     );
     let mut so = Client::login(app.clone(), "so").await;
+    let list = so.get("/reports").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("href=\"/reports?area=rach-kien\""),
+        "{}",
+        list.body
+    );
+    let commune_page = so.get("/reports?area=rach-kien&month=2026-05").await;
+    assert!(commune_page.body.contains("id=\"hamlet-reports\""));
     let bytes = download(&mut so, "rach-kien", "monthly", "2026-05", "docx").await;
     assert!(
         !bytes.is_empty(),

@@ -76,6 +76,14 @@ struct IndexPage {
     can_set_due_day: bool,
 }
 
+#[derive(Template)]
+#[template(path = "reports_province.html")]
+struct ProvincePage {
+    shell: Shell,
+    area: areas::Area,
+    communes: Vec<areas::Area>,
+}
+
 /// The area whose reports the caller reads: their own, or one they name and may see.
 async fn area_of(s: &SharedState, caller: &Caller, code: &str) -> Result<areas::Area> {
     if code.trim().is_empty() {
@@ -94,9 +102,17 @@ async fn index(
 ) -> Result<Response> {
     let area = area_of(&s, &caller, &q.area).await?;
     let Some(commune_id) = area.commune_id else {
-        return Err(AppError::invalid(
-            "Chọn một xã để xem báo cáo (thêm ?area=mã-xã vào địa chỉ).",
-        ));
+        // A province reads its communes' reports: list them to choose from.
+        let page = ProvincePage {
+            shell: Shell::new(&caller, "Báo cáo", "/reports"),
+            communes: areas::children(&s.db, area.id)
+                .await?
+                .into_iter()
+                .filter(|c| c.level == "commune")
+                .collect(),
+            area,
+        };
+        return Ok(render(&page)?.into_response());
     };
     let today = s.settings.today();
     let m = if q.month.is_empty() {

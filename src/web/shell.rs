@@ -32,6 +32,8 @@ impl Shell {
         if caller.commune_id.is_some() {
             items.push(("/plan", "Kế hoạch"));
             items.push(("/reports", "Báo cáo"));
+        } else if caller.role == Role::ProvinceViewer {
+            items.push(("/reports", "Báo cáo"));
         }
         if caller.personal_scope().is_some() {
             items.push(("/activities", "Hoạt động"));
