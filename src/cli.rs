@@ -28,6 +28,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             day.format("%d/%m/%Y")
         );
     }
+    // A restore replaces the database file: nothing may hold it open meanwhile.
+    if let Command::Restore { file, yes } = &cli.command {
+        return restore(&settings, file, *yes).await;
+    }
     let db = Db::connect(&settings.database_url).await?;
     let ran = db.migrate().await?;
     if ran > 0 {
@@ -84,6 +88,21 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(args) => report(&db, &settings, &args).await,
+        Command::Backup { output } => {
+            let done = db::backup::backup(&db, &settings.database_url, &output).await?;
+            println!(
+                "Đã sao lưu cơ sở dữ liệu (phiên bản {}, {} byte) vào {}.",
+                done.schema_version,
+                done.bytes,
+                done.path.display()
+            );
+            println!(
+                "Hãy cất cả tệp khóa bí mật ({}) ở nơi an toàn: thiếu nó, số CCCD trong bản sao lưu không đọc được.",
+                settings.secret_file.display()
+            );
+            Ok(())
+        }
+        Command::Restore { .. } => Ok(()),
         Command::Serve(args) => {
             let keys = load_keys(&settings)?;
             if args.demo {
@@ -122,6 +141,33 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
         area.name,
         bytes.len(),
         args.output.display()
+    );
+    Ok(())
+}
+
+/// Replaces the database with a backup, after the operator confirms.
+async fn restore(settings: &Settings, file: &std::path::Path, yes: bool) -> Result<()> {
+    if !yes {
+        eprintln!(
+            "Khôi phục sẽ THAY TOÀN BỘ dữ liệu hiện có ({}) bằng bản sao lưu {}. Hãy dừng máy chủ trước. \
+             Gõ «dong y» để tiếp tục:",
+            settings.database_url.split('?').next().unwrap_or(""),
+            file.display()
+        );
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| AppError::invalid(format!("Không đọc được câu trả lời: {e}")))?;
+        if crate::text::fold(line.trim()) != "dong y" {
+            return Err(AppError::invalid("Đã hủy: dữ liệu hiện có giữ nguyên."));
+        }
+    }
+    let done = db::backup::restore(&settings.database_url, file).await?;
+    println!(
+        "Đã khôi phục cơ sở dữ liệu (phiên bản {}) từ {}.",
+        done.schema_version,
+        file.display()
     );
     Ok(())
 }
@@ -204,6 +250,13 @@ async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
     let local = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(dir) = settings.backup_dir.clone() {
+        tokio::spawn(nightly_backups(
+            db.clone(),
+            settings.database_url.clone(),
+            (dir, settings.backup_keep),
+        ));
+    }
     let state = AppState::new(db, keys, settings);
     println!("Cộng Đồng Số đang chạy tại http://{local}/");
     let app = web::router(Arc::new(state));
@@ -215,4 +268,35 @@ async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Every night at 02:00 (Vietnam), a backup into the folder; the oldest beyond `keep` go.
+async fn nightly_backups(db: Db, url: String, (dir, keep): (std::path::PathBuf, usize)) {
+    println!(
+        "Sao lưu hằng đêm lúc 02:00 vào {}, giữ {keep} bản gần nhất.",
+        dir.display()
+    );
+    loop {
+        let now = chrono::Utc::now() + chrono::Duration::hours(7);
+        let today_2am = now.date_naive().and_hms_opt(2, 0, 0).unwrap_or_default();
+        let next = if now.naive_utc() < today_2am {
+            today_2am
+        } else {
+            today_2am + chrono::Duration::days(1)
+        };
+        let wait = (next - now.naive_utc()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        let stamp = (chrono::Utc::now() + chrono::Duration::hours(7))
+            .format("%Y%m%d-%H%M%S")
+            .to_string();
+        match db::backup::nightly(&db, &url, (&dir, keep), &stamp).await {
+            Ok((done, removed)) => tracing::info!(
+                file = %done.path.display(),
+                bytes = done.bytes,
+                removed = removed.len(),
+                "nightly backup written"
+            ),
+            Err(e) => tracing::error!(error = %e.user_message_for_cli(), "nightly backup failed"),
+        }
+    }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/congdongso.db";
+pub const DEFAULT_BACKUP_KEEP: usize = 14;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,6 +42,20 @@ pub enum Command {
     Demo,
     /// Write a hamlet's or commune's report to a file (Word, Excel or PDF).
     Report(ReportArgs),
+    /// Write a consistent copy of the database while the server runs.
+    Backup {
+        /// The file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Replace the database with a backup (stop the server first).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -101,6 +116,8 @@ struct FileSettings {
     database_url: Option<String>,
     secret_file: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    backup_dir: Option<PathBuf>,
+    backup_keep: Option<usize>,
 }
 
 /// Settings after merging: flag or environment, then the file, then the default.
@@ -117,6 +134,11 @@ pub struct Settings {
     /// for a demonstration or a training copy that replays a month of the plan, and for tests.
     /// Unset, it is today in Vietnam.
     pub today: Option<String>,
+    /// Where the server writes a backup every night (`CONGDONGSO_BACKUP_DIR`); none: no nightly
+    /// backup.
+    pub backup_dir: Option<PathBuf>,
+    /// How many nightly backups to keep (`CONGDONGSO_BACKUP_KEEP`, default 14).
+    pub backup_keep: usize,
 }
 
 impl Settings {
@@ -154,6 +176,19 @@ impl Settings {
             secret_file,
             secret_key: std::env::var("CONGDONGSO_SECRET_KEY").ok(),
             secure_cookies,
+            backup_dir: std::env::var("CONGDONGSO_BACKUP_DIR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+                .or(file.backup_dir),
+            backup_keep: match std::env::var("CONGDONGSO_BACKUP_KEEP") {
+                Ok(v) => v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    AppError::Config(format!(
+                        "CONGDONGSO_BACKUP_KEEP phải là một số dương (nhận được «{v}»)"
+                    ))
+                })?,
+                Err(_) => file.backup_keep.unwrap_or(DEFAULT_BACKUP_KEEP),
+            },
             today: match std::env::var("CONGDONGSO_TODAY") {
                 Ok(v) if !v.trim().is_empty() => Some(
                     chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
@@ -179,6 +214,8 @@ impl Settings {
             secret_key: Some("dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=".into()),
             secure_cookies: false,
             today: None,
+            backup_dir: None,
+            backup_keep: DEFAULT_BACKUP_KEEP,
         }
     }
 }

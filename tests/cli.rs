@@ -1,19 +1,12 @@
 //! The binary from outside: `serve --demo`, `migrate`, `user add`, and the settings file.
 
 mod common;
+use common::bin;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_congdongso"));
-    c.env_remove("CONGDONGSO_DATABASE_URL")
-        .env_remove("CONGDONGSO_CONFIG")
-        .env("CONGDONGSO_LOG", "warn");
-    c
-}
 
 /// A minimal HTTP/1.1 exchange, so the test needs no HTTP client library.
 fn http(addr: &str, request: &str) -> String {

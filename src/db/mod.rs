@@ -8,6 +8,7 @@ pub mod activities;
 pub mod areas;
 pub mod assignments;
 pub mod audit;
+pub mod backup;
 pub mod batch;
 pub mod communications;
 pub mod conflicts;

@@ -13,6 +13,17 @@ use congdongso::web::{self, AppState};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// The binary, with no settings inherited from the environment that runs the tests.
+pub fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_congdongso"));
+    c.env_remove("CONGDONGSO_DATABASE_URL")
+        .env_remove("CONGDONGSO_CONFIG")
+        .env_remove("CONGDONGSO_TODAY")
+        .env_remove("CONGDONGSO_BACKUP_DIR")
+        .env("CONGDONGSO_LOG", "warn");
+    c
+}
+
 pub const PASSWORD: &str = "mat-khau-thu-nghiem";
 
 /// Database URLs for one test: a new SQLite file, and a new PostgreSQL database when
