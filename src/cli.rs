@@ -1,7 +1,7 @@
 //! The command-line commands: serve, migrate, user, demo.
 
 use crate::auth::{self, Role};
-use crate::config::{Cli, Command, Settings, UserCommand};
+use crate::config::{Cli, Command, Settings, TokenCommand, UserCommand};
 use crate::crypto::Keys;
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
@@ -103,6 +103,30 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Restore { .. } => Ok(()),
+        Command::Token(TokenCommand::Create { username, label }) => {
+            let (id, token) = db::tokens::create(&db, &username, &label).await?;
+            eprintln!(
+                "Mã truy cập số {id} cho {username} (giữ kín; chỉ hiện một lần; thu hồi: congdongso token revoke --id {id}):"
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { username }) => {
+            for t in db::tokens::list(&db, &username).await? {
+                let state = if t.revoked_at.is_some() {
+                    "đã thu hồi"
+                } else {
+                    "đang dùng"
+                };
+                println!("{:>5}  {state:<11}  {}", t.id, t.label);
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            db::tokens::revoke(&db, id).await?;
+            println!("Đã thu hồi mã truy cập số {id}.");
+            Ok(())
+        }
         Command::Serve(args) => {
             let keys = load_keys(&settings)?;
             if args.demo {

@@ -42,6 +42,9 @@ pub enum Command {
     Demo,
     /// Write a hamlet's or commune's report to a file (Word, Excel or PDF).
     Report(ReportArgs),
+    /// API tokens for scripts (`Authorization: Bearer …`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Write a consistent copy of the database while the server runs.
     Backup {
         /// The file to write (it must not exist yet).
@@ -85,6 +88,28 @@ pub struct ServeArgs {
     /// Seed the demo commune when the database is empty, then serve it.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token for an account and print it (it is shown only once).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// What the token is for, e.g. "xuất số liệu cho Sở".
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List an account's tokens.
+    List {
+        #[arg(long)]
+        username: String,
+    },
+    /// Revoke a token by its number (from `token list`).
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

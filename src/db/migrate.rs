@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_field.sql"),
     migration!(4, "0004_plan.sql"),
     migration!(5, "0005_reports.sql"),
+    migration!(6, "0006_tokens.sql"),
 ];
 
 impl Db {

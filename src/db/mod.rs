@@ -29,6 +29,7 @@ pub mod settings;
 pub mod stats;
 pub mod sync;
 pub mod teams;
+pub mod tokens;
 pub mod worklists;
 pub mod yearend;
 

@@ -28,7 +28,7 @@ pub async fn create(db: &Db, account_id: i64) -> Result<(String, String)> {
 }
 
 #[derive(sqlx::FromRow)]
-struct SessionRow {
+pub(super) struct SessionRow {
     account_id: i64,
     username: String,
     full_name: Option<String>,
@@ -45,31 +45,42 @@ struct SessionRow {
 pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
     let row: Option<SessionRow> = db
         .fetch_optional(
-            "SELECT a.id AS account_id, a.username, a.full_name, a.role, a.area_id, \
-                    ar.name AS area_name, ar.level AS area_level, a.commune_id, s.csrf_token, a.member_id, \
-                    (SELECT COUNT(*) FROM commune_settings cs WHERE cs.commune_id = a.commune_id \
-                     AND cs.key = 'assignment' AND cs.value = 'on') AS assignment_on \
-             FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN areas ar ON ar.id = a.area_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active = 1",
+            &format!(
+                "SELECT {CALLER_COLUMNS}, s.csrf_token \
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN areas ar ON ar.id = a.area_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active = 1"
+            ),
             &[auth::sha256_hex(token).into(), super::now().into()],
         )
         .await?;
-    let Some(r) = row else { return Ok(None) };
-    let role = Role::parse(&r.role)
-        .ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?;
-    Ok(Some(Caller {
-        account_id: r.account_id,
-        username: r.username,
-        full_name: r.full_name,
-        role,
-        area_id: r.area_id,
-        area_name: r.area_name,
-        area_level: r.area_level,
-        commune_id: r.commune_id,
-        csrf_token: r.csrf_token,
-        member_id: r.member_id,
-        assignment_on: r.assignment_on > 0,
-    }))
+    row.map(SessionRow::into_caller).transpose()
+}
+
+/// The caller's columns, selected from `accounts a JOIN areas ar` (sessions and API tokens).
+pub(super) const CALLER_COLUMNS: &str = "a.id AS account_id, a.username, a.full_name, a.role, \
+     a.area_id, ar.name AS area_name, ar.level AS area_level, a.commune_id, a.member_id, \
+     (SELECT COUNT(*) FROM commune_settings cs WHERE cs.commune_id = a.commune_id \
+      AND cs.key = 'assignment' AND cs.value = 'on') AS assignment_on";
+
+impl SessionRow {
+    pub(super) fn into_caller(self) -> Result<Caller> {
+        let r = self;
+        let role = Role::parse(&r.role)
+            .ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?;
+        Ok(Caller {
+            account_id: r.account_id,
+            username: r.username,
+            full_name: r.full_name,
+            role,
+            area_id: r.area_id,
+            area_name: r.area_name,
+            area_level: r.area_level,
+            commune_id: r.commune_id,
+            csrf_token: r.csrf_token,
+            member_id: r.member_id,
+            assignment_on: r.assignment_on > 0,
+        })
+    }
 }
 
 pub async fn delete(db: &Db, token: &str) -> Result<()> {

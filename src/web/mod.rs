@@ -96,6 +96,15 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
@@ -103,14 +112,31 @@ fn is_api(path: &str) -> bool {
 /// Loads the session, enforces CSRF on every state change, and adds security headers.
 async fn session_layer(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let caller = match cookie(req.headers(), SESSION_COOKIE) {
-        Some(token) => match db::sessions::load(&state.db, token).await {
+    // Scripts call the API with a token; pages only ever take the session cookie.
+    let bearer = is_api(&path).then(|| bearer_token(req.headers())).flatten();
+    let by_token = bearer.is_some();
+    let caller = match (bearer, cookie(req.headers(), SESSION_COOKIE)) {
+        (Some(token), _) => match db::tokens::load(&state.db, &token).await {
+            Ok(Some(c)) => Some(c),
+            Ok(None) => {
+                return error_response(
+                    AppError::BadCredentials(
+                        "Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.".into(),
+                    ),
+                    true,
+                );
+            }
+            Err(e) => return error_response(e, true),
+        },
+        (None, Some(token)) => match db::sessions::load(&state.db, token).await {
             Ok(c) => c,
             Err(e) => return error_response(e, is_api(&path)),
         },
-        None => None,
+        (None, None) => None,
     };
-    let req = if is_state_change(req.method()) {
+    // A browser never adds an Authorization header by itself, so a token request cannot be
+    // forged from another site: it needs no CSRF token.
+    let req = if is_state_change(req.method()) && !by_token {
         match check_csrf(req, caller.as_ref(), &path).await {
             Ok(req) => req,
             Err(e) => return error_response(e, is_api(&path)),

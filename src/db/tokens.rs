@@ -1,0 +1,97 @@
+//! API tokens: a script authenticates with `Authorization: Bearer …` and acts as the account
+//! that owns the token (its role and area), until the token is revoked.
+
+use super::Db;
+use super::sessions::{CALLER_COLUMNS, SessionRow};
+use crate::auth::{self, Caller};
+use crate::error::{AppError, Result};
+
+/// Tokens start with this, so a leaked one is recognisable in a file or a message.
+pub const PREFIX: &str = "cds_";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct Token {
+    pub id: i64,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Creates a token for the account; returns its id and the token, shown once.
+pub async fn create(db: &Db, username: &str, label: &str) -> Result<(i64, String)> {
+    let account: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT id FROM accounts WHERE username = $1 AND active = 1",
+            &[username.into()],
+        )
+        .await?;
+    let (account_id,) = account.ok_or_else(|| {
+        AppError::invalid(format!("Không có tài khoản «{username}» đang hoạt động."))
+    })?;
+    let token = format!("{PREFIX}{}", auth::random_token());
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO api_tokens (account_id, token_hash, label, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[
+                account_id.into(),
+                auth::sha256_hex(&token).into(),
+                crate::text::clean(label).into(),
+                super::now().into(),
+            ],
+        )
+        .await?;
+    Ok((id, token))
+}
+
+/// The caller a bearer token stands for, if it is valid and its account active.
+pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
+    let hash = auth::sha256_hex(token);
+    let row: Option<SessionRow> = db
+        .fetch_optional(
+            &format!(
+                "SELECT {CALLER_COLUMNS}, CAST('' AS TEXT) AS csrf_token \
+                 FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN areas ar ON ar.id = a.area_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.active = 1"
+            ),
+            &[hash.clone().into()],
+        )
+        .await?;
+    if row.is_some() {
+        // Recorded at most hourly: a script's every request need not be a write.
+        let now = super::now();
+        db.execute(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+            &[now.into(), hash.into(), (now - 3600).into()],
+        )
+        .await?;
+    }
+    row.map(SessionRow::into_caller).transpose()
+}
+
+pub async fn list(db: &Db, username: &str) -> Result<Vec<Token>> {
+    db.fetch_all(
+        "SELECT t.id, t.label, t.created_at, t.last_used_at, t.revoked_at FROM api_tokens t \
+         JOIN accounts a ON a.id = t.account_id WHERE a.username = $1 ORDER BY t.id",
+        &[username.into()],
+    )
+    .await
+}
+
+/// Revokes a token; a revoked token is refused from the next request on.
+pub async fn revoke(db: &Db, id: i64) -> Result<()> {
+    let n = db
+        .execute(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            &[super::now().into(), id.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::invalid(format!(
+            "Không có mã truy cập số {id} đang dùng được."
+        )));
+    }
+    Ok(())
+}
