@@ -74,3 +74,54 @@ pub fn table(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<Cell>]) -> 
     ws.set_freeze_panes(3, 0).map_err(err)?;
     wb.save_to_buffer().map_err(err)
 }
+
+/// The same table as CSV for any program: UTF-8 with a byte-order mark (so Excel reads the
+/// Vietnamese right), CRLF line ends, every cell quoted. A cell that a spreadsheet would take
+/// for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`, so opening the file runs nothing.
+pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    let quote = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let line = |cells: Vec<String>| cells.join(",") + "\r\n";
+    out.push_str(&line(headers.iter().map(|h| quote(h)).collect()));
+    for row in rows {
+        out.push_str(&line(
+            row.iter()
+                .map(|c| match c {
+                    Cell::Text(s) => quote(s),
+                    // Numbers unquoted, with a dot: what every CSV reader parses.
+                    Cell::Number(n) => n.to_string(),
+                    Cell::Empty => String::new(),
+                })
+                .collect(),
+        ));
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_disarms_formulas() {
+        let bytes = csv(
+            &["Họ và tên", "Số"],
+            &[
+                vec![Cell::Text("Nguyễn \"Út\"".into()), Cell::Number(3.0)],
+                vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Empty],
+            ],
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}\"Họ và tên\",\"Số\"\r\n\"Nguyễn \"\"Út\"\"\",3\r\n\"'=HYPERLINK(\"\"x\"\")\",\r\n"
+        );
+    }
+}

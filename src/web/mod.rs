@@ -5,6 +5,7 @@ mod api;
 mod areas;
 mod assets;
 mod communications;
+mod exports;
 mod field;
 mod fieldadmin;
 mod forms;
@@ -75,6 +76,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(plan::routes())
         .merge(reports::routes())
         .merge(communications::routes())
+        .merge(exports::routes())
         .merge(yearend::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))

@@ -76,7 +76,7 @@ pub struct Row {
     pub phone: String,
 }
 
-fn shown_phone(caller: &Caller, r: &Resident) -> String {
+pub fn shown_phone(caller: &Caller, r: &Resident) -> String {
     match &r.phone {
         Some(p) if caller.sees_full_phone(r.hamlet_id) => p.clone(),
         Some(p) => crate::text::mask_phone(p),

@@ -1,0 +1,123 @@
+//! List exports read back: the caller's scope only, citizen IDs masked, phones masked outside
+//! the caller's own hamlet, the same rows in Excel and CSV.
+
+mod common;
+use axum::http::StatusCode;
+use calamine::{Data, Reader};
+use common::{Client, app, backends, demo_db};
+use congdongso::db::Db;
+
+fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    wb.worksheet_range(&name)
+        .unwrap()
+        .rows()
+        .skip(3)
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn csv_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
+    text.trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.split("\",\"")
+                .map(|c| c.trim_matches('"').replace("\"\"", "\""))
+                .collect()
+        })
+        .collect()
+}
+
+async fn count(db: &Db, sql: &str) -> usize {
+    db.scalar_i64(sql, &[]).await.unwrap() as usize
+}
+
+async fn exports(url: String) {
+    let db = demo_db(&url).await;
+    let app = app(db.clone());
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    let r = head.get("/residents/export?format=xlsx").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = sheet_rows(r.bytes);
+    let in_hamlet = count(
+        &db,
+        "SELECT COUNT(*) FROM residents r JOIN areas a ON a.id = r.hamlet_id \
+         WHERE a.code = 'rach-kien-ap-03' AND r.active = 1",
+    )
+    .await;
+    assert_eq!(rows.len(), in_hamlet, "the head's hamlet only");
+    assert!(rows.iter().all(|r| r[1] == "Ấp 3"));
+    assert!(
+        rows.iter()
+            .filter(|r| !r[5].is_empty())
+            .all(|r| r[5].contains('•')),
+        "citizen IDs masked"
+    );
+    assert!(
+        rows.iter().any(|r| r[6].len() == 10 && !r[6].contains('•')),
+        "the own hamlet's phones in full"
+    );
+    let csv = head.get("/residents/export?format=csv").await;
+    assert_eq!(
+        csv.headers["content-type"].to_str().unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    let csv = csv_rows(csv.bytes);
+    assert_eq!(csv.len(), rows.len(), "the same rows in CSV");
+    assert_eq!(csv[0][2], rows[0][2]);
+    // Another hamlet's list is out of scope.
+    let r = head
+        .get("/residents/export?area=rach-kien-ap-01&format=xlsx")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The commune sees every hamlet; a filter narrows it.
+    let mut vhxh = Client::login(app.clone(), "vhxh").await;
+    let all = sheet_rows(vhxh.get("/residents/export").await.bytes);
+    assert_eq!(
+        all.len(),
+        count(&db, "SELECT COUNT(*) FROM residents WHERE active = 1").await
+    );
+    let ap1 = sheet_rows(
+        vhxh.get("/residents/export?area=rach-kien-ap-01&format=xlsx")
+            .await
+            .bytes,
+    );
+    assert!(!ap1.is_empty() && ap1.iter().all(|r| r[1] == "Ấp 1"));
+    let households = sheet_rows(vhxh.get("/households/export?format=xlsx").await.bytes);
+    assert_eq!(
+        households.len(),
+        count(&db, "SELECT COUNT(*) FROM households WHERE active = 1").await
+    );
+    // Accounts without personal data get none.
+    let mut so = Client::login(app.clone(), "so").await;
+    assert_eq!(
+        so.get("/residents/export").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        vhxh.get("/residents/export?format=pdf").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn list_exports_keep_scope_and_masking() {
+    for url in backends().await {
+        exports(url).await;
+    }
+}
