@@ -103,6 +103,23 @@ async fn exports(url: String) {
         households.len(),
         count(&db, "SELECT COUNT(*) FROM households WHERE active = 1").await
     );
+    let may = sheet_rows(
+        vhxh.get("/activities/export?month=2026-05&format=xlsx")
+            .await
+            .bytes,
+    );
+    assert_eq!(
+        may.len(),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM activities WHERE active = 1 AND activity_date >= '2026-05-01' \
+             AND activity_date <= '2026-05-31'"
+        )
+        .await
+    );
+    assert!(may.iter().all(|r| r[0].ends_with("/05/2026")), "{may:?}");
+    let head_may = sheet_rows(head.get("/activities/export?month=2026-05").await.bytes);
+    assert!(head_may.iter().all(|r| r[1] == "Ấp 3"));
     // Accounts without personal data get none.
     let mut so = Client::login(app.clone(), "so").await;
     assert_eq!(

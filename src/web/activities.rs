@@ -31,6 +31,7 @@ struct MonthQuery {
 #[template(path = "activities.html")]
 struct ActivitiesPage {
     shell: Shell,
+    month: String,
     month_label: String,
     prev: String,
     next: String,
@@ -79,6 +80,7 @@ async fn list(
         month_label: month_label(&month),
         prev: shift_month(&month, -1),
         next: shift_month(&month, 1),
+        month: month.clone(),
         teams,
         items,
         minimum: fieldwork::MONTHLY_MINIMUM,

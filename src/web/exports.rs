@@ -18,10 +18,70 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/residents/export", get(residents_file))
         .route("/households/export", get(households_file))
+        .route("/activities/export", get(activities_file))
 }
 
 /// A whole commune fits: 35,000 residents are a few megabytes.
 const MAX_ROWS: i64 = 200_000;
+
+#[derive(Deserialize)]
+struct MonthExport {
+    month: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// A month's activities of the caller's hamlet (or the whole commune), as on `/activities`.
+async fn activities_file(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(p): Query<MonthExport>,
+) -> Result<Response> {
+    let scope = caller.require_personal()?;
+    let (from, to) = crate::fieldwork::month_bounds(&p.month)
+        .ok_or_else(|| AppError::invalid("Chọn một tháng dạng năm-tháng, ví dụ 2026-05."))?;
+    let items =
+        crate::db::activities::list(&s.db, scope.commune_id, scope.hamlet_id, &from, &to).await?;
+    let rows: Vec<Vec<Cell>> = items
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::Text(crate::text::format_date(&a.activity_date)),
+                Cell::Text(a.hamlet_name.clone()),
+                Cell::Text(a.kind_label().to_string()),
+                opt(&a.place),
+                Cell::from(a.members_present),
+                Cell::from(a.residents_reached),
+                Cell::from(a.helped),
+                Cell::from(a.dossiers),
+                opt(&a.notes),
+            ]
+        })
+        .collect();
+    table_file(
+        &p.format,
+        (
+            &format!("hoat-dong-{}", p.month),
+            "Hoạt động",
+            &format!(
+                "Buổi hoạt động tháng {}",
+                crate::reports::build::month_words(&p.month)
+            ),
+        ),
+        &[
+            "Ngày",
+            "Ấp",
+            "Hình thức",
+            "Địa điểm",
+            "Thành viên có mặt",
+            "Người dân được tiếp cận",
+            "Lượt hỗ trợ",
+            "Hồ sơ trực tuyến",
+            "Ghi chú",
+        ],
+        &rows,
+    )
+}
 
 #[derive(Deserialize)]
 struct ExportParams {
