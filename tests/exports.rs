@@ -120,6 +120,39 @@ async fn exports(url: String) {
     assert!(may.iter().all(|r| r[0].ends_with("/05/2026")), "{may:?}");
     let head_may = sheet_rows(head.get("/activities/export?month=2026-05").await.bytes);
     assert!(head_may.iter().all(|r| r[1] == "Ấp 3"));
+    // Members: the head's own team with full phones; the commune every team.
+    let team_rows = sheet_rows(head.get("/members/export?format=xlsx").await.bytes);
+    assert_eq!(
+        team_rows.len(),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM members m JOIN teams t ON t.id = m.team_id \
+             JOIN areas a ON a.id = t.area_id WHERE a.code = 'rach-kien-ap-03' AND m.active = 1"
+        )
+        .await
+    );
+    assert!(
+        team_rows.iter().all(|r| !r[4].contains('•')),
+        "own team's phones in full"
+    );
+    let all_members = sheet_rows(vhxh.get("/members/export").await.bytes);
+    assert_eq!(
+        all_members.len(),
+        count(&db, "SELECT COUNT(*) FROM members WHERE active = 1").await
+    );
+    // The head's work list as CSV, the same rows as the page's Excel.
+    let xlsx_list = sheet_rows(
+        head.get("/worklists/rach-kien-ap-03?list=unguided&format=xlsx")
+            .await
+            .bytes,
+    );
+    let csv_list = csv_rows(
+        head.get("/worklists/rach-kien-ap-03?list=unguided&format=csv")
+            .await
+            .bytes,
+    );
+    assert_eq!(csv_list.len(), xlsx_list.len());
+    assert!(!csv_list.is_empty());
     // Accounts without personal data get none.
     let mut so = Client::login(app.clone(), "so").await;
     assert_eq!(

@@ -19,10 +19,66 @@ pub fn routes() -> Router<SharedState> {
         .route("/residents/export", get(residents_file))
         .route("/households/export", get(households_file))
         .route("/activities/export", get(activities_file))
+        .route("/members/export", get(members_file))
 }
 
 /// A whole commune fits: 35,000 residents are a few megabytes.
 const MAX_ROWS: i64 = 200_000;
+
+#[derive(Deserialize)]
+struct FormatOnly {
+    #[serde(default)]
+    format: String,
+}
+
+/// The members of every team the caller may see, phones masked outside the own hamlet.
+async fn members_file(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(p): Query<FormatOnly>,
+) -> Result<Response> {
+    let scope = caller.require_personal()?;
+    let teams = match scope.hamlet_id {
+        None => crate::db::teams::for_commune(&s.db, scope.commune_id).await?,
+        Some(h) => crate::db::teams::for_area(&s.db, h).await?,
+    };
+    let mut rows = Vec::new();
+    for team in &teams {
+        let full_phone = caller.sees_full_phone(team.area_id);
+        for m in crate::db::members::for_team(&s.db, team.id).await? {
+            if m.active != 1 {
+                continue;
+            }
+            rows.push(vec![
+                Cell::Text(team.name.clone()),
+                Cell::Text(m.full_name.clone()),
+                Cell::Text(m.position_label().to_string()),
+                Cell::Text(m.affiliation_label()),
+                match &m.phone {
+                    Some(ph) if full_phone => Cell::Text(ph.clone()),
+                    Some(ph) => Cell::Text(crate::text::mask_phone(ph)),
+                    None => Cell::Empty,
+                },
+                m.joined_on
+                    .as_deref()
+                    .map_or(Cell::Empty, |d| Cell::Text(crate::text::format_date(d))),
+            ]);
+        }
+    }
+    table_file(
+        &p.format,
+        ("thanh-vien", "Thành viên", "Thành viên Tổ CNSCĐ"),
+        &[
+            "Tổ",
+            "Họ và tên",
+            "Chức vụ",
+            "Thuộc",
+            "Số điện thoại",
+            "Ngày tham gia",
+        ],
+        &rows,
+    )
+}
 
 #[derive(Deserialize)]
 struct MonthExport {

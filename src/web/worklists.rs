@@ -4,11 +4,10 @@ use super::{SharedState, Shell, render};
 use crate::auth::Caller;
 use crate::db::{self, areas, worklists};
 use crate::error::{AppError, Result};
-use crate::xlsx::{self, Cell};
+use crate::xlsx::Cell;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -148,38 +147,24 @@ async fn worklist(
             }
         }
     };
-    if q.format == "xlsx" {
+    if !q.format.is_empty() {
         let rows: Vec<Vec<Cell>> = table
             .rows
             .iter()
             .map(|r| r.iter().map(|c| Cell::from(c.as_str())).collect())
             .collect();
-        let bytes = xlsx::table(
-            "Danh sách",
-            &format!(
-                "{} · {} · ngày {}",
-                table.title,
-                area.name,
-                crate::text::format_date(&today)
-            ),
+        let title = format!(
+            "{} · {} · ngày {}",
+            table.title,
+            area.name,
+            crate::text::format_date(&today)
+        );
+        return super::exports::table_file(
+            &q.format,
+            (&format!("{}-{list}", area.code), "Danh sách", &title),
             &table.headers,
             &rows,
-        )?;
-        let filename = format!("{}-{list}.xlsx", area.code);
-        return Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{filename}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response());
+        );
     }
     let page = WorklistPage {
         shell: Shell::new(&caller, format!("{} · {}", title, area.name), "/dashboard"),
