@@ -144,6 +144,26 @@ pub async fn for_resident(db: &Db, resident_id: i64) -> Result<Vec<HelpEntry>> {
     .await
 }
 
+/// The help given in the caller's scope between two dates (inclusive), newest first.
+pub async fn in_period(
+    db: &Db,
+    scope: crate::auth::PersonalScope,
+    (from, to): (&str, &str),
+    limit: i64,
+) -> Result<Vec<HelpEntry>> {
+    // Scoped by the resident's commune, hamlet and (under assignment) household.
+    let mut f = super::Filter::default();
+    f.scope(scope, "r.", "household_id");
+    f.add("hr.help_date >= ?", from);
+    f.add("hr.help_date <= ?", to);
+    let sql = format!(
+        "{SELECT}{} ORDER BY hr.help_date DESC, hr.id DESC LIMIT {}",
+        f.where_sql(),
+        limit.clamp(1, 10_000)
+    );
+    db.fetch_all(&sql, &f.params).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::next_status;

@@ -2,6 +2,7 @@
 
 mod activities;
 mod api;
+mod api_lists;
 mod areas;
 mod assets;
 mod communications;
@@ -68,6 +69,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(residents::routes())
         .merge(requests::routes())
         .merge(api::routes())
+        .merge(api_lists::routes())
         .merge(field::routes())
         .merge(activities::routes())
         .merge(fieldadmin::routes())
