@@ -123,6 +123,25 @@ struct ResidentParams {
     per_page: Option<i64>,
 }
 
+/// The hamlet an `area=` filter names, or none for the caller's whole commune; any other
+/// area, or one outside the caller's scope, is not found.
+pub(super) async fn hamlet_of(
+    s: &SharedState,
+    c: &crate::auth::Caller,
+    scope: crate::auth::PersonalScope,
+    code: &str,
+) -> Result<Option<i64>, ApiError> {
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let area = areas::visible_by_code(&s.db, c, code).await?;
+    match area.level.as_str() {
+        "hamlet" => Ok(Some(area.id)),
+        "commune" if area.id == scope.commune_id => Ok(None),
+        _ => Err(AppError::NotFound.into()),
+    }
+}
+
 fn resident_json(c: &crate::auth::Caller, r: &Resident) -> Value {
     let phone = r.phone.as_ref().map(|p| {
         if c.sees_full_phone(r.hamlet_id) {
@@ -157,18 +176,11 @@ async fn list_residents(
     Query(p): Query<ResidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = c.require_personal()?;
-    let mut lf = ListFilter {
+    let lf = ListFilter {
         q: &p.q,
+        hamlet_id: hamlet_of(&s, &c, scope, &p.area).await?,
         ..Default::default()
     };
-    if !p.area.is_empty() {
-        let area = areas::visible_by_code(&s.db, &c, &p.area).await?;
-        match area.level.as_str() {
-            "hamlet" => lf.hamlet_id = Some(area.id),
-            "commune" if area.id == scope.commune_id => {}
-            _ => return Err(AppError::NotFound.into()),
-        }
-    }
     let per_page = p.per_page.unwrap_or(50).clamp(1, 500);
     let page = residents::list(&s.db, scope, &lf, p.page.unwrap_or(1), per_page).await?;
     Ok(Json(json!({

@@ -94,19 +94,11 @@ async fn list_households(
     Query(p): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = c.require_personal()?;
-    let mut lf = households::ListFilter {
+    let lf = households::ListFilter {
         q: &p.q,
-        hamlet_id: None,
+        hamlet_id: super::api::hamlet_of(&s, &c, scope, &p.area).await?,
         include_inactive: false,
     };
-    if !p.area.is_empty() {
-        let area = areas::visible_by_code(&s.db, &c, &p.area).await?;
-        match area.level.as_str() {
-            "hamlet" => lf.hamlet_id = Some(area.id),
-            "commune" if area.id == scope.commune_id => {}
-            _ => return Err(AppError::NotFound.into()),
-        }
-    }
     let per_page = p.per_page.unwrap_or(50).clamp(1, 500);
     let page = households::list(&s.db, scope, &lf, p.page.unwrap_or(1), per_page).await?;
     Ok(Json(json!({
