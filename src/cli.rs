@@ -33,6 +33,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         return restore(&settings, file, *yes).await;
     }
     let db = Db::connect(&settings.database_url).await?;
+    // A backup copies the database as it is, and tokens touch one table: neither migrates or
+    // rebuilds a database a running (older) server may be using.
+    if matches!(cli.command, Command::Backup { .. } | Command::Token(_)) {
+        return maintenance(&db, &settings, cli.command).await;
+    }
     let ran = db.migrate().await?;
     if ran > 0 {
         println!("Đã áp dụng {ran} bước cập nhật cơ sở dữ liệu.");
@@ -88,8 +93,24 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(args) => report(&db, &settings, &args).await,
+        Command::Backup { .. } | Command::Token(_) | Command::Restore { .. } => {
+            maintenance(&db, &settings, cli.command).await
+        }
+        Command::Serve(args) => {
+            let keys = load_keys(&settings)?;
+            if args.demo {
+                seed_demo(&db, &keys).await?;
+            }
+            serve(db, keys, settings).await
+        }
+    }
+}
+
+/// The commands that work on the database as it is, without migrating it.
+async fn maintenance(db: &Db, settings: &Settings, command: Command) -> Result<()> {
+    match command {
         Command::Backup { output } => {
-            let done = db::backup::backup(&db, &settings.database_url, &output).await?;
+            let done = db::backup::backup(db, &settings.database_url, &output).await?;
             println!(
                 "Đã sao lưu cơ sở dữ liệu (phiên bản {}, {} byte) vào {}.",
                 done.schema_version,
@@ -102,9 +123,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Restore { .. } => Ok(()),
         Command::Token(TokenCommand::Create { username, label }) => {
-            let (id, token) = db::tokens::create(&db, &username, &label).await?;
+            let (id, token) = db::tokens::create(db, &username, &label).await?;
             eprintln!(
                 "Mã truy cập số {id} cho {username} (giữ kín; chỉ hiện một lần; thu hồi: congdongso token revoke --id {id}):"
             );
@@ -112,7 +132,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::List { username }) => {
-            for t in db::tokens::list(&db, &username).await? {
+            for t in db::tokens::list(db, &username).await? {
                 let state = if t.revoked_at.is_some() {
                     "đã thu hồi"
                 } else {
@@ -123,17 +143,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { id }) => {
-            db::tokens::revoke(&db, id).await?;
+            db::tokens::revoke(db, id).await?;
             println!("Đã thu hồi mã truy cập số {id}.");
             Ok(())
         }
-        Command::Serve(args) => {
-            let keys = load_keys(&settings)?;
-            if args.demo {
-                seed_demo(&db, &keys).await?;
-            }
-            serve(db, keys, settings).await
-        }
+        _ => Ok(()),
     }
 }
 
@@ -175,7 +189,7 @@ async fn restore(settings: &Settings, file: &std::path::Path, yes: bool) -> Resu
         eprintln!(
             "Khôi phục sẽ THAY TOÀN BỘ dữ liệu hiện có ({}) bằng bản sao lưu {}. Hãy dừng máy chủ trước. \
              Gõ «dong y» để tiếp tục:",
-            settings.database_url.split('?').next().unwrap_or(""),
+            db::backup::split_password(settings.database_url.split('?').next().unwrap_or("")).0,
             file.display()
         );
         let mut line = String::new();
@@ -301,18 +315,15 @@ async fn nightly_backups(db: Db, url: String, (dir, keep): (std::path::PathBuf, 
         dir.display()
     );
     loop {
-        let now = chrono::Utc::now() + chrono::Duration::hours(7);
-        let today_2am = now.date_naive().and_hms_opt(2, 0, 0).unwrap_or_default();
-        let next = if now.naive_utc() < today_2am {
-            today_2am
-        } else {
-            today_2am + chrono::Duration::days(1)
-        };
-        let wait = (next - now.naive_utc()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait).await;
+        // The wall clock is read every few minutes, so a machine that slept or was off at
+        // 02:00 makes the missed backup as soon as it runs again.
         let stamp = (chrono::Utc::now() + chrono::Duration::hours(7))
             .format("%Y%m%d-%H%M%S")
             .to_string();
+        if !db::backup::nightly_due(db::backup::newest_in(&dir).as_deref(), &stamp) {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            continue;
+        }
         match db::backup::nightly(&db, &url, (&dir, keep), &stamp).await {
             Ok((done, removed)) => tracing::info!(
                 file = %done.path.display(),

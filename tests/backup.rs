@@ -175,6 +175,23 @@ async fn backup_and_restore_from_the_command_line() {
     db.execute("UPDATE households SET active = 0", &[])
         .await
         .unwrap();
+    // While something still has the database open (a running server), restoring is refused.
+    let busy = bin()
+        .args([
+            "restore",
+            copy.to_str().unwrap(),
+            "--yes",
+            "--database-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!busy.status.success());
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("đang được dùng"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
     db.pool.close().await;
 
     let restore = |answer: &str, yes: bool| {

@@ -45,7 +45,15 @@ pub async fn backup(db: &Db, url: &str, output: &Path) -> Result<Done> {
             sqlx::raw_sql(&format!("VACUUM INTO {}", quote(output)))
                 .execute(&db.pool)
                 .await?;
-            let schema_version = check_sqlite(output).await?;
+            let schema_version = match check_sqlite(output).await {
+                Ok(v) => v,
+                Err(e) => {
+                    // A copy that fails its check must not pass for a backup later.
+                    let _ = std::fs::remove_file(output);
+                    return Err(e);
+                }
+            };
+            private(output);
             Ok(Done {
                 path: output.to_path_buf(),
                 bytes: size_of(output),
@@ -64,6 +72,7 @@ pub async fn backup(db: &Db, url: &str, output: &Path) -> Result<Done> {
                 ],
             )
             .await?;
+            private(output);
             Ok(Done {
                 path: output.to_path_buf(),
                 bytes: size_of(output),
@@ -85,7 +94,10 @@ pub async fn check_sqlite(path: &Path) -> Result<i64> {
     if !path.is_file() {
         return Err(bad("không tìm thấy tệp.".into()));
     }
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
         .await
         .map_err(|e| bad(format!("không mở được ({e}).")))?;
     let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
@@ -117,6 +129,9 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
                     AppError::invalid(format!("Không tạo được thư mục {}: {e}", dir.display()))
                 })?;
             }
+            if target.exists() {
+                release_sqlite(&target).await?;
+            }
             // Copied beside the target first, then renamed over it: a failure half-way leaves
             // the current database as it was.
             let staging = target.with_extension("restoring");
@@ -124,14 +139,10 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
             std::fs::copy(input, &staging).map_err(|e| {
                 AppError::invalid(format!("Không chép được {}: {e}", input.display()))
             })?;
-            for suffix in ["-wal", "-shm"] {
-                let side = PathBuf::from(format!("{}{suffix}", target.display()));
-                if side.exists() {
-                    std::fs::remove_file(&side).map_err(|e| {
-                        AppError::invalid(format!("Không xóa được {}: {e}", side.display()))
-                    })?;
-                }
+            if let Ok(f) = std::fs::File::open(&staging) {
+                let _ = f.sync_all();
             }
+            private(&staging);
             std::fs::rename(&staging, &target).map_err(|e| {
                 AppError::invalid(format!("Không thay được {}: {e}", target.display()))
             })?;
@@ -171,12 +182,106 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
     }
 }
 
+/// Takes the current database out of WAL mode, which SQLite allows only to its sole user: a
+/// running server keeps connections open, so this refuses to restore under it. The WAL is
+/// checkpointed into the file and removed on the way.
+async fn release_sqlite(target: &Path) -> Result<()> {
+    use sqlx::Connection;
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(target)
+        .busy_timeout(std::time::Duration::from_secs(1));
+    let busy = || {
+        AppError::invalid(
+            "Cơ sở dữ liệu đang được dùng (máy chủ còn chạy?): hãy dừng máy chủ rồi khôi phục lại.",
+        )
+    };
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|_| busy())?;
+    let mode: std::result::Result<(String,), _> = sqlx::query_as("PRAGMA journal_mode = DELETE")
+        .fetch_one(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    match mode {
+        Ok((m,)) if m.eq_ignore_ascii_case("delete") => Ok(()),
+        _ => Err(busy()),
+    }
+}
+
+/// Backups hold everyone's personal data: readable by the owner only.
+fn private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// A PostgreSQL URL without its password, and the password: tools get it through
+/// `PGPASSWORD`, never on a command line that any local user can read.
+pub fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return (url.to_string(), None);
+    };
+    match userinfo.split_once(':') {
+        Some((user, pass)) => (
+            format!("{scheme}://{user}@{host}"),
+            Some(percent_decode(pass)),
+        ),
+        None => (url.to_string(), None),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Runs a PostgreSQL client tool; its error output is shown, as it names what went wrong.
+/// A URL among the arguments loses its password, which goes in `PGPASSWORD`.
 async fn run_tool(tool: &str, args: &[&str]) -> Result<()> {
     let tool_name = tool.to_string();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut password = None;
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("postgres") && a.contains("://") {
+                let (clean, pass) = split_password(a);
+                password = pass;
+                clean
+            } else {
+                a.to_string()
+            }
+        })
+        .collect();
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(&tool_name).args(&args).output()
+        let mut c = std::process::Command::new(&tool_name);
+        c.args(&args);
+        if let Some(p) = password {
+            c.env("PGPASSWORD", p);
+        }
+        c.output()
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -198,13 +303,54 @@ async fn run_tool(tool: &str, args: &[&str]) -> Result<()> {
 /// The backups of a folder to delete so that only the newest `keep` remain. Names carry their
 /// time (`congdongso-20260501-020000.db`), so the name order is the time order.
 pub fn to_prune(mut names: Vec<String>, keep: usize) -> Vec<String> {
-    names.retain(|n| n.starts_with(NIGHTLY_PREFIX));
+    names.retain(|n| stamp_of(n).is_some());
     names.sort();
     let extra = names.len().saturating_sub(keep);
     names.into_iter().take(extra).collect()
 }
 
 pub const NIGHTLY_PREFIX: &str = "congdongso-";
+
+/// The time stamp of a nightly backup's name (`congdongso-20260501-020000.db` →
+/// `20260501-020000`); other files of the folder are not ours to count or delete.
+pub fn stamp_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(NIGHTLY_PREFIX)?;
+    let stamp = rest
+        .strip_suffix(".db")
+        .or_else(|| rest.strip_suffix(".dump"))?;
+    let ok = stamp.len() == 15
+        && stamp
+            .char_indices()
+            .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() });
+    ok.then_some(stamp)
+}
+
+/// Whether a nightly backup is due at `now` (Vietnam time, `yyyymmdd-hhmmss`): the newest one
+/// is older than the last 02:00. A PC that was off at 02:00 catches up when it runs again.
+pub fn nightly_due(newest: Option<&str>, now: &str) -> bool {
+    let Ok(now) = chrono::NaiveDateTime::parse_from_str(now, "%Y%m%d-%H%M%S") else {
+        return false;
+    };
+    let today_2am = now.date().and_hms_opt(2, 0, 0).unwrap_or(now);
+    let slot = if now >= today_2am {
+        today_2am
+    } else {
+        today_2am - chrono::Duration::days(1)
+    };
+    match newest.and_then(|n| chrono::NaiveDateTime::parse_from_str(n, "%Y%m%d-%H%M%S").ok()) {
+        Some(last) => last < slot,
+        None => true,
+    }
+}
+
+/// The newest nightly backup's stamp in the folder.
+pub fn newest_in(dir: &Path) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| stamp_of(&n).map(str::to_string))
+        .max()
+}
 
 /// One nightly backup into `dir` named by `stamp` (`20260501-020000`), then the oldest beyond
 /// `keep` removed. Returns the new file and the removed ones.
@@ -249,5 +395,38 @@ mod tests {
             ["congdongso-20260501-020000.db"]
         );
         assert!(to_prune(names, 5).is_empty());
+        let others = vec![
+            "congdongso-truoc-nang-cap.db".to_string(),
+            "congdongso-1.db".to_string(),
+            "congdongso-20260501-020000.db".to_string(),
+        ];
+        assert!(to_prune(others, 1).is_empty(), "only our own names count");
+    }
+
+    #[test]
+    fn a_nightly_backup_is_due_after_two_and_caught_up() {
+        assert!(nightly_due(None, "20260501-120000"));
+        assert!(!nightly_due(Some("20260501-020000"), "20260501-235900"));
+        assert!(!nightly_due(Some("20260501-020000"), "20260502-015900"));
+        assert!(nightly_due(Some("20260501-020000"), "20260502-020000"));
+        assert!(
+            nightly_due(Some("20260428-020000"), "20260501-093000"),
+            "off for days"
+        );
+    }
+
+    #[test]
+    fn passwords_leave_the_url() {
+        assert_eq!(
+            split_password("postgres://cds:p%40ss@db.local:5432/congdongso"),
+            (
+                "postgres://cds@db.local:5432/congdongso".to_string(),
+                Some("p@ss".to_string())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://postgres@127.0.0.1:5432/test"),
+            ("postgres://postgres@127.0.0.1:5432/test".to_string(), None)
+        );
     }
 }
