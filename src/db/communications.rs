@@ -16,10 +16,7 @@ pub const CHANNELS: [(&str, &str); 6] = [
 ];
 
 pub fn channel_label(code: &str) -> &'static str {
-    CHANNELS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
+    super::members::label(&CHANNELS, code)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]

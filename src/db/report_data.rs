@@ -177,10 +177,8 @@ pub async fn input(
         }
         // Every hamlet open at some time in the period: one closed in its middle still did work.
         let open = reports::hamlets_open_in(db, commune.id, p.first_month()..=p.last_month());
-        for (id, _, name) in open.await? {
-            let Some(hamlet) = areas::get(db, id).await? else {
-                continue;
-            };
+        for hamlet in open.await? {
+            let name = hamlet.name.clone();
             let line = match p {
                 Period::Month(m) => {
                     let (f, r) = reports::hamlet_month_figures(db, &hamlet, *m).await?;

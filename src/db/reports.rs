@@ -273,10 +273,8 @@ pub async fn due_on(db: &Db, commune_id: i64, m: Month) -> Result<String> {
 
 #[derive(sqlx::FromRow)]
 struct HamletRow {
-    id: i64,
-    code: String,
-    name: String,
-    active: i64,
+    #[sqlx(flatten)]
+    area: Area,
     opened_on: Option<String>,
     closed_on: Option<String>,
 }
@@ -286,11 +284,11 @@ pub async fn hamlets_open_in(
     db: &Db,
     commune_id: i64,
     months: std::ops::RangeInclusive<Month>,
-) -> Result<Vec<(i64, String, String)>> {
+) -> Result<Vec<Area>> {
     let rows: Vec<HamletRow> = db
         .fetch_all(
-            "SELECT id, code, name, active, opened_on, closed_on FROM areas \
-             WHERE level = 'hamlet' AND commune_id = $1 ORDER BY sort_order, name",
+            "SELECT id, code, name, level, parent_id, commune_id, sort_order, active, opened_on, \
+             closed_on FROM areas WHERE level = 'hamlet' AND commune_id = $1 ORDER BY sort_order, name",
             &[commune_id.into()],
         )
         .await?;
@@ -298,13 +296,13 @@ pub async fn hamlets_open_in(
         .into_iter()
         .filter(|h| {
             let open = Open::of_hamlet(
-                h.active == 1,
+                h.area.active == 1,
                 h.opened_on.as_deref(),
                 h.closed_on.as_deref(),
             );
             months.clone().any(|m| open.contains(m))
         })
-        .map(|h| (h.id, h.code, h.name))
+        .map(|h| h.area)
         .collect())
 }
 
@@ -324,7 +322,8 @@ pub async fn completeness(db: &Db, commune_id: i64, m: Month, today: &str) -> Re
     let hamlets = hamlets_open_in(db, commune_id, m..=m)
         .await?
         .into_iter()
-        .map(|(id, code, name)| {
+        .map(|h| {
+            let (id, code, name) = (h.id, h.code, h.name);
             let (status, submitted_on) = reports
                 .get(&id)
                 .cloned()

@@ -15,10 +15,7 @@ pub const RATINGS: [(&str, &str); 4] = [
 ];
 
 pub fn rating_label(code: &str) -> &'static str {
-    RATINGS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
+    super::members::label(&RATINGS, code)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]

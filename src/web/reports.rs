@@ -320,7 +320,7 @@ async fn save(
     if reports::hamlets_open_in(&s.db, commune, m..=m)
         .await?
         .iter()
-        .all(|(id, _, _)| *id != hamlet.id)
+        .all(|h| h.id != hamlet.id)
     {
         return Err(AppError::invalid(format!(
             "{} không hoạt động trong {}: không có báo cáo tháng này.",
