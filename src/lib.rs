@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod fieldwork;
+pub mod import;
 pub mod indicators;
 pub mod plan;
 pub mod reports;

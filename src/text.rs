@@ -121,20 +121,54 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}{}{tail}", "•".repeat(digits.len() - 5))
 }
 
-/// Normalises a Vietnamese phone number to 10 digits, or `None` if it is not one.
+/// The 11-digit mobile prefixes renumbered in 2018, with their 10-digit replacements.
+const OLD_PREFIXES: &[(&str, &str)] = &[
+    ("0120", "070"),
+    ("0121", "079"),
+    ("0122", "077"),
+    ("0126", "076"),
+    ("0128", "078"),
+    ("0123", "083"),
+    ("0124", "084"),
+    ("0125", "085"),
+    ("0127", "081"),
+    ("0129", "082"),
+    ("0162", "032"),
+    ("0163", "033"),
+    ("0164", "034"),
+    ("0165", "035"),
+    ("0166", "036"),
+    ("0167", "037"),
+    ("0168", "038"),
+    ("0169", "039"),
+    ("0186", "056"),
+    ("0188", "058"),
+    ("0199", "059"),
+];
+
+/// Normalises a Vietnamese mobile number to 10 digits, or `None` if it is not one: spaces,
+/// dots and dashes dropped, `+84`/`84` replaced by `0`, a leading zero lost by a spreadsheet
+/// restored, and the old 11-digit prefixes (`0168…`) renumbered (`038…`).
 pub fn normalize_phone(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')')))
+    {
+        return None;
+    }
     let mut d: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    if d.starts_with("84") && d.len() >= 11 {
+    if d.starts_with("84") && (d.len() == 11 || d.len() == 12) {
         d = format!("0{}", &d[2..]);
     }
-    if d.len() == 9 && !d.starts_with('0') {
+    if (d.len() == 9 || d.len() == 10) && !d.starts_with('0') {
         d = format!("0{d}");
     }
-    if d.len() == 10 && d.starts_with('0') {
-        Some(d)
-    } else {
-        None
+    if d.len() == 11 {
+        let (_, new) = OLD_PREFIXES.iter().find(|(old, _)| d.starts_with(old))?;
+        d = format!("{new}{}", &d[4..]);
     }
+    let mobile = d.as_bytes().get(1).is_some_and(|c| matches!(c, b'3' | b'5' | b'7' | b'8' | b'9'));
+    (d.len() == 10 && d.starts_with('0') && mobile).then_some(d)
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.

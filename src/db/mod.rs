@@ -13,6 +13,7 @@ pub mod batch;
 pub mod communications;
 pub mod conflicts;
 pub mod help;
+pub mod imports;
 pub mod help_requests;
 pub mod households;
 pub mod indicator_sources;

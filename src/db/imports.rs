@@ -1,0 +1,564 @@
+//! Loads what an import compares against and applies a confirmed plan: every valid row in one
+//! transaction, with the audit, service statuses and indicator counts of the same changes.
+
+use super::batch::Rows;
+use super::{Db, Param};
+use crate::crypto::Keys;
+use crate::error::Result;
+use crate::import::members::{ExistingMember, MemberAction, MemberPlan, Team};
+use crate::import::plan::{Action, Current, ExistingHousehold, ExistingResident, Hamlet, Plan};
+use crate::text;
+use serde::Serialize;
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct ResidentRow {
+    id: i64,
+    hamlet_id: i64,
+    household_id: i64,
+    household_code: String,
+    cccd_hash: Option<String>,
+    full_name: String,
+    birth_date: Option<String>,
+    birth_year: Option<i64>,
+    gender: Option<String>,
+    phone: Option<String>,
+    relation: Option<String>,
+    has_smartphone: Option<i64>,
+    notes: Option<String>,
+}
+
+/// The commune's hamlets, households, active residents and their completed services.
+pub async fn current(db: &Db, commune_id: i64) -> Result<Current> {
+    let hamlets = super::areas::children(db, commune_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.level == "hamlet")
+        .map(|a| Hamlet {
+            id: a.id,
+            name: a.name,
+            active: a.active == 1,
+        })
+        .collect();
+    let households: Vec<(i64, String, i64)> = db
+        .fetch_all(
+            "SELECT id, code, hamlet_id FROM households WHERE commune_id = $1",
+            &[commune_id.into()],
+        )
+        .await?;
+    let rows: Vec<ResidentRow> = db
+        .fetch_all(
+            "SELECT r.id, r.hamlet_id, r.household_id, h.code AS household_code, r.cccd_hash, r.full_name, \
+             r.birth_date, r.birth_year, r.gender, r.phone, r.relation, r.has_smartphone, r.notes \
+             FROM residents r JOIN households h ON h.id = r.household_id \
+             WHERE r.commune_id = $1 AND r.active = 1",
+            &[commune_id.into()],
+        )
+        .await?;
+    let done: Vec<(i64, String)> = db
+        .fetch_all(
+            "SELECT resident_id, service_code FROM resident_services \
+             WHERE commune_id = $1 AND status = 'done'",
+            &[commune_id.into()],
+        )
+        .await?;
+    let mut done_by: HashMap<i64, Vec<String>> = HashMap::new();
+    for (r, s) in done {
+        done_by.entry(r).or_default().push(s);
+    }
+    let services = super::services::active(db)
+        .await?
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    Ok(Current {
+        hamlets,
+        households: households
+            .into_iter()
+            .map(|(id, code, hamlet_id)| ExistingHousehold {
+                id,
+                code,
+                hamlet_id,
+            })
+            .collect(),
+        residents: rows
+            .into_iter()
+            .map(|r| ExistingResident {
+                services_done: done_by.remove(&r.id).unwrap_or_default(),
+                id: r.id,
+                hamlet_id: r.hamlet_id,
+                household_id: r.household_id,
+                household_code: r.household_code,
+                cccd_hash: r.cccd_hash,
+                full_name: r.full_name,
+                birth_date: r.birth_date,
+                birth_year: r.birth_year,
+                gender: r.gender,
+                phone: r.phone,
+                relation: r.relation,
+                has_smartphone: r.has_smartphone,
+                notes: r.notes,
+            })
+            .collect(),
+        services,
+    })
+}
+
+/// What an applied import wrote.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub households_added: usize,
+}
+
+/// Who imports what, for the audit.
+pub struct Source<'a> {
+    pub commune_id: i64,
+    pub account_id: Option<i64>,
+    pub file_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AuditValues<'a> {
+    household_code: &'a str,
+    full_name: &'a str,
+    birth_date: &'a Option<String>,
+    birth_year: Option<i64>,
+    gender: &'a Option<String>,
+    phone: &'a Option<String>,
+    relation: &'a Option<String>,
+    has_smartphone: Option<i64>,
+    notes: &'a Option<String>,
+    cccd_masked: Option<String>,
+    services_done: &'a [&'static str],
+}
+
+/// Applies the plan in one transaction. `progress(done, total)` is called as rows are written.
+pub async fn apply_residents(
+    db: &Db,
+    keys: &Keys,
+    src: &Source<'_>,
+    plan: &Plan,
+    current: &Current,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<Applied> {
+    let mut tx = db.begin_write().await?;
+    let conn: &mut AnyConnection = &mut tx;
+    let now = super::now();
+    let today = super::today();
+    let commune = src.commune_id;
+    let total = plan.adds() + plan.updates();
+    progress(0, total);
+
+    let mut households = Rows::new(
+        "households",
+        "commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at",
+    );
+    for h in &plan.new_households {
+        let search = text::fold(&format!(
+            "{} {} {}",
+            h.code,
+            h.head_name.as_deref().unwrap_or(""),
+            h.address.as_deref().unwrap_or("")
+        ));
+        households.push(vec![
+            commune.into(),
+            h.hamlet_id.into(),
+            h.code.clone().into(),
+            h.address.clone().into(),
+            h.head_name.clone().into(),
+            search.into(),
+            1i64.into(),
+            now.into(),
+            now.into(),
+        ])?;
+    }
+    households.finish(conn).await?;
+    let ids: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, code FROM households WHERE commune_id = $1")
+            .bind(commune)
+            .fetch_all(&mut *conn)
+            .await?;
+    let household_id: HashMap<String, i64> = ids.into_iter().map(|(id, c)| (c, id)).collect();
+    let hh = |code: &str| household_id.get(code).copied().unwrap_or(0);
+
+    // New residents, many to a statement, found again by household, name and birth.
+    let (before,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM residents")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut residents = Rows::new(
+        "residents",
+        "commune_id, hamlet_id, household_id, full_name, search_text, sort_key, birth_date, birth_year, \
+         gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, status, notes, consent, \
+         active, version, created_at, updated_at",
+    );
+    let mut written = 0;
+    for item in plan.items.iter().filter(|i| i.action == Action::Add) {
+        let v = &item.values;
+        let (enc, hash, masked) = super::residents::cccd_columns(keys, item.cccd.as_deref());
+        residents.push(vec![
+            commune.into(),
+            item.hamlet_id.into(),
+            hh(&v.household_code).into(),
+            v.full_name.clone().into(),
+            text::fold(&v.full_name).into(),
+            text::sort_key(&v.full_name).into(),
+            v.birth_date.clone().into(),
+            v.birth_year.into(),
+            v.gender.clone().into(),
+            enc.into(),
+            hash.into(),
+            masked.into(),
+            v.phone.clone().into(),
+            v.relation.clone().into(),
+            v.has_smartphone.into(),
+            "living".into(),
+            v.notes.clone().into(),
+            1i64.into(),
+            1i64.into(),
+            1i64.into(),
+            now.into(),
+            now.into(),
+        ])?;
+        written += 1;
+        if written % 2000 == 0 {
+            residents.finish(conn).await?;
+            progress(written, total);
+        }
+    }
+    residents.finish(conn).await?;
+    let added: Vec<(i64, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, household_id, full_name, birth_date, birth_year FROM residents \
+         WHERE commune_id = $1 AND id > $2",
+    )
+    .bind(commune)
+    .bind(before.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    let added_id: HashMap<(i64, String, Option<String>, Option<i64>), i64> = added
+        .into_iter()
+        .map(|(id, h, n, d, y)| ((h, n, d, y), id))
+        .collect();
+
+    // Changed residents, one statement each.
+    let stored: HashMap<i64, &ExistingResident> =
+        current.residents.iter().map(|r| (r.id, r)).collect();
+    let mut touched: Vec<i64> = Vec::new();
+    let mut audit = Rows::new(
+        "audit_log",
+        "commune_id, account_id, at, action, entity, entity_id, before_json, after_json",
+    );
+    let mut history = Rows::new(
+        "service_status_history",
+        "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
+    );
+    let mut services = Rows::new(
+        "resident_services",
+        "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
+    );
+    for item in &plan.items {
+        let v = &item.values;
+        let mut before = None;
+        let id = match &item.action {
+            Action::Unchanged { .. } => continue,
+            Action::Add => {
+                let key = (
+                    hh(&v.household_code),
+                    v.full_name.clone(),
+                    v.birth_date.clone(),
+                    v.birth_year,
+                );
+                let Some(&id) = added_id.get(&key) else {
+                    return Err(crate::error::AppError::Internal(
+                        "import: an added resident was not found again".into(),
+                    ));
+                };
+                id
+            }
+            Action::Update { id, .. } => {
+                let id = *id;
+                let e = stored.get(&id).copied();
+                sqlx::query(
+                    "UPDATE residents SET household_id = $1, hamlet_id = $14, full_name = $2, search_text = $3, sort_key = $4, \
+                     birth_date = $5, birth_year = $6, gender = $7, phone = $8, relation = $9, \
+                     has_smartphone = $10, notes = $11, version = version + 1, updated_at = $12 WHERE id = $13",
+                )
+                .bind(hh(&v.household_code))
+                .bind(v.full_name.clone())
+                .bind(text::fold(&v.full_name))
+                .bind(text::sort_key(&v.full_name))
+                .bind(v.birth_date.clone())
+                .bind(v.birth_year)
+                .bind(v.gender.clone())
+                .bind(v.phone.clone())
+                .bind(v.relation.clone())
+                .bind(v.has_smartphone)
+                .bind(v.notes.clone())
+                .bind(now)
+                .bind(id)
+                .bind(item.hamlet_id)
+                .execute(&mut *conn)
+                .await?;
+                if let Some(c) = item.cccd.as_deref() {
+                    let (enc, hash, masked) = super::residents::cccd_columns(keys, Some(c));
+                    sqlx::query(
+                        "UPDATE residents SET cccd_enc = $1, cccd_hash = $2, cccd_masked = $3 WHERE id = $4",
+                    )
+                    .bind(enc)
+                    .bind(hash)
+                    .bind(masked)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                if let Some(e) = e {
+                    let values = AuditValues {
+                        household_code: &e.household_code,
+                        full_name: &e.full_name,
+                        birth_date: &e.birth_date,
+                        birth_year: e.birth_year,
+                        gender: &e.gender,
+                        phone: &e.phone,
+                        relation: &e.relation,
+                        has_smartphone: e.has_smartphone,
+                        notes: &e.notes,
+                        cccd_masked: None,
+                        services_done: &[],
+                    };
+                    before = serde_json::to_string(&values).ok();
+                }
+                written += 1;
+                if written % 500 == 0 {
+                    progress(written, total);
+                }
+                id
+            }
+        };
+        touched.push(id);
+        for code in &item.services_done {
+            history.push(vec![
+                commune.into(),
+                id.into(),
+                code.to_string().into(),
+                "done".into(),
+                today.clone().into(),
+                src.account_id.into(),
+                now.into(),
+                Param::NullInt,
+            ])?;
+            let exists = stored
+                .get(&id)
+                .is_some_and(|_| matches!(item.action, Action::Update { .. }));
+            if exists {
+                sqlx::query(
+                    "INSERT INTO resident_services (commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at) \
+                     VALUES ($1, $2, $3, 'done', $4, $5, $6) \
+                     ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
+                     status_date = excluded.status_date, recorded_by = excluded.recorded_by, updated_at = excluded.updated_at",
+                )
+                .bind(commune)
+                .bind(id)
+                .bind(code.to_string())
+                .bind(today.clone())
+                .bind(src.account_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            } else {
+                services.push(vec![
+                    commune.into(),
+                    id.into(),
+                    code.to_string().into(),
+                    "done".into(),
+                    today.clone().into(),
+                    src.account_id.into(),
+                    now.into(),
+                ])?;
+            }
+        }
+        let after = AuditValues {
+            household_code: &v.household_code,
+            full_name: &v.full_name,
+            birth_date: &v.birth_date,
+            birth_year: v.birth_year,
+            gender: &v.gender,
+            phone: &v.phone,
+            relation: &v.relation,
+            has_smartphone: v.has_smartphone,
+            notes: &v.notes,
+            cccd_masked: item.cccd.as_deref().map(text::mask_cccd),
+            services_done: &item.services_done,
+        };
+        let after = serde_json::to_string(&after).ok();
+        let action = if item.action == Action::Add {
+            "import_add"
+        } else {
+            "import_update"
+        };
+        audit.push(vec![
+            commune.into(),
+            src.account_id.into(),
+            now.into(),
+            action.into(),
+            "resident".into(),
+            id.into(),
+            before.into(),
+            after.into(),
+        ])?;
+        if touched.len() % 1000 == 0 {
+            audit.finish(conn).await?;
+            history.finish(conn).await?;
+            services.finish(conn).await?;
+        }
+    }
+    audit.finish(conn).await?;
+    history.finish(conn).await?;
+    services.finish(conn).await?;
+    super::indicator_sources::refresh_residents(conn, &touched).await?;
+    let applied = Applied {
+        added: plan.adds(),
+        updated: plan.updates(),
+        unchanged: plan.unchanged(),
+        rejected: plan.rejected.len(),
+        households_added: plan.new_households.len(),
+    };
+    #[derive(Serialize)]
+    struct Summary<'a> {
+        file: &'a str,
+        #[serde(flatten)]
+        applied: &'a Applied,
+    }
+    super::audit::record(
+        conn,
+        super::audit::Entry {
+            commune_id: Some(commune),
+            account_id: src.account_id,
+            action: "import",
+            entity: "residents",
+            entity_id: None,
+        },
+        None::<&()>,
+        Some(&Summary {
+            file: src.file_name,
+            applied: &applied,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    progress(total, total);
+    Ok(applied)
+}
+
+/// The commune's teams and their active members, for a member import.
+pub async fn member_teams(db: &Db, commune_id: i64) -> Result<(Vec<Team>, Vec<ExistingMember>)> {
+    let teams: Vec<(i64, String, Option<String>)> = db
+        .fetch_all(
+            "SELECT t.id, t.kind, a.name FROM teams t JOIN areas a ON a.id = t.area_id \
+             WHERE t.commune_id = $1 AND t.active = 1",
+            &[commune_id.into()],
+        )
+        .await?;
+    #[allow(clippy::type_complexity)] // one member row
+    let members: Vec<(i64, i64, String, Option<String>, String, String, Option<String>, Option<String>)> = db
+        .fetch_all(
+            "SELECT id, team_id, full_name, phone, position, affiliation, affiliation_detail, joined_on \
+             FROM members WHERE commune_id = $1 AND active = 1",
+            &[commune_id.into()],
+        )
+        .await?;
+    Ok((
+        teams
+            .into_iter()
+            .map(|(id, kind, name)| Team {
+                id,
+                hamlet_name: if kind == "hamlet" { name } else { None },
+            })
+            .collect(),
+        members
+            .into_iter()
+            .map(
+                |(id, team_id, full_name, phone, position, affiliation, affiliation_detail, joined_on)| {
+                    ExistingMember {
+                        joined_on,
+                        id,
+                        team_id,
+                        full_name,
+                        phone,
+                        position,
+                        affiliation,
+                        affiliation_detail,
+                    }
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// Applies a member plan in one transaction, audited member by member.
+pub async fn apply_members(db: &Db, src: &Source<'_>, plan: &MemberPlan) -> Result<Applied> {
+    let mut tx = db.begin_write().await?;
+    let today = super::today();
+    for (_, v, action) in &plan.items {
+        let edit = super::members::MemberEdit {
+            full_name: v.full_name.clone(),
+            phone: v.phone.clone(),
+            position: v.position.clone(),
+            affiliation: v.affiliation.clone(),
+            affiliation_detail: v.affiliation_detail.clone(),
+            joined_on: match action {
+                MemberAction::Add => Some(today.clone()),
+                _ => v.joined_on.clone(),
+            },
+        };
+        let (id, name) = match action {
+            MemberAction::Unchanged(_) => continue,
+            MemberAction::Add => (
+                super::members::insert(&mut tx, src.commune_id, v.team_id, &edit).await?,
+                "import_add",
+            ),
+            MemberAction::Update(id) => {
+                super::members::update(&mut tx, *id, &edit).await?;
+                (*id, "import_update")
+            }
+        };
+        super::audit::record(
+            &mut tx,
+            super::audit::Entry {
+                commune_id: Some(src.commune_id),
+                account_id: src.account_id,
+                action: name,
+                entity: "member",
+                entity_id: Some(id),
+            },
+            None::<&()>,
+            Some(&edit),
+        )
+        .await?;
+    }
+    let applied = Applied {
+        added: plan.count(|a| *a == MemberAction::Add),
+        updated: plan.count(|a| matches!(a, MemberAction::Update(_))),
+        unchanged: plan.count(|a| matches!(a, MemberAction::Unchanged(_))),
+        rejected: plan.rejected.len(),
+        households_added: 0,
+    };
+    super::audit::record(
+        &mut tx,
+        super::audit::Entry {
+            commune_id: Some(src.commune_id),
+            account_id: src.account_id,
+            action: "import",
+            entity: "members",
+            entity_id: None,
+        },
+        None::<&()>,
+        Some(&applied),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(applied)
+}

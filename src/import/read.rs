@@ -1,0 +1,251 @@
+//! A file's first sheet as rows of cells: `.xlsx`, `.xls`, `.ods` through calamine, `.csv`
+//! in UTF-8, UTF-16 or a Windows code page, comma, semicolon or tab separated. Text cells come
+//! out NFC and, where the file was typed in TCVN3 or VNI, decoded.
+
+use super::cells::Raw;
+use super::legacy::{self, Encoding};
+use calamine::{Data, Reader};
+
+/// Rows of the first sheet that has any; row `i` of the result is line `i + 1` of the sheet.
+pub fn table(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
+    let lower = file_name.to_lowercase();
+    let spreadsheet = bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        || [".xlsx", ".xls", ".ods", ".xlsm", ".xlsb"]
+            .iter()
+            .any(|e| lower.ends_with(e));
+    let mut rows = if spreadsheet {
+        workbook(bytes)?
+    } else {
+        csv(bytes)?
+    };
+    repair_legacy(&mut rows);
+    Ok(rows)
+}
+
+fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
+    let unreadable = |e: calamine::Error| {
+        tracing::info!(error = %e, "spreadsheet unreadable");
+        "Không đọc được tệp: hãy lưu lại thành .xlsx (Excel), .xls, .ods hoặc .csv rồi tải lên lại."
+            .to_string()
+    };
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let count = book.sheet_names().len();
+    for i in 0..count {
+        let Some(range) = book.worksheet_range_at(i) else {
+            continue;
+        };
+        let range = range.map_err(unreadable)?;
+        if range.is_empty() {
+            continue;
+        }
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<Raw>> = vec![Vec::new(); top as usize];
+        for r in range.rows() {
+            let mut row = vec![Raw::Empty; left as usize];
+            row.extend(r.iter().map(cell));
+            while row.last().is_some_and(Raw::is_blank) {
+                row.pop();
+            }
+            rows.push(row);
+        }
+        return Ok(rows);
+    }
+    Err("Tệp không có trang tính nào có dữ liệu.".into())
+}
+
+fn cell(d: &Data) -> Raw {
+    match d {
+        Data::Int(i) => Raw::Number(*i as f64),
+        Data::Float(f) => Raw::Number(*f),
+        Data::String(s) => Raw::Text(s.clone()),
+        Data::Bool(b) => Raw::Bool(*b),
+        Data::DateTime(dt) => Raw::Date(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::Error(_) | Data::Empty => Raw::Empty,
+    }
+}
+
+/// Excel saves "CSV" in the Windows code page of the PC; "CSV UTF-8" with a BOM; "Unicode
+/// text" as UTF-16 with tabs.
+fn decode_text(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    // Windows-1258 is Vietnamese Windows; TCVN3 and VNI files are bytes shown through
+    // Windows-1252, which `repair_legacy` decodes. Keep the reading that is more Vietnamese.
+    let vn = encoding_rs::WINDOWS_1258.decode(bytes).0.into_owned();
+    let latin = encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned();
+    let latin_best = [Encoding::Tcvn3, Encoding::Vni]
+        .into_iter()
+        .map(|e| legacy::score(&legacy::decode(&latin, e)))
+        .max()
+        .unwrap_or(i32::MIN);
+    if legacy::score(&legacy::decode(&vn, Encoding::Unicode)) >= latin_best {
+        vn
+    } else {
+        latin
+    }
+}
+
+fn csv(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
+    let text = decode_text(bytes);
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let sep = [';', '\t', ',']
+        .into_iter()
+        .max_by_key(|c| first_line.matches(*c).count())
+        .unwrap_or(',');
+    Ok(split_csv(&text, sep)
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|s| if s.is_empty() { Raw::Empty } else { Raw::Text(s) })
+                .collect()
+        })
+        .collect())
+}
+
+/// RFC 4180 fields: quotes around a field, `""` inside one, line breaks within quotes.
+pub fn split_csv(text: &str, sep: char) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' && field.is_empty() {
+            quoted = true;
+        } else if c == sep {
+            row.push(std::mem::take(&mut field));
+        } else if c == '\n' || c == '\r' {
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            row.push(std::mem::take(&mut field));
+            rows.push(std::mem::take(&mut row));
+        } else {
+            field.push(c);
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Decides the file's encoding from all its text together (a short cell like "Cã" reads as
+/// Vietnamese either way), then decodes each text cell with it unless that makes the cell
+/// worse; a cell the file-wide choice leaves as garbage still gets its own best reading.
+fn repair_legacy(rows: &mut [Vec<Raw>]) {
+    let mut gains = [0i64; 2];
+    for cell in rows.iter().flatten() {
+        if let Raw::Text(s) = cell
+            && !s.is_ascii()
+        {
+            let base = legacy::score(&legacy::decode(s, Encoding::Unicode));
+            for (i, e) in [Encoding::Tcvn3, Encoding::Vni].into_iter().enumerate() {
+                gains[i] += (legacy::score(&legacy::decode(s, e)) - base) as i64;
+            }
+        }
+    }
+    let file = match gains {
+        [t, v] if t > 0 && t >= v => Encoding::Tcvn3,
+        [_, v] if v > 0 => Encoding::Vni,
+        _ => Encoding::Unicode,
+    };
+    for cell in rows.iter_mut().flatten() {
+        if let Raw::Text(s) = cell {
+            if s.is_ascii() {
+                continue;
+            }
+            let base = legacy::score(&legacy::decode(s, Encoding::Unicode));
+            let fixed = legacy::decode(s, file);
+            *s = if file != Encoding::Unicode && legacy::score(&fixed) >= base {
+                fixed
+            } else {
+                legacy::repair(s)
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_quotes_and_line_breaks() {
+        let rows = split_csv("a,\"b,c\",\"say \"\"hi\"\"\"\r\n1,\"x\ny\",\n", ',');
+        assert_eq!(
+            rows,
+            vec![
+                vec!["a".to_string(), "b,c".into(), "say \"hi\"".into()],
+                vec!["1".into(), "x\ny".into(), "".into()],
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_separator_and_encodings() {
+        let utf8 = "Họ và tên;Ấp\nNguyễn Văn An;Ấp 3\n";
+        let rows = table("a.csv", utf8.as_bytes()).unwrap();
+        assert_eq!(rows[1], vec![Raw::Text("Nguyễn Văn An".into()), Raw::Text("Ấp 3".into())]);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(utf8.as_bytes());
+        assert_eq!(table("a.csv", &bom).unwrap(), rows);
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in utf8.replace(';', "\t").encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(table("a.txt", &utf16).unwrap(), rows);
+        // Windows-1258 writes a tone as a combining mark after the letter: "Ho" + dot below.
+        let cp1258 = b"H\x6f\xf2 v\xe0 t\xean;\xc2\xecp\n";
+        assert_eq!(table("a.csv", cp1258).unwrap()[0], rows[0]);
+        // TCVN3 bytes, as a .Vn font PC saves them.
+        let (tcvn3, _, _) = encoding_rs::WINDOWS_1252.encode("Hä vµ tªn;Êp\nNguyÔn V¨n An;¢Êp 3\n");
+        let got = table("a.csv", &tcvn3).unwrap();
+        assert_eq!(got[0][0], Raw::Text("Họ và tên".into()));
+        assert_eq!(got[1][0], Raw::Text("Nguyễn Văn An".into()));
+        assert_eq!(got[1][1], Raw::Text("Ấp 3".into()));
+    }
+
+    #[test]
+    fn a_whole_vni_file_is_decoded_even_in_short_cells() {
+        let mut rows = vec![vec![
+            Raw::Text("Nguyeãn Vaên Ñöùc".into()),
+            Raw::Text("Coù".into()),
+            Raw::Text("Khoâng".into()),
+        ]];
+        repair_legacy(&mut rows);
+        assert_eq!(
+            rows[0],
+            vec![
+                Raw::Text("Nguyễn Văn Đức".into()),
+                Raw::Text("Có".into()),
+                Raw::Text("Không".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn junk_is_refused_with_a_message() {
+        let err = table("a.xlsx", b"PK\x03\x04 not really a zip").unwrap_err();
+        assert!(err.contains(".xlsx"), "{err}");
+    }
+}
