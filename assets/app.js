@@ -52,3 +52,33 @@ function clearFieldData() {
 document.addEventListener('click', function (ev) {
   if (ev.target && ev.target.id === 'print') window.print();
 });
+
+// The import page sends the chosen file as the request body, showing the upload's progress.
+document.addEventListener('submit', function (ev) {
+  var form = ev.target;
+  if (!form.getAttribute || !form.getAttribute('data-upload')) return;
+  ev.preventDefault();
+  var input = form.querySelector('input[type=file]');
+  var file = input && input.files && input.files[0];
+  var status = form.querySelector('.upload-status');
+  var bar = form.querySelector('progress');
+  if (!file) { status.textContent = 'Hãy chọn một tệp.'; return; }
+  var xhr = new XMLHttpRequest();
+  xhr.open('POST', form.getAttribute('data-upload') + '?name=' + encodeURIComponent(file.name));
+  xhr.setRequestHeader('X-CSRF-Token', form.getAttribute('data-csrf'));
+  xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+  bar.hidden = false;
+  status.textContent = 'Đang tải lên…';
+  xhr.upload.onprogress = function (e) {
+    if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
+  };
+  xhr.onload = function () {
+    if (xhr.status < 400 && xhr.responseURL) { window.location.href = xhr.responseURL; return; }
+    var doc = new DOMParser().parseFromString(xhr.responseText, 'text/html');
+    var msg = doc.querySelector('.error, main p');
+    status.textContent = msg ? msg.textContent : 'Không tải lên được (mã ' + xhr.status + ').';
+    bar.hidden = true;
+  };
+  xhr.onerror = function () { status.textContent = 'Mất kết nối khi tải lên; hãy thử lại.'; bar.hidden = true; };
+  xhr.send(file);
+});

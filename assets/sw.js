@@ -1,8 +1,8 @@
 // Keeps the field app's page and assets on the phone so it opens with no connection.
 // API calls are never cached here: the page keeps its data in IndexedDB itself.
 'use strict';
-var CACHE = 'cds-field-v3';
-var ASSETS = ['/assets/field.js?v=2', '/assets/field.css?v=1', '/assets/style.css?v=3', '/assets/app.js?v=3',
+var CACHE = 'cds-field-v4';
+var ASSETS = ['/assets/field.js?v=2', '/assets/field.css?v=1', '/assets/style.css?v=3', '/assets/app.js?v=4',
   '/manifest.webmanifest', '/assets/icon-192.png', '/assets/icon-512.png'];
 
 function cachePage(cache) {

@@ -1,7 +1,7 @@
 //! The command-line commands: serve, migrate, user, demo.
 
 use crate::auth::{self, Role};
-use crate::config::{Cli, Command, Settings, TokenCommand, UserCommand};
+use crate::config::{Cli, Command, ImportCommand, Settings, TokenCommand, UserCommand};
 use crate::crypto::Keys;
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
@@ -93,6 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(args) => report(&db, &settings, &args).await,
+        Command::Import(cmd) => import(&db, &settings, cmd).await,
         Command::Backup { .. } | Command::Token(_) | Command::Restore { .. } => {
             maintenance(&db, &settings, cli.command).await
         }
@@ -180,6 +181,96 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
         bytes.len(),
         args.output.display()
     );
+    Ok(())
+}
+
+/// Prints an import's preview and, unless it is a dry run, applies it. Fails (non-zero exit)
+/// when the file cannot be read or no row can be taken.
+async fn import(db: &Db, settings: &Settings, cmd: ImportCommand) -> Result<()> {
+    use db::imports::{self, Source};
+    let (residents, args) = match cmd {
+        ImportCommand::Residents(a) => (true, a),
+        ImportCommand::Members(a) => (false, a),
+    };
+    let commune = db::areas::by_code(db, args.commune.trim())
+        .await?
+        .filter(|a| a.level == "commune")
+        .ok_or_else(|| AppError::invalid(format!("Không có xã nào mã «{}».", args.commune)))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        AppError::invalid(format!("Không đọc được tệp {}: {e}", args.file.display()))
+    })?;
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let src = Source {
+        commune_id: commune.id,
+        account_id: None,
+        file_name: &file_name,
+    };
+    eprintln!("Đang đọc {} …", args.file.display());
+    let (preview, writes, nothing_valid) = if residents {
+        let keys = load_keys(settings)?;
+        let prepared =
+            imports::prepare_residents(db, &keys, commune.id, &file_name, bytes, &settings.today())
+                .await?;
+        let p = &prepared.plan;
+        let preview = crate::import::preview::residents(p);
+        let writes = p.writes();
+        let nothing = p.items.is_empty();
+        if args.dry_run || !writes {
+            (preview, writes, nothing)
+        } else {
+            println!("{preview}");
+            let progress = |done: usize, total: usize| {
+                eprint!("\rĐang ghi: {done}/{total} nhân khẩu");
+                if done == total {
+                    eprintln!();
+                }
+            };
+            let applied =
+                imports::apply_residents(db, &keys, &src, p, &prepared.current, &progress).await?;
+            println!(
+                "Đã nhập vào {}: thêm {} nhân khẩu ({} hộ mới), cập nhật {}, giữ nguyên {}, từ chối {}.",
+                commune.name,
+                applied.added,
+                applied.households_added,
+                applied.updated,
+                applied.unchanged,
+                applied.rejected
+            );
+            return Ok(());
+        }
+    } else {
+        let p = imports::prepare_members(db, commune.id, &file_name, &bytes).await?;
+        let preview = crate::import::preview::members(&p);
+        let writes =
+            p.count(|a| !matches!(a, crate::import::members::MemberAction::Unchanged(_))) > 0;
+        let nothing = p.items.is_empty();
+        if args.dry_run || !writes {
+            (preview, writes, nothing)
+        } else {
+            println!("{preview}");
+            let applied = imports::apply_members(db, &src, &p).await?;
+            println!(
+                "Đã nhập vào {}: thêm {} thành viên, cập nhật {}, giữ nguyên {}, từ chối {}.",
+                commune.name, applied.added, applied.updated, applied.unchanged, applied.rejected
+            );
+            return Ok(());
+        }
+    };
+    println!("{preview}");
+    if nothing_valid {
+        return Err(AppError::invalid(
+            "Không có dòng nào nhập được: sửa các dòng bị từ chối ở trên rồi nhập lại.",
+        ));
+    }
+    if args.dry_run {
+        println!("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.");
+    } else if !writes {
+        println!("Không có gì thay đổi: dữ liệu trong tệp đã có đủ.");
+    }
     Ok(())
 }
 

@@ -45,6 +45,9 @@ pub enum Command {
     /// API tokens for scripts (`Authorization: Bearer …`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import a commune's resident or member list from Excel (.xlsx, .xls, .ods) or .csv.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Write a consistent copy of the database while the server runs.
     Backup {
         /// The file to write (it must not exist yet).
@@ -88,6 +91,26 @@ pub struct ServeArgs {
     /// Seed the demo commune when the database is empty, then serve it.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Residents, one row each (PRODUCT.md §6): prints the preview, then applies it.
+    Residents(ImportArgs),
+    /// Team members: name, hamlet, position, affiliation, phone.
+    Members(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The list to import.
+    pub file: PathBuf,
+    /// Code of the commune, e.g. rach-kien.
+    #[arg(long)]
+    pub commune: String,
+    /// Only print the preview; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]

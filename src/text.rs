@@ -167,7 +167,10 @@ pub fn normalize_phone(s: &str) -> Option<String> {
         let (_, new) = OLD_PREFIXES.iter().find(|(old, _)| d.starts_with(old))?;
         d = format!("{new}{}", &d[4..]);
     }
-    let mobile = d.as_bytes().get(1).is_some_and(|c| matches!(c, b'3' | b'5' | b'7' | b'8' | b'9'));
+    let mobile = d
+        .as_bytes()
+        .get(1)
+        .is_some_and(|c| matches!(c, b'3' | b'5' | b'7' | b'8' | b'9'));
     (d.len() == 10 && d.starts_with('0') && mobile).then_some(d)
 }
 

@@ -4,7 +4,7 @@
 use super::batch::Rows;
 use super::{Db, Param};
 use crate::crypto::Keys;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::import::members::{ExistingMember, MemberAction, MemberPlan, Team};
 use crate::import::plan::{Action, Current, ExistingHousehold, ExistingResident, Hamlet, Plan};
 use crate::text;
@@ -273,7 +273,7 @@ pub async fn apply_residents(
                     v.birth_year,
                 );
                 let Some(&id) = added_id.get(&key) else {
-                    return Err(crate::error::AppError::Internal(
+                    return Err(AppError::Internal(
                         "import: an added resident was not found again".into(),
                     ));
                 };
@@ -481,7 +481,16 @@ pub async fn member_teams(db: &Db, commune_id: i64) -> Result<(Vec<Team>, Vec<Ex
         members
             .into_iter()
             .map(
-                |(id, team_id, full_name, phone, position, affiliation, affiliation_detail, joined_on)| {
+                |(
+                    id,
+                    team_id,
+                    full_name,
+                    phone,
+                    position,
+                    affiliation,
+                    affiliation_detail,
+                    joined_on,
+                )| {
                     ExistingMember {
                         joined_on,
                         id,
@@ -561,4 +570,47 @@ pub async fn apply_members(db: &Db, src: &Source<'_>, plan: &MemberPlan) -> Resu
     .await?;
     tx.commit().await?;
     Ok(applied)
+}
+
+/// A file read and compared, ready to preview and to apply.
+pub struct Prepared {
+    pub plan: Plan,
+    pub current: Current,
+}
+
+/// Reads a resident list and compares it with the commune's data; nothing is written.
+pub async fn prepare_residents(
+    db: &Db,
+    keys: &Keys,
+    commune_id: i64,
+    file_name: &str,
+    bytes: Vec<u8>,
+    today: &str,
+) -> Result<Prepared> {
+    let name = file_name.to_string();
+    let day = today.to_string();
+    // Reading a large workbook is seconds of CPU: off the async workers.
+    let sheet = tokio::task::spawn_blocking(move || {
+        let table = crate::import::read::table(&name, &bytes)?;
+        crate::import::residents(&table, &day)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import: {e}")))?
+    .map_err(AppError::invalid)?;
+    let current = current(db, commune_id).await?;
+    let plan = crate::import::plan::plan(sheet, &current, &|c| keys.match_hash(c));
+    Ok(Prepared { plan, current })
+}
+
+/// Reads a member list and compares it with the commune's teams.
+pub async fn prepare_members(
+    db: &Db,
+    commune_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<MemberPlan> {
+    let table = crate::import::read::table(file_name, bytes).map_err(AppError::invalid)?;
+    let sheet = crate::import::members::members(&table).map_err(AppError::invalid)?;
+    let (teams, existing) = member_teams(db, commune_id).await?;
+    Ok(crate::import::members::plan(sheet, &teams, &existing))
 }

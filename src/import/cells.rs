@@ -81,13 +81,45 @@ pub fn yes_no(raw: &Raw) -> Result<Option<bool>, String> {
                 return Ok(Some(true));
             }
             const YES: &[&str] = &[
-                "co", "x", "1", "da cai", "da co", "da", "roi", "yes", "y", "v", "ok", "true",
-                "da lam", "da tao", "da tham gia", "da dang ky", "da kich hoat", "co roi",
-                "da hoan thanh", "hoan thanh", "dat", "+",
+                "co",
+                "x",
+                "1",
+                "da cai",
+                "da co",
+                "da",
+                "roi",
+                "yes",
+                "y",
+                "v",
+                "ok",
+                "true",
+                "da lam",
+                "da tao",
+                "da tham gia",
+                "da dang ky",
+                "da kich hoat",
+                "co roi",
+                "da hoan thanh",
+                "hoan thanh",
+                "dat",
+                "+",
             ];
             const NO: &[&str] = &[
-                "khong", "k", "ko", "0", "chua", "chua co", "chua cai", "no", "n", "false", "-",
-                "khong co", "chua lam", "chua tham gia", "chua dang ky",
+                "khong",
+                "k",
+                "ko",
+                "0",
+                "chua",
+                "chua co",
+                "chua cai",
+                "no",
+                "n",
+                "false",
+                "-",
+                "khong co",
+                "chua lam",
+                "chua tham gia",
+                "chua dang ky",
             ];
             if YES.contains(&f) {
                 Ok(Some(true))
@@ -313,7 +345,14 @@ pub fn gender(raw: &Raw) -> Result<Option<&'static str>, String> {
 pub fn hamlet_key(s: &str) -> String {
     let f = text::fold(s).replace(['.', ',', '-', '_'], " ");
     let mut words: Vec<&str> = f.split_whitespace().collect();
-    const PREFIXES: &[&[&str]] = &[&["khu", "pho"], &["ap"], &["kp"], &["thon"], &["xom"], &["to"]];
+    const PREFIXES: &[&[&str]] = &[
+        &["khu", "pho"],
+        &["ap"],
+        &["kp"],
+        &["thon"],
+        &["xom"],
+        &["to"],
+    ];
     for p in PREFIXES {
         if words.len() > p.len() && words[..p.len()] == **p {
             words.drain(..p.len());
@@ -342,7 +381,10 @@ pub fn person_name(s: &str) -> String {
         .map(|w| {
             let mut cs = w.chars();
             match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(cs.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -378,13 +420,30 @@ mod tests {
     #[test]
     fn birth_forms() {
         let today = "2026-12-01";
-        let d = |s: &str| Some(Birth { date: Some(s.into()), year: s[..4].parse().unwrap() });
+        let d = |s: &str| {
+            Some(Birth {
+                date: Some(s.into()),
+                year: s[..4].parse().unwrap(),
+            })
+        };
         assert_eq!(birth(&t("05/03/1987"), today), Ok(d("1987-03-05")));
         assert_eq!(birth(&t("5/3/1987"), today), Ok(d("1987-03-05")));
         assert_eq!(birth(&t("05-03-1987"), today), Ok(d("1987-03-05")));
         assert_eq!(birth(&t("1987-03-05 00:00:00"), today), Ok(d("1987-03-05")));
-        assert_eq!(birth(&t("1987"), today), Ok(Some(Birth { date: None, year: 1987 })));
-        assert_eq!(birth(&Raw::Number(1987.0), today), Ok(Some(Birth { date: None, year: 1987 })));
+        assert_eq!(
+            birth(&t("1987"), today),
+            Ok(Some(Birth {
+                date: None,
+                year: 1987
+            }))
+        );
+        assert_eq!(
+            birth(&Raw::Number(1987.0), today),
+            Ok(Some(Birth {
+                date: None,
+                year: 1987
+            }))
+        );
         // 31841 is 5 March 1987 in Excel.
         assert_eq!(birth(&Raw::Date(31841.0), today), Ok(d("1987-03-05")));
         assert_eq!(birth(&Raw::Number(31841.0), today), Ok(d("1987-03-05")));
@@ -392,14 +451,21 @@ mod tests {
         assert!(birth(&t("31/02/1987"), today).is_err());
         assert!(birth(&t("05/03/2030"), today).unwrap_err().contains("2030"));
         assert!(birth(&t("1850"), today).is_err());
-        assert!(birth(&t("hôm qua"), today).unwrap_err().contains("dd/mm/yyyy"));
+        assert!(
+            birth(&t("hôm qua"), today)
+                .unwrap_err()
+                .contains("dd/mm/yyyy")
+        );
         assert_eq!(birth(&t(" "), today), Ok(None));
     }
 
     #[test]
     fn cccd_forms() {
         assert_eq!(cccd(&t("072087001234")), Ok(Some("072087001234".into())));
-        assert_eq!(cccd(&Raw::Number(72087001234.0)), Ok(Some("072087001234".into())));
+        assert_eq!(
+            cccd(&Raw::Number(72087001234.0)),
+            Ok(Some("072087001234".into()))
+        );
         assert_eq!(cccd(&t("072 087 001 234")), Ok(Some("072087001234".into())));
         assert_eq!(cccd(&t("072.087.001.234")), Ok(Some("072087001234".into())));
         assert_eq!(cccd(&t("'072087001234")), Ok(Some("072087001234".into())));
@@ -420,8 +486,16 @@ mod tests {
         assert_eq!(cccd_birth("072305001234"), Some(("female", 2005)));
         assert!(cccd_agrees("072087001234", Some("male"), Some(1987)).is_ok());
         assert!(cccd_agrees("072087001234", None, None).is_ok());
-        assert!(cccd_agrees("072087001234", Some("female"), Some(1987)).unwrap_err().contains("giới tính"));
-        assert!(cccd_agrees("072087001234", Some("male"), Some(1988)).unwrap_err().contains("1987"));
+        assert!(
+            cccd_agrees("072087001234", Some("female"), Some(1987))
+                .unwrap_err()
+                .contains("giới tính")
+        );
+        assert!(
+            cccd_agrees("072087001234", Some("male"), Some(1988))
+                .unwrap_err()
+                .contains("1987")
+        );
     }
 
     #[test]
@@ -439,8 +513,14 @@ mod tests {
         ] {
             assert_eq!(phone(&t(given)), Ok(Some(want.to_string())), "{given}");
         }
-        assert_eq!(phone(&Raw::Number(912345678.0)), Ok(Some("0912345678".into())));
-        assert_eq!(phone(&Raw::Number(1681234567.0)), Ok(Some("0381234567".into())));
+        assert_eq!(
+            phone(&Raw::Number(912345678.0)),
+            Ok(Some("0912345678".into()))
+        );
+        assert_eq!(
+            phone(&Raw::Number(1681234567.0)),
+            Ok(Some("0381234567".into()))
+        );
         assert!(phone(&t("12345")).is_err());
         assert!(phone(&t("02763822111")).is_err(), "a landline");
         assert!(phone(&t("09123x5678")).is_err());

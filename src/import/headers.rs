@@ -215,9 +215,18 @@ mod tests {
         assert_eq!(field_of(r, "Số CCCD"), Some(Field::Cccd));
         assert_eq!(field_of(r, "so cccd"), Some(Field::Cccd));
         assert_eq!(field_of(r, "VNeID mức 2"), Some(Field::Service("vneid")));
-        assert_eq!(field_of(r, "Tây Ninh Smart"), Some(Field::Service("province_app")));
-        assert_eq!(field_of(r, "Gian hàng TMĐT"), Some(Field::Service("ecommerce")));
-        assert_eq!(field_of(r, "Sổ sức khoẻ điện tử"), Some(Field::Service("health_book")));
+        assert_eq!(
+            field_of(r, "Tây Ninh Smart"),
+            Some(Field::Service("province_app"))
+        );
+        assert_eq!(
+            field_of(r, "Gian hàng TMĐT"),
+            Some(Field::Service("ecommerce"))
+        );
+        assert_eq!(
+            field_of(r, "Sổ sức khoẻ điện tử"),
+            Some(Field::Service("health_book"))
+        );
         assert_eq!(field_of(r, "ẤP"), Some(Field::Hamlet));
         assert_eq!(field_of(r, "Màu tóc"), None);
         for (f, h) in RESIDENT_COLUMNS {
@@ -233,6 +242,9 @@ mod tests {
             .collect();
         let c = Columns::of(Kind::Residents, &headers);
         assert_eq!(c.fields, vec![(1, Field::FullName), (2, Field::Hamlet)]);
-        assert_eq!(c.ignored, vec!["Màu tóc".to_string(), "Họ tên (trùng cột đã có)".into()]);
+        assert_eq!(
+            c.ignored,
+            vec!["Màu tóc".to_string(), "Họ tên (trùng cột đã có)".into()]
+        );
     }
 }

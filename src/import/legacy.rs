@@ -139,12 +139,7 @@ pub fn decode(s: &str, enc: Encoding) -> String {
         Encoding::Unicode => s.nfc().collect(),
         Encoding::Tcvn3 => merge_capitals(
             &s.chars()
-                .map(|c| {
-                    TCVN3
-                        .iter()
-                        .find(|(k, _)| *k == c)
-                        .map_or(c, |(_, v)| *v)
-                })
+                .map(|c| TCVN3.iter().find(|(k, _)| *k == c).map_or(c, |(_, v)| *v))
                 .collect::<String>(),
         ),
         Encoding::Vni => decode_vni(s),
@@ -251,8 +246,7 @@ pub fn best_reading(s: &str) -> (Encoding, i32) {
 pub fn score(s: &str) -> i32 {
     let mut total = 0;
     for c in s.chars() {
-        if !c.is_ascii() && !is_vietnamese_letter(c) && !c.is_whitespace() && !is_common_mark(c)
-        {
+        if !c.is_ascii() && !is_vietnamese_letter(c) && !c.is_whitespace() && !is_common_mark(c) {
             total -= 1;
         }
     }
@@ -306,9 +300,9 @@ const INITIALS: &[&str] = &[
 ];
 const FINALS: &[&str] = &["ch", "ng", "nh", "c", "m", "n", "p", "t", ""];
 const NUCLEI: &[&str] = &[
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu",
-    "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ua", "uâ", "uê",
-    "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo",
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây",
+    "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui",
+    "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo",
     "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "uêu", "oac", "ôô",
 ];
 
@@ -409,7 +403,17 @@ mod tests {
 
     #[test]
     fn syllables() {
-        for ok in ["nguyễn", "văn", "đức", "trường", "khuya", "giữ", "quá", "gì", "ấp"] {
+        for ok in [
+            "nguyễn",
+            "văn",
+            "đức",
+            "trường",
+            "khuya",
+            "giữ",
+            "quá",
+            "gì",
+            "ấp",
+        ] {
             assert!(is_syllable(ok), "{ok}");
         }
         for bad in ["nguyeãn", "vaên", "ñöùc", "uyô", "bàt", "xyz"] {

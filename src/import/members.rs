@@ -3,7 +3,7 @@
 
 use super::cells::{self, Raw, hamlet_key};
 use super::headers::{Field, Kind};
-use super::{Problem, Sheet, header, header_name};
+use super::{Problem, Sheet, header, header_name, headers_of};
 use crate::db::members::{AFFILIATIONS, POSITIONS};
 use crate::text;
 use std::collections::HashMap;
@@ -99,7 +99,9 @@ pub fn members(table: &[Vec<Raw>]) -> Result<Sheet<MemberRow>, String> {
             };
             match field {
                 Field::FullName => {
-                    r.full_name = cells::text(raw).map(|s| cells::person_name(&s)).unwrap_or_default()
+                    r.full_name = cells::text(raw)
+                        .map(|s| cells::person_name(&s))
+                        .unwrap_or_default()
                 }
                 Field::Hamlet => r.hamlet = cells::text(raw).unwrap_or_default(),
                 Field::Position => {
@@ -127,13 +129,26 @@ pub fn members(table: &[Vec<Raw>]) -> Result<Sheet<MemberRow>, String> {
                 _ => {}
             }
         }
-        let col_of = |f: Field| cols.fields.iter().find(|(_, g)| *g == f).map_or(0, |(c, _)| *c);
+        let col_of = |f: Field| {
+            cols.fields
+                .iter()
+                .find(|(_, g)| *g == f)
+                .map_or(0, |(c, _)| *c)
+        };
         let reason = if r.full_name.is_empty() {
             Some((Field::FullName, "thiếu họ và tên".to_string()))
-        } else if r.full_name.chars().any(|c| c.is_ascii_digit()) || r.full_name.chars().count() > 100 {
-            Some((Field::FullName, format!("họ và tên «{}» không hợp lệ", r.full_name)))
+        } else if r.full_name.chars().any(|c| c.is_ascii_digit())
+            || r.full_name.chars().count() > 100
+        {
+            Some((
+                Field::FullName,
+                format!("họ và tên «{}» không hợp lệ", r.full_name),
+            ))
         } else if r.hamlet.is_empty() {
-            Some((Field::Hamlet, "thiếu tên ấp (ghi «Xã» cho tổ của xã)".to_string()))
+            Some((
+                Field::Hamlet,
+                "thiếu tên ấp (ghi «Xã» cho tổ của xã)".to_string(),
+            ))
         } else {
             None
         };
@@ -150,6 +165,7 @@ pub fn members(table: &[Vec<Raw>]) -> Result<Sheet<MemberRow>, String> {
     Ok(Sheet {
         rows,
         rejected,
+        headers: headers_of(table, h, &cols),
         ignored_columns: cols.ignored,
         header_line: h + 1,
     })
@@ -207,6 +223,8 @@ impl MemberPlan {
 
 /// The same member is the same folded name in the same team.
 pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]) -> MemberPlan {
+    let hamlet_col = sheet.header_of(Field::Hamlet);
+    let name_col = sheet.header_of(Field::FullName);
     let commune_team = teams.iter().find(|t| t.hamlet_name.is_none()).map(|t| t.id);
     let by_hamlet: HashMap<String, i64> = teams
         .iter()
@@ -229,7 +247,7 @@ pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]
         let Some(team_id) = team else {
             rejected.push(Problem {
                 line: r.line,
-                column: "Ấp".into(),
+                column: hamlet_col.clone(),
                 reason: format!("xã không có tổ của ấp «{}»", r.hamlet),
             });
             continue;
@@ -238,7 +256,7 @@ pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]
         if let Some(first) = seen.get(&name_key) {
             rejected.push(Problem {
                 line: r.line,
-                column: "Họ và tên".into(),
+                column: name_col.clone(),
                 reason: format!("trùng thành viên với dòng {first}"),
             });
             continue;
@@ -253,7 +271,10 @@ pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]
         let values = MemberValues {
             team_id,
             full_name: r.full_name.clone(),
-            phone: r.phone.clone().or_else(|| old.and_then(|m| m.phone.clone())),
+            phone: r
+                .phone
+                .clone()
+                .or_else(|| old.and_then(|m| m.phone.clone())),
             position: r
                 .position
                 .map(str::to_string)

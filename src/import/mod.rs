@@ -8,6 +8,7 @@ pub mod headers;
 pub mod legacy;
 pub mod members;
 pub mod plan;
+pub mod preview;
 pub mod read;
 pub mod template;
 
@@ -51,6 +52,32 @@ pub struct Sheet<R> {
     pub ignored_columns: Vec<String>,
     /// The header row's line.
     pub header_line: usize,
+    /// Each recognised column's header as the file writes it, for messages.
+    pub headers: Vec<(Field, String)>,
+}
+
+impl<R> Sheet<R> {
+    /// The file's header for a field, or the template's when the file has no such column.
+    pub fn header_of(&self, f: Field) -> String {
+        self.headers
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, h)| h.clone())
+            .or_else(|| {
+                headers::RESIDENT_COLUMNS
+                    .iter()
+                    .find(|(g, _)| *g == f)
+                    .map(|(_, h)| h.to_string())
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub(crate) fn headers_of(table: &[Vec<Raw>], h: usize, cols: &Columns) -> Vec<(Field, String)> {
+    cols.fields
+        .iter()
+        .map(|(c, f)| (*f, header_name(table, h, *c)))
+        .collect()
 }
 
 /// Finds the header row among the first lines (lists often start with a title) and the
@@ -75,7 +102,7 @@ pub fn header(
     ))
 }
 
-fn header_name(table: &[Vec<Raw>], header_line: usize, col: usize) -> String {
+pub(crate) fn header_name(table: &[Vec<Raw>], header_line: usize, col: usize) -> String {
     table
         .get(header_line)
         .and_then(|r| r.get(col))
@@ -106,6 +133,7 @@ pub fn residents(table: &[Vec<Raw>], today: &str) -> Result<Sheet<ResidentRow>, 
     Ok(Sheet {
         rows,
         rejected,
+        headers: headers_of(table, h, &cols),
         ignored_columns: cols.ignored,
         header_line: h + 1,
     })
@@ -135,7 +163,11 @@ fn resident_row(
         let bad = |reason: String| problem(col, reason);
         match field {
             Field::Hamlet => r.hamlet = cells::text(raw).unwrap_or_default(),
-            Field::FullName => r.full_name = cells::text(raw).map(|s| cells::person_name(&s)).unwrap_or_default(),
+            Field::FullName => {
+                r.full_name = cells::text(raw)
+                    .map(|s| cells::person_name(&s))
+                    .unwrap_or_default()
+            }
             Field::HouseholdCode => r.household_code = cells::text(raw),
             Field::Address => r.address = cells::text(raw),
             Field::Relation => r.relation = cells::text(raw),
@@ -161,7 +193,12 @@ fn resident_row(
             Field::Position | Field::Affiliation | Field::RowNumber => {}
         }
     }
-    let col_of = |f: Field| cols.fields.iter().find(|(_, g)| *g == f).map_or(0, |(c, _)| *c);
+    let col_of = |f: Field| {
+        cols.fields
+            .iter()
+            .find(|(_, g)| *g == f)
+            .map_or(0, |(c, _)| *c)
+    };
     if r.full_name.is_empty() {
         return Err(problem(col_of(Field::FullName), "thiếu họ và tên".into()));
     }
@@ -175,7 +212,8 @@ fn resident_row(
         return Err(problem(col_of(Field::Hamlet), "thiếu tên ấp".into()));
     }
     if let Some(c) = r.cccd.as_deref() {
-        cells::cccd_agrees(c, r.gender, r.birth_year).map_err(|reason| problem(cccd_col, reason))?;
+        cells::cccd_agrees(c, r.gender, r.birth_year)
+            .map_err(|reason| problem(cccd_col, reason))?;
     }
     for (value, max, f) in [
         (&r.household_code, 40, Field::HouseholdCode),

@@ -3,7 +3,8 @@
 //! the same when the citizen ID matches, otherwise household code + name + birth date.
 
 use super::cells::hamlet_key;
-use super::{Problem, ResidentRow};
+use super::headers::Field;
+use super::{Problem, ResidentRow, Sheet};
 use crate::text;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -168,13 +169,20 @@ fn label(key: &str) -> &'static str {
 }
 
 /// Compares rows with the commune's data. `hash` is the citizen-ID match hash.
-pub fn plan(
-    rows: Vec<ResidentRow>,
-    mut rejected: Vec<Problem>,
-    ignored_columns: Vec<String>,
-    current: &Current,
-    hash: &dyn Fn(&str) -> String,
-) -> Plan {
+pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) -> String) -> Plan {
+    let col = |f: Field| sheet.header_of(f);
+    let (c_hamlet, c_code, c_cccd, c_name) = (
+        col(Field::Hamlet),
+        col(Field::HouseholdCode),
+        col(Field::Cccd),
+        col(Field::FullName),
+    );
+    let Sheet {
+        rows,
+        mut rejected,
+        ignored_columns,
+        ..
+    } = sheet;
     let hamlets: HashMap<String, &Hamlet> = current
         .hamlets
         .iter()
@@ -194,7 +202,10 @@ pub fn plan(
             .entry((r.household_code.clone(), name.clone()))
             .or_default()
             .push(i);
-        by_hamlet_name.entry((r.hamlet_id, name)).or_default().push(i);
+        by_hamlet_name
+            .entry((r.hamlet_id, name))
+            .or_default()
+            .push(i);
     }
     let households: HashMap<&str, &ExistingHousehold> = current
         .households
@@ -218,7 +229,7 @@ pub fn plan(
 
     for row in rows {
         let line = row.line;
-        let reject = |column: &str, reason: String| Problem {
+        let reject = |column: &String, reason: String| Problem {
             line,
             column: column.to_string(),
             reason,
@@ -231,7 +242,7 @@ pub fn plan(
                 .map(|h| h.name.as_str())
                 .collect();
             rejected.push(reject(
-                "Ấp",
+                &c_hamlet,
                 format!(
                     "xã không có ấp «{}» (các ấp: {})",
                     row.hamlet,
@@ -241,7 +252,7 @@ pub fn plan(
             continue;
         };
         if !hamlet.active {
-            rejected.push(reject("Ấp", format!("{} đã đóng", hamlet.name)));
+            rejected.push(reject(&c_hamlet, format!("{} đã đóng", hamlet.name)));
             continue;
         }
         let birth = birth_key(&row.birth_date, row.birth_year);
@@ -255,15 +266,19 @@ pub fn plan(
         if let Some(h) = households.get(code.as_str()) {
             if h.hamlet_id != hamlet.id {
                 rejected.push(reject(
-                    "Mã hộ",
-                    format!("hộ {code} thuộc {}, không phải {}", hamlet_name(h.hamlet_id), hamlet.name),
+                    &c_code,
+                    format!(
+                        "hộ {code} thuộc {}, không phải {}",
+                        hamlet_name(h.hamlet_id),
+                        hamlet.name
+                    ),
                 ));
                 continue;
             }
         } else if let Some(&(first_line, h_hamlet, _)) = new_household_at.get(&code) {
             if h_hamlet != hamlet.id {
                 rejected.push(reject(
-                    "Mã hộ",
+                    &c_code,
                     format!(
                         "hộ {code} đã ghi ở {} tại dòng {first_line}",
                         hamlet_name(h_hamlet)
@@ -278,16 +293,13 @@ pub fn plan(
         if let Some(hsh) = &hash_of_row
             && let Some(first) = seen_cccd.get(hsh)
         {
-            rejected.push(reject(
-                "Số CCCD",
-                format!("trùng số CCCD với dòng {first}"),
-            ));
+            rejected.push(reject(&c_cccd, format!("trùng số CCCD với dòng {first}")));
             continue;
         }
         let person = (code.clone(), name_key.clone(), birth.clone());
         if let Some(first) = seen_person.get(&person) {
             rejected.push(reject(
-                "Họ và tên",
+                &c_name,
                 format!("trùng người với dòng {first} (cùng hộ, họ tên và ngày sinh)"),
             ));
             continue;
@@ -297,7 +309,10 @@ pub fn plan(
         let by_id = hash_of_row.as_deref().and_then(|h| by_hash.get(h)).copied();
         let compatible = |i: &&usize| {
             let e = &current.residents[**i];
-            births_agree((&row.birth_date, row.birth_year), (&e.birth_date, e.birth_year))
+            births_agree(
+                (&row.birth_date, row.birth_year),
+                (&e.birth_date, e.birth_year),
+            )
         };
         let by_person = by_household_name
             .get(&(code.clone(), name_key.clone()))
@@ -317,7 +332,7 @@ pub fn plan(
             (Some(a), Some(b)) if a != b => {
                 let other = &current.residents[a];
                 rejected.push(reject(
-                    "Số CCCD",
+                    &c_cccd,
                     format!(
                         "số CCCD này đã lưu cho {} ({}, hộ {})",
                         other.full_name,
@@ -334,7 +349,7 @@ pub fn plan(
             let e = &current.residents[i];
             if e.hamlet_id != hamlet.id && row.household_code.is_none() {
                 rejected.push(reject(
-                    "Ấp",
+                    &c_hamlet,
                     format!(
                         "người này (số CCCD trùng) đang ở {}, không phải {}; ghi mã hộ mới nếu đã chuyển",
                         hamlet_name(e.hamlet_id),
@@ -347,17 +362,14 @@ pub fn plan(
                 && stored != h
             {
                 rejected.push(reject(
-                    "Số CCCD",
+                    &c_cccd,
                     "khác số CCCD đã lưu cho người này; sửa trên trang nhân khẩu nếu số cũ sai"
                         .into(),
                 ));
                 continue;
             }
             if let Some(first) = matched.get(&e.id) {
-                rejected.push(reject(
-                    "Họ và tên",
-                    format!("trùng người với dòng {first}"),
-                ));
+                rejected.push(reject(&c_name, format!("trùng người với dòng {first}")));
                 continue;
             }
         }
@@ -491,8 +503,10 @@ pub fn plan(
         items.push(item);
     }
     // Households only the rejected rows needed are not created.
-    let used: std::collections::HashSet<&str> =
-        items.iter().map(|i| i.values.household_code.as_str()).collect();
+    let used: std::collections::HashSet<&str> = items
+        .iter()
+        .map(|i| i.values.household_code.as_str())
+        .collect();
     new_households.retain(|h| used.contains(h.code.as_str()));
     rejected.sort_by_key(|p| p.line);
     Plan {
@@ -504,7 +518,9 @@ pub fn plan(
 }
 
 fn is_head(relation: &Option<String>) -> bool {
-    relation.as_deref().is_some_and(|r| text::fold(r) == "chu ho")
+    relation
+        .as_deref()
+        .is_some_and(|r| text::fold(r) == "chu ho")
 }
 
 fn unique<'a>(mut it: impl Iterator<Item = &'a usize>) -> Option<usize> {

@@ -71,7 +71,10 @@ fn cell(d: &Data) -> Raw {
 /// text" as UTF-16 with tabs.
 fn decode_text(bytes: &[u8]) -> String {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+        return enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return s.to_string();
@@ -103,7 +106,13 @@ fn csv(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
         .into_iter()
         .map(|r| {
             r.into_iter()
-                .map(|s| if s.is_empty() { Raw::Empty } else { Raw::Text(s) })
+                .map(|s| {
+                    if s.is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s)
+                    }
+                })
                 .collect()
         })
         .collect())
@@ -205,7 +214,10 @@ mod tests {
     fn csv_separator_and_encodings() {
         let utf8 = "Họ và tên;Ấp\nNguyễn Văn An;Ấp 3\n";
         let rows = table("a.csv", utf8.as_bytes()).unwrap();
-        assert_eq!(rows[1], vec![Raw::Text("Nguyễn Văn An".into()), Raw::Text("Ấp 3".into())]);
+        assert_eq!(
+            rows[1],
+            vec![Raw::Text("Nguyễn Văn An".into()), Raw::Text("Ấp 3".into())]
+        );
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice(utf8.as_bytes());
         assert_eq!(table("a.csv", &bom).unwrap(), rows);

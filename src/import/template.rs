@@ -31,7 +31,13 @@ const EXAMPLE: &[&str] = &[
     "",
 ];
 
-const MEMBER_EXAMPLE: &[&str] = &["Trần Thị Bích", "Ấp 3", "Tổ viên", "Hội Phụ nữ", "0987654321"];
+const MEMBER_EXAMPLE: &[&str] = &[
+    "Trần Thị Bích",
+    "Ấp 3",
+    "Tổ viên",
+    "Hội Phụ nữ",
+    "0987654321",
+];
 
 fn err(e: XlsxError) -> AppError {
     AppError::Internal(format!("xlsx: {e}"))
@@ -51,7 +57,12 @@ pub fn residents() -> Result<Vec<u8>> {
     let text_cols: Vec<u16> = RESIDENT_COLUMNS
         .iter()
         .enumerate()
-        .filter(|(_, (f, _))| matches!(f, Field::Cccd | Field::Phone | Field::HouseholdCode | Field::Birth))
+        .filter(|(_, (f, _))| {
+            matches!(
+                f,
+                Field::Cccd | Field::Phone | Field::HouseholdCode | Field::Birth
+            )
+        })
         .map(|(i, _)| i as u16)
         .collect();
     let gender = RESIDENT_COLUMNS
@@ -77,13 +88,17 @@ fn sheet(
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(name).map_err(err)?;
-    let bold = Format::new().set_bold().set_text_wrap().set_background_color("DDEBF7");
+    let bold = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7");
     let text = Format::new().set_num_format("@");
     for &c in text_cols {
         ws.set_column_format(c, &text).map_err(err)?;
     }
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
         ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).max(12.0))
             .map_err(err)?;
     }
@@ -92,13 +107,14 @@ fn sheet(
             ws.write_string(1, c as u16, *v).map_err(err)?;
         }
     }
-    let choice = |items: &[&str], message: &str| -> std::result::Result<DataValidation, XlsxError> {
-        DataValidation::new()
-            .allow_list_strings(items)?
-            .ignore_blank(true)
-            .set_error_title("Giá trị không hợp lệ")?
-            .set_error_message(message)
-    };
+    let choice =
+        |items: &[&str], message: &str| -> std::result::Result<DataValidation, XlsxError> {
+            DataValidation::new()
+                .allow_list_strings(items)?
+                .ignore_blank(true)
+                .set_error_title("Giá trị không hợp lệ")?
+                .set_error_message(message)
+        };
     let yn = choice(&["Có", "Không"], "Chọn «Có» hoặc «Không» (hoặc để trống).").map_err(err)?;
     for &c in yes_no {
         ws.add_data_validation(1, c, ROWS, c, &yn).map_err(err)?;

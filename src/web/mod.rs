@@ -12,6 +12,7 @@ mod fieldadmin;
 mod forms;
 mod home;
 mod households;
+mod imports;
 mod indicators;
 mod login;
 mod plan;
@@ -43,11 +44,18 @@ pub struct AppState {
     pub db: Db,
     pub keys: Keys,
     pub settings: Settings,
+    /// Imports being read, previewed or written.
+    pub imports: imports::Jobs,
 }
 
 impl AppState {
     pub fn new(db: Db, keys: Keys, settings: Settings) -> AppState {
-        AppState { db, keys, settings }
+        AppState {
+            db,
+            keys,
+            settings,
+            imports: imports::Jobs::default(),
+        }
     }
 }
 
@@ -79,6 +87,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(reports::routes())
         .merge(communications::routes())
         .merge(exports::routes())
+        .merge(imports::routes())
         .merge(yearend::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))

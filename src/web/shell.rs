@@ -42,6 +42,9 @@ impl Shell {
             items.push(("/households", "Hộ"));
             items.push(("/residents", "Nhân khẩu"));
         }
+        if caller.role == Role::CommuneAdmin && caller.area_level == "commune" {
+            items.push(("/import", "Nhập Excel"));
+        }
         let nav = items
             .into_iter()
             .map(|(href, label)| NavItem {

@@ -213,6 +213,19 @@ impl Client {
         .await
     }
 
+    /// Posts a file's bytes as the body, with the session's CSRF token in `X-CSRF-Token`.
+    pub async fn post_bytes(&mut self, path: &str, bytes: Vec<u8>) -> Resp {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .header("x-csrf-token", csrf)
+                .body(Body::from(bytes))
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn post_raw_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)

@@ -1,0 +1,438 @@
+//! The import page (`/import`, commune admin): upload a resident or member list, watch it
+//! being read, check the preview, confirm, watch it being written. The work runs in the
+//! background so a 100,000-row list shows its progress; the page refreshes itself meanwhile.
+
+use super::{SharedState, Shell, render, see_other};
+use crate::auth::{Caller, Role};
+use crate::db::imports::{self, Applied, Prepared, Source};
+use crate::error::{AppError, Result};
+use crate::import::members::{MemberAction, MemberPlan};
+use crate::import::plan::Action;
+use crate::import::{Problem, template};
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Large enough for a 100,000-row workbook or CSV.
+const MAX_UPLOAD: usize = 64 << 20;
+/// Previews not confirmed within this time are dropped (they hold the file's rows).
+const KEEP: Duration = Duration::from_secs(3600);
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/import", get(page))
+        .route("/import/template.xlsx", get(resident_template))
+        .route("/import/members-template.xlsx", get(member_template))
+        .route(
+            "/import/{kind}",
+            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/import/jobs/{id}", get(job_page))
+        .route("/import/jobs/{id}/apply", post(apply))
+}
+
+enum Stage {
+    Reading,
+    Residents(Box<Prepared>),
+    Members(Box<MemberPlan>),
+    Applying,
+    Done(Applied),
+    Failed(String),
+}
+
+pub struct Job {
+    id: String,
+    members: bool,
+    commune_id: i64,
+    account_id: i64,
+    file_name: String,
+    created: Instant,
+    stage: Mutex<Stage>,
+    changed: Notify,
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Job {
+    fn set(&self, s: Stage) {
+        if let Ok(mut g) = self.stage.lock() {
+            *g = s;
+        }
+        self.changed.notify_waiters();
+    }
+    fn running(&self) -> bool {
+        self.stage
+            .lock()
+            .map(|g| matches!(*g, Stage::Reading | Stage::Applying))
+            .unwrap_or(false)
+    }
+}
+
+/// Imports in progress or waiting for confirmation, by id.
+#[derive(Default)]
+pub struct Jobs(Mutex<HashMap<String, Arc<Job>>>);
+
+impl Jobs {
+    fn add(&self, job: Arc<Job>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|_, j| j.created.elapsed() < KEEP || j.running());
+            m.insert(job.id.clone(), job);
+        }
+    }
+    fn get(&self, id: &str) -> Option<Arc<Job>> {
+        self.0.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+}
+
+fn admin_commune(caller: &Caller) -> Result<i64> {
+    match (caller.role, caller.commune_id) {
+        (Role::CommuneAdmin, Some(c)) if caller.area_level == "commune" => Ok(c),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct Page {
+    shell: Shell,
+}
+
+async fn page(caller: Caller) -> Result<Response> {
+    admin_commune(&caller)?;
+    let shell = Shell::new(&caller, "Nhập danh sách từ Excel", "/import");
+    Ok(render(&Page { shell })?.into_response())
+}
+
+fn xlsx_download(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn resident_template(caller: Caller) -> Result<Response> {
+    admin_commune(&caller)?;
+    Ok(xlsx_download(template::residents()?, "mau-nhan-khau.xlsx"))
+}
+
+async fn member_template(caller: Caller) -> Result<Response> {
+    admin_commune(&caller)?;
+    Ok(xlsx_download(template::members()?, "mau-thanh-vien.xlsx"))
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    #[serde(default)]
+    name: String,
+}
+
+fn job_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| format!("{:02x}", rng.r#gen::<u8>()))
+        .collect()
+}
+
+/// Takes the file as the request body (the page sends it with `fetch`, which also shows the
+/// upload's progress) and starts reading it.
+async fn upload(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Response> {
+    let commune_id = admin_commune(&caller)?;
+    let members = match kind.as_str() {
+        "residents" => false,
+        "members" => true,
+        _ => return Err(AppError::NotFound),
+    };
+    if body.is_empty() {
+        return Err(AppError::invalid("Chưa chọn tệp, hoặc tệp rỗng."));
+    }
+    let file_name: String = q
+        .name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect();
+    let job = Arc::new(Job {
+        id: job_id(),
+        members,
+        commune_id,
+        account_id: caller.account_id,
+        file_name: if file_name.is_empty() {
+            "danh-sach.xlsx".into()
+        } else {
+            file_name
+        },
+        created: Instant::now(),
+        stage: Mutex::new(Stage::Reading),
+        changed: Notify::new(),
+        done: AtomicUsize::new(0),
+        total: AtomicUsize::new(0),
+    });
+    s.imports.add(job.clone());
+    let to = format!("/import/jobs/{}", job.id);
+    let state = s.clone();
+    tokio::spawn(async move {
+        let bytes = body.to_vec();
+        let stage = if job.members {
+            match imports::prepare_members(&state.db, job.commune_id, &job.file_name, &bytes).await
+            {
+                Ok(p) => Stage::Members(Box::new(p)),
+                Err(e) => Stage::Failed(message(e)),
+            }
+        } else {
+            match imports::prepare_residents(
+                &state.db,
+                &state.keys,
+                job.commune_id,
+                &job.file_name,
+                bytes,
+                &state.settings.today(),
+            )
+            .await
+            {
+                Ok(p) => Stage::Residents(Box::new(p)),
+                Err(e) => Stage::Failed(message(e)),
+            }
+        };
+        job.set(stage);
+    });
+    Ok(see_other(&to))
+}
+
+fn message(e: AppError) -> String {
+    match e {
+        AppError::Invalid(m) => m,
+        other => {
+            tracing::error!(error = %other, "import failed");
+            "Có lỗi khi xử lý tệp; không có dữ liệu nào được ghi. Hãy thử lại.".into()
+        }
+    }
+}
+
+fn job_of(s: &SharedState, caller: &Caller, id: &str) -> Result<Arc<Job>> {
+    admin_commune(caller)?;
+    match s.imports.get(id) {
+        // The preview holds personal data: only its uploader sees it.
+        Some(j) if j.account_id == caller.account_id => Ok(j),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Deserialize)]
+struct JobQuery {
+    #[serde(default)]
+    wait: Option<String>,
+}
+
+struct UpdateLine {
+    line: usize,
+    name: String,
+    changes: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    shell: Shell,
+    id: String,
+    file_name: String,
+    members: bool,
+    running: bool,
+    stage: &'static str,
+    done: usize,
+    total: usize,
+    adds: usize,
+    updates: usize,
+    unchanged: usize,
+    new_households: usize,
+    ignored: Vec<String>,
+    rejected: Vec<Problem>,
+    rejected_more: usize,
+    update_lines: Vec<UpdateLine>,
+    applied: Option<Applied>,
+    error: Option<String>,
+}
+
+/// Rows listed on the page; the command line prints them all.
+const SHOWN: usize = 1000;
+
+async fn job_page(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> Result<Response> {
+    let job = job_of(&s, &caller, &id)?;
+    if q.wait.is_some() {
+        // For scripts and tests: answer when the step in progress has finished.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let notified = job.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !job.running() || Instant::now() > deadline {
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(5), notified).await;
+        }
+    }
+    let mut page = JobPage {
+        shell: Shell::new(&caller, "Nhập danh sách từ Excel", "/import"),
+        id: job.id.clone(),
+        file_name: job.file_name.clone(),
+        members: job.members,
+        running: false,
+        stage: "",
+        done: job.done.load(Ordering::Relaxed),
+        total: job.total.load(Ordering::Relaxed),
+        adds: 0,
+        updates: 0,
+        unchanged: 0,
+        new_households: 0,
+        ignored: Vec::new(),
+        rejected: Vec::new(),
+        rejected_more: 0,
+        update_lines: Vec::new(),
+        applied: None,
+        error: None,
+    };
+    {
+        let g = job
+            .stage
+            .lock()
+            .map_err(|_| AppError::Internal("import job lock".into()))?;
+        match &*g {
+            Stage::Reading => {
+                page.running = true;
+                page.stage = "reading";
+            }
+            Stage::Applying => {
+                page.running = true;
+                page.stage = "applying";
+            }
+            Stage::Failed(m) => {
+                page.stage = "failed";
+                page.error = Some(m.clone());
+            }
+            Stage::Done(a) => {
+                page.stage = "done";
+                page.applied = Some(a.clone());
+            }
+            Stage::Residents(p) => {
+                let p = &p.plan;
+                page.stage = "preview";
+                page.adds = p.adds();
+                page.updates = p.updates();
+                page.unchanged = p.unchanged();
+                page.new_households = p.new_households.len();
+                page.ignored = p.ignored_columns.clone();
+                page.rejected = p.rejected.iter().take(SHOWN).cloned().collect();
+                page.rejected_more = p.rejected.len().saturating_sub(SHOWN);
+                page.update_lines = p
+                    .items
+                    .iter()
+                    .filter_map(|i| match &i.action {
+                        Action::Update { changes, .. } => Some(UpdateLine {
+                            line: i.line,
+                            name: i.values.full_name.clone(),
+                            changes: changes.join(", "),
+                        }),
+                        _ => None,
+                    })
+                    .take(SHOWN)
+                    .collect();
+            }
+            Stage::Members(p) => {
+                page.stage = "preview";
+                page.adds = p.count(|a| *a == MemberAction::Add);
+                page.updates = p.count(|a| matches!(a, MemberAction::Update(_)));
+                page.unchanged = p.count(|a| matches!(a, MemberAction::Unchanged(_)));
+                page.ignored = p.ignored_columns.clone();
+                page.rejected = p.rejected.iter().take(SHOWN).cloned().collect();
+                page.rejected_more = p.rejected.len().saturating_sub(SHOWN);
+            }
+        }
+    }
+    Ok(render(&page)?.into_response())
+}
+
+/// Confirms a preview: writes every valid row in one transaction, in the background.
+async fn apply(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let job = job_of(&s, &caller, &id)?;
+    let taken = {
+        let mut g = job
+            .stage
+            .lock()
+            .map_err(|_| AppError::Internal("import job lock".into()))?;
+        match &*g {
+            Stage::Residents(_) | Stage::Members(_) => std::mem::replace(&mut *g, Stage::Applying),
+            // Applying twice, or after it failed, does nothing more.
+            _ => return Ok(see_other(&format!("/import/jobs/{id}"))),
+        }
+    };
+    let state = s.clone();
+    let j = job.clone();
+    tokio::spawn(async move {
+        let src = Source {
+            commune_id: j.commune_id,
+            account_id: Some(j.account_id),
+            file_name: &j.file_name,
+        };
+        let result = match taken {
+            Stage::Residents(p) => {
+                let progress = |done: usize, total: usize| {
+                    j.done.store(done, Ordering::Relaxed);
+                    j.total.store(total, Ordering::Relaxed);
+                };
+                imports::apply_residents(
+                    &state.db,
+                    &state.keys,
+                    &src,
+                    &p.plan,
+                    &p.current,
+                    &progress,
+                )
+                .await
+            }
+            Stage::Members(p) => imports::apply_members(&state.db, &src, &p).await,
+            _ => return,
+        };
+        j.set(match result {
+            Ok(a) => Stage::Done(a),
+            Err(e) => Stage::Failed(message(e)),
+        });
+    });
+    Ok(see_other(&format!("/import/jobs/{id}")))
+}

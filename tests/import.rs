@@ -1,0 +1,635 @@
+//! The resident import on both databases: a messy real-looking workbook gives exactly the
+//! expected adds, updates and rejections, applies in one transaction, moves the indicators,
+//! and a second import of the same file changes nothing.
+
+mod common;
+use common::{Client, app, backends, demo_db, keys};
+use congdongso::db::{self, Db};
+use congdongso::import::plan::Action;
+use rust_xlsxwriter::{Format, Workbook};
+use unicode_normalization::UnicodeNormalization;
+
+enum C {
+    T(&'static str),
+    S(String),
+    N(f64),
+    D(f64),
+    E,
+}
+
+fn workbook(rows: &[Vec<C>]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell {
+                C::T(s) => {
+                    ws.write_string(r, c, *s).unwrap();
+                }
+                C::S(s) => {
+                    ws.write_string(r, c, s).unwrap();
+                }
+                C::N(n) => {
+                    ws.write_number(r, c, *n).unwrap();
+                }
+                C::D(n) => {
+                    ws.write_number_with_format(r, c, *n, &date).unwrap();
+                }
+                C::E => {}
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// A stored adult of Ấp 3 without a cashless account: the row that updates.
+async fn someone_to_update(db: &Db) -> (i64, String, String, String) {
+    db.fetch_one(
+        "SELECT r.id, h.code, r.full_name, r.birth_date FROM residents r \
+         JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = r.hamlet_id \
+         WHERE a.code = 'rach-kien-ap-03' AND r.active = 1 AND r.status = 'living' \
+         AND r.birth_date IS NOT NULL AND r.birth_year <= 1990 \
+         AND NOT EXISTS (SELECT 1 FROM resident_services s WHERE s.resident_id = r.id \
+         AND s.service_code = 'cashless' AND s.status = 'done') ORDER BY r.id LIMIT 1",
+        &[],
+    )
+    .await
+    .unwrap()
+}
+
+fn messy_file(update: &(i64, String, String, String)) -> Vec<u8> {
+    let (_, code, name, birth) = update;
+    let dmy = format!("{}/{}/{}", &birth[8..10], &birth[5..7], &birth[..4]);
+    // TCVN3 as a .VnTime PC typed it: "Trần Văn Cường".
+    let tcvn3 = "TrÇn V¨n C\u{AD}êng";
+    let nfd: String = "Lê Thị Bé".nfd().collect();
+    use C::*;
+    workbook(&[
+        vec![T("DANH SÁCH NHÂN KHẨU ẤP 3 NĂM 2026")],
+        vec![],
+        // Headers in another order and spelling, with an unknown column.
+        vec![
+            T("STT"),
+            T("HỌ VÀ TÊN"),
+            T("ap"),
+            T("Mã hộ"),
+            T("ngay sinh"),
+            T("Giới tính"),
+            T("so cccd"),
+            T("Số điện thoại"),
+            T("VNeID mức 2"),
+            T("Thanh toán không dùng tiền mặt"),
+            T("Tham gia nhóm Zalo ấp"),
+            T("Quan hệ với chủ hộ"),
+            T("Màu áo"),
+        ],
+        // 4: new; ID typed as a number (leading zero lost), birth as a date cell.
+        vec![
+            N(1.0),
+            T("Phạm Văn Nhập"),
+            T("Ấp 3"),
+            T("IMP-001"),
+            D(31841.0),
+            T("Nam"),
+            N(72087001234.0),
+            T("+84 912 000 111"),
+            T("x"),
+            T("Không"),
+            E,
+            T("Chủ hộ"),
+            T("xanh"),
+        ],
+        // 5: new; NFD name, birth year alone, old 11-digit phone, ID with spaces.
+        vec![
+            N(2.0),
+            S(nfd),
+            T("ấp 03"),
+            T("IMP-001"),
+            T("1990"),
+            T("Nữ"),
+            T("072 190 000 222"),
+            T("01681234567"),
+            E,
+            E,
+            T("1"),
+            T("Vợ"),
+            E,
+        ],
+        // 6: broken in the middle: an ID of 5 digits.
+        vec![
+            N(3.0),
+            T("Võ Thị Lỗi"),
+            T("Ấp 3"),
+            T("IMP-002"),
+            T("01/01/1995"),
+            T("Nữ"),
+            T("12345"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+        ],
+        // 7: new; TCVN3 name, hamlet as a bare number, d-m-yyyy date.
+        vec![
+            N(4.0),
+            T(tcvn3),
+            T("3"),
+            T("IMP-003"),
+            T("05-03-1960"),
+            T("nam"),
+            E,
+            T("0909.123.456"),
+            T("Có"),
+            E,
+            E,
+            T("Chủ hộ"),
+            E,
+        ],
+        // 8: the first row's person again (same ID).
+        vec![
+            N(5.0),
+            T("Phạm Văn Nhập"),
+            T("Ấp 3"),
+            T("IMP-001"),
+            T("05/03/1987"),
+            T("Nam"),
+            T("072087001234"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+        ],
+        // 9: a stored resident, matched by household + name + birth: new cashless account.
+        vec![
+            N(6.0),
+            S(name.to_uppercase()),
+            T("Ấp 3"),
+            S(code.clone()),
+            S(dmy),
+            E,
+            E,
+            E,
+            E,
+            T("Đã cài"),
+            E,
+            E,
+            E,
+        ],
+        // 10: a hamlet the commune does not have.
+        vec![
+            N(7.0),
+            T("Ngô Văn Xa"),
+            T("Ấp 99"),
+            T("IMP-009"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+        ],
+    ])
+}
+
+async fn indicator(db: &Db, code: &str) -> (i64, i64) {
+    let area = db::areas::by_code(db, "rach-kien-ap-03")
+        .await
+        .unwrap()
+        .unwrap();
+    let period = congdongso::indicators::Period::parse("2026").unwrap();
+    let all = db::indicators::figures(db, &area, &period).await.unwrap();
+    let i = all.iter().find(|i| i.code == code).unwrap();
+    (i.numerator, i.denominator.unwrap_or(0))
+}
+
+async fn residents_in(db: &Db, hamlet: &str) -> i64 {
+    db.scalar_i64(
+        "SELECT COUNT(*) FROM residents r JOIN areas a ON a.id = r.hamlet_id WHERE a.code = $1 AND r.active = 1",
+        &[hamlet.into()],
+    )
+    .await
+    .unwrap()
+}
+
+async fn commune(db: &Db) -> i64 {
+    db::areas::by_code(db, "rach-kien")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn messy_import_case(url: String) {
+    let db = demo_db(&url).await;
+    let k = keys();
+    let commune = commune(&db).await;
+    let target = someone_to_update(&db).await;
+    let file = messy_file(&target);
+    let before = residents_in(&db, "rach-kien-ap-03").await;
+    let cashless_before = indicator(&db, "adults_cashless").await;
+    let vneid_before = indicator(&db, "adults_vneid").await;
+
+    let prepared =
+        db::imports::prepare_residents(&db, &k, commune, "ap3.xlsx", file.clone(), "2026-12-01")
+            .await
+            .unwrap();
+    let p = &prepared.plan;
+    let lines = |f: fn(&Action) -> bool| -> Vec<usize> {
+        p.items
+            .iter()
+            .filter(|i| f(&i.action))
+            .map(|i| i.line)
+            .collect()
+    };
+    assert_eq!(lines(|a| matches!(a, Action::Add)), vec![4, 5, 7]);
+    assert_eq!(lines(|a| matches!(a, Action::Update { .. })), vec![9]);
+    assert_eq!(
+        lines(|a| matches!(a, Action::Unchanged { .. })),
+        Vec::<usize>::new()
+    );
+    let rejected: Vec<(usize, &str)> = p
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.column.as_str()))
+        .collect();
+    assert_eq!(rejected, vec![(6, "so cccd"), (8, "so cccd"), (10, "ap")]);
+    assert!(
+        p.rejected[0].reason.contains("12 chữ số"),
+        "{}",
+        p.rejected[0].reason
+    );
+    assert!(
+        p.rejected[1].reason.contains("dòng 4"),
+        "{}",
+        p.rejected[1].reason
+    );
+    assert!(
+        p.rejected[2].reason.contains("Ấp 99"),
+        "{}",
+        p.rejected[2].reason
+    );
+    assert_eq!(p.ignored_columns, vec!["Màu áo".to_string()]);
+    assert!(
+        matches!(&p.items[3].action, Action::Update { id, changes } if *id == target.0 && changes == &vec!["dịch vụ số"])
+    );
+    assert_eq!(
+        p.new_households.len(),
+        2,
+        "IMP-001 and IMP-003; IMP-002 only had a rejected row"
+    );
+
+    let applied = db::imports::apply_residents(
+        &db,
+        &k,
+        &db::imports::Source {
+            commune_id: commune,
+            account_id: None,
+            file_name: "ap3.xlsx",
+        },
+        p,
+        &prepared.current,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            applied.added,
+            applied.updated,
+            applied.rejected,
+            applied.households_added
+        ),
+        (3, 1, 3, 2)
+    );
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
+
+    // What was stored, cleaned.
+    let stored: Vec<(String, Option<String>, Option<String>, Option<i64>, Option<String>, String)> = db
+        .fetch_all(
+            "SELECT r.full_name, r.phone, r.cccd_masked, r.birth_year, r.birth_date, h.code FROM residents r \
+             JOIN households h ON h.id = r.household_id WHERE h.code LIKE 'IMP-%' ORDER BY r.id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            (
+                "Phạm Văn Nhập".into(),
+                Some("0912000111".into()),
+                Some("0xx•••••••34".into()),
+                Some(1987),
+                Some("1987-03-05".into()),
+                "IMP-001".into()
+            ),
+            (
+                "Lê Thị Bé".into(),
+                Some("0381234567".into()),
+                Some("0xx•••••••22".into()),
+                Some(1990),
+                None,
+                "IMP-001".into()
+            ),
+            (
+                "Trần Văn Cường".into(),
+                Some("0909123456".into()),
+                None,
+                Some(1960),
+                Some("1960-03-05".into()),
+                "IMP-003".into()
+            ),
+        ]
+    );
+    let head: Option<String> = db
+        .fetch_one(
+            "SELECT head_name FROM households WHERE code = 'IMP-001'",
+            &[],
+        )
+        .await
+        .map(|(h,): (Option<String>,)| h)
+        .unwrap();
+    assert_eq!(head.as_deref(), Some("Phạm Văn Nhập"));
+    // The citizen ID is found again by its hash.
+    let found = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM residents WHERE cccd_hash = $1",
+            &[k.match_hash("072087001234").into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, 1);
+
+    // The indicators moved with the rows: two new adults with VNeID (rows 4 and 7), and one
+    // more adult with a cashless account (row 9) among three more adults.
+    let cashless = indicator(&db, "adults_cashless").await;
+    let vneid = indicator(&db, "adults_vneid").await;
+    assert_eq!(cashless, (cashless_before.0 + 1, cashless_before.1 + 3));
+    assert_eq!(vneid, (vneid_before.0 + 2, vneid_before.1 + 3));
+    // The same figures as a rebuild from scratch gives.
+    let mut conn = db.pool.acquire().await.unwrap();
+    db::indicator_sources::rebuild_commune(&mut conn, commune)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(indicator(&db, "adults_cashless").await, cashless);
+    assert_eq!(indicator(&db, "adults_vneid").await, vneid);
+
+    // Audited: one summary and one entry per written resident.
+    let audits = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('import_add', 'import_update')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audits, 4);
+    let summary: (String,) = db
+        .fetch_one(
+            "SELECT after_json FROM audit_log WHERE action = 'import' AND entity = 'residents'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(
+        summary.0.contains("\"added\":3") && summary.0.contains("ap3.xlsx"),
+        "{}",
+        summary.0
+    );
+    assert!(!summary.0.contains("072087001234"));
+
+    // The same file again changes nothing.
+    let again = db::imports::prepare_residents(&db, &k, commune, "ap3.xlsx", file, "2026-12-01")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.plan.adds(),
+            again.plan.updates(),
+            again.plan.unchanged(),
+            again.plan.rejected.len()
+        ),
+        (0, 0, 4, 3),
+        "{:?}",
+        again
+            .plan
+            .items
+            .iter()
+            .map(|i| (i.line, &i.action))
+            .collect::<Vec<_>>()
+    );
+    assert!(!again.plan.writes());
+    assert!(again.plan.new_households.is_empty());
+}
+
+#[tokio::test]
+async fn a_messy_file_imports_exactly_and_twice_changes_nothing() {
+    for url in backends().await {
+        messy_import_case(url).await;
+    }
+}
+
+/// A failure while writing (here a value the database refuses, in the middle of the plan)
+/// leaves nothing behind: no resident, no household, no audit.
+async fn all_or_nothing_case(url: String) {
+    let db = demo_db(&url).await;
+    let k = keys();
+    let commune = commune(&db).await;
+    let target = someone_to_update(&db).await;
+    let mut prepared = db::imports::prepare_residents(
+        &db,
+        &k,
+        commune,
+        "ap3.xlsx",
+        messy_file(&target),
+        "2026-12-01",
+    )
+    .await
+    .unwrap();
+    prepared.plan.items[1].values.gender = Some("không rõ".into());
+    let residents = db
+        .scalar_i64("SELECT COUNT(*) FROM residents", &[])
+        .await
+        .unwrap();
+    let households = db
+        .scalar_i64("SELECT COUNT(*) FROM households", &[])
+        .await
+        .unwrap();
+    let audits = db
+        .scalar_i64("SELECT COUNT(*) FROM audit_log", &[])
+        .await
+        .unwrap();
+    let r = db::imports::apply_residents(
+        &db,
+        &k,
+        &db::imports::Source {
+            commune_id: commune,
+            account_id: None,
+            file_name: "ap3.xlsx",
+        },
+        &prepared.plan,
+        &prepared.current,
+        &|_, _| {},
+    )
+    .await;
+    assert!(r.is_err());
+    assert_eq!(
+        db.scalar_i64("SELECT COUNT(*) FROM residents", &[])
+            .await
+            .unwrap(),
+        residents
+    );
+    assert_eq!(
+        db.scalar_i64("SELECT COUNT(*) FROM households", &[])
+            .await
+            .unwrap(),
+        households
+    );
+    assert_eq!(
+        db.scalar_i64("SELECT COUNT(*) FROM audit_log", &[])
+            .await
+            .unwrap(),
+        audits
+    );
+    let services = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM resident_services WHERE resident_id = $1 AND service_code = 'cashless' AND status = 'done'",
+            &[target.0.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(services, 0, "the update's service was rolled back too");
+}
+
+#[tokio::test]
+async fn a_failed_apply_writes_nothing() {
+    for url in backends().await {
+        all_or_nothing_case(url).await;
+    }
+}
+
+async fn members_case(url: String) {
+    let db = demo_db(&url).await;
+    let commune = commune(&db).await;
+    let existing: (String,) = db
+        .fetch_one(
+            "SELECT m.full_name FROM members m JOIN teams t ON t.id = m.team_id JOIN areas a ON a.id = t.area_id \
+             WHERE a.code = 'rach-kien-ap-03' AND m.active = 1 ORDER BY m.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    use C::*;
+    let file = workbook(&[
+        vec![
+            T("Họ và tên"),
+            T("Ấp"),
+            T("Chức danh"),
+            T("Đơn vị"),
+            T("Số điện thoại"),
+        ],
+        vec![
+            T("Trương Thị Mới"),
+            T("Ấp 3"),
+            T("Tổ viên"),
+            T("Đoàn Thanh niên"),
+            N(987111222.0),
+        ],
+        vec![S(existing.0.clone()), T("ấp 03"), E, E, T("0987 333 444")],
+        vec![T("Lý Văn Sai"), T("Ấp 3"), T("Bí thư"), E, E],
+    ]);
+    let plan = db::imports::prepare_members(&db, commune, "to.xlsx", &file)
+        .await
+        .unwrap();
+    use congdongso::import::members::MemberAction;
+    assert_eq!(plan.count(|a| *a == MemberAction::Add), 1);
+    assert_eq!(plan.count(|a| matches!(a, MemberAction::Update(_))), 1);
+    assert_eq!(plan.rejected.len(), 1);
+    assert_eq!(plan.rejected[0].line, 4);
+    let src = db::imports::Source {
+        commune_id: commune,
+        account_id: None,
+        file_name: "to.xlsx",
+    };
+    let applied = db::imports::apply_members(&db, &src, &plan).await.unwrap();
+    assert_eq!((applied.added, applied.updated), (1, 1));
+    let phone: (Option<String>, String) = db
+        .fetch_one(
+            "SELECT phone, affiliation FROM members WHERE full_name = 'Trương Thị Mới'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(phone, (Some("0987111222".into()), "youth_union".into()));
+    let again = db::imports::prepare_members(&db, commune, "to.xlsx", &file)
+        .await
+        .unwrap();
+    assert_eq!(again.count(|a| matches!(a, MemberAction::Unchanged(_))), 2);
+}
+
+#[tokio::test]
+async fn member_lists_import_and_reimport_unchanged() {
+    for url in backends().await {
+        members_case(url).await;
+    }
+}
+
+/// The page: template download, upload, preview, confirm, by the commune admin only.
+async fn page_case(url: String) {
+    let db = demo_db(&url).await;
+    let target = someone_to_update(&db).await;
+    let app = app(db.clone());
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let page = admin.get("/import").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Tải tệp mẫu"));
+    let tpl = admin.get("/import/template.xlsx").await;
+    assert_eq!(tpl.status, 200);
+    assert!(tpl.bytes.starts_with(b"PK"));
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    assert_eq!(head.get("/import").await.status, 403);
+
+    let r = admin
+        .post_bytes("/import/residents?name=ap3.xlsx", messy_file(&target))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let job = r.headers["location"].to_str().unwrap().to_string();
+    // `wait=1` answers once the job has finished (the page itself refreshes while it runs).
+    let preview = admin.get(&format!("{job}?wait=1")).await;
+    assert!(
+        preview.body.contains("id=\"import-preview\""),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview.body.contains("Thêm mới: <strong>3</strong>"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("Dòng 6"));
+    // A page with a confirmation, CSRF-protected.
+    let r = admin.post_raw_form(&format!("{job}/apply"), &[]).await;
+    assert_eq!(r.status, 403);
+    let before = residents_in(&db, "rach-kien-ap-03").await;
+    let r = admin.post_form(&format!("{job}/apply"), &[]).await;
+    assert_eq!(r.status, 303);
+    let done = admin.get(&format!("{job}?wait=1")).await;
+    assert!(done.body.contains("Đã nhập"), "{}", done.body);
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
+}
+
+#[tokio::test]
+async fn the_import_page_previews_then_applies() {
+    for url in backends().await {
+        page_case(url).await;
+    }
+}
