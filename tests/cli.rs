@@ -425,3 +425,97 @@ async fn report_command_writes_files_with_frozen_figures() {
         "nothing written on error"
     );
 }
+
+/// `import residents FILE --commune CODE [--dry-run]`: the preview with every rejected row,
+/// nothing written on a dry run, applied otherwise, nothing more the second time, and a
+/// non-zero exit when no row can be taken.
+#[test]
+fn import_command_previews_applies_and_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/import.db", dir.path().display());
+    let seeded = bin()
+        .args(["demo", "--database-url", &url])
+        .env("CONGDONGSO_DEMO_PASSWORD", "demo-password-1")
+        .env("CONGDONGSO_DEMO_HOUSEHOLDS", "2")
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let count = || {
+        let out = bin()
+            .args(["import", "residents"])
+            .arg(dir.path().join("none.csv"))
+            .args(["--commune", "rach-kien", "--database-url", &url])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "a missing file fails");
+    };
+    count();
+    let file = dir.path().join("ap.csv");
+    std::fs::write(
+        &file,
+        "Họ và tên;Ấp;Ngày sinh;Số CCCD;VNeID mức 2\n\
+         Phạm Thị Dòng Một;ấp 03;12/02/1985;072185001111;có\n\
+         Phạm Văn Lỗi;Ấp 3;12/02/1985;0721850;\n\
+         Lâm Văn Hai;4;1970;;x\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(["import", "residents"])
+            .arg(&file)
+            .args(["--commune", "rach-kien", "--database-url", &url])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["--dry-run"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Thêm mới: 2 nhân khẩu"), "{out}");
+    assert!(out.contains("Bị từ chối: 1"), "{out}");
+    assert!(
+        out.contains("Dòng 3, cột «Số CCCD»: số CCCD phải có 12 chữ số"),
+        "{out}"
+    );
+    assert!(out.contains("Chạy thử"), "{out}");
+    let (ok, out, err) = run(&["--dry-run"]);
+    assert!(
+        ok && out.contains("Thêm mới: 2 nhân khẩu"),
+        "a dry run wrote nothing: {out}{err}"
+    );
+
+    let (ok, out, err) = run(&[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Đã nhập vào Rạch Kiến: thêm 2 nhân khẩu"),
+        "{out}"
+    );
+    let (ok, out, _) = run(&[]);
+    assert!(ok);
+    assert!(
+        out.contains("Thêm mới: 0 nhân khẩu") && out.contains("Không đổi: 2"),
+        "{out}"
+    );
+    assert!(out.contains("Không có gì thay đổi"), "{out}");
+
+    std::fs::write(&file, "Họ và tên,Ấp\nNgười Không Ấp,Ấp 99\n").unwrap();
+    let (ok, out, err) = run(&[]);
+    assert!(!ok, "nothing could be applied");
+    assert!(
+        out.contains("Dòng 2, cột «Ấp»: xã không có ấp «Ấp 99»"),
+        "{out}"
+    );
+    assert!(err.contains("Không có dòng nào nhập được"), "{err}");
+    std::fs::write(&file, "Tên,Địa chỉ\nAn,1\n").unwrap();
+    let (ok, _, err) = run(&[]);
+    assert!(!ok);
+    assert!(err.contains("«Ấp» và «Họ và tên»"), "{err}");
+}

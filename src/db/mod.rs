@@ -20,6 +20,7 @@ pub mod indicator_sources;
 pub mod indicators;
 pub mod members;
 pub mod migrate;
+pub mod personal;
 pub mod plans;
 pub mod report_data;
 pub mod reports;

@@ -10,8 +10,10 @@ use crate::error::AppError;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::response::{Html, Response};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -22,6 +24,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/residents/{id}/active", post(set_active))
         .route("/residents/{id}/services", post(set_service))
         .route("/residents/{id}/cccd", post(reveal_cccd))
+        .route("/residents/{id}/data", get(personal_data))
+        .route("/residents/{id}/erase", post(erase))
         .route("/households/{id}/residents", post(create))
         .route("/households/{id}/residents/new", get(new_form))
 }
@@ -152,6 +156,8 @@ struct ShowPage {
     help: Vec<crate::db::help::HelpEntry>,
     can_edit: bool,
     can_record: bool,
+    /// The commune admin may export or erase the resident's own data.
+    can_own_data: bool,
     service_options: Vec<(String, String)>,
     status_options: Vec<(&'static str, &'static str)>,
     today: String,
@@ -201,6 +207,8 @@ async fn show_page(
         help: crate::db::help::for_resident(&s.db, id).await?,
         can_edit: caller.can_edit_residents(r.commune_id, r.hamlet_id),
         can_record: caller.can_record_services(r.commune_id, r.hamlet_id),
+        can_own_data: caller.role == crate::auth::Role::CommuneAdmin
+            && caller.commune_id == Some(r.commune_id),
         service_options: services
             .iter()
             .map(|sv| (sv.code.clone(), sv.name.clone()))
@@ -241,6 +249,81 @@ async fn reveal_cccd(
     )
     .await?;
     show_page(&s, &caller, id, Some(full)).await
+}
+
+/// The commune's admin answers a resident's requests about their own data.
+async fn own_data_request(s: &SharedState, caller: &Caller, id: i64) -> Result<Resident, AppError> {
+    let r = visible(s, caller, id).await?;
+    if caller.role != crate::auth::Role::CommuneAdmin || caller.commune_id != Some(r.commune_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(r)
+}
+
+/// Everything held about the resident, as a JSON file to hand over on request.
+async fn personal_data(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = own_data_request(&s, &caller, id).await?;
+    let data = crate::db::personal::export(&s.db, &s.keys, id).await?;
+    let mut conn = s.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        entry(&caller, r.commune_id, "export_personal_data", id),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
+    let body =
+        serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(format!("export: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"du-lieu-nhan-khau-{id}.json\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Erases what identifies the resident; the figures stay as they were.
+async fn erase(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<EraseForm>,
+) -> Result<Response, AppError> {
+    let r = own_data_request(&s, &caller, id).await?;
+    if crate::text::fold(&f.confirm) != "xoa" {
+        return Err(AppError::invalid(
+            "Gõ chữ XÓA vào ô xác nhận để xóa dữ liệu cá nhân của người này.",
+        ));
+    }
+    let mut tx = s.db.begin_write().await?;
+    crate::db::personal::erase(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, r.commune_id, "erase_personal_data", id),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/residents/{id}")))
 }
 
 fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, id: i64) -> audit::Entry<'a> {

@@ -1,0 +1,185 @@
+//! A resident's own data (PRODUCT.md §8, Decree 13/2023): everything held about one person,
+//! exported on request; and erasure, which removes what identifies the person but keeps what
+//! the figures count (hamlet, household, birth year, gender, residency, service statuses),
+//! so indicators and reports stay as they were.
+
+use super::Db;
+use crate::crypto::Keys;
+use crate::error::{AppError, Result};
+use crate::text;
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+
+/// The name an erased resident is shown under.
+pub const ERASED_NAME: &str = "(Đã xóa theo yêu cầu)";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    full_name: String,
+    birth_date: Option<String>,
+    birth_year: Option<i64>,
+    gender: Option<String>,
+    cccd_enc: Option<String>,
+    phone: Option<String>,
+    relation: Option<String>,
+    has_smartphone: Option<i64>,
+    status: String,
+    status_date: Option<String>,
+    consent: i64,
+    consent_date: Option<String>,
+    notes: Option<String>,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+    household_code: String,
+    address: Option<String>,
+    hamlet: String,
+}
+
+fn rows_json<T: serde::Serialize>(rows: Vec<T>) -> Value {
+    serde_json::to_value(rows).unwrap_or(Value::Null)
+}
+
+/// Everything held about the resident, the citizen ID in full. The caller has checked that
+/// the resident is within their area.
+pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
+    let r: Row = db
+        .fetch_optional(
+            "SELECT r.id, r.full_name, r.birth_date, r.birth_year, r.gender, r.cccd_enc, r.phone, r.relation, \
+             r.has_smartphone, r.status, r.status_date, r.consent, r.consent_date, r.notes, r.active, \
+             r.created_at, r.updated_at, h.code AS household_code, h.address, a.name AS hamlet \
+             FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = r.hamlet_id \
+             WHERE r.id = $1",
+            &[id.into()],
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cccd = match &r.cccd_enc {
+        Some(enc) => Some(keys.decrypt(enc)?),
+        None => None,
+    };
+    let services: Vec<(String, String, String)> = db
+        .fetch_all(
+            "SELECT service_code, status, status_date FROM resident_services WHERE resident_id = $1 \
+             ORDER BY service_code",
+            &[id.into()],
+        )
+        .await?;
+    let history: Vec<(String, String, String, i64)> = db
+        .fetch_all(
+            "SELECT service_code, status, status_date, recorded_at FROM service_status_history \
+             WHERE resident_id = $1 ORDER BY recorded_at, id",
+            &[id.into()],
+        )
+        .await?;
+    let help: Vec<(String, Option<String>, Option<String>, i64, Option<String>)> = db
+        .fetch_all(
+            "SELECT h.help_date, h.service_code, h.dossier_kind, h.done, m.full_name FROM help_records h \
+             LEFT JOIN members m ON m.id = h.member_id WHERE h.resident_id = $1 ORDER BY h.help_date, h.id",
+            &[id.into()],
+        )
+        .await?;
+    let requests: Vec<(String, Option<String>, Option<String>, Option<String>, String, i64)> = db
+        .fetch_all(
+            "SELECT requester_name, phone, service_code, message, status, created_at FROM help_requests \
+             WHERE resident_id = $1 ORDER BY created_at, id",
+            &[id.into()],
+        )
+        .await?;
+    let changes: Vec<(String, Option<String>, Option<String>, i64)> = db
+        .fetch_all(
+            "SELECT field, old_value, new_value, changed_at FROM resident_changes WHERE resident_id = $1 \
+             ORDER BY changed_at, id",
+            &[id.into()],
+        )
+        .await?;
+    let audit: Vec<(String, i64, Option<String>, Option<String>)> = db
+        .fetch_all(
+            "SELECT action, at, before_json, after_json FROM audit_log \
+             WHERE entity = 'resident' AND entity_id = $1 ORDER BY at, id",
+            &[id.into()],
+        )
+        .await?;
+    Ok(json!({
+        "resident": {
+            "id": r.id,
+            "full_name": r.full_name,
+            "birth_date": r.birth_date,
+            "birth_year": r.birth_year,
+            "gender": r.gender,
+            "cccd": cccd,
+            "phone": r.phone,
+            "relation": r.relation,
+            "has_smartphone": r.has_smartphone,
+            "status": r.status,
+            "status_date": r.status_date,
+            "consent": r.consent == 1,
+            "consent_date": r.consent_date,
+            "notes": r.notes,
+            "active": r.active == 1,
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+        },
+        "household": {"code": r.household_code, "address": r.address, "hamlet": r.hamlet},
+        "services": rows_json(services.into_iter().map(|(code, status, date)| json!({"service": code, "status": status, "date": date})).collect()),
+        "service_history": rows_json(history.into_iter().map(|(code, status, date, at)| json!({"service": code, "status": status, "date": date, "recorded_at": at})).collect()),
+        "help": rows_json(help.into_iter().map(|(date, service, dossier, done, member)| json!({"date": date, "service": service, "dossier": dossier, "done": done == 1, "member": member})).collect()),
+        "help_requests": rows_json(requests.into_iter().map(|(name, phone, service, message, status, at)| json!({"requester_name": name, "phone": phone, "service": service, "message": message, "status": status, "created_at": at})).collect()),
+        "field_changes": rows_json(changes.into_iter().map(|(field, old, new, at)| json!({"field": field, "old": old, "new": new, "at": at})).collect()),
+        "audit": rows_json(audit.into_iter().map(|(action, at, before, after)| json!({
+            "action": action,
+            "at": at,
+            "before": before.and_then(|b| serde_json::from_str::<Value>(&b).ok()),
+            "after": after.and_then(|a| serde_json::from_str::<Value>(&a).ok()),
+        })).collect()),
+    }))
+}
+
+/// Removes what identifies the resident, everywhere it is kept. Counted facts stay, so no
+/// indicator moves; the audit keeps that changes happened, not what they said.
+pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    let (name, household): (String, i64) =
+        sqlx::query_as("SELECT full_name, household_id FROM residents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "UPDATE residents SET full_name = $1, search_text = $2, sort_key = $3, birth_date = NULL, \
+         cccd_enc = NULL, cccd_hash = NULL, cccd_masked = NULL, phone = NULL, relation = NULL, notes = NULL, \
+         consent = 0, consent_date = $4, version = version + 1, updated_at = $5 WHERE id = $6",
+    )
+    .bind(ERASED_NAME)
+    .bind(text::fold(ERASED_NAME))
+    .bind(text::sort_key(ERASED_NAME))
+    .bind(super::today())
+    .bind(super::now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    // A household named after its head is renamed when the head is erased.
+    sqlx::query(
+        "UPDATE households SET head_name = NULL, search_text = code, updated_at = $1 \
+         WHERE id = $2 AND head_name = $3",
+    )
+    .bind(super::now())
+    .bind(household)
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
+    for sql in [
+        "UPDATE resident_changes SET old_value = NULL, new_value = NULL WHERE resident_id = $1",
+        "UPDATE sync_conflicts SET proposed_value = NULL, current_value = NULL, \
+         status = CASE WHEN status = 'open' THEN 'rejected' ELSE status END WHERE resident_id = $1",
+        "UPDATE help_requests SET requester_name = '(Đã xóa)', phone = NULL, message = NULL, \
+         close_note = NULL, sender_key = NULL WHERE resident_id = $1",
+        "UPDATE audit_log SET before_json = NULL, after_json = NULL \
+         WHERE entity = 'resident' AND entity_id = $1",
+        "UPDATE audit_log SET before_json = NULL, after_json = NULL WHERE entity = 'help_request' \
+         AND entity_id IN (SELECT id FROM help_requests WHERE resident_id = $1)",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}

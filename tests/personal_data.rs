@@ -1,0 +1,217 @@
+//! A resident's own data (PRODUCT.md §8): the commune admin exports everything held about one
+//! person and erases it on request; the indicators and reports do not move.
+
+mod common;
+use axum::http::StatusCode;
+use common::{Client, app, backends, demo_db, keys};
+use congdongso::db::{self, Db};
+
+async fn figures(db: &Db, area: &str) -> Vec<(String, i64, Option<i64>)> {
+    let area = db::areas::by_code(db, area).await.unwrap().unwrap();
+    let mut all = Vec::new();
+    for p in ["2026-11", "2026"] {
+        let period = congdongso::indicators::Period::parse(p).unwrap();
+        for f in db::indicators::figures(db, &area, &period).await.unwrap() {
+            all.push((format!("{p} {}", f.code), f.numerator, f.denominator));
+        }
+    }
+    all
+}
+
+async fn case(url: String) {
+    let db = demo_db(&url).await;
+    let k = keys();
+    let (id, name, household): (i64, String, i64) = db
+        .fetch_one(
+            "SELECT r.id, r.full_name, r.household_id FROM residents r JOIN areas a ON a.id = r.hamlet_id \
+             WHERE a.code = 'rach-kien-ap-03' AND r.active = 1 AND r.cccd_hash IS NOT NULL \
+             AND r.phone IS NOT NULL AND r.birth_year <= 1990 ORDER BY r.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (enc,): (String,) = db
+        .fetch_one("SELECT cccd_enc FROM residents WHERE id = $1", &[id.into()])
+        .await
+        .unwrap();
+    let cccd = k.decrypt(&enc).unwrap();
+    // Things kept elsewhere about the person: a help request, and an audited edit.
+    let (commune, hamlet): (i64, i64) = db
+        .fetch_one(
+            "SELECT commune_id, hamlet_id FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    db.execute(
+        "INSERT INTO help_requests (commune_id, hamlet_id, requester_name, phone, message, resident_id, source, \
+         created_at, updated_at) VALUES ($1, $2, $3, '0912345678', 'Nhờ cài VNeID', $4, 'public', 0, 0)",
+        &[commune.into(), hamlet.into(), name.clone().into(), id.into()],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "INSERT INTO audit_log (commune_id, account_id, at, action, entity, entity_id, before_json, after_json) \
+         VALUES ($1, NULL, 0, 'update', 'resident', $2, $3, $3)",
+        &[commune.into(), id.into(), format!("{{\"full_name\":\"{name}\"}}").into()],
+    )
+    .await
+    .unwrap();
+    let hamlet_before = figures(&db, "rach-kien-ap-03").await;
+    let commune_before = figures(&db, "rach-kien").await;
+
+    let app = app(db.clone());
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    assert_eq!(
+        head.get(&format!("/residents/{id}/data")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = head
+        .post_form(&format!("/residents/{id}/erase"), &[("confirm", "XÓA")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "only the commune admin erases"
+    );
+
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let page = admin.get(&format!("/residents/{id}")).await;
+    assert!(page.body.contains("id=\"own-data\""));
+    let r = admin.get(&format!("/residents/{id}/data")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let data = r.json();
+    assert_eq!(data["resident"]["full_name"], name.as_str());
+    assert_eq!(data["resident"]["cccd"], cccd.as_str());
+    assert_eq!(data["help_requests"][0]["message"], "Nhờ cài VNeID");
+    assert!(data["services"].is_array() && data["household"]["code"].is_string());
+    assert!(
+        data["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["before"]["full_name"] == name.as_str())
+    );
+    let exported = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'export_personal_data' AND entity_id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(exported, 1, "the export is logged");
+
+    // Without the typed confirmation nothing happens.
+    let r = admin
+        .post_form(&format!("/residents/{id}/erase"), &[("confirm", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let still: (String,) = db
+        .fetch_one(
+            "SELECT full_name FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(still.0, name);
+    // Without the CSRF token neither.
+    let r = admin
+        .post_raw_form(&format!("/residents/{id}/erase"), &[("confirm", "XÓA")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = admin
+        .post_form(&format!("/residents/{id}/erase"), &[("confirm", "XÓA")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after: (String, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, i64) = db
+        .fetch_one(
+            "SELECT full_name, phone, cccd_hash, birth_date, birth_year, cccd_enc, consent FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.0, db::personal::ERASED_NAME);
+    assert_eq!(
+        (after.1, after.2, after.3, after.5, after.6),
+        (None, None, None, None, 0)
+    );
+    assert!(after.4.is_some(), "the birth year stays for the figures");
+    let found = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM residents WHERE cccd_hash = $1",
+            &[k.match_hash(&cccd).into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, 0);
+    let folded = congdongso::text::fold(&name);
+    let by_name = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM residents WHERE id = $1 AND search_text LIKE $2",
+            &[id.into(), format!("%{folded}%").into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_name, 0);
+    let request: (String, Option<String>, Option<String>) = db
+        .fetch_one(
+            "SELECT requester_name, phone, message FROM help_requests WHERE resident_id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(request, ("(Đã xóa)".to_string(), None, None));
+    let leaks = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'resident' AND entity_id = $1 \
+             AND (before_json IS NOT NULL OR after_json IS NOT NULL)",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(leaks, 0);
+    let erased = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'erase_personal_data' AND entity_id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(erased, 1);
+    let head_name: (Option<String>,) = db
+        .fetch_one(
+            "SELECT head_name FROM households WHERE id = $1",
+            &[household.into()],
+        )
+        .await
+        .unwrap();
+    assert_ne!(head_name.0.as_deref(), Some(name.as_str()));
+
+    // Aggregates intact, also when recomputed from scratch.
+    assert_eq!(figures(&db, "rach-kien-ap-03").await, hamlet_before);
+    assert_eq!(figures(&db, "rach-kien").await, commune_before);
+    let mut conn = db.pool.acquire().await.unwrap();
+    db::indicator_sources::rebuild_commune(&mut conn, commune)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(figures(&db, "rach-kien-ap-03").await, hamlet_before);
+    // The erased page offers no second erasure.
+    let page = admin.get(&format!("/residents/{id}")).await;
+    assert!(page.body.contains(db::personal::ERASED_NAME));
+    assert!(!page.body.contains("/erase\""));
+}
+
+#[tokio::test]
+async fn a_resident_is_exported_and_erased_with_aggregates_intact() {
+    for url in backends().await {
+        case(url).await;
+    }
+}
