@@ -313,7 +313,8 @@ async fn messy_import_case(url: String) {
     assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
 
     // What was stored, cleaned.
-    let stored: Vec<(String, Option<String>, Option<String>, Option<i64>, Option<String>, String)> = db
+    type Stored = (String, Option<String>, Option<String>, Option<i64>, Option<String>, String);
+    let stored: Vec<Stored> = db
         .fetch_all(
             "SELECT r.full_name, r.phone, r.cccd_masked, r.birth_year, r.birth_date, h.code FROM residents r \
              JOIN households h ON h.id = r.household_id WHERE h.code LIKE 'IMP-%' ORDER BY r.id",

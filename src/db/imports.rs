@@ -196,7 +196,7 @@ pub async fn apply_residents(
          gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, status, notes, consent, \
          active, version, created_at, updated_at",
     );
-    let mut written = 0;
+    let mut written: usize = 0;
     for item in plan.items.iter().filter(|i| i.action == Action::Add) {
         let v = &item.values;
         let (enc, hash, masked) = super::residents::cccd_columns(keys, item.cccd.as_deref());
@@ -225,13 +225,15 @@ pub async fn apply_residents(
             now.into(),
         ])?;
         written += 1;
-        if written % 2000 == 0 {
+        if written.is_multiple_of(2000) {
             residents.finish(conn).await?;
             progress(written, total);
         }
     }
     residents.finish(conn).await?;
-    let added: Vec<(i64, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+    // id, household, name, birth date, birth year
+    type Added = (i64, i64, String, Option<String>, Option<i64>);
+    let added: Vec<Added> = sqlx::query_as(
         "SELECT id, household_id, full_name, birth_date, birth_year FROM residents \
          WHERE commune_id = $1 AND id > $2",
     )
@@ -332,7 +334,7 @@ pub async fn apply_residents(
                     before = serde_json::to_string(&values).ok();
                 }
                 written += 1;
-                if written % 500 == 0 {
+                if written.is_multiple_of(500) {
                     progress(written, total);
                 }
                 id
@@ -409,7 +411,7 @@ pub async fn apply_residents(
             before.into(),
             after.into(),
         ])?;
-        if touched.len() % 1000 == 0 {
+        if touched.len().is_multiple_of(1000) {
             audit.finish(conn).await?;
             history.finish(conn).await?;
             services.finish(conn).await?;

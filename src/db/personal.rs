@@ -73,14 +73,18 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
             &[id.into()],
         )
         .await?;
-    let help: Vec<(String, Option<String>, Option<String>, i64, Option<String>)> = db
+    // date, service, dossier, done, member
+    type Help = (String, Option<String>, Option<String>, i64, Option<String>);
+    let help: Vec<Help> = db
         .fetch_all(
             "SELECT h.help_date, h.service_code, h.dossier_kind, h.done, m.full_name FROM help_records h \
              LEFT JOIN members m ON m.id = h.member_id WHERE h.resident_id = $1 ORDER BY h.help_date, h.id",
             &[id.into()],
         )
         .await?;
-    let requests: Vec<(String, Option<String>, Option<String>, Option<String>, String, i64)> = db
+    // name, phone, service, message, status, created
+    type Request = (String, Option<String>, Option<String>, Option<String>, String, i64);
+    let requests: Vec<Request> = db
         .fetch_all(
             "SELECT requester_name, phone, service_code, message, status, created_at FROM help_requests \
              WHERE resident_id = $1 ORDER BY created_at, id",

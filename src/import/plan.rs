@@ -275,17 +275,17 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
                 ));
                 continue;
             }
-        } else if let Some(&(first_line, h_hamlet, _)) = new_household_at.get(&code) {
-            if h_hamlet != hamlet.id {
-                rejected.push(reject(
-                    &c_code,
-                    format!(
-                        "hộ {code} đã ghi ở {} tại dòng {first_line}",
-                        hamlet_name(h_hamlet)
-                    ),
-                ));
-                continue;
-            }
+        } else if let Some(&(first_line, h_hamlet, _)) = new_household_at.get(&code)
+            && h_hamlet != hamlet.id
+        {
+            rejected.push(reject(
+                &c_code,
+                format!(
+                    "hộ {code} đã ghi ở {} tại dòng {first_line}",
+                    hamlet_name(h_hamlet)
+                ),
+            ));
+            continue;
         }
 
         // Duplicates within the file.
