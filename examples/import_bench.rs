@@ -27,17 +27,33 @@ struct Cli {
     rows: usize,
 }
 
-const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Bùi", "Đặng"];
+const FAMILY: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Bùi", "Đặng",
+];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Quốc", "Kim"];
-const GIVEN: &[&str] = &["An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Khoa", "Lan", "Mai", "Nam", "Phúc", "Quyên", "Sơn", "Tâm", "Uyên", "Vy"];
+const GIVEN: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Khoa", "Lan", "Mai", "Nam", "Phúc", "Quyên",
+    "Sơn", "Tâm", "Uyên", "Vy",
+];
 
 fn workbook(rows: usize) -> Vec<u8> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let headers = [
-        "Mã hộ", "Ấp", "Quan hệ với chủ hộ", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại",
-        "Điện thoại thông minh", "VNeID mức 2", "Tây Ninh Smart", "Thanh toán không dùng tiền mặt", "Tham gia nhóm Zalo ấp",
+        "Mã hộ",
+        "Ấp",
+        "Quan hệ với chủ hộ",
+        "Họ và tên",
+        "Ngày sinh",
+        "Giới tính",
+        "Số CCCD",
+        "Số điện thoại",
+        "Điện thoại thông minh",
+        "VNeID mức 2",
+        "Tây Ninh Smart",
+        "Thanh toán không dùng tiền mặt",
+        "Tham gia nhóm Zalo ấp",
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
@@ -59,20 +75,47 @@ fn workbook(rows: usize) -> Vec<u8> {
         let name = format!(
             "{} {} {}",
             FAMILY[rng.gen_range(0..FAMILY.len())],
-            if female { "Thị" } else { MIDDLE[rng.gen_range(0..MIDDLE.len())] },
+            if female {
+                "Thị"
+            } else {
+                MIDDLE[rng.gen_range(0..MIDDLE.len())]
+            },
             GIVEN[rng.gen_range(0..GIVEN.len())]
         );
-        let name = if i % 10 == 0 { name.to_uppercase() } else { name };
+        let name = if i % 10 == 0 {
+            name.to_uppercase()
+        } else {
+            name
+        };
         let century_gender = (year / 100 - 19) * 2 + female as u32;
         let cccd = format!("072{century_gender}{:02}{:06}", year % 100, i);
         let yes = |rng: &mut rand::rngs::StdRng, p: f64| if rng.gen_bool(p) { "x" } else { "" };
-        ws.write_string(r, 0, format!("B{hamlet:02}-{household:06}")).unwrap();
-        ws.write_string(r, 1, format!("Ấp {hamlet}")).unwrap();
-        ws.write_string(r, 2, if in_household == 1 { "Chủ hộ" } else { "Con" }).unwrap();
-        ws.write_string(r, 3, &name).unwrap();
-        ws.write_string(r, 4, format!("{:02}/{:02}/{year}", rng.gen_range(1..=28), rng.gen_range(1..=12)))
+        ws.write_string(r, 0, format!("B{hamlet:02}-{household:06}"))
             .unwrap();
-        ws.write_string(r, 5, if female { "Nữ" } else { "Nam" }).unwrap();
+        ws.write_string(r, 1, format!("Ấp {hamlet}")).unwrap();
+        ws.write_string(
+            r,
+            2,
+            if in_household == 1 {
+                "Chủ hộ"
+            } else {
+                "Con"
+            },
+        )
+        .unwrap();
+        ws.write_string(r, 3, &name).unwrap();
+        ws.write_string(
+            r,
+            4,
+            format!(
+                "{:02}/{:02}/{year}",
+                rng.gen_range(1..=28),
+                rng.gen_range(1..=12)
+            ),
+        )
+        .unwrap();
+        ws.write_string(r, 5, if female { "Nữ" } else { "Nam" })
+            .unwrap();
         // Leading zero lost, as Excel does to a number.
         ws.write_number(r, 6, cccd.parse::<f64>().unwrap()).unwrap();
         let phone = if i % 7 == 0 {
@@ -94,9 +137,11 @@ fn peak_rss_mb() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<f64>().ok())
+            })
         })
         .map_or("?".into(), |kb| format!("{:.0} MB", kb / 1024.0))
 }
@@ -111,27 +156,50 @@ async fn main() {
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let keys = Keys::from_master(b"import benchmark key, not secret");
-    demo::seed(&db, &keys, "benchmark", &DemoOptions { households_per_hamlet: 20, seed: 1 })
+    demo::seed(
+        &db,
+        &keys,
+        "benchmark",
+        &DemoOptions {
+            households_per_hamlet: 20,
+            seed: 1,
+        },
+    )
+    .await
+    .unwrap()
+    .expect("an empty database");
+    let commune = db::areas::by_code(&db, "rach-kien")
         .await
         .unwrap()
-        .expect("an empty database");
-    let commune = db::areas::by_code(&db, "rach-kien").await.unwrap().unwrap().id;
+        .unwrap()
+        .id;
 
     let t = Instant::now();
     let bytes = workbook(cli.rows);
-    println!("workbook: {} rows, {:.1} MB, written in {:.2} s", cli.rows, bytes.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+    println!(
+        "workbook: {} rows, {:.1} MB, written in {:.2} s",
+        cli.rows,
+        bytes.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let table = congdongso::import::read::table("list.xlsx", &bytes).unwrap();
     let sheet = congdongso::import::residents(&table, "2026-12-01").unwrap();
-    println!("read + parse: {:.2} s ({} rows, {} rejected)", t.elapsed().as_secs_f64(), sheet.rows.len(), sheet.rejected.len());
+    println!(
+        "read + parse: {:.2} s ({} rows, {} rejected)",
+        t.elapsed().as_secs_f64(),
+        sheet.rows.len(),
+        sheet.rejected.len()
+    );
     drop((table, sheet));
 
     let today = "2026-12-01";
     let t = Instant::now();
-    let prepared = db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes.clone(), today)
-        .await
-        .unwrap();
+    let prepared =
+        db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes.clone(), today)
+            .await
+            .unwrap();
     let p = &prepared.plan;
     println!(
         "preview (read, parse, compare): {:.2} s — add {}, update {}, unchanged {}, rejected {}, households {}",
@@ -146,7 +214,11 @@ async fn main() {
         println!("  rejected line {} {}: {}", r.line, r.column, r.reason);
     }
     let t = Instant::now();
-    let src = db::imports::Source { commune_id: commune, account_id: None, file_name: "list.xlsx" };
+    let src = db::imports::Source {
+        commune_id: commune,
+        account_id: None,
+        file_name: "list.xlsx",
+    };
     let updates = std::sync::Mutex::new(0usize);
     let applied = db::imports::apply_residents(&db, &keys, &src, p, &prepared.current, &|_, _| {
         if let Ok(mut n) = updates.lock() {

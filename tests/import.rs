@@ -313,7 +313,14 @@ async fn messy_import_case(url: String) {
     assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
 
     // What was stored, cleaned.
-    type Stored = (String, Option<String>, Option<String>, Option<i64>, Option<String>, String);
+    type Stored = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        String,
+    );
     let stored: Vec<Stored> = db
         .fetch_all(
             "SELECT r.full_name, r.phone, r.cccd_masked, r.birth_year, r.birth_date, h.code FROM residents r \
@@ -632,5 +639,76 @@ async fn page_case(url: String) {
 async fn the_import_page_previews_then_applies() {
     for url in backends().await {
         page_case(url).await;
+    }
+}
+
+/// The API for scripts: preview with `dry_run=true`, else applied in the same call.
+async fn api_case(url: String) {
+    let db = demo_db(&url).await;
+    let app = app(db.clone());
+    let csv = "Họ và tên;Ấp;Ngày sinh;Số điện thoại\nĐinh Văn Máy;Ấp 3;1980;0168 123 4567\nAi Đó;Ấp 42;;\n"
+        .as_bytes()
+        .to_vec();
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    let r = head
+        .post_bytes("/api/v1/imports/residents?name=a.csv", csv.clone())
+        .await;
+    assert_eq!(r.status, 403);
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let before = residents_in(&db, "rach-kien-ap-03").await;
+    let r = admin
+        .post_bytes(
+            "/api/v1/imports/residents?name=a.csv&dry_run=true",
+            csv.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    assert_eq!(
+        (j["applied"].as_bool(), j["added"].as_i64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(j["rejected"][0]["line"], 3);
+    assert_eq!(j["rejected"][0]["column"], "Ấp");
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before);
+    let j = admin
+        .post_bytes("/api/v1/imports/residents?name=a.csv", csv.clone())
+        .await
+        .json();
+    assert_eq!(
+        (j["applied"].as_bool(), j["added"].as_i64()),
+        (Some(true), Some(1))
+    );
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 1);
+    let phone: (Option<String>,) = db
+        .fetch_one(
+            "SELECT phone FROM residents WHERE full_name = 'Đinh Văn Máy'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(phone.0.as_deref(), Some("0381234567"));
+    let j = admin
+        .post_bytes("/api/v1/imports/residents?name=a.csv", csv)
+        .await
+        .json();
+    assert_eq!(
+        (j["applied"].as_bool(), j["unchanged"].as_i64()),
+        (Some(false), Some(1))
+    );
+    let r = admin
+        .post_bytes(
+            "/api/v1/imports/residents?name=a.csv",
+            b"x,y\n1,2\n".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.json()["error"].as_str().unwrap().contains("Họ và tên"));
+}
+
+#[tokio::test]
+async fn scripts_import_through_the_api() {
+    for url in backends().await {
+        api_case(url).await;
     }
 }

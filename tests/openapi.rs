@@ -12,8 +12,12 @@ fn routes_in_code() -> Vec<String> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
-        for part in text.split(".route(\"").skip(1) {
-            let route = part.split('"').next().unwrap();
+        for part in text.split(".route(").skip(1) {
+            // `.route("/x", …)` or, formatted over lines, `.route(\n "/x",`.
+            let Some(quoted) = part.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let route = quoted.split('"').next().unwrap();
             if route.starts_with("/api/") {
                 out.push(route.to_string());
             }
@@ -65,6 +69,16 @@ async fn documented(url: String) {
                 ("post", "/api/v1/login") => {
                     let mut c = Client::new(app.clone());
                     c.api_login("vhxh", common::PASSWORD).await
+                }
+                ("post", "/api/v1/imports/residents") => {
+                    let csv = "Họ và tên,Ấp\nNgười Thử,Ấp 3\n".as_bytes().to_vec();
+                    vhxh.post_bytes(&format!("{concrete}?name=a.csv&dry_run=true"), csv)
+                        .await
+                }
+                ("post", "/api/v1/imports/members") => {
+                    let csv = "Họ và tên,Ấp\nNgười Thử,Ấp 3\n".as_bytes().to_vec();
+                    vhxh.post_bytes(&format!("{concrete}?name=a.csv&dry_run=true"), csv)
+                        .await
                 }
                 ("post", "/api/v1/logout") => {
                     let mut c = Client::login(app.clone(), "kinhte").await;

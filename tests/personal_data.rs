@@ -130,7 +130,15 @@ async fn case(url: String) {
         .post_form(&format!("/residents/{id}/erase"), &[("confirm", "XÓA")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    type After = (String, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, i64);
+    type After = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        i64,
+    );
     let after: After = db
         .fetch_one(
             "SELECT full_name, phone, cccd_hash, birth_date, birth_year, cccd_enc, consent FROM residents WHERE id = $1",

@@ -83,7 +83,14 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
         )
         .await?;
     // name, phone, service, message, status, created
-    type Request = (String, Option<String>, Option<String>, Option<String>, String, i64);
+    type Request = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        i64,
+    );
     let requests: Vec<Request> = db
         .fetch_all(
             "SELECT requester_name, phone, service_code, message, status, created_at FROM help_requests \

@@ -2,7 +2,7 @@
 //! being read, check the preview, confirm, watch it being written. The work runs in the
 //! background so a 100,000-row list shows its progress; the page refreshes itself meanwhile.
 
-use super::{SharedState, Shell, render, see_other};
+use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
 use crate::db::imports::{self, Applied, Prepared, Source};
 use crate::error::{AppError, Result};
@@ -39,6 +39,170 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/import/jobs/{id}", get(job_page))
         .route("/import/jobs/{id}/apply", post(apply))
+        .route(
+            "/api/v1/imports/residents",
+            post(api_residents).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route(
+            "/api/v1/imports/members",
+            post(api_members).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/api/v1/residents/{id}/data", get(api_personal_data))
+}
+
+#[derive(Deserialize)]
+struct ApiImportQuery {
+    #[serde(default)]
+    name: String,
+    /// `true`: only the preview.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+fn preview_json(
+    applied: bool,
+    (adds, updates, unchanged): (usize, usize, usize),
+    new_households: Option<usize>,
+    ignored: &[String],
+    rejected: &[Problem],
+) -> serde_json::Value {
+    serde_json::json!({
+        "applied": applied,
+        "added": adds,
+        "updated": updates,
+        "unchanged": unchanged,
+        "new_households": new_households,
+        "ignored_columns": ignored,
+        "rejected": rejected,
+    })
+}
+
+/// For scripts: the preview, and unless `dry_run=true` the import applied in the same call.
+/// 422 when no row can be taken.
+async fn api_residents(
+    State(s): State<SharedState>,
+    ApiCaller(caller): ApiCaller,
+    Query(q): Query<ApiImportQuery>,
+    body: Bytes,
+) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    let commune_id = admin_commune(&caller)?;
+    let name = if q.name.is_empty() {
+        "danh-sach.csv"
+    } else {
+        q.name.as_str()
+    };
+    let prepared = imports::prepare_residents(
+        &s.db,
+        &s.keys,
+        commune_id,
+        name,
+        body.to_vec(),
+        &s.settings.today(),
+    )
+    .await?;
+    let p = &prepared.plan;
+    if p.items.is_empty() {
+        return Err(AppError::invalid(format!(
+            "Không có dòng nào nhập được ({} dòng bị từ chối).{}",
+            p.rejected.len(),
+            p.rejected
+                .first()
+                .map(|r| format!(" Dòng {}, cột «{}»: {}.", r.line, r.column, r.reason))
+                .unwrap_or_default()
+        ))
+        .into());
+    }
+    let apply = !q.dry_run && p.writes();
+    if apply {
+        let src = Source {
+            commune_id,
+            account_id: Some(caller.account_id),
+            file_name: name,
+        };
+        imports::apply_residents(&s.db, &s.keys, &src, p, &prepared.current, &|_, _| {}).await?;
+    }
+    Ok(axum::Json(preview_json(
+        apply,
+        (p.adds(), p.updates(), p.unchanged()),
+        Some(p.new_households.len()),
+        &p.ignored_columns,
+        &p.rejected,
+    )))
+}
+
+async fn api_members(
+    State(s): State<SharedState>,
+    ApiCaller(caller): ApiCaller,
+    Query(q): Query<ApiImportQuery>,
+    body: Bytes,
+) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    let commune_id = admin_commune(&caller)?;
+    let name = if q.name.is_empty() {
+        "thanh-vien.csv"
+    } else {
+        q.name.as_str()
+    };
+    let p = imports::prepare_members(&s.db, commune_id, name, &body).await?;
+    if p.items.is_empty() {
+        return Err(AppError::invalid(format!(
+            "Không có dòng nào nhập được ({} dòng bị từ chối).",
+            p.rejected.len()
+        ))
+        .into());
+    }
+    let counts = (
+        p.count(|a| *a == MemberAction::Add),
+        p.count(|a| matches!(a, MemberAction::Update(_))),
+        p.count(|a| matches!(a, MemberAction::Unchanged(_))),
+    );
+    let apply = !q.dry_run && counts.0 + counts.1 > 0;
+    if apply {
+        let src = Source {
+            commune_id,
+            account_id: Some(caller.account_id),
+            file_name: name,
+        };
+        imports::apply_members(&s.db, &src, &p).await?;
+    }
+    Ok(axum::Json(preview_json(
+        apply,
+        counts,
+        None,
+        &p.ignored_columns,
+        &p.rejected,
+    )))
+}
+
+/// A resident's own data as JSON (the same as the page's download), for the commune admin.
+async fn api_personal_data(
+    State(s): State<SharedState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    let commune_id = admin_commune(&caller)?;
+    let scope = caller.require_personal()?;
+    let r = crate::db::residents::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.commune_id != commune_id {
+        return Err(AppError::NotFound.into());
+    }
+    let data = crate::db::personal::export(&s.db, &s.keys, id).await?;
+    let mut conn = s.db.pool.acquire().await?;
+    crate::db::audit::record(
+        &mut conn,
+        crate::db::audit::Entry {
+            commune_id: Some(commune_id),
+            account_id: Some(caller.account_id),
+            action: "export_personal_data",
+            entity: "resident",
+            entity_id: Some(id),
+        },
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
+    Ok(axum::Json(data))
 }
 
 enum Stage {
