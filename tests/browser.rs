@@ -676,3 +676,55 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
     c.close().await.ok();
     result
 }
+
+#[tokio::test]
+async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
+    let Some(driver) = start_driver() else {
+        return;
+    };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    login(&c, &base, "vhxh").await;
+    c.goto(&format!("{base}/import")).await.unwrap();
+    assert!(page_width(&c).await <= 360, "the import page fits a phone");
+    screenshot(&c, "import").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ap3.csv");
+    std::fs::write(
+        &file,
+        "STT;Họ và tên;Ấp;Ngày sinh;Số CCCD;Số điện thoại;VNeID mức 2\n\
+         1;Phan Thị Trình Duyệt;ấp 03;05/06/1991;072191000777;0912.000.333;Có\n\
+         2;Phan Văn Sai Số;Ấp 3;1990;0721;;\n\
+         3;Mai Văn Mới;3;1975;;01681112233;x\n",
+    )
+    .unwrap();
+    c.find(Locator::Css("#import-residents input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "#import-residents button[type=submit]").await;
+    let preview = c
+        .wait()
+        .for_element(Locator::Id("import-preview"))
+        .await
+        .expect("the preview after reading");
+    let text = preview.text().await.unwrap();
+    assert!(text.contains("Thêm mới: 2"), "{text}");
+    assert!(text.contains("Số CCCD") && text.contains("12 chữ số"), "{text}");
+    assert!(page_width(&c).await <= 360, "the preview fits a phone");
+    screenshot(&c, "import-preview").await;
+    click(&c, "#import-preview form button[type=submit]").await;
+    let question = c.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("2 dòng thêm mới"), "{question}");
+    c.accept_alert().await.unwrap();
+    let done = c
+        .wait()
+        .for_element(Locator::Id("import-done"))
+        .await
+        .expect("the result after writing");
+    assert!(done.text().await.unwrap().contains("thêm 2 nhân khẩu"));
+    screenshot(&c, "import-done").await;
+    c.close().await.unwrap();
+}

@@ -623,7 +623,7 @@ async fn page_case(url: String) {
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("Dòng 6"));
+    assert!(preview.body.contains("<td class=\"num\">6</td><td>so cccd</td>"), "{}", preview.body);
     // A page with a confirmation, CSRF-protected.
     let r = admin.post_raw_form(&format!("{job}/apply"), &[]).await;
     assert_eq!(r.status, 403);
@@ -710,5 +710,54 @@ async fn api_case(url: String) {
 async fn scripts_import_through_the_api() {
     for url in backends().await {
         api_case(url).await;
+    }
+}
+
+/// A list of thousands of rows takes the bulk path (the commune's counts recomputed at once):
+/// the indicators move by exactly what the rows add.
+async fn bulk_case(url: String) {
+    let db = demo_db(&url).await;
+    let k = keys();
+    let commune = commune(&db).await;
+    let area = db::areas::by_code(&db, "rach-kien-ap-05").await.unwrap().unwrap();
+    let period = congdongso::indicators::Period::parse("2026").unwrap();
+    let vneid = |figs: Vec<congdongso::indicators::catalog::Figure>| {
+        let f = figs.into_iter().find(|f| f.code == "adults_vneid").unwrap();
+        (f.numerator, f.denominator.unwrap_or(0))
+    };
+    let before = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
+    let mut csv = String::from("Mã hộ,Ấp,Họ và tên,Ngày sinh,VNeID mức 2\n");
+    for i in 0..3001 {
+        csv.push_str(&format!(
+            "BULK-{:04},Ấp 5,Người Số {},{}/01/1970,{}\n",
+            i / 3,
+            ["Một", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"][i % 7],
+            i % 28 + 1,
+            if i % 2 == 0 { "x" } else { "" }
+        ));
+    }
+    let p = db::imports::prepare_residents(&db, &k, commune, "bulk.csv", csv.into_bytes(), "2026-12-01")
+        .await
+        .unwrap();
+    assert_eq!(p.plan.rejected.len(), 0, "{:?}", p.plan.rejected.first());
+    let added = p.plan.adds() as i64;
+    let src = db::imports::Source { commune_id: commune, account_id: None, file_name: "bulk.csv" };
+    let progress = std::sync::Mutex::new(Vec::new());
+    db::imports::apply_residents(&db, &k, &src, &p.plan, &p.current, &|d, t| {
+        progress.lock().unwrap().push((d, t));
+    })
+    .await
+    .unwrap();
+    let steps = progress.into_inner().unwrap();
+    assert!(steps.len() >= 3 && steps.last() == Some(&(added as usize, added as usize)), "{steps:?}");
+    let after = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
+    let with_vneid = p.plan.items.iter().filter(|i| i.services_done.contains(&"vneid")).count() as i64;
+    assert_eq!(after, (before.0 + with_vneid, before.1 + added));
+}
+
+#[tokio::test]
+async fn thousands_of_rows_take_the_bulk_path() {
+    for url in backends().await {
+        bulk_case(url).await;
     }
 }
