@@ -712,7 +712,10 @@ async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
         .expect("the preview after reading");
     let text = preview.text().await.unwrap();
     assert!(text.contains("Thêm mới: 2"), "{text}");
-    assert!(text.contains("Số CCCD") && text.contains("12 chữ số"), "{text}");
+    assert!(
+        text.contains("Số CCCD") && text.contains("12 chữ số"),
+        "{text}"
+    );
     assert!(page_width(&c).await <= 360, "the preview fits a phone");
     screenshot(&c, "import-preview").await;
     click(&c, "#import-preview form button[type=submit]").await;

@@ -197,6 +197,38 @@ fn messy_file(update: &(i64, String, String, String)) -> Vec<u8> {
             E,
             E,
         ],
+        // 11: new; a name typed with a VNI font ("Nguyễn Thị Hoàng"), ID with dots.
+        vec![
+            N(8.0),
+            T("Nguyeãn Thò Hoaøng"),
+            T("Ấp 3"),
+            T("IMP-003"),
+            T("1960"),
+            T("Nữ"),
+            T("072.160.000.444"),
+            E,
+            E,
+            E,
+            E,
+            T("Vợ"),
+            E,
+        ],
+        // 12: the ID's 4th digit says male, the row says female.
+        vec![
+            N(9.0),
+            T("Lê Thị Khác"),
+            T("Ấp 3"),
+            T("IMP-004"),
+            T("1987"),
+            T("Nữ"),
+            T("072087000555"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+        ],
     ])
 }
 
@@ -250,7 +282,12 @@ async fn messy_import_case(url: String) {
             .map(|i| i.line)
             .collect()
     };
-    assert_eq!(lines(|a| matches!(a, Action::Add)), vec![4, 5, 7]);
+    assert_eq!(
+        lines(|a| matches!(a, Action::Add)),
+        vec![4, 5, 7, 11],
+        "{:?}",
+        p.rejected
+    );
     assert_eq!(lines(|a| matches!(a, Action::Update { .. })), vec![9]);
     assert_eq!(
         lines(|a| matches!(a, Action::Unchanged { .. })),
@@ -261,7 +298,10 @@ async fn messy_import_case(url: String) {
         .iter()
         .map(|r| (r.line, r.column.as_str()))
         .collect();
-    assert_eq!(rejected, vec![(6, "so cccd"), (8, "so cccd"), (10, "ap")]);
+    assert_eq!(
+        rejected,
+        vec![(6, "so cccd"), (8, "so cccd"), (10, "ap"), (12, "so cccd")]
+    );
     assert!(
         p.rejected[0].reason.contains("12 chữ số"),
         "{}",
@@ -277,6 +317,11 @@ async fn messy_import_case(url: String) {
         "{}",
         p.rejected[2].reason
     );
+    assert!(
+        p.rejected[3].reason.contains("giới tính"),
+        "{}",
+        p.rejected[3].reason
+    );
     assert_eq!(p.ignored_columns, vec!["Màu áo".to_string()]);
     assert!(
         matches!(&p.items[3].action, Action::Update { id, changes } if *id == target.0 && changes == &vec!["dịch vụ số"])
@@ -284,7 +329,7 @@ async fn messy_import_case(url: String) {
     assert_eq!(
         p.new_households.len(),
         2,
-        "IMP-001 and IMP-003; IMP-002 only had a rejected row"
+        "IMP-001 and IMP-003; IMP-002 and IMP-004 only had rejected rows"
     );
 
     let applied = db::imports::apply_residents(
@@ -308,9 +353,9 @@ async fn messy_import_case(url: String) {
             applied.rejected,
             applied.households_added
         ),
-        (3, 1, 3, 2)
+        (4, 1, 4, 2)
     );
-    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 4);
 
     // What was stored, cleaned.
     type Stored = (
@@ -356,6 +401,14 @@ async fn messy_import_case(url: String) {
                 Some("1960-03-05".into()),
                 "IMP-003".into()
             ),
+            (
+                "Nguyễn Thị Hoàng".into(),
+                None,
+                Some("0xx•••••••44".into()),
+                Some(1960),
+                None,
+                "IMP-003".into()
+            ),
         ]
     );
     let head: Option<String> = db
@@ -378,11 +431,11 @@ async fn messy_import_case(url: String) {
     assert_eq!(found, 1);
 
     // The indicators moved with the rows: two new adults with VNeID (rows 4 and 7), and one
-    // more adult with a cashless account (row 9) among three more adults.
+    // more adult with a cashless account (row 9) among four more adults.
     let cashless = indicator(&db, "adults_cashless").await;
     let vneid = indicator(&db, "adults_vneid").await;
-    assert_eq!(cashless, (cashless_before.0 + 1, cashless_before.1 + 3));
-    assert_eq!(vneid, (vneid_before.0 + 2, vneid_before.1 + 3));
+    assert_eq!(cashless, (cashless_before.0 + 1, cashless_before.1 + 4));
+    assert_eq!(vneid, (vneid_before.0 + 2, vneid_before.1 + 4));
     // The same figures as a rebuild from scratch gives.
     let mut conn = db.pool.acquire().await.unwrap();
     db::indicator_sources::rebuild_commune(&mut conn, commune)
@@ -400,7 +453,7 @@ async fn messy_import_case(url: String) {
         )
         .await
         .unwrap();
-    assert_eq!(audits, 4);
+    assert_eq!(audits, 5);
     let summary: (String,) = db
         .fetch_one(
             "SELECT after_json FROM audit_log WHERE action = 'import' AND entity = 'residents'",
@@ -409,7 +462,7 @@ async fn messy_import_case(url: String) {
         .await
         .unwrap();
     assert!(
-        summary.0.contains("\"added\":3") && summary.0.contains("ap3.xlsx"),
+        summary.0.contains("\"added\":4") && summary.0.contains("ap3.xlsx"),
         "{}",
         summary.0
     );
@@ -426,7 +479,7 @@ async fn messy_import_case(url: String) {
             again.plan.unchanged(),
             again.plan.rejected.len()
         ),
-        (0, 0, 4, 3),
+        (0, 0, 5, 4),
         "{:?}",
         again
             .plan
@@ -619,11 +672,17 @@ async fn page_case(url: String) {
         preview.body
     );
     assert!(
-        preview.body.contains("Thêm mới: <strong>3</strong>"),
+        preview.body.contains("Thêm mới: <strong>4</strong>"),
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("<td class=\"num\">6</td><td>so cccd</td>"), "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains("<td class=\"num\">6</td><td>so cccd</td>"),
+        "{}",
+        preview.body
+    );
     // A page with a confirmation, CSRF-protected.
     let r = admin.post_raw_form(&format!("{job}/apply"), &[]).await;
     assert_eq!(r.status, 403);
@@ -632,7 +691,7 @@ async fn page_case(url: String) {
     assert_eq!(r.status, 303);
     let done = admin.get(&format!("{job}?wait=1")).await;
     assert!(done.body.contains("Đã nhập"), "{}", done.body);
-    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 3);
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before + 4);
 }
 
 #[tokio::test]
@@ -719,7 +778,10 @@ async fn bulk_case(url: String) {
     let db = demo_db(&url).await;
     let k = keys();
     let commune = commune(&db).await;
-    let area = db::areas::by_code(&db, "rach-kien-ap-05").await.unwrap().unwrap();
+    let area = db::areas::by_code(&db, "rach-kien-ap-05")
+        .await
+        .unwrap()
+        .unwrap();
     let period = congdongso::indicators::Period::parse("2026").unwrap();
     let vneid = |figs: Vec<congdongso::indicators::catalog::Figure>| {
         let f = figs.into_iter().find(|f| f.code == "adults_vneid").unwrap();
@@ -736,12 +798,23 @@ async fn bulk_case(url: String) {
             if i % 2 == 0 { "x" } else { "" }
         ));
     }
-    let p = db::imports::prepare_residents(&db, &k, commune, "bulk.csv", csv.into_bytes(), "2026-12-01")
-        .await
-        .unwrap();
+    let p = db::imports::prepare_residents(
+        &db,
+        &k,
+        commune,
+        "bulk.csv",
+        csv.into_bytes(),
+        "2026-12-01",
+    )
+    .await
+    .unwrap();
     assert_eq!(p.plan.rejected.len(), 0, "{:?}", p.plan.rejected.first());
     let added = p.plan.adds() as i64;
-    let src = db::imports::Source { commune_id: commune, account_id: None, file_name: "bulk.csv" };
+    let src = db::imports::Source {
+        commune_id: commune,
+        account_id: None,
+        file_name: "bulk.csv",
+    };
     let progress = std::sync::Mutex::new(Vec::new());
     db::imports::apply_residents(&db, &k, &src, &p.plan, &p.current, &|d, t| {
         progress.lock().unwrap().push((d, t));
@@ -749,9 +822,17 @@ async fn bulk_case(url: String) {
     .await
     .unwrap();
     let steps = progress.into_inner().unwrap();
-    assert!(steps.len() >= 3 && steps.last() == Some(&(added as usize, added as usize)), "{steps:?}");
+    assert!(
+        steps.len() >= 3 && steps.last() == Some(&(added as usize, added as usize)),
+        "{steps:?}"
+    );
     let after = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
-    let with_vneid = p.plan.items.iter().filter(|i| i.services_done.contains(&"vneid")).count() as i64;
+    let with_vneid = p
+        .plan
+        .items
+        .iter()
+        .filter(|i| i.services_done.contains(&"vneid"))
+        .count() as i64;
     assert_eq!(after, (before.0 + with_vneid, before.1 + added));
 }
 

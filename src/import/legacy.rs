@@ -225,9 +225,15 @@ pub fn repair(s: &str) -> String {
     decode(s, best)
 }
 
+/// Legacy text is bytes shown as Latin-1: a Vietnamese letter beyond it (ă, đ, ơ, ư, ạ…)
+/// means the text is Unicode already.
+pub fn surely_unicode(s: &str) -> bool {
+    s.chars().any(|c| c > '\u{FF}' && is_vietnamese_letter(c))
+}
+
 /// The encoding whose reading scores best, and by how much it beats the text as given.
 pub fn best_reading(s: &str) -> (Encoding, i32) {
-    if s.is_ascii() {
+    if s.is_ascii() || surely_unicode(s) {
         return (Encoding::Unicode, 0);
     }
     let base = score(&decode(s, Encoding::Unicode));

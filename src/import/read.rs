@@ -159,36 +159,49 @@ pub fn split_csv(text: &str, sep: char) -> Vec<Vec<String>> {
 }
 
 /// Decides the file's encoding from all its text together (a short cell like "Cã" reads as
-/// Vietnamese either way), then decodes each text cell with it unless that makes the cell
-/// worse; a cell the file-wide choice leaves as garbage still gets its own best reading.
+/// Vietnamese either way), then decodes each text cell with it unless the cell reads better
+/// in another: a file mixing cells typed in different fonts is decoded cell by cell.
 fn repair_legacy(rows: &mut [Vec<Raw>]) {
-    let mut gains = [0i64; 2];
+    // Per encoding: cells it reads better than Unicode, and cells it reads worse.
+    let mut better = [0usize; 2];
+    let mut worse = [0usize; 2];
+    let mut total = 0;
     for cell in rows.iter().flatten() {
         if let Raw::Text(s) = cell
             && !s.is_ascii()
+            && !legacy::surely_unicode(s)
         {
+            total += 1;
             let base = legacy::score(&legacy::decode(s, Encoding::Unicode));
             for (i, e) in [Encoding::Tcvn3, Encoding::Vni].into_iter().enumerate() {
-                gains[i] += (legacy::score(&legacy::decode(s, e)) - base) as i64;
+                let score = legacy::score(&legacy::decode(s, e));
+                better[i] += usize::from(score > base);
+                worse[i] += usize::from(score < base);
             }
         }
     }
-    let file = match gains {
-        [t, v] if t > 0 && t >= v => Encoding::Tcvn3,
-        [_, v] if v > 0 => Encoding::Vni,
-        _ => Encoding::Unicode,
-    };
+    // A file typed in a legacy font reads better decoded in most of its cells that could be
+    // either; a Unicode file with a few pasted legacy cells does not.
+    let file = [Encoding::Tcvn3, Encoding::Vni]
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| better[*i] > worse[*i] && better[*i] * 2 > total)
+        .max_by_key(|(i, _)| (better[*i], std::cmp::Reverse(*i)))
+        .map_or(Encoding::Unicode, |(_, e)| e);
     for cell in rows.iter_mut().flatten() {
         if let Raw::Text(s) = cell {
-            if s.is_ascii() {
+            if s.is_ascii() || legacy::surely_unicode(s) {
+                *s = legacy::decode(s, Encoding::Unicode);
                 continue;
             }
-            let base = legacy::score(&legacy::decode(s, Encoding::Unicode));
+            // The file's encoding, unless this cell reads better another way (a cell pasted
+            // from elsewhere); ties go to the file's.
+            let (own, _) = legacy::best_reading(s);
             let fixed = legacy::decode(s, file);
-            *s = if file != Encoding::Unicode && legacy::score(&fixed) >= base {
+            *s = if own == file || legacy::score(&fixed) >= legacy::score(&legacy::decode(s, own)) {
                 fixed
             } else {
-                legacy::repair(s)
+                legacy::decode(s, own)
             };
         }
     }
@@ -252,6 +265,27 @@ mod tests {
                 Raw::Text("Có".into()),
                 Raw::Text("Không".into())
             ]
+        );
+    }
+
+    #[test]
+    fn a_file_mixing_encodings_is_decoded_cell_by_cell() {
+        let mut rows = vec![vec![
+            Raw::Text("TrÇn V¨n C\u{AD}êng".into()),
+            Raw::Text("Nguyeãn Thò Hoaøng".into()),
+            Raw::Text("Lê Thị Hà".into()),
+            Raw::Text("Có".into()),
+        ]];
+        repair_legacy(&mut rows);
+        assert_eq!(
+            rows[0],
+            vec![
+                Raw::Text("Trần Văn Cường".into()),
+                Raw::Text("Nguyễn Thị Hoàng".into()),
+                Raw::Text("Lê Thị Hà".into()),
+                Raw::Text("Có".into()),
+            ],
+            "a short cell of a Unicode file is not read as VNI (\"Cĩ\")"
         );
     }
 
