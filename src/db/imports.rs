@@ -422,8 +422,9 @@ pub async fn apply_residents(
     audit.finish(conn).await?;
     history.finish(conn).await?;
     services.finish(conn).await?;
-    // Refreshing entity by entity costs about a quarter of a millisecond each; past a few
-    // thousand rows recomputing the whole commune at once is faster (~1 s per 100,000).
+    // Refreshing entity by entity costs about 0.2 ms each (20 s for 100,000 new residents);
+    // past a few thousand rows recomputing the whole commune at once is faster (about 3 s
+    // with those 100,000; docs/benchmarks.md).
     if touched.len() > REBUILD_ABOVE {
         super::indicator_sources::rebuild_commune(conn, commune).await?;
     } else {
