@@ -842,3 +842,39 @@ async fn thousands_of_rows_take_the_bulk_path() {
         bulk_case(url).await;
     }
 }
+
+/// A second upload replaces the account's waiting preview; another account's stays.
+async fn one_preview_case(url: String) {
+    let db = demo_db(&url).await;
+    let app = app(db.clone());
+    let csv = || "Họ và tên,Ấp\nNgười Chờ,Ấp 3\n".as_bytes().to_vec();
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let first = admin
+        .post_bytes("/import/residents?name=a.csv", csv())
+        .await;
+    let first = first.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(admin.get(&format!("{first}?wait=1")).await.status, 200);
+    let second = admin
+        .post_bytes("/import/residents?name=b.csv", csv())
+        .await;
+    let second = second.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(admin.get(&format!("{second}?wait=1")).await.status, 200);
+    assert_eq!(
+        admin.get(&first).await.status,
+        404,
+        "replaced by the new upload"
+    );
+    // Someone else's preview is not theirs to see.
+    let mut other = Client::login(app.clone(), "kinhte").await;
+    assert!(matches!(
+        other.get(&second).await.status.as_u16(),
+        403 | 404
+    ));
+}
+
+#[tokio::test]
+async fn one_waiting_preview_per_account() {
+    for url in backends().await {
+        one_preview_case(url).await;
+    }
+}

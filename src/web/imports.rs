@@ -247,9 +247,13 @@ impl Job {
 pub struct Jobs(Mutex<HashMap<String, Arc<Job>>>);
 
 impl Jobs {
+    /// Keeps one waiting preview per account (a large one holds hundreds of megabytes): a new
+    /// upload replaces the account's previous one unless that is still being worked on.
     fn add(&self, job: Arc<Job>) {
         if let Ok(mut m) = self.0.lock() {
-            m.retain(|_, j| j.created.elapsed() < KEEP || j.running());
+            m.retain(|_, j| {
+                j.running() || (j.created.elapsed() < KEEP && j.account_id != job.account_id)
+            });
             m.insert(job.id.clone(), job);
         }
     }
