@@ -220,7 +220,7 @@ async fn main() {
         file_name: "list.xlsx",
     };
     let updates = std::sync::Mutex::new(0usize);
-    let applied = db::imports::apply_residents(&db, &keys, &src, p, &prepared.current, &|_, _| {
+    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {
         if let Ok(mut n) = updates.lock() {
             *n += 1;
         }

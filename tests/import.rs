@@ -340,8 +340,7 @@ async fn messy_import_case(url: String) {
             account_id: None,
             file_name: "ap3.xlsx",
         },
-        p,
-        &prepared.current,
+        &prepared,
         &|_, _| {},
     )
     .await
@@ -516,7 +515,7 @@ async fn all_or_nothing_case(url: String) {
     )
     .await
     .unwrap();
-    prepared.plan.items[1].values.gender = Some("không rõ".into());
+    prepared.sheet.rows[1].gender = Some("không rõ");
     let residents = db
         .scalar_i64("SELECT COUNT(*) FROM residents", &[])
         .await
@@ -537,8 +536,7 @@ async fn all_or_nothing_case(url: String) {
             account_id: None,
             file_name: "ap3.xlsx",
         },
-        &prepared.plan,
-        &prepared.current,
+        &prepared,
         &|_, _| {},
     )
     .await;
@@ -816,7 +814,7 @@ async fn bulk_case(url: String) {
         file_name: "bulk.csv",
     };
     let progress = std::sync::Mutex::new(Vec::new());
-    db::imports::apply_residents(&db, &k, &src, &p.plan, &p.current, &|d, t| {
+    db::imports::apply_residents(&db, &k, &src, &p, &|d, t| {
         progress.lock().unwrap().push((d, t));
     })
     .await
@@ -876,5 +874,59 @@ async fn one_preview_case(url: String) {
 async fn one_waiting_preview_per_account() {
     for url in backends().await {
         one_preview_case(url).await;
+    }
+}
+
+/// A preview applied after the commune's data changed is refused, not applied half-stale.
+async fn stale_case(url: String) {
+    let db = demo_db(&url).await;
+    let k = keys();
+    let commune = commune(&db).await;
+    let src = db::imports::Source {
+        commune_id: commune,
+        account_id: None,
+        file_name: "a.csv",
+    };
+    let both = "Họ và tên,Ấp,Ngày sinh\nCũ Văn Một,Ấp 3,1970\nCũ Văn Hai,Ấp 3,1971\n";
+    let old = db::imports::prepare_residents(
+        &db,
+        &k,
+        commune,
+        "a.csv",
+        both.as_bytes().to_vec(),
+        "2026-12-01",
+    )
+    .await
+    .unwrap();
+    assert_eq!(old.plan.adds(), 2);
+    let one = "Họ và tên,Ấp,Ngày sinh\nCũ Văn Một,Ấp 3,1970\n";
+    let first = db::imports::prepare_residents(
+        &db,
+        &k,
+        commune,
+        "b.csv",
+        one.as_bytes().to_vec(),
+        "2026-12-01",
+    )
+    .await
+    .unwrap();
+    db::imports::apply_residents(&db, &k, &src, &first, &|_, _| {})
+        .await
+        .unwrap();
+    let before = residents_in(&db, "rach-kien-ap-03").await;
+    let err = db::imports::apply_residents(&db, &k, &src, &old, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("đã thay đổi") || format!("{err:?}").contains("đã thay đổi"),
+        "{err:?}"
+    );
+    assert_eq!(residents_in(&db, "rach-kien-ap-03").await, before);
+}
+
+#[tokio::test]
+async fn a_stale_preview_is_refused() {
+    for url in backends().await {
+        stale_case(url).await;
     }
 }

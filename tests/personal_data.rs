@@ -147,19 +147,24 @@ async fn case(url: String) {
         .await
         .unwrap();
     assert_eq!(after.0, db::personal::ERASED_NAME);
+    assert_eq!((after.1, after.5, after.6), (None, None, 0));
+    assert!(after.2.is_some(), "the match hash stays, against re-import");
     assert_eq!(
-        (after.1, after.2, after.3, after.5, after.6),
-        (None, None, None, None, 0)
+        after.3, None,
+        "born before 2005: the birth month changes no figure"
     );
     assert!(after.4.is_some(), "the birth year stays for the figures");
-    let found = db
-        .scalar_i64(
-            "SELECT COUNT(*) FROM residents WHERE cccd_hash = $1",
-            &[k.match_hash(&cccd).into()],
-        )
+    // Only the keyed match hash stays, so that importing the person again is refused.
+    let csv = format!("Họ và tên,Ấp,Số CCCD\nAi Đó,Ấp 3,{cccd}\n").into_bytes();
+    let again = db::imports::prepare_residents(&db, &k, commune, "lai.csv", csv, "2026-12-01")
         .await
         .unwrap();
-    assert_eq!(found, 0);
+    assert_eq!(again.plan.adds(), 0);
+    assert!(
+        again.plan.rejected[0].reason.contains("xóa dữ liệu"),
+        "{:?}",
+        again.plan.rejected
+    );
     let folded = congdongso::text::fold(&name);
     let by_name = db
         .scalar_i64(
@@ -212,6 +217,43 @@ async fn case(url: String) {
         .unwrap();
     drop(conn);
     assert_eq!(figures(&db, "rach-kien-ap-03").await, hamlet_before);
+    // Someone who turned fifteen within the figures' years keeps the birth month, so the
+    // months they count from stay the same, also when recomputed.
+    let young: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT r.id FROM residents r JOIN areas a ON a.id = r.hamlet_id WHERE a.code = 'rach-kien-ap-03' \
+             AND r.active = 1 AND r.birth_date IS NOT NULL AND r.birth_year BETWEEN 2006 AND 2011 \
+             ORDER BY r.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    {
+        let (young,) = young.expect("the demo's Ấp 3 has someone born 2006–2011");
+        let before = figures(&db, "rach-kien-ap-03").await;
+        let r = admin
+            .post_form(&format!("/residents/{young}/erase"), &[("confirm", "xóa")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let (kept,): (Option<String>,) = db
+            .fetch_one(
+                "SELECT birth_date FROM residents WHERE id = $1",
+                &[young.into()],
+            )
+            .await
+            .unwrap();
+        assert!(
+            kept.as_deref().is_some_and(|d| d.ends_with("-01")),
+            "{kept:?}"
+        );
+        assert_eq!(figures(&db, "rach-kien-ap-03").await, before);
+        let mut conn = db.pool.acquire().await.unwrap();
+        db::indicator_sources::rebuild_commune(&mut conn, commune)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(figures(&db, "rach-kien-ap-03").await, before);
+    }
     // The erased page offers no second erasure.
     let page = admin.get(&format!("/residents/{id}")).await;
     assert!(page.body.contains(db::personal::ERASED_NAME));

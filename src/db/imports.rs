@@ -5,12 +5,13 @@ use super::batch::Rows;
 use super::{Db, Param};
 use crate::crypto::Keys;
 use crate::error::{AppError, Result};
+use crate::import::Sheet;
 use crate::import::members::{ExistingMember, MemberAction, MemberPlan, Team};
 use crate::import::plan::{Action, Current, ExistingHousehold, ExistingResident, Hamlet, Plan};
 use crate::text;
 use serde::Serialize;
 use sqlx::AnyConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(sqlx::FromRow)]
 struct ResidentRow {
@@ -27,10 +28,20 @@ struct ResidentRow {
     relation: Option<String>,
     has_smartphone: Option<i64>,
     notes: Option<String>,
+    active: i64,
+    consent: i64,
 }
 
-/// The commune's hamlets, households, active residents and their completed services.
-pub async fn current(db: &Db, commune_id: i64) -> Result<Current> {
+/// The commune's hamlets, households, residents (also those no longer followed, and the
+/// erased) and their completed services, read on `conn` (inside the applying transaction, so
+/// the plan is made against what the transaction sees); `hashes` are the file's citizen IDs,
+/// checked against other communes.
+pub async fn current(
+    db: &Db,
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    hashes: &[String],
+) -> Result<Current> {
     let hamlets = super::areas::children(db, commune_id)
         .await?
         .into_iter()
@@ -41,28 +52,27 @@ pub async fn current(db: &Db, commune_id: i64) -> Result<Current> {
             active: a.active == 1,
         })
         .collect();
-    let households: Vec<(i64, String, i64)> = db
-        .fetch_all(
-            "SELECT id, code, hamlet_id FROM households WHERE commune_id = $1",
-            &[commune_id.into()],
-        )
-        .await?;
-    let rows: Vec<ResidentRow> = db
-        .fetch_all(
-            "SELECT r.id, r.hamlet_id, r.household_id, h.code AS household_code, r.cccd_hash, r.full_name, \
-             r.birth_date, r.birth_year, r.gender, r.phone, r.relation, r.has_smartphone, r.notes \
-             FROM residents r JOIN households h ON h.id = r.household_id \
-             WHERE r.commune_id = $1 AND r.active = 1",
-            &[commune_id.into()],
-        )
-        .await?;
-    let done: Vec<(i64, String)> = db
-        .fetch_all(
-            "SELECT resident_id, service_code FROM resident_services \
-             WHERE commune_id = $1 AND status = 'done'",
-            &[commune_id.into()],
-        )
-        .await?;
+    let households: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, code, hamlet_id FROM households WHERE commune_id = $1")
+            .bind(commune_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let rows: Vec<ResidentRow> = sqlx::query_as(
+        "SELECT r.id, r.hamlet_id, r.household_id, h.code AS household_code, r.cccd_hash, r.full_name, \
+         r.birth_date, r.birth_year, r.gender, r.phone, r.relation, r.has_smartphone, r.notes, r.active, \
+         r.consent FROM residents r JOIN households h ON h.id = r.household_id WHERE r.commune_id = $1",
+    )
+    .bind(commune_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let done: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT resident_id, service_code FROM resident_services \
+         WHERE commune_id = $1 AND status = 'done'",
+    )
+    .bind(commune_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let elsewhere = held_elsewhere(conn, commune_id, hashes).await?;
     let mut done_by: HashMap<i64, Vec<String>> = HashMap::new();
     for (r, s) in done {
         done_by.entry(r).or_default().push(s);
@@ -86,6 +96,8 @@ pub async fn current(db: &Db, commune_id: i64) -> Result<Current> {
             .into_iter()
             .map(|r| ExistingResident {
                 services_done: done_by.remove(&r.id).unwrap_or_default(),
+                active: r.active == 1,
+                erased: r.consent == 0 && r.full_name == super::personal::ERASED_NAME,
                 id: r.id,
                 hamlet_id: r.hamlet_id,
                 household_id: r.household_id,
@@ -102,7 +114,36 @@ pub async fn current(db: &Db, commune_id: i64) -> Result<Current> {
             })
             .collect(),
         services,
+        elsewhere,
     })
+}
+
+/// Which of these citizen-ID hashes belong to residents of other communes.
+async fn held_elsewhere(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    hashes: &[String],
+) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in hashes.chunks(1000) {
+        let mut params: Vec<Param> = vec![commune_id.into()];
+        let marks: Vec<String> = chunk
+            .iter()
+            .map(|h| {
+                params.push(h.clone().into());
+                format!("${}", params.len())
+            })
+            .collect();
+        let sql = format!(
+            "SELECT cccd_hash FROM residents WHERE commune_id <> $1 AND cccd_hash IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<(String,)> = super::bind_as(sqlx::query_as(&sql), &params)
+            .fetch_all(&mut *conn)
+            .await?;
+        out.extend(rows.into_iter().map(|(h,)| h));
+    }
+    Ok(out)
 }
 
 /// What an applied import wrote.
@@ -144,12 +185,31 @@ pub async fn apply_residents(
     db: &Db,
     keys: &Keys,
     src: &Source<'_>,
-    plan: &Plan,
-    current: &Current,
+    prepared: &Prepared,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<Applied> {
     let mut tx = db.begin_write().await?;
     let conn: &mut AnyConnection = &mut tx;
+    // One import at a time per commune (the page, the API and the command line alike); on
+    // SQLite the write transaction already is one at a time.
+    if db.backend == super::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7106, $1::int)")
+            .bind(src.commune_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // Compared again with what this transaction sees: a preview may be an hour old.
+    let current = current(db, conn, src.commune_id, &hashes_of(keys, &prepared.sheet)).await?;
+    let plan = crate::import::plan::plan(prepared.sheet.clone(), &current, &|c| keys.match_hash(c));
+    let current = &current;
+    let plan = &plan;
+    let counts = |p: &Plan| (p.adds(), p.updates(), p.unchanged(), p.rejected.len());
+    if counts(plan) != counts(&prepared.plan) {
+        return Err(AppError::invalid(
+            "Dữ liệu của xã đã thay đổi từ lúc xem trước (có người vừa sửa hoặc nhập). \
+             Hãy tải tệp lên lại để xem trước rồi xác nhận.",
+        ));
+    }
     let now = super::now();
     let today = super::today();
     let commune = src.commune_id;
@@ -243,10 +303,16 @@ pub async fn apply_residents(
     .bind(before.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
-    let added_id: HashMap<(i64, String, Option<String>, Option<i64>), i64> = added
-        .into_iter()
-        .map(|(id, h, n, d, y)| ((h, n, d, y), id))
-        .collect();
+    let mut added_id: HashMap<(i64, String, Option<String>, Option<i64>), i64> = HashMap::new();
+    for (id, h, n, d, y) in added {
+        // Someone else's row written meanwhile with the same household, name and birth would
+        // make the match ambiguous: give up (the transaction rolls back) rather than guess.
+        if added_id.insert((h, n, d, y), id).is_some() {
+            return Err(AppError::invalid(
+                "Có người vừa thêm nhân khẩu trùng với tệp trong lúc nhập; hãy nhập lại.",
+            ));
+        }
+    }
 
     // Changed residents, one statement each.
     let stored: HashMap<i64, &ExistingResident> =
@@ -585,8 +651,9 @@ pub async fn apply_members(db: &Db, src: &Source<'_>, plan: &MemberPlan) -> Resu
 
 /// A file read and compared, ready to preview and to apply.
 pub struct Prepared {
+    /// The rows as read: applying compares them again, inside its transaction.
+    pub sheet: Sheet<crate::import::ResidentRow>,
     pub plan: Plan,
-    pub current: Current,
 }
 
 /// Reads a resident list and compares it with the commune's data; nothing is written.
@@ -608,9 +675,18 @@ pub async fn prepare_residents(
     .await
     .map_err(|e| AppError::Internal(format!("import: {e}")))?
     .map_err(AppError::invalid)?;
-    let current = current(db, commune_id).await?;
-    let plan = crate::import::plan::plan(sheet, &current, &|c| keys.match_hash(c));
-    Ok(Prepared { plan, current })
+    let mut conn = db.pool.acquire().await?;
+    let current = current(db, &mut conn, commune_id, &hashes_of(keys, &sheet)).await?;
+    let plan = crate::import::plan::plan(sheet.clone(), &current, &|c| keys.match_hash(c));
+    Ok(Prepared { sheet, plan })
+}
+
+fn hashes_of(keys: &Keys, sheet: &Sheet<crate::import::ResidentRow>) -> Vec<String> {
+    sheet
+        .rows
+        .iter()
+        .filter_map(|r| r.cccd.as_deref().map(|c| keys.match_hash(c)))
+        .collect()
 }
 
 /// Reads a member list and compares it with the commune's teams.
@@ -620,8 +696,15 @@ pub async fn prepare_members(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<MemberPlan> {
-    let table = crate::import::read::table(file_name, bytes).map_err(AppError::invalid)?;
-    let sheet = crate::import::members::members(&table).map_err(AppError::invalid)?;
+    let name = file_name.to_string();
+    let bytes = bytes.to_vec();
+    let sheet = tokio::task::spawn_blocking(move || {
+        let table = crate::import::read::table(&name, &bytes)?;
+        crate::import::members::members(&table)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import: {e}")))?
+    .map_err(AppError::invalid)?;
     let (teams, existing) = member_teams(db, commune_id).await?;
     Ok(crate::import::members::plan(sheet, &teams, &existing))
 }

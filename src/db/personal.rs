@@ -147,18 +147,30 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
     }))
 }
 
+/// The birth date kept after erasure: none for someone fifteen (counted as an adult) before
+/// the first year the figures cover, whose birth month then changes no figure; otherwise the
+/// first of the birth month, which places them in the same months as before.
+fn kept_birth_date(birth_date: Option<&str>) -> Option<String> {
+    let d = birth_date?;
+    let year: i64 = d.get(..4)?.parse().ok()?;
+    let month = d.get(..7)?;
+    (year + 15 >= crate::indicators::period::FIRST_YEAR).then(|| format!("{month}-01"))
+}
+
 /// Removes what identifies the resident, everywhere it is kept. Counted facts stay, so no
-/// indicator moves; the audit keeps that changes happened, not what they said.
+/// indicator moves; the audit keeps that changes happened, not what they said. The citizen
+/// ID's match hash (keyed, not reversible) stays so that a later import of the same person is
+/// refused rather than bringing their data back.
 pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
-    let (name, household): (String, i64) =
-        sqlx::query_as("SELECT full_name, household_id FROM residents WHERE id = $1")
+    let (name, household, birth_date): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT full_name, household_id, birth_date FROM residents WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(AppError::NotFound)?;
     sqlx::query(
-        "UPDATE residents SET full_name = $1, search_text = $2, sort_key = $3, birth_date = NULL, \
-         cccd_enc = NULL, cccd_hash = NULL, cccd_masked = NULL, phone = NULL, relation = NULL, notes = NULL, \
+        "UPDATE residents SET full_name = $1, search_text = $2, sort_key = $3, birth_date = $7, \
+         cccd_enc = NULL, cccd_masked = NULL, phone = NULL, relation = NULL, notes = NULL, \
          consent = 0, consent_date = $4, version = version + 1, updated_at = $5 WHERE id = $6",
     )
     .bind(ERASED_NAME)
@@ -167,16 +179,38 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     .bind(super::today())
     .bind(super::now())
     .bind(id)
+    .bind(kept_birth_date(birth_date.as_deref()))
     .execute(&mut *conn)
     .await?;
-    // A household named after its head is renamed when the head is erased.
-    sqlx::query(
+    // A household named after its head loses the name, and the audit of its changes (which
+    // quote it) their contents; a generated code (a hash of name and birth) is replaced.
+    let headed = sqlx::query(
         "UPDATE households SET head_name = NULL, search_text = code, updated_at = $1 \
          WHERE id = $2 AND head_name = $3",
     )
     .bind(super::now())
     .bind(household)
     .bind(name)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if headed > 0 {
+        sqlx::query(
+            "UPDATE audit_log SET before_json = NULL, after_json = NULL \
+             WHERE entity = 'household' AND entity_id = $1",
+        )
+        .bind(household)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let code = format!("NK-{:016X}", rand::random::<u64>());
+    sqlx::query(
+        "UPDATE households SET code = $1, search_text = $1 WHERE id = $2 AND code LIKE 'NK-%' \
+         AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $2 AND id <> $3)",
+    )
+    .bind(code)
+    .bind(household)
+    .bind(id)
     .execute(&mut *conn)
     .await?;
     for sql in [
@@ -185,6 +219,9 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
          status = CASE WHEN status = 'open' THEN 'rejected' ELSE status END WHERE resident_id = $1",
         "UPDATE help_requests SET requester_name = '(Đã xóa)', phone = NULL, message = NULL, \
          close_note = NULL, sender_key = NULL WHERE resident_id = $1",
+        // A conflict's message quotes both values.
+        "UPDATE sync_records SET message = NULL WHERE target_id = $1 \
+         AND kind IN ('resident_update', 'resident_new')",
         "UPDATE audit_log SET before_json = NULL, after_json = NULL \
          WHERE entity = 'resident' AND entity_id = $1",
         "UPDATE audit_log SET before_json = NULL, after_json = NULL WHERE entity = 'help_request' \
@@ -192,5 +229,6 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
     }
-    Ok(())
+    // The counts are brought up to date with what is kept, which counts the same.
+    super::indicator_sources::refresh_residents(conn, &[id]).await
 }

@@ -45,6 +45,7 @@ pub struct ResidentRow {
 }
 
 /// A sheet read as rows of one kind.
+#[derive(Clone)]
 pub struct Sheet<R> {
     pub rows: Vec<R>,
     pub rejected: Vec<Problem>,

@@ -32,6 +32,10 @@ pub struct ExistingResident {
     pub has_smartphone: Option<i64>,
     pub notes: Option<String>,
     pub services_done: Vec<String>,
+    /// No longer followed (moved away, died): rows about them are refused.
+    pub active: bool,
+    /// Erased on their request: rows about them are refused.
+    pub erased: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +52,8 @@ pub struct Current {
     pub households: Vec<ExistingHousehold>,
     /// Services in use: the others' columns are read but not applied.
     pub services: Vec<String>,
+    /// Citizen-ID hashes of the file that belong to residents of other communes.
+    pub elsewhere: std::collections::HashSet<String>,
 }
 
 /// A resident's values after the row is applied: the row's where it has one, the stored one
@@ -127,7 +133,7 @@ impl Plan {
 /// list without household codes imports again without duplicates.
 pub fn auto_household_code(hamlet_id: i64, name: &str, birth: &str) -> String {
     let digest = Sha256::digest(format!("{hamlet_id}|{}|{birth}", text::fold(name)).as_bytes());
-    let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02X}")).collect();
     format!("NK-{hex}")
 }
 
@@ -183,11 +189,10 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
         ignored_columns,
         ..
     } = sheet;
-    let hamlets: HashMap<String, &Hamlet> = current
-        .hamlets
-        .iter()
-        .map(|h| (hamlet_key(&h.name), h))
-        .collect();
+    let mut hamlets: HashMap<String, Vec<&Hamlet>> = HashMap::new();
+    for h in &current.hamlets {
+        hamlets.entry(hamlet_key(&h.name)).or_default().push(h);
+    }
     let by_hash: HashMap<&str, usize> = current
         .residents
         .iter()
@@ -196,10 +201,15 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
         .collect();
     let mut by_household_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
     let mut by_hamlet_name: HashMap<(i64, String), Vec<usize>> = HashMap::new();
-    for (i, r) in current.residents.iter().enumerate() {
+    for (i, r) in current
+        .residents
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.erased)
+    {
         let name = text::fold(&r.full_name);
         by_household_name
-            .entry((r.household_code.clone(), name.clone()))
+            .entry((code_key(&r.household_code), name.clone()))
             .or_default()
             .push(i);
         by_hamlet_name
@@ -207,10 +217,10 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             .or_default()
             .push(i);
     }
-    let households: HashMap<&str, &ExistingHousehold> = current
+    let households: HashMap<String, &ExistingHousehold> = current
         .households
         .iter()
-        .map(|h| (h.code.as_str(), h))
+        .map(|h| (code_key(&h.code), h))
         .collect();
     let hamlet_name = |id: i64| {
         current
@@ -234,7 +244,24 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             column: column.to_string(),
             reason,
         };
-        let Some(hamlet) = hamlets.get(&hamlet_key(&row.hamlet)) else {
+        // "Ấp 1" and "Khu phố 1" share the key "1": the name as written decides, else refuse.
+        let candidates = hamlets.get(&hamlet_key(&row.hamlet));
+        let hamlet = match candidates.map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            Some(many) => many
+                .iter()
+                .find(|h| text::fold(&h.name) == text::fold(&row.hamlet))
+                .copied(),
+            None => None,
+        };
+        if hamlet.is_none() && candidates.is_some_and(|c| c.len() > 1) {
+            rejected.push(reject(
+                &c_hamlet,
+                format!("«{}» có thể là nhiều ấp; ghi đúng tên ấp", row.hamlet),
+            ));
+            continue;
+        }
+        let Some(hamlet) = hamlet else {
             let names: Vec<&str> = current
                 .hamlets
                 .iter()
@@ -256,14 +283,23 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             continue;
         }
         let birth = birth_key(&row.birth_date, row.birth_year);
-        let code = row
+        let written = row
             .household_code
             .clone()
             .unwrap_or_else(|| auto_household_code(hamlet.id, &row.full_name, &birth));
+        let key = code_key(&written);
+        // The code as stored ("0012" for a cell Excel turned into 12), else as written.
+        let code = match households.get(&key) {
+            Some(h) => h.code.clone(),
+            None => new_household_at
+                .get(&key)
+                .map(|&(_, _, i)| new_households[i].code.clone())
+                .unwrap_or(written),
+        };
         let name_key = text::fold(&row.full_name);
 
         // The household: stored, new in this file, or new now.
-        if let Some(h) = households.get(code.as_str()) {
+        if let Some(h) = households.get(&key) {
             if h.hamlet_id != hamlet.id {
                 rejected.push(reject(
                     &c_code,
@@ -275,7 +311,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
                 ));
                 continue;
             }
-        } else if let Some(&(first_line, h_hamlet, _)) = new_household_at.get(&code)
+        } else if let Some(&(first_line, h_hamlet, _)) = new_household_at.get(&key)
             && h_hamlet != hamlet.id
         {
             rejected.push(reject(
@@ -296,7 +332,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             rejected.push(reject(&c_cccd, format!("trùng số CCCD với dòng {first}")));
             continue;
         }
-        let person = (code.clone(), name_key.clone(), birth.clone());
+        let person = (key.clone(), name_key.clone(), birth.clone());
         if let Some(first) = seen_person.get(&person) {
             rejected.push(reject(
                 &c_name,
@@ -307,15 +343,32 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
 
         // The stored resident this row is about.
         let by_id = hash_of_row.as_deref().and_then(|h| by_hash.get(h)).copied();
+        if by_id.is_none()
+            && hash_of_row
+                .as_ref()
+                .is_some_and(|h| current.elsewhere.contains(h))
+        {
+            rejected.push(reject(
+                &c_cccd,
+                "số CCCD này đã có ở một xã khác trong tỉnh".to_string(),
+            ));
+            continue;
+        }
+        // Without a birth date on either side only the same name, diacritics and all, is the
+        // same person ("Lê Thị Hà" is not "Lê Thị Hạ").
         let compatible = |i: &&usize| {
             let e = &current.residents[**i];
+            let no_births = row.birth_date.is_none()
+                && row.birth_year.is_none()
+                && e.birth_date.is_none()
+                && e.birth_year.is_none();
             births_agree(
                 (&row.birth_date, row.birth_year),
                 (&e.birth_date, e.birth_year),
-            )
+            ) && (!no_births || e.full_name.to_lowercase() == row.full_name.to_lowercase())
         };
         let by_person = by_household_name
-            .get(&(code.clone(), name_key.clone()))
+            .get(&(key.clone(), name_key.clone()))
             .and_then(|c| unique(c.iter().filter(compatible)))
             .or_else(|| {
                 // A row without a household code, or a person stored without one.
@@ -347,6 +400,25 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
         };
         if let Some(i) = found {
             let e = &current.residents[i];
+            if e.erased {
+                rejected.push(reject(
+                    &c_cccd,
+                    "người này đã yêu cầu xóa dữ liệu cá nhân; không nhập lại".into(),
+                ));
+                continue;
+            }
+            if !e.active {
+                rejected.push(reject(
+                    &c_name,
+                    format!(
+                        "{} ({}) đã ngừng theo dõi (chuyển đi hoặc đã mất); nếu đã quay về, \
+                         mở lại trên trang nhân khẩu rồi nhập lại",
+                        e.full_name,
+                        hamlet_name(e.hamlet_id)
+                    ),
+                ));
+                continue;
+            }
             if e.hamlet_id != hamlet.id && row.household_code.is_none() {
                 rejected.push(reject(
                     &c_hamlet,
@@ -379,8 +451,8 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             seen_cccd.insert(h, line);
         }
         seen_person.insert(person, line);
-        if !households.contains_key(code.as_str()) {
-            match new_household_at.get(&code) {
+        if !households.contains_key(&key) {
+            match new_household_at.get(&key) {
                 Some(&(_, _, idx)) => {
                     let h = &mut new_households[idx];
                     if h.head_name.is_none() && is_head(&row.relation) {
@@ -391,7 +463,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
                     }
                 }
                 None => {
-                    new_household_at.insert(code.clone(), (line, hamlet.id, new_households.len()));
+                    new_household_at.insert(key.clone(), (line, hamlet.id, new_households.len()));
                     new_households.push(NewHousehold {
                         code: code.clone(),
                         hamlet_id: hamlet.id,
@@ -515,6 +587,21 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
         new_households,
         ignored_columns,
     }
+}
+
+/// Household codes compared as written by hand and by Excel: case and spaces aside, and a
+/// number's leading zeros (lost when the cell was a number) aside.
+pub fn code_key(code: &str) -> String {
+    let c: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()) {
+        let t = c.trim_start_matches('0');
+        return if t.is_empty() { "0".into() } else { t.into() };
+    }
+    c
 }
 
 fn is_head(relation: &Option<String>) -> bool {

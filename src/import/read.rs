@@ -23,36 +23,142 @@ pub fn table(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
     Ok(rows)
 }
 
+/// Bounds on what a sheet may hold: a tiny file can claim a cell at XFD1048576, and a range
+/// from the first cell to it would take hundreds of gigabytes.
+const MAX_ROWS: usize = 300_000;
+const MAX_COLS: usize = 200;
+const MAX_SLOTS: usize = 10_000_000;
+/// What a workbook's parts may inflate to (a zip of repeated XML compresses a hundredfold).
+const MAX_UNZIPPED: u64 = 512 << 20;
+
+fn too_big() -> String {
+    format!(
+        "Tệp quá lớn: mỗi lần nhập tối đa {} dòng và {MAX_COLS} cột. Hãy chia danh sách thành nhiều tệp \
+         (ví dụ mỗi ấp một tệp) hoặc xóa các cột, dòng thừa.",
+        crate::text::format_int(MAX_ROWS as i64)
+    )
+}
+
+/// Rows of cells placed by position, within the bounds.
+struct Grid {
+    rows: Vec<Vec<Raw>>,
+    slots: usize,
+}
+
+impl Grid {
+    fn put(&mut self, row: usize, col: usize, v: Raw) -> Result<(), String> {
+        if row >= MAX_ROWS || col >= MAX_COLS {
+            return Err(too_big());
+        }
+        if v.is_blank() {
+            return Ok(());
+        }
+        if self.rows.len() <= row {
+            self.rows.resize_with(row + 1, Vec::new);
+        }
+        let r = &mut self.rows[row];
+        if r.len() <= col {
+            self.slots += col + 1 - r.len();
+            if self.slots > MAX_SLOTS {
+                return Err(too_big());
+            }
+            r.resize(col + 1, Raw::Empty);
+        }
+        r[col] = v;
+        Ok(())
+    }
+}
+
 fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
     let unreadable = |e: calamine::Error| {
         tracing::info!(error = %e, "spreadsheet unreadable");
         "Không đọc được tệp: hãy lưu lại thành .xlsx (Excel), .xls, .ods hoặc .csv rồi tải lên lại."
             .to_string()
     };
-    let mut book =
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|_| unreadable(calamine::Error::Msg("zip")))?;
+        let mut total: u64 = 0;
+        for i in 0..zip.len() {
+            let entry = zip
+                .by_index_raw(i)
+                .map_err(|_| unreadable(calamine::Error::Msg("zip entry")))?;
+            total = total.saturating_add(entry.size());
+        }
+        if total > MAX_UNZIPPED {
+            return Err(too_big());
+        }
+    }
+    let book =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
-    let count = book.sheet_names().len();
-    for i in 0..count {
-        let Some(range) = book.worksheet_range_at(i) else {
-            continue;
-        };
-        let range = range.map_err(unreadable)?;
-        if range.is_empty() {
-            continue;
-        }
-        let (top, left) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<Raw>> = vec![Vec::new(); top as usize];
-        for r in range.rows() {
-            let mut row = vec![Raw::Empty; left as usize];
-            row.extend(r.iter().map(cell));
-            while row.last().is_some_and(Raw::is_blank) {
-                row.pop();
+    let names = book.sheet_names();
+    match book {
+        // Cell by cell: nothing is allocated for the space between cells.
+        calamine::Sheets::Xlsx(mut x) => {
+            for name in names {
+                let mut reader = x
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| unreadable(e.into()))?;
+                let mut grid = Grid {
+                    rows: Vec::new(),
+                    slots: 0,
+                };
+                while let Some(c) = reader.next_cell().map_err(|e| unreadable(e.into()))? {
+                    let (r, col) = c.get_position();
+                    grid.put(r as usize, col as usize, cell_ref(c.get_value()))?;
+                }
+                if !grid.rows.is_empty() {
+                    return Ok(grid.rows);
+                }
             }
-            rows.push(row);
         }
-        return Ok(rows);
+        mut other => {
+            for i in 0..names.len() {
+                let Some(range) = other.worksheet_range_at(i) else {
+                    continue;
+                };
+                let range = range.map_err(unreadable)?;
+                let (top, left) = range.start().unwrap_or((0, 0));
+                let mut grid = Grid {
+                    rows: Vec::new(),
+                    slots: 0,
+                };
+                for (r, row) in range.rows().enumerate() {
+                    for (c, d) in row.iter().enumerate() {
+                        grid.put(top as usize + r, left as usize + c, cell(d))?;
+                    }
+                }
+                if !grid.rows.is_empty() {
+                    return Ok(grid.rows);
+                }
+            }
+        }
     }
     Err("Tệp không có trang tính nào có dữ liệu.".into())
+}
+
+/// A date cell as the day number of the 1900 date system, whichever system the workbook uses.
+fn date_serial(dt: &calamine::ExcelDateTime) -> Raw {
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    match chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
+        .zip(chrono::NaiveDate::from_ymd_opt(1899, 12, 30))
+    {
+        Some((day, base)) => Raw::Date((day - base).num_days() as f64),
+        None => Raw::Number(dt.as_f64()),
+    }
+}
+
+fn cell_ref(d: &calamine::DataRef<'_>) -> Raw {
+    use calamine::DataRef as D;
+    match d {
+        D::Int(i) => Raw::Number(*i as f64),
+        D::Float(f) => Raw::Number(*f),
+        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => Raw::Text(s.clone()),
+        D::SharedString(s) => Raw::Text(s.to_string()),
+        D::Bool(b) => Raw::Bool(*b),
+        D::DateTime(dt) => date_serial(dt),
+        D::Error(_) | D::Empty => Raw::Empty,
+    }
 }
 
 fn cell(d: &Data) -> Raw {
@@ -61,7 +167,7 @@ fn cell(d: &Data) -> Raw {
         Data::Float(f) => Raw::Number(*f),
         Data::String(s) => Raw::Text(s.clone()),
         Data::Bool(b) => Raw::Bool(*b),
-        Data::DateTime(dt) => Raw::Date(dt.as_f64()),
+        Data::DateTime(dt) => date_serial(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone()),
         Data::Error(_) | Data::Empty => Raw::Empty,
     }
@@ -287,6 +393,28 @@ mod tests {
             ],
             "a short cell of a Unicode file is not read as VNI (\"Cĩ\")"
         );
+    }
+
+    #[test]
+    fn a_sheet_claiming_a_far_cell_is_refused_without_allocating_it() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Họ và tên").unwrap();
+        ws.write_string(1_048_575, 16_383, "xa").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000);
+        let err = table("bom.xlsx", &bytes).unwrap_err();
+        assert!(err.contains("quá lớn"), "{err}");
+    }
+
+    #[test]
+    fn date_cells_read_as_their_day() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let f = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        ws.write_number_with_format(0, 0, 31841.0, &f).unwrap();
+        let rows = table("d.xlsx", &wb.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(rows[0][0], Raw::Date(31841.0));
     }
 
     #[test]

@@ -54,6 +54,8 @@ fn current() -> Current {
             has_smartphone: Some(1),
             notes: None,
             services_done: vec!["vneid".into()],
+            active: true,
+            erased: false,
         }],
         households: vec![ExistingHousehold {
             id: 10,
@@ -64,6 +66,7 @@ fn current() -> Current {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        elsewhere: [hash("079190000999")].into_iter().collect(),
     }
 }
 
@@ -315,6 +318,110 @@ fn an_update_names_what_changes_and_blank_cells_keep_stored_values() {
 }
 
 #[test]
+fn ids_of_people_not_followed_or_of_another_commune_are_refused() {
+    let rows = table(&[
+        &["Ấp", "Họ và tên", "Số CCCD"],
+        &["Ấp 3", "Người Đã Chuyển", "072190000888"],
+        &["Ấp 3", "Người Xã Khác", "079190000999"],
+    ]);
+    let sheet = residents(&rows, "2026-12-01").unwrap();
+    let mut cur = current();
+    cur.residents.push(ExistingResident {
+        id: 300,
+        hamlet_id: 3,
+        household_code: "A3-009".into(),
+        cccd_hash: Some(hash("072190000888")),
+        full_name: "Người Đã Chuyển".into(),
+        active: false,
+        ..Default::default()
+    });
+    cur.residents.push(ExistingResident {
+        id: 301,
+        hamlet_id: 3,
+        household_code: "A3-009".into(),
+        cccd_hash: Some(hash("072190000777")),
+        full_name: crate::db::personal::ERASED_NAME.into(),
+        active: true,
+        erased: true,
+        ..Default::default()
+    });
+    let p = plan::plan(sheet.clone(), &cur, &hash);
+    assert!(p.items.is_empty());
+    assert!(
+        p.rejected[0].reason.contains("ngừng theo dõi"),
+        "{}",
+        p.rejected[0].reason
+    );
+    assert!(
+        p.rejected[1].reason.contains("xã khác"),
+        "{}",
+        p.rejected[1].reason
+    );
+    // Nor is anyone who asked to be erased imported again.
+    let rows = table(&[
+        &["Ấp", "Họ và tên", "Số CCCD"],
+        &["Ấp 3", "Người Đã Xóa", "072190000777"],
+    ]);
+    let p = plan::plan(residents(&rows, "2026-12-01").unwrap(), &cur, &hash);
+    assert!(p.items.is_empty());
+    assert!(
+        p.rejected[0].reason.contains("xóa dữ liệu"),
+        "{}",
+        p.rejected[0].reason
+    );
+    let _ = sheet;
+}
+
+#[test]
+fn ambiguous_hamlets_and_births_are_not_guessed() {
+    let mut cur = current();
+    cur.hamlets.push(Hamlet {
+        id: 11,
+        name: "Khu phố 1".into(),
+        active: true,
+    });
+    cur.residents.push(ExistingResident {
+        id: 400,
+        hamlet_id: 1,
+        household_code: "NK-0001".into(),
+        full_name: "Lê Thị Hạ".into(),
+        active: true,
+        ..Default::default()
+    });
+    cur.households.push(ExistingHousehold {
+        id: 40,
+        code: "NK-0001".into(),
+        hamlet_id: 1,
+    });
+    let rows = table(&[
+        &["Ấp", "Họ và tên", "Mã hộ"],
+        &["1", "Nguyễn Văn Một", "X-1"],
+        &["Khu phố 1", "Nguyễn Văn Hai", "X-2"],
+        // Same letters without diacritics, no births on either side: a different person.
+        &["Ấp 1", "Lê Thị Hà", ""],
+        // A household code Excel turned into a number matches the stored one.
+        &["Ấp 3", "Trần Văn Số", "0012"],
+    ]);
+    cur.households.push(ExistingHousehold {
+        id: 12,
+        code: "12".into(),
+        hamlet_id: 3,
+    });
+    let p = plan::plan(residents(&rows, "2026-12-01").unwrap(), &cur, &hash);
+    assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
+    assert!(
+        p.rejected[0].reason.contains("nhiều ấp"),
+        "{}",
+        p.rejected[0].reason
+    );
+    let by_line = |l: usize| p.items.iter().find(|i| i.line == l).unwrap();
+    assert_eq!(by_line(3).hamlet_id, 11, "the exact name decides");
+    assert_eq!(by_line(4).action, Action::Add, "Hà is not Hạ");
+    assert_eq!(by_line(5).values.household_code, "12");
+    assert!(p.new_households.iter().all(|h| h.code != "0012"));
+}
+
+#[test]
 fn a_conflicting_id_is_refused() {
     let rows = table(&[
         &["Mã hộ", "Ấp", "Họ và tên", "Ngày sinh", "Số CCCD"],
@@ -374,6 +481,7 @@ fn rows_without_household_codes_import_again_without_duplicates() {
         full_name: "Đỗ Thị Gấm".into(),
         birth_date: Some("2000-01-01".into()),
         birth_year: Some(2000),
+        active: true,
         ..Default::default()
     });
     cur.households.push(ExistingHousehold {

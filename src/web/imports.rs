@@ -81,11 +81,10 @@ fn preview_json(
 /// 422 when no row can be taken.
 async fn api_residents(
     State(s): State<SharedState>,
-    ApiCaller(caller): ApiCaller,
+    ApiAdmin(caller, commune_id): ApiAdmin,
     Query(q): Query<ApiImportQuery>,
     body: Bytes,
 ) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
-    let commune_id = admin_commune(&caller)?;
     let name = if q.name.is_empty() {
         "danh-sach.csv"
     } else {
@@ -119,7 +118,7 @@ async fn api_residents(
             account_id: Some(caller.account_id),
             file_name: name,
         };
-        imports::apply_residents(&s.db, &s.keys, &src, p, &prepared.current, &|_, _| {}).await?;
+        imports::apply_residents(&s.db, &s.keys, &src, &prepared, &|_, _| {}).await?;
     }
     Ok(axum::Json(preview_json(
         apply,
@@ -132,11 +131,10 @@ async fn api_residents(
 
 async fn api_members(
     State(s): State<SharedState>,
-    ApiCaller(caller): ApiCaller,
+    ApiAdmin(caller, commune_id): ApiAdmin,
     Query(q): Query<ApiImportQuery>,
     body: Bytes,
 ) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
-    let commune_id = admin_commune(&caller)?;
     let name = if q.name.is_empty() {
         "thanh-vien.csv"
     } else {
@@ -269,6 +267,36 @@ fn admin_commune(caller: &Caller) -> Result<i64> {
     }
 }
 
+/// A commune admin, checked before an upload's body is read (up to 64 MB).
+struct Admin(Caller, i64);
+
+impl axum::extract::FromRequestParts<SharedState> for Admin {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &SharedState,
+    ) -> std::result::Result<Self, AppError> {
+        let caller = Caller::from_request_parts(parts, s).await?;
+        let commune = admin_commune(&caller)?;
+        Ok(Admin(caller, commune))
+    }
+}
+
+/// The same for the API, answering JSON.
+struct ApiAdmin(Caller, i64);
+
+impl axum::extract::FromRequestParts<SharedState> for ApiAdmin {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &SharedState,
+    ) -> std::result::Result<Self, ApiError> {
+        let ApiCaller(caller) = ApiCaller::from_request_parts(parts, s).await?;
+        let commune = admin_commune(&caller)?;
+        Ok(ApiAdmin(caller, commune))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "import.html")]
 struct Page {
@@ -326,12 +354,11 @@ fn job_id() -> String {
 /// upload's progress) and starts reading it.
 async fn upload(
     State(s): State<SharedState>,
-    caller: Caller,
+    Admin(caller, commune_id): Admin,
     Path(kind): Path<String>,
     Query(q): Query<UploadQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    let commune_id = admin_commune(&caller)?;
     let members = match kind.as_str() {
         "residents" => false,
         "members" => true,
@@ -367,7 +394,8 @@ async fn upload(
     s.imports.add(job.clone());
     let to = format!("/import/jobs/{}", job.id);
     let state = s.clone();
-    tokio::spawn(async move {
+    let watched = job.clone();
+    let work = tokio::spawn(async move {
         let bytes = body.to_vec();
         let stage = if job.members {
             match imports::prepare_members(&state.db, job.commune_id, &job.file_name, &bytes).await
@@ -392,17 +420,31 @@ async fn upload(
         };
         job.set(stage);
     });
+    watch(work, watched);
     Ok(see_other(&to))
 }
+
+const FAILED: &str = "Có lỗi khi xử lý tệp; không có dữ liệu nào được ghi. Hãy thử lại.";
 
 fn message(e: AppError) -> String {
     match e {
         AppError::Invalid(m) => m,
         other => {
-            tracing::error!(error = %other, "import failed");
-            "Có lỗi khi xử lý tệp; không có dữ liệu nào được ghi. Hãy thử lại.".into()
+            super::log_error(&other);
+            FAILED.into()
         }
     }
+}
+
+/// A job whose task ends without saying how (a panic) is marked failed rather than left
+/// running for ever.
+fn watch(work: tokio::task::JoinHandle<()>, job: Arc<Job>) {
+    tokio::spawn(async move {
+        if work.await.is_err() {
+            tracing::error!("import job task ended abnormally");
+            job.set(Stage::Failed(FAILED.into()));
+        }
+    });
 }
 
 fn job_of(s: &SharedState, caller: &Caller, id: &str) -> Result<Arc<Job>> {
@@ -572,7 +614,7 @@ async fn apply(
     };
     let state = s.clone();
     let j = job.clone();
-    tokio::spawn(async move {
+    let work = tokio::spawn(async move {
         let src = Source {
             commune_id: j.commune_id,
             account_id: Some(j.account_id),
@@ -584,15 +626,7 @@ async fn apply(
                     j.done.store(done, Ordering::Relaxed);
                     j.total.store(total, Ordering::Relaxed);
                 };
-                imports::apply_residents(
-                    &state.db,
-                    &state.keys,
-                    &src,
-                    &p.plan,
-                    &p.current,
-                    &progress,
-                )
-                .await
+                imports::apply_residents(&state.db, &state.keys, &src, &p, &progress).await
             }
             Stage::Members(p) => imports::apply_members(&state.db, &src, &p).await,
             _ => return,
@@ -602,5 +636,6 @@ async fn apply(
             Err(e) => Stage::Failed(message(e)),
         });
     });
+    watch(work, job.clone());
     Ok(see_other(&format!("/import/jobs/{id}")))
 }
