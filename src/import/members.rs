@@ -226,10 +226,12 @@ pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]
     let hamlet_col = sheet.header_of(Field::Hamlet);
     let name_col = sheet.header_of(Field::FullName);
     let commune_team = teams.iter().find(|t| t.hamlet_name.is_none()).map(|t| t.id);
-    let by_hamlet: HashMap<String, i64> = teams
-        .iter()
-        .filter_map(|t| t.hamlet_name.as_ref().map(|n| (hamlet_key(n), t.id)))
-        .collect();
+    let mut by_hamlet: HashMap<String, Vec<(&str, i64)>> = HashMap::new();
+    for t in teams {
+        if let Some(n) = &t.hamlet_name {
+            by_hamlet.entry(hamlet_key(n)).or_default().push((n, t.id));
+        }
+    }
     let by_name: HashMap<(i64, String), &ExistingMember> = existing
         .iter()
         .map(|m| ((m.team_id, text::fold(&m.full_name)), m))
@@ -242,7 +244,15 @@ pub fn plan(sheet: Sheet<MemberRow>, teams: &[Team], existing: &[ExistingMember]
         let team = if matches!(key.as_str(), "xa" | "to xa" | "ubnd xa" | "cap xa") {
             commune_team
         } else {
-            by_hamlet.get(&key).copied()
+            // "Ấp 1" and "Khu phố 1" share a key: then only the exact name decides.
+            match by_hamlet.get(&key).map(Vec::as_slice) {
+                Some([(_, id)]) => Some(*id),
+                Some(many) => many
+                    .iter()
+                    .find(|(n, _)| text::fold(n) == text::fold(&r.hamlet))
+                    .map(|(_, id)| *id),
+                None => None,
+            }
         };
         let Some(team_id) = team else {
             rejected.push(Problem {
