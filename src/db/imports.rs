@@ -30,6 +30,7 @@ struct ResidentRow {
     notes: Option<String>,
     active: i64,
     consent: i64,
+    version: i64,
 }
 
 /// The commune's hamlets, households, residents (also those no longer followed, and the
@@ -37,19 +38,22 @@ struct ResidentRow {
 /// the plan is made against what the transaction sees); `hashes` are the file's citizen IDs,
 /// checked against other communes.
 pub async fn current(
-    db: &Db,
     conn: &mut AnyConnection,
     commune_id: i64,
     hashes: &[String],
 ) -> Result<Current> {
-    let hamlets = super::areas::children(db, commune_id)
-        .await?
+    let hamlets: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, name, active FROM areas WHERE parent_id = $1 AND level = 'hamlet'",
+    )
+    .bind(commune_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let hamlets = hamlets
         .into_iter()
-        .filter(|a| a.level == "hamlet")
-        .map(|a| Hamlet {
-            id: a.id,
-            name: a.name,
-            active: a.active == 1,
+        .map(|(id, name, active)| Hamlet {
+            id,
+            name,
+            active: active == 1,
         })
         .collect();
     let households: Vec<(i64, String, i64)> =
@@ -60,7 +64,8 @@ pub async fn current(
     let rows: Vec<ResidentRow> = sqlx::query_as(
         "SELECT r.id, r.hamlet_id, r.household_id, h.code AS household_code, r.cccd_hash, r.full_name, \
          r.birth_date, r.birth_year, r.gender, r.phone, r.relation, r.has_smartphone, r.notes, r.active, \
-         r.consent FROM residents r JOIN households h ON h.id = r.household_id WHERE r.commune_id = $1",
+         r.consent, r.version FROM residents r JOIN households h ON h.id = r.household_id \
+         WHERE r.commune_id = $1 ORDER BY r.id",
     )
     .bind(commune_id)
     .fetch_all(&mut *conn)
@@ -77,11 +82,10 @@ pub async fn current(
     for (r, s) in done {
         done_by.entry(r).or_default().push(s);
     }
-    let services = super::services::active(db)
-        .await?
-        .into_iter()
-        .map(|s| s.code)
-        .collect();
+    let services: Vec<(String,)> = sqlx::query_as("SELECT code FROM services WHERE active = 1")
+        .fetch_all(&mut *conn)
+        .await?;
+    let services = services.into_iter().map(|(c,)| c).collect();
     Ok(Current {
         hamlets,
         households: households
@@ -98,6 +102,7 @@ pub async fn current(
                 services_done: done_by.remove(&r.id).unwrap_or_default(),
                 active: r.active == 1,
                 erased: r.consent == 0 && r.full_name == super::personal::ERASED_NAME,
+                version: r.version,
                 id: r.id,
                 hamlet_id: r.hamlet_id,
                 household_id: r.household_id,
@@ -199,12 +204,23 @@ pub async fn apply_residents(
             .await?;
     }
     // Compared again with what this transaction sees: a preview may be an hour old.
-    let current = current(db, conn, src.commune_id, &hashes_of(keys, &prepared.sheet)).await?;
+    let current = current(conn, src.commune_id, &hashes_of(keys, &prepared.sheet)).await?;
     let plan = crate::import::plan::plan(prepared.sheet.clone(), &current, &|c| keys.match_hash(c));
     let current = &current;
     let plan = &plan;
-    let counts = |p: &Plan| (p.adds(), p.updates(), p.unchanged(), p.rejected.len());
-    if counts(plan) != counts(&prepared.plan) {
+    // The same decision for every row, not only the same totals.
+    let decisions = |p: &Plan| -> Vec<(usize, u8, i64)> {
+        p.items
+            .iter()
+            .map(|i| match &i.action {
+                Action::Add => (i.line, 0, 0),
+                Action::Update { id, .. } => (i.line, 1, *id),
+                Action::Unchanged { id } => (i.line, 2, *id),
+            })
+            .chain(p.rejected.iter().map(|r| (r.line, 3, 0)))
+            .collect()
+    };
+    if decisions(plan) != decisions(&prepared.plan) {
         return Err(AppError::invalid(
             "Dữ liệu của xã đã thay đổi từ lúc xem trước (có người vừa sửa hoặc nhập). \
              Hãy tải tệp lên lại để xem trước rồi xác nhận.",
@@ -352,10 +368,11 @@ pub async fn apply_residents(
             Action::Update { id, .. } => {
                 let id = *id;
                 let e = stored.get(&id).copied();
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE residents SET household_id = $1, hamlet_id = $14, full_name = $2, search_text = $3, sort_key = $4, \
                      birth_date = $5, birth_year = $6, gender = $7, phone = $8, relation = $9, \
-                     has_smartphone = $10, notes = $11, version = version + 1, updated_at = $12 WHERE id = $13",
+                     has_smartphone = $10, notes = $11, version = version + 1, updated_at = $12 \
+                     WHERE id = $13 AND version = $15",
                 )
                 .bind(hh(&v.household_code))
                 .bind(v.full_name.clone())
@@ -371,8 +388,17 @@ pub async fn apply_residents(
                 .bind(now)
                 .bind(id)
                 .bind(item.hamlet_id)
+                .bind(e.map_or(-1, |e| e.version))
                 .execute(&mut *conn)
                 .await?;
+                // Changed by someone else since this transaction read it (PostgreSQL lets
+                // another write commit meanwhile): start again rather than write over it.
+                if done.rows_affected() != 1 {
+                    return Err(AppError::invalid(
+                        "Một nhân khẩu trong tệp vừa được sửa ở nơi khác trong lúc nhập; \
+                         không có gì được ghi. Hãy nhập lại.",
+                    ));
+                }
                 if let Some(c) = item.cccd.as_deref() {
                     let (enc, hash, masked) = super::residents::cccd_columns(keys, Some(c));
                     sqlx::query(
@@ -676,7 +702,7 @@ pub async fn prepare_residents(
     .map_err(|e| AppError::Internal(format!("import: {e}")))?
     .map_err(AppError::invalid)?;
     let mut conn = db.pool.acquire().await?;
-    let current = current(db, &mut conn, commune_id, &hashes_of(keys, &sheet)).await?;
+    let current = current(&mut conn, commune_id, &hashes_of(keys, &sheet)).await?;
     let plan = crate::import::plan::plan(sheet.clone(), &current, &|c| keys.match_hash(c));
     Ok(Prepared { sheet, plan })
 }

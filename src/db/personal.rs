@@ -151,10 +151,16 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
 /// the first year the figures cover, whose birth month then changes no figure; otherwise the
 /// first of the birth month, which places them in the same months as before.
 fn kept_birth_date(birth_date: Option<&str>) -> Option<String> {
-    let d = birth_date?;
-    let year: i64 = d.get(..4)?.parse().ok()?;
-    let month = d.get(..7)?;
-    (year + 15 >= crate::indicators::period::FIRST_YEAR).then(|| format!("{month}-01"))
+    use crate::indicators::period;
+    let from = period::adult_from(birth_date, None)?;
+    if period::year_of(from) < period::FIRST_YEAR {
+        return None;
+    }
+    // The first of the month they count as an adult from, fifteen years back: the same month
+    // by construction (29 February included, which counts from March in a common year).
+    let code = period::month_code(from);
+    let year: i64 = code.get(..4)?.parse().ok()?;
+    Some(format!("{:04}-{}-01", year - 15, code.get(5..7)?))
 }
 
 /// Removes what identifies the resident, everywhere it is kept. Counted facts stay, so no

@@ -36,6 +36,8 @@ pub struct ExistingResident {
     pub active: bool,
     /// Erased on their request: rows about them are refused.
     pub erased: bool,
+    /// The row's version when read: an update writes only over that version.
+    pub version: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -193,12 +195,21 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
     for h in &current.hamlets {
         hamlets.entry(hamlet_key(&h.name)).or_default().push(h);
     }
-    let by_hash: HashMap<&str, usize> = current
-        .residents
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.cccd_hash.as_deref().map(|h| (h, i)))
-        .collect();
+    // Two records may share a citizen ID (one entered by hand, one no longer followed): the
+    // followed one is the person.
+    let mut by_hash: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in current.residents.iter().enumerate() {
+        let Some(h) = r.cccd_hash.as_deref() else {
+            continue;
+        };
+        let followed = |r: &ExistingResident| r.active && !r.erased;
+        match by_hash.get(h) {
+            Some(&j) if followed(&current.residents[j]) || !followed(r) => {}
+            _ => {
+                by_hash.insert(h, i);
+            }
+        }
+    }
     let mut by_household_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
     let mut by_hamlet_name: HashMap<(i64, String), Vec<usize>> = HashMap::new();
     for (i, r) in current
@@ -209,7 +220,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
     {
         let name = text::fold(&r.full_name);
         by_household_name
-            .entry((code_key(&r.household_code), name.clone()))
+            .entry((r.household_code.clone(), name.clone()))
             .or_default()
             .push(i);
         by_hamlet_name
@@ -217,11 +228,10 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             .or_default()
             .push(i);
     }
-    let households: HashMap<String, &ExistingHousehold> = current
-        .households
-        .iter()
-        .map(|h| (code_key(&h.code), h))
-        .collect();
+    let mut households: HashMap<String, Vec<&ExistingHousehold>> = HashMap::new();
+    for h in &current.households {
+        households.entry(code_key(&h.code)).or_default().push(h);
+    }
     let hamlet_name = |id: i64| {
         current
             .hamlets
@@ -288,8 +298,23 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             .clone()
             .unwrap_or_else(|| auto_household_code(hamlet.id, &row.full_name, &birth));
         let key = code_key(&written);
-        // The code as stored ("0012" for a cell Excel turned into 12), else as written.
-        let code = match households.get(&key) {
+        // The household as stored ("0012" for a cell Excel turned into 12); when both "0012"
+        // and "12" are stored only the code as written decides.
+        let stored = match households.get(&key).map(Vec::as_slice) {
+            None => None,
+            Some([one]) => Some(*one),
+            Some(many) => match many.iter().find(|h| h.code == written) {
+                Some(h) => Some(*h),
+                None => {
+                    rejected.push(reject(
+                        &c_code,
+                        format!("mã hộ {written} có thể là nhiều hộ; ghi đúng mã hộ như đã lưu"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let code = match stored {
             Some(h) => h.code.clone(),
             None => new_household_at
                 .get(&key)
@@ -299,7 +324,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
         let name_key = text::fold(&row.full_name);
 
         // The household: stored, new in this file, or new now.
-        if let Some(h) = households.get(&key) {
+        if let Some(h) = stored {
             if h.hamlet_id != hamlet.id {
                 rejected.push(reject(
                     &c_code,
@@ -332,7 +357,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             rejected.push(reject(&c_cccd, format!("trùng số CCCD với dòng {first}")));
             continue;
         }
-        let person = (key.clone(), name_key.clone(), birth.clone());
+        let person = (code.clone(), name_key.clone(), birth.clone());
         if let Some(first) = seen_person.get(&person) {
             rejected.push(reject(
                 &c_name,
@@ -367,20 +392,46 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
                 (&e.birth_date, e.birth_year),
             ) && (!no_births || e.full_name.to_lowercase() == row.full_name.to_lowercase())
         };
-        let by_person = by_household_name
-            .get(&(key.clone(), name_key.clone()))
-            .and_then(|c| unique(c.iter().filter(compatible)))
-            .or_else(|| {
-                // A row without a household code, or a person stored without one.
-                by_hamlet_name
-                    .get(&(hamlet.id, name_key.clone()))
-                    .and_then(|c| {
-                        unique(c.iter().filter(compatible).filter(|i| {
+        let in_household: Vec<usize> = by_household_name
+            .get(&(code.clone(), name_key.clone()))
+            .map(|c| c.iter().filter(compatible).copied().collect())
+            .unwrap_or_default();
+        let candidates = if in_household.is_empty() {
+            // A row without a household code, or a person stored without one.
+            by_hamlet_name
+                .get(&(hamlet.id, name_key.clone()))
+                .map(|c| {
+                    c.iter()
+                        .filter(compatible)
+                        .filter(|i| {
                             row.household_code.is_none()
                                 || current.residents[**i].household_code.starts_with("NK-")
-                        }))
-                    })
-            });
+                        })
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            in_household
+        };
+        // The one followed person of that name and birth; else one no longer followed (the row
+        // is then refused below); two followed ones cannot be told apart without the ID.
+        let followed: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|i| current.residents[*i].active)
+            .collect();
+        let by_person = match followed.as_slice() {
+            [one] => Some(*one),
+            [] => candidates.first().copied(),
+            _ => {
+                rejected.push(reject(
+                    &c_name,
+                    "có nhiều người cùng họ tên và ngày sinh; ghi số CCCD để phân biệt".into(),
+                ));
+                continue;
+            }
+        };
         let found = match (by_id, by_person) {
             (Some(a), Some(b)) if a != b => {
                 let other = &current.residents[a];
@@ -451,7 +502,7 @@ pub fn plan(sheet: Sheet<ResidentRow>, current: &Current, hash: &dyn Fn(&str) ->
             seen_cccd.insert(h, line);
         }
         seen_person.insert(person, line);
-        if !households.contains_key(&key) {
+        if stored.is_none() {
             match new_household_at.get(&key) {
                 Some(&(_, _, idx)) => {
                     let h = &mut new_households[idx];
@@ -608,9 +659,4 @@ fn is_head(relation: &Option<String>) -> bool {
     relation
         .as_deref()
         .is_some_and(|r| text::fold(r) == "chu ho")
-}
-
-fn unique<'a>(mut it: impl Iterator<Item = &'a usize>) -> Option<usize> {
-    let first = it.next()?;
-    it.next().is_none().then_some(*first)
 }

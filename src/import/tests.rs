@@ -56,6 +56,7 @@ fn current() -> Current {
             services_done: vec!["vneid".into()],
             active: true,
             erased: false,
+            version: 1,
         }],
         households: vec![ExistingHousehold {
             id: 10,
@@ -419,6 +420,71 @@ fn ambiguous_hamlets_and_births_are_not_guessed() {
     assert_eq!(by_line(4).action, Action::Add, "Hà is not Hạ");
     assert_eq!(by_line(5).values.household_code, "12");
     assert!(p.new_households.iter().all(|h| h.code != "0012"));
+}
+
+#[test]
+fn look_alike_households_people_and_ids_are_not_guessed() {
+    let mut cur = current();
+    cur.households.push(ExistingHousehold {
+        id: 12,
+        code: "0012".into(),
+        hamlet_id: 3,
+    });
+    cur.households.push(ExistingHousehold {
+        id: 13,
+        code: "12".into(),
+        hamlet_id: 3,
+    });
+    for (id, code) in [(500, "A3-001"), (501, "A3-001")] {
+        cur.residents.push(ExistingResident {
+            id,
+            hamlet_id: 3,
+            household_code: code.into(),
+            full_name: "Trần Văn Đôi".into(),
+            birth_year: Some(2001),
+            active: true,
+            ..Default::default()
+        });
+    }
+    // The same ID on a record no longer followed and on a followed one: the followed one.
+    cur.residents.push(ExistingResident {
+        id: 600,
+        hamlet_id: 3,
+        household_code: "A3-001".into(),
+        cccd_hash: Some(hash("072087001234")),
+        full_name: "Nguyễn Văn An".into(),
+        active: false,
+        ..Default::default()
+    });
+    let rows = table(&[
+        &["Ấp", "Họ và tên", "Mã hộ", "Năm sinh", "Số CCCD"],
+        &["Ấp 3", "Trần Văn Một", "012", "", ""],
+        &["Ấp 3", "Trần Văn Hai", "0012", "", ""],
+        &["Ấp 3", "Trần Văn Đôi", "A3-001", "2001", ""],
+        &["Ấp 3", "Nguyễn Văn An", "A3-001", "1987", "072087001234"],
+    ]);
+    let p = plan::plan(residents(&rows, "2026-12-01").unwrap(), &cur, &hash);
+    let reasons: Vec<(usize, &str)> = p
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].0 == 2 && reasons[0].1.contains("nhiều hộ"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].0 == 4 && reasons[1].1.contains("CCCD để phân biệt"),
+        "{reasons:?}"
+    );
+    let by_line = |l: usize| p.items.iter().find(|i| i.line == l).unwrap();
+    assert_eq!(
+        by_line(3).values.household_code,
+        "0012",
+        "the exact code decides"
+    );
+    assert_eq!(by_line(5).action, Action::Unchanged { id: 100 });
 }
 
 #[test]
