@@ -36,7 +36,8 @@ const GIVEN: &[&str] = &[
     "Sơn", "Tâm", "Uyên", "Vy",
 ];
 
-fn workbook(rows: usize) -> Vec<u8> {
+/// `all_province_app`: every row marks Tây Ninh Smart done (the update run).
+fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -126,7 +127,9 @@ fn workbook(rows: usize) -> Vec<u8> {
         ws.write_string(r, 7, phone).unwrap();
         ws.write_string(r, 8, yes(&mut rng, 0.7)).unwrap();
         ws.write_string(r, 9, yes(&mut rng, 0.5)).unwrap();
-        ws.write_string(r, 10, yes(&mut rng, 0.3)).unwrap();
+        let province_app = yes(&mut rng, 0.3);
+        ws.write_string(r, 10, if all_province_app { "x" } else { province_app })
+            .unwrap();
         ws.write_string(r, 11, yes(&mut rng, 0.4)).unwrap();
         ws.write_string(r, 12, yes(&mut rng, 0.6)).unwrap();
     }
@@ -175,7 +178,7 @@ async fn main() {
         .id;
 
     let t = Instant::now();
-    let bytes = workbook(cli.rows);
+    let bytes = workbook(cli.rows, false);
     println!(
         "workbook: {} rows, {:.1} MB, written in {:.2} s",
         cli.rows,
@@ -245,6 +248,30 @@ async fn main() {
         again.plan.adds(),
         again.plan.updates(),
         again.plan.unchanged()
+    );
+    drop(again);
+
+    // The same people, now all with Tây Ninh Smart: an update for everyone who had not.
+    let changed = workbook(cli.rows, true);
+    let t = Instant::now();
+    let prepared = db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", changed, today)
+        .await
+        .unwrap();
+    println!(
+        "update preview: {:.2} s — add {}, update {}, unchanged {}",
+        t.elapsed().as_secs_f64(),
+        prepared.plan.adds(),
+        prepared.plan.updates(),
+        prepared.plan.unchanged()
+    );
+    let t = Instant::now();
+    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {})
+        .await
+        .unwrap();
+    println!(
+        "apply updates: {:.2} s — updated {}",
+        t.elapsed().as_secs_f64(),
+        applied.updated
     );
     println!("peak memory: {}", peak_rss_mb());
 }

@@ -16,6 +16,8 @@ pub struct Rows {
     columns: &'static str,
     width: usize,
     values: Vec<Param>,
+    /// Appended to each statement, e.g. an `ON CONFLICT … DO UPDATE` clause.
+    suffix: &'static str,
     pub inserted: i64,
 }
 
@@ -26,8 +28,16 @@ impl Rows {
             columns,
             width: columns.split(',').count(),
             values: Vec::new(),
+            suffix: "",
             inserted: 0,
         }
+    }
+
+    /// The same rows as upserts: `clause` follows the values (`ON CONFLICT (…) DO UPDATE SET …`).
+    /// A statement must not name the same key twice; callers queue each key once.
+    pub fn on_conflict(mut self, clause: &'static str) -> Rows {
+        self.suffix = clause;
+        self
     }
 
     /// Queues one row; its values follow the column list. Callers finish after each hamlet,
@@ -71,6 +81,10 @@ impl Rows {
                 }
             }
             sql.push(')');
+        }
+        if !self.suffix.is_empty() {
+            sql.push(' ');
+            sql.push_str(self.suffix);
         }
         sql
     }
@@ -121,5 +135,14 @@ mod tests {
         assert_eq!(r.rows_per_statement(), 400);
         let wide: &'static str = vec!["c"; 100].join(", ").leak();
         assert_eq!(Rows::new("t", wide).rows_per_statement(), 200);
+    }
+
+    #[test]
+    fn upserts_end_with_their_clause() {
+        let r = Rows::new("t", "a, b").on_conflict("ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+        assert_eq!(
+            r.statement(1, false),
+            "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+        );
     }
 }

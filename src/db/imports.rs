@@ -342,9 +342,15 @@ pub async fn apply_residents(
         "service_status_history",
         "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
     );
+    // A new resident has no status yet; a stored one may (not done): one upsert for both.
     let mut services = Rows::new(
         "resident_services",
         "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
+    )
+    .on_conflict(
+        "ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
+         status_date = excluded.status_date, recorded_by = excluded.recorded_by, \
+         updated_at = excluded.updated_at",
     );
     for item in &plan.items {
         let v = &item.values;
@@ -446,35 +452,15 @@ pub async fn apply_residents(
                 now.into(),
                 Param::NullInt,
             ])?;
-            let exists = stored
-                .get(&id)
-                .is_some_and(|_| matches!(item.action, Action::Update { .. }));
-            if exists {
-                sqlx::query(
-                    "INSERT INTO resident_services (commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at) \
-                     VALUES ($1, $2, $3, 'done', $4, $5, $6) \
-                     ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
-                     status_date = excluded.status_date, recorded_by = excluded.recorded_by, updated_at = excluded.updated_at",
-                )
-                .bind(commune)
-                .bind(id)
-                .bind(code.to_string())
-                .bind(today.clone())
-                .bind(src.account_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-            } else {
-                services.push(vec![
-                    commune.into(),
-                    id.into(),
-                    code.to_string().into(),
-                    "done".into(),
-                    today.clone().into(),
-                    src.account_id.into(),
-                    now.into(),
-                ])?;
-            }
+            services.push(vec![
+                commune.into(),
+                id.into(),
+                code.to_string().into(),
+                "done".into(),
+                today.clone().into(),
+                src.account_id.into(),
+                now.into(),
+            ])?;
         }
         let after = AuditValues {
             household_code: &v.household_code,
