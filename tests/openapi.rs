@@ -27,6 +27,81 @@ fn routes_in_code() -> Vec<String> {
     out
 }
 
+/// The part of JSON Schema the document uses: `$ref`, `type` (one or several), `enum`,
+/// `properties`, `required` and `items`.
+fn conforms(v: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r
+            .trim_start_matches("#/")
+            .split('/')
+            .fold(doc, |node, key| &node[key]);
+        return conforms(v, target, doc, at);
+    }
+    let kind = |t: &str| match t {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
+    };
+    let ok = match &schema["type"] {
+        Value::String(t) => kind(t),
+        Value::Array(ts) => ts.iter().any(|t| t.as_str().is_some_and(kind)),
+        _ => true,
+    };
+    if !ok {
+        return Err(format!("{at}: {v} is not of type {}", schema["type"]));
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(v)
+    {
+        return Err(format!("{at}: {v} is not one of {allowed:?}"));
+    }
+    if let Some(obj) = v.as_object() {
+        for key in schema["required"].as_array().into_iter().flatten() {
+            let key = key.as_str().unwrap_or_default();
+            if !obj.contains_key(key) {
+                return Err(format!("{at}: missing \"{key}\""));
+            }
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            for (k, sub) in props {
+                if let Some(x) = obj.get(k) {
+                    conforms(x, sub, doc, &format!("{at}.{k}"))?;
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            conforms(x, items, doc, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_schema_check_catches_a_wrong_body() {
+    let doc = serde_json::json!({"components": {"schemas": {"P": {"type": "object", "required": ["id"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}}}}});
+    let schema = serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/P"}});
+    assert!(
+        conforms(
+            &serde_json::json!([{"id": 1, "name": null}]),
+            &schema,
+            &doc,
+            "$"
+        )
+        .is_ok()
+    );
+    assert!(conforms(&serde_json::json!([{"name": "a"}]), &schema, &doc, "$").is_err());
+    assert!(conforms(&serde_json::json!([{"id": "1"}]), &schema, &doc, "$").is_err());
+    assert!(conforms(&serde_json::json!({"id": 1}), &schema, &doc, "$").is_err());
+}
+
 async fn documented(url: String) {
     let db = demo_db(&url).await;
     let app = app(db.clone());
@@ -87,6 +162,13 @@ async fn documented(url: String) {
                 other => panic!("undocumented test for {other:?}"),
             };
             assert_eq!(r.status, StatusCode::OK, "{method} {concrete}: {}", r.body);
+            // The body has the shape the document gives it.
+            let schema = &ops[method]["responses"]["200"]["content"]["application/json"]["schema"];
+            if !schema.is_null() {
+                if let Err(e) = conforms(&r.json(), schema, &doc, "$") {
+                    panic!("{method} {p}: the response does not match its schema: {e}");
+                }
+            }
         }
     }
 
