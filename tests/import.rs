@@ -930,3 +930,67 @@ async fn a_stale_preview_is_refused() {
         stale_case(url).await;
     }
 }
+
+/// Batched resident updates write only over the version read; a stale one writes nothing.
+async fn versioned_update_case(url: String) {
+    use congdongso::db::Param;
+    let db = demo_db(&url).await;
+    let (id, version, household, hamlet): (i64, i64, i64, i64) = db
+        .fetch_one(
+            "SELECT id, version, household_id, hamlet_id FROM residents ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let row = |version: i64, name: &str| -> Vec<Param> {
+        vec![
+            id.into(),
+            version.into(),
+            household.into(),
+            hamlet.into(),
+            name.into(),
+            congdongso::text::fold(name).into(),
+            congdongso::text::sort_key(name).into(),
+            Param::NullText,
+            Some(1980i64).into(),
+            Param::NullText,
+            Param::NullText,
+            Param::NullText,
+            Param::NullInt,
+            Param::NullText,
+        ]
+    };
+    let mut tx = db.pool.begin().await.unwrap();
+    let stale =
+        db::imports::update_residents(&mut tx, &mut vec![row(version - 1, "Cũ Quá")], 1).await;
+    assert!(stale.is_err());
+    drop(tx);
+    let name: (String,) = db
+        .fetch_one(
+            "SELECT full_name FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_ne!(name.0, "Cũ Quá");
+    let mut tx = db.pool.begin().await.unwrap();
+    db::imports::update_residents(&mut tx, &mut vec![row(version, "Mới Đúng")], 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let after: (String, i64, Option<i64>) = db
+        .fetch_one(
+            "SELECT full_name, version, birth_year FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(after, ("Mới Đúng".to_string(), version + 1, Some(1980)));
+}
+
+#[tokio::test]
+async fn batched_updates_check_the_version() {
+    for url in backends().await {
+        versioned_update_case(url).await;
+    }
+}

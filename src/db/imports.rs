@@ -184,6 +184,60 @@ struct AuditValues<'a> {
 }
 
 const REBUILD_ABOVE: usize = 3000;
+/// Residents updated per statement (14 values each).
+const UPDATE_ROWS: usize = 300;
+
+/// Writes queued resident updates, many to a statement (`UPDATE … FROM (VALUES …)`, which both
+/// databases have), each only over the version this transaction read.
+pub async fn update_residents(
+    conn: &mut AnyConnection,
+    rows: &mut Vec<Vec<Param>>,
+    now: i64,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sqlite = conn.backend_name() == "SQLite";
+    let mut values = String::new();
+    let mut n = 0;
+    for (r, row) in rows.iter().enumerate() {
+        values.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..row.len() {
+            n += 1;
+            if c > 0 {
+                values.push_str(", ");
+            }
+            if sqlite {
+                values.push('?');
+            } else {
+                values.push_str(&format!("${n}"));
+            }
+        }
+        values.push(')');
+    }
+    // VALUES columns are named column1, column2, … on both databases.
+    let sql = format!(
+        "UPDATE residents SET household_id = v.column3, hamlet_id = v.column4, full_name = v.column5, \
+         search_text = v.column6, sort_key = v.column7, birth_date = v.column8, birth_year = v.column9, \
+         gender = v.column10, phone = v.column11, relation = v.column12, has_smartphone = v.column13, \
+         notes = v.column14, version = residents.version + 1, updated_at = {now} \
+         FROM (VALUES {values}) AS v WHERE residents.id = v.column1 AND residents.version = v.column2"
+    );
+    let params: Vec<Param> = rows.drain(..).flatten().collect();
+    let expected = (params.len() / 14) as u64;
+    let done = super::bind(sqlx::query(&sql), &params)
+        .execute(&mut *conn)
+        .await?;
+    // Changed by someone else since this transaction read it (PostgreSQL lets another write
+    // commit meanwhile): start again rather than write over it.
+    if done.rows_affected() != expected {
+        return Err(AppError::invalid(
+            "Một nhân khẩu trong tệp vừa được sửa ở nơi khác trong lúc nhập; không có gì được ghi. \
+             Hãy nhập lại.",
+        ));
+    }
+    Ok(())
+}
 
 /// Applies the plan in one transaction. `progress(done, total)` is called as rows are written.
 pub async fn apply_residents(
@@ -338,6 +392,7 @@ pub async fn apply_residents(
         "audit_log",
         "commune_id, account_id, at, action, entity, entity_id, before_json, after_json",
     );
+    let mut updates: Vec<Vec<Param>> = Vec::new();
     let mut history = Rows::new(
         "service_status_history",
         "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
@@ -374,36 +429,24 @@ pub async fn apply_residents(
             Action::Update { id, .. } => {
                 let id = *id;
                 let e = stored.get(&id).copied();
-                let done = sqlx::query(
-                    "UPDATE residents SET household_id = $1, hamlet_id = $14, full_name = $2, search_text = $3, sort_key = $4, \
-                     birth_date = $5, birth_year = $6, gender = $7, phone = $8, relation = $9, \
-                     has_smartphone = $10, notes = $11, version = version + 1, updated_at = $12 \
-                     WHERE id = $13 AND version = $15",
-                )
-                .bind(hh(&v.household_code))
-                .bind(v.full_name.clone())
-                .bind(text::fold(&v.full_name))
-                .bind(text::sort_key(&v.full_name))
-                .bind(v.birth_date.clone())
-                .bind(v.birth_year)
-                .bind(v.gender.clone())
-                .bind(v.phone.clone())
-                .bind(v.relation.clone())
-                .bind(v.has_smartphone)
-                .bind(v.notes.clone())
-                .bind(now)
-                .bind(id)
-                .bind(item.hamlet_id)
-                .bind(e.map_or(-1, |e| e.version))
-                .execute(&mut *conn)
-                .await?;
-                // Changed by someone else since this transaction read it (PostgreSQL lets
-                // another write commit meanwhile): start again rather than write over it.
-                if done.rows_affected() != 1 {
-                    return Err(AppError::invalid(
-                        "Một nhân khẩu trong tệp vừa được sửa ở nơi khác trong lúc nhập; \
-                         không có gì được ghi. Hãy nhập lại.",
-                    ));
+                updates.push(vec![
+                    id.into(),
+                    e.map_or(-1, |e| e.version).into(),
+                    hh(&v.household_code).into(),
+                    item.hamlet_id.into(),
+                    v.full_name.clone().into(),
+                    text::fold(&v.full_name).into(),
+                    text::sort_key(&v.full_name).into(),
+                    v.birth_date.clone().into(),
+                    v.birth_year.into(),
+                    v.gender.clone().into(),
+                    v.phone.clone().into(),
+                    v.relation.clone().into(),
+                    v.has_smartphone.into(),
+                    v.notes.clone().into(),
+                ]);
+                if updates.len() >= UPDATE_ROWS {
+                    update_residents(conn, &mut updates, now).await?;
                 }
                 if let Some(c) = item.cccd.as_deref() {
                     let (enc, hash, masked) = super::residents::cccd_columns(keys, Some(c));
@@ -492,11 +535,13 @@ pub async fn apply_residents(
             after.into(),
         ])?;
         if touched.len().is_multiple_of(1000) {
+            update_residents(conn, &mut updates, now).await?;
             audit.finish(conn).await?;
             history.finish(conn).await?;
             services.finish(conn).await?;
         }
     }
+    update_residents(conn, &mut updates, now).await?;
     audit.finish(conn).await?;
     history.finish(conn).await?;
     services.finish(conn).await?;
