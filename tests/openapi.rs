@@ -184,6 +184,26 @@ async fn documented(url: String) {
             .all(|h| h["resident_name"].is_string()),
         "help records with the resident"
     );
+    // Paged, newest first, the pages together the whole month.
+    let all = vhxh.get("/api/v1/help?month=2026-05").await.json();
+    let all = all.as_array().unwrap().clone();
+    assert!(all.len() >= 3, "the demo has help records in May");
+    let mut paged = Vec::new();
+    for page in 1.. {
+        let part = vhxh
+            .get(&format!(
+                "/api/v1/help?month=2026-05&per_page=2&page={page}"
+            ))
+            .await
+            .json();
+        let part = part.as_array().unwrap().clone();
+        if part.is_empty() {
+            break;
+        }
+        assert!(part.len() <= 2);
+        paged.extend(part);
+    }
+    assert_eq!(paged, all);
     let hh = head.get("/api/v1/households?per_page=500").await.json();
     let in_hamlet = db
         .scalar_i64(

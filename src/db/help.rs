@@ -149,7 +149,7 @@ pub async fn in_period(
     db: &Db,
     scope: crate::auth::PersonalScope,
     (from, to): (&str, &str),
-    limit: i64,
+    (limit, offset): (i64, i64),
 ) -> Result<Vec<HelpEntry>> {
     // Scoped by the resident's commune, hamlet and (under assignment) household.
     let mut f = super::Filter::default();
@@ -157,9 +157,10 @@ pub async fn in_period(
     f.add("hr.help_date >= ?", from);
     f.add("hr.help_date <= ?", to);
     let sql = format!(
-        "{SELECT}{} ORDER BY hr.help_date DESC, hr.id DESC LIMIT {}",
+        "{SELECT}{} ORDER BY hr.help_date DESC, hr.id DESC LIMIT {} OFFSET {}",
         f.where_sql(),
-        limit.clamp(1, 10_000)
+        limit.clamp(1, 10_000),
+        offset.max(0)
     );
     db.fetch_all(&sql, &f.params).await
 }

@@ -147,14 +147,35 @@ async fn list_activities(
     Ok(Json(json!(items)))
 }
 
+#[derive(Deserialize)]
+struct HelpParams {
+    #[serde(default)]
+    month: String,
+    /// Pages of `per_page` records (at most 10,000), newest first; the answer stays a list.
+    #[serde(default = "first_page")]
+    page: i64,
+    #[serde(default = "all_of_a_month")]
+    per_page: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+fn all_of_a_month() -> i64 {
+    10_000
+}
+
 async fn list_help(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
-    Query(p): Query<MonthParams>,
+    Query(p): Query<HelpParams>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = c.require_personal()?;
-    let (from, to) = bounds(month_of(&p)?);
-    let items = db::help::in_period(&s.db, scope, (&from, &to), 10_000).await?;
+    let (from, to) = bounds(month_of(&MonthParams { month: p.month })?);
+    let per_page = p.per_page.clamp(1, 10_000);
+    let offset = (p.page.max(1) - 1).saturating_mul(per_page);
+    let items = db::help::in_period(&s.db, scope, (&from, &to), (per_page, offset)).await?;
     Ok(Json(json!(items)))
 }
 
