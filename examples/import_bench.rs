@@ -37,7 +37,7 @@ const GIVEN: &[&str] = &[
 ];
 
 /// `all_province_app`: every row marks Tây Ninh Smart done (the update run).
-fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
+fn workbook(rows: usize, all_province_app: bool) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -57,7 +57,7 @@ fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
         "Tham gia nhóm Zalo ấp",
     ];
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
+        ws.write_string(0, c as u16, *h)?;
     }
     let mut household = 0;
     let mut in_household = 0;
@@ -91,9 +91,8 @@ fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
         let century_gender = (year / 100 - 19) * 2 + female as u32;
         let cccd = format!("072{century_gender}{:02}{:06}", year % 100, i);
         let yes = |rng: &mut rand::rngs::StdRng, p: f64| if rng.gen_bool(p) { "x" } else { "" };
-        ws.write_string(r, 0, format!("B{hamlet:02}-{household:06}"))
-            .unwrap();
-        ws.write_string(r, 1, format!("Ấp {hamlet}")).unwrap();
+        ws.write_string(r, 0, format!("B{hamlet:02}-{household:06}"))?;
+        ws.write_string(r, 1, format!("Ấp {hamlet}"))?;
         ws.write_string(
             r,
             2,
@@ -102,9 +101,8 @@ fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
             } else {
                 "Con"
             },
-        )
-        .unwrap();
-        ws.write_string(r, 3, &name).unwrap();
+        )?;
+        ws.write_string(r, 3, &name)?;
         ws.write_string(
             r,
             4,
@@ -113,27 +111,24 @@ fn workbook(rows: usize, all_province_app: bool) -> Vec<u8> {
                 rng.gen_range(1..=28),
                 rng.gen_range(1..=12)
             ),
-        )
-        .unwrap();
-        ws.write_string(r, 5, if female { "Nữ" } else { "Nam" })
-            .unwrap();
+        )?;
+        ws.write_string(r, 5, if female { "Nữ" } else { "Nam" })?;
         // Leading zero lost, as Excel does to a number.
-        ws.write_number(r, 6, cccd.parse::<f64>().unwrap()).unwrap();
+        ws.write_number(r, 6, cccd.parse::<f64>().unwrap_or(0.0))?;
         let phone = if i % 7 == 0 {
             format!("0168{:07}", i % 10_000_000)
         } else {
             format!("+84 9{:08}", i % 100_000_000)
         };
-        ws.write_string(r, 7, phone).unwrap();
-        ws.write_string(r, 8, yes(&mut rng, 0.7)).unwrap();
-        ws.write_string(r, 9, yes(&mut rng, 0.5)).unwrap();
+        ws.write_string(r, 7, phone)?;
+        ws.write_string(r, 8, yes(&mut rng, 0.7))?;
+        ws.write_string(r, 9, yes(&mut rng, 0.5))?;
         let province_app = yes(&mut rng, 0.3);
-        ws.write_string(r, 10, if all_province_app { "x" } else { province_app })
-            .unwrap();
-        ws.write_string(r, 11, yes(&mut rng, 0.4)).unwrap();
-        ws.write_string(r, 12, yes(&mut rng, 0.6)).unwrap();
+        ws.write_string(r, 10, if all_province_app { "x" } else { province_app })?;
+        ws.write_string(r, 11, yes(&mut rng, 0.4))?;
+        ws.write_string(r, 12, yes(&mut rng, 0.6))?;
     }
-    wb.save_to_buffer().unwrap()
+    wb.save_to_buffer()
 }
 
 fn peak_rss_mb() -> String {
@@ -150,14 +145,14 @@ fn peak_rss_mb() -> String {
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir()?;
     let url = cli
         .database_url
         .unwrap_or_else(|| format!("sqlite://{}/import.db", dir.path().display()));
-    let db = Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
     let keys = Keys::from_master(b"import benchmark key, not secret");
     demo::seed(
         &db,
@@ -168,17 +163,15 @@ async fn main() {
             seed: 1,
         },
     )
-    .await
-    .unwrap()
-    .expect("an empty database");
+    .await?
+    .ok_or("the database is not empty: give an empty one")?;
     let commune = db::areas::by_code(&db, "rach-kien")
-        .await
-        .unwrap()
-        .unwrap()
+        .await?
+        .ok_or("the demo commune is missing")?
         .id;
 
     let t = Instant::now();
-    let bytes = workbook(cli.rows, false);
+    let bytes = workbook(cli.rows, false)?;
     println!(
         "workbook: {} rows, {:.1} MB, written in {:.2} s",
         cli.rows,
@@ -187,8 +180,8 @@ async fn main() {
     );
 
     let t = Instant::now();
-    let table = congdongso::import::read::table("list.xlsx", &bytes).unwrap();
-    let sheet = congdongso::import::residents(&table, "2026-12-01").unwrap();
+    let table = congdongso::import::read::table("list.xlsx", &bytes)?;
+    let sheet = congdongso::import::residents(&table, "2026-12-01")?;
     println!(
         "read + parse: {:.2} s ({} rows, {} rejected)",
         t.elapsed().as_secs_f64(),
@@ -201,8 +194,7 @@ async fn main() {
     let t = Instant::now();
     let prepared =
         db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes.clone(), today)
-            .await
-            .unwrap();
+            .await?;
     let p = &prepared.plan;
     println!(
         "preview (read, parse, compare): {:.2} s — add {}, update {}, unchanged {}, rejected {}, households {}",
@@ -228,8 +220,7 @@ async fn main() {
             *n += 1;
         }
     })
-    .await
-    .unwrap();
+    .await?;
     println!(
         "apply (one transaction, indicators refreshed): {:.2} s — added {}, {} progress updates",
         t.elapsed().as_secs_f64(),
@@ -239,9 +230,8 @@ async fn main() {
     drop(prepared);
 
     let t = Instant::now();
-    let again = db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes, today)
-        .await
-        .unwrap();
+    let again =
+        db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes, today).await?;
     println!(
         "second import preview: {:.2} s — add {}, update {}, unchanged {}",
         t.elapsed().as_secs_f64(),
@@ -252,11 +242,10 @@ async fn main() {
     drop(again);
 
     // The same people, now all with Tây Ninh Smart: an update for everyone who had not.
-    let changed = workbook(cli.rows, true);
+    let changed = workbook(cli.rows, true)?;
     let t = Instant::now();
-    let prepared = db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", changed, today)
-        .await
-        .unwrap();
+    let prepared =
+        db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", changed, today).await?;
     println!(
         "update preview: {:.2} s — add {}, update {}, unchanged {}",
         t.elapsed().as_secs_f64(),
@@ -265,13 +254,12 @@ async fn main() {
         prepared.plan.unchanged()
     );
     let t = Instant::now();
-    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {})
-        .await
-        .unwrap();
+    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {}).await?;
     println!(
         "apply updates: {:.2} s — updated {}",
         t.elapsed().as_secs_f64(),
         applied.updated
     );
     println!("peak memory: {}", peak_rss_mb());
+    Ok(())
 }

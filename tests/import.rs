@@ -753,6 +753,27 @@ async fn api_case(url: String) {
         (j["applied"].as_bool(), j["unchanged"].as_i64()),
         (Some(false), Some(1))
     );
+    // The same person with a citizen ID now: the update fills it in.
+    let with_id = "Họ và tên;Ấp;Ngày sinh;Số CCCD\nĐinh Văn Máy;Ấp 3;1980;072080000321\n"
+        .as_bytes()
+        .to_vec();
+    let j = admin
+        .post_bytes("/api/v1/imports/residents?name=a.csv", with_id)
+        .await
+        .json();
+    assert_eq!(
+        (j["applied"].as_bool(), j["updated"].as_i64()),
+        (Some(true), Some(1)),
+        "{j}"
+    );
+    let (masked,): (Option<String>,) = db
+        .fetch_one(
+            "SELECT cccd_masked FROM residents WHERE full_name = 'Đinh Văn Máy'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(masked.as_deref(), Some("0xx•••••••21"));
     let r = admin
         .post_bytes(
             "/api/v1/imports/residents?name=a.csv",
@@ -937,7 +958,8 @@ async fn versioned_update_case(url: String) {
     let db = demo_db(&url).await;
     let (id, version, household, hamlet): (i64, i64, i64, i64) = db
         .fetch_one(
-            "SELECT id, version, household_id, hamlet_id FROM residents ORDER BY id LIMIT 1",
+            "SELECT id, version, household_id, hamlet_id FROM residents WHERE cccd_hash IS NOT NULL \
+             ORDER BY id LIMIT 1",
             &[],
         )
         .await
@@ -957,6 +979,9 @@ async fn versioned_update_case(url: String) {
             Param::NullText,
             Param::NullText,
             Param::NullInt,
+            Param::NullText,
+            Param::NullText,
+            Param::NullText,
             Param::NullText,
         ]
     };
@@ -986,6 +1011,17 @@ async fn versioned_update_case(url: String) {
         .await
         .unwrap();
     assert_eq!(after, ("Mới Đúng".to_string(), version + 1, Some(1980)));
+    let (kept,): (Option<String>,) = db
+        .fetch_one(
+            "SELECT cccd_masked FROM residents WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert!(
+        kept.is_some(),
+        "no citizen ID in the update keeps the stored one"
+    );
 }
 
 #[tokio::test]

@@ -184,7 +184,7 @@ struct AuditValues<'a> {
 }
 
 const REBUILD_ABOVE: usize = 3000;
-/// Residents updated per statement (14 values each).
+/// Residents updated per statement.
 const UPDATE_ROWS: usize = 300;
 
 /// Writes queued resident updates, many to a statement (`UPDATE … FROM (VALUES …)`, which both
@@ -220,11 +220,14 @@ pub async fn update_residents(
         "UPDATE residents SET household_id = v.column3, hamlet_id = v.column4, full_name = v.column5, \
          search_text = v.column6, sort_key = v.column7, birth_date = v.column8, birth_year = v.column9, \
          gender = v.column10, phone = v.column11, relation = v.column12, has_smartphone = v.column13, \
-         notes = v.column14, version = residents.version + 1, updated_at = {now} \
+         notes = v.column14, cccd_enc = COALESCE(v.column15, residents.cccd_enc), \
+         cccd_hash = COALESCE(v.column16, residents.cccd_hash), \
+         cccd_masked = COALESCE(v.column17, residents.cccd_masked), \
+         version = residents.version + 1, updated_at = {now} \
          FROM (VALUES {values}) AS v WHERE residents.id = v.column1 AND residents.version = v.column2"
     );
+    let expected = rows.len() as u64;
     let params: Vec<Param> = rows.drain(..).flatten().collect();
-    let expected = (params.len() / 14) as u64;
     let done = super::bind(sqlx::query(&sql), &params)
         .execute(&mut *conn)
         .await?;
@@ -429,6 +432,9 @@ pub async fn apply_residents(
             Action::Update { id, .. } => {
                 let id = *id;
                 let e = stored.get(&id).copied();
+                // A citizen ID filling a blank; none keeps the stored one.
+                let (enc, hash, masked) =
+                    super::residents::cccd_columns(keys, item.cccd.as_deref());
                 updates.push(vec![
                     id.into(),
                     e.map_or(-1, |e| e.version).into(),
@@ -444,21 +450,12 @@ pub async fn apply_residents(
                     v.relation.clone().into(),
                     v.has_smartphone.into(),
                     v.notes.clone().into(),
+                    enc.into(),
+                    hash.into(),
+                    masked.into(),
                 ]);
                 if updates.len() >= UPDATE_ROWS {
                     update_residents(conn, &mut updates, now).await?;
-                }
-                if let Some(c) = item.cccd.as_deref() {
-                    let (enc, hash, masked) = super::residents::cccd_columns(keys, Some(c));
-                    sqlx::query(
-                        "UPDATE residents SET cccd_enc = $1, cccd_hash = $2, cccd_masked = $3 WHERE id = $4",
-                    )
-                    .bind(enc)
-                    .bind(hash)
-                    .bind(masked)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
                 }
                 if let Some(e) = e {
                     let values = AuditValues {

@@ -79,6 +79,17 @@ impl Grid {
     }
 }
 
+/// A sheet read cell by cell (the two readers have no common trait) into a bounded grid.
+fn grid_of(
+    mut next: impl FnMut() -> Result<Option<((u32, u32), Raw)>, String>,
+) -> Result<Grid, String> {
+    let mut grid = Grid::default();
+    while let Some(((r, c), v)) = next()? {
+        grid.put(r as usize, c as usize, v)?;
+    }
+    Ok(grid)
+}
+
 fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
     let unreadable = |e: calamine::Error| {
         tracing::info!(error = %e, "spreadsheet unreadable");
@@ -109,11 +120,10 @@ fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
                 let mut reader = x
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(e.into()))?;
-                let mut grid = Grid::default();
-                while let Some(c) = reader.next_cell().map_err(|e| unreadable(e.into()))? {
-                    let (r, col) = c.get_position();
-                    grid.put(r as usize, col as usize, cell_ref(c.get_value()))?;
-                }
+                let grid = grid_of(|| {
+                    let c = reader.next_cell().map_err(|e| unreadable(e.into()))?;
+                    Ok(c.map(|c| (c.get_position(), cell_ref(c.get_value()))))
+                })?;
                 if !grid.rows.is_empty() {
                     return Ok(grid.rows);
                 }
@@ -124,11 +134,10 @@ fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
                 let mut reader = x
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(e.into()))?;
-                let mut grid = Grid::default();
-                while let Some(c) = reader.next_cell().map_err(|e| unreadable(e.into()))? {
-                    let (r, col) = c.get_position();
-                    grid.put(r as usize, col as usize, cell_ref(c.get_value()))?;
-                }
+                let grid = grid_of(|| {
+                    let c = reader.next_cell().map_err(|e| unreadable(e.into()))?;
+                    Ok(c.map(|c| (c.get_position(), cell_ref(c.get_value()))))
+                })?;
                 if !grid.rows.is_empty() {
                     return Ok(grid.rows);
                 }
