@@ -321,6 +321,7 @@ pub fn document(input: &Input) -> Document {
         recipients: lh.recipients.clone(),
         signature: lh.signature.clone(),
         short_name: short,
+        date: lh.date.clone(),
     }
 }
 

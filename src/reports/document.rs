@@ -24,6 +24,8 @@ pub struct Document {
     pub signature: Signature,
     /// A short name for file names and the Excel sheet, e.g. `BC thang 05-2026 Ap 3`.
     pub short_name: String,
+    /// The report's date, `yyyy-mm-dd`: the file's creation date in its properties.
+    pub date: String,
 }
 
 /// The signature block, bottom right: authority lines (bold, upper case), a space for the
@@ -61,10 +63,16 @@ pub struct Table {
 pub enum Cell {
     Text(String),
     Int(i64),
-    /// A percentage such as 79.9 (shown `79,9%`); `None` when there is nothing to divide by.
+    /// A percentage such as 79.9 (shown `79,9%`, always one decimal so a column lines up);
+    /// `None` when there is nothing to divide by.
     Percent(Option<f64>),
     /// Bold text, for a total row.
     Strong(String),
+    /// A part of a whole, `numerator/denominator` (shown `13.386/29.246`). Excel writes it as
+    /// two number cells, so the sheet can add them up.
+    Ratio(i64, i64),
+    /// A date, `yyyy-mm-dd` (shown `25/05/2026`; a date cell in Excel). Empty: no date.
+    Date(String),
 }
 
 impl Cell {
@@ -75,7 +83,15 @@ impl Cell {
             Cell::Int(n) => group_thousands(*n),
             Cell::Percent(Some(v)) => format!("{}%", decimal_comma(*v)),
             Cell::Percent(None) => "–".to_string(),
+            Cell::Ratio(n, d) => format!("{}/{}", group_thousands(*n), group_thousands(*d)),
+            Cell::Date(d) if d.is_empty() => String::new(),
+            Cell::Date(d) => crate::text::format_date(d),
         }
+    }
+
+    /// Numbers, percentages and ratios are right-aligned in a table.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Cell::Int(_) | Cell::Percent(_) | Cell::Ratio(..))
     }
 }
 
@@ -98,9 +114,12 @@ pub fn group_thousands(n: i64) -> String {
     crate::text::format_int(n)
 }
 
-/// `79.94` → `79,9`, `80.0` → `80` (one decimal, comma, no trailing `,0`).
+/// `79.94` → `79,9`, `80.0` → `80,0` (one decimal always, comma): a report's column of
+/// percentages reads alike from top to bottom.
 pub fn decimal_comma(v: f64) -> String {
-    crate::indicators::catalog::format_percent(v)
+    let tenths = (v * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!("{sign}{},{}", tenths.abs() / 10, tenths.abs() % 10)
 }
 
 #[cfg(test)]
@@ -114,7 +133,11 @@ mod tests {
         assert_eq!(group_thousands(1234), "1.234");
         assert_eq!(group_thousands(-1234567), "-1.234.567");
         assert_eq!(Cell::Percent(Some(79.94)).display(), "79,9%");
-        assert_eq!(Cell::Percent(Some(80.0)).display(), "80%");
+        assert_eq!(Cell::Percent(Some(80.0)).display(), "80,0%");
+        assert_eq!(Cell::Percent(Some(48.0)).display(), "48,0%");
+        assert_eq!(Cell::Percent(Some(100.0)).display(), "100,0%");
         assert_eq!(Cell::Percent(None).display(), "–");
+        assert_eq!(Cell::Ratio(13386, 29246).display(), "13.386/29.246");
+        assert_eq!(Cell::Date("2026-05-25".into()).display(), "25/05/2026");
     }
 }

@@ -575,7 +575,7 @@ fn column_widths(weights: &[u16], columns: usize) -> Vec<usize> {
 }
 
 fn is_number(cell: &Cell) -> bool {
-    matches!(cell, Cell::Int(_) | Cell::Percent(_))
+    cell.is_numeric()
 }
 
 fn data_cell(text: &str, width: usize, size: usize, look: Look, align: AlignmentType) -> TableCell {

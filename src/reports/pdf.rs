@@ -465,7 +465,7 @@ impl Writer {
         let head = (0..n).map(|i| (t.columns.get(i).cloned().unwrap_or_default(), Bold, Center));
         let header = self.layout_row(head.collect(), &widths);
         let cell = |c: Option<&Cell>| match c {
-            Some(c @ (Cell::Int(_) | Cell::Percent(_))) => (c.display(), Regular, Right),
+            Some(c) if c.is_numeric() => (c.display(), Regular, Right),
             Some(c @ Cell::Strong(_)) => (c.display(), Bold, Left),
             Some(c) => (c.display(), Regular, Left),
             None => (String::new(), Regular, Left),

@@ -268,6 +268,12 @@ impl Writer<'_> {
             Cell::Percent(None) => {
                 self.ws.write_blank(row, c, &s.empty).map_err(err)?;
             }
+            // Placeholders until the sheet writer types them (ratio as two numbers, dates).
+            Cell::Ratio(..) | Cell::Date(_) => {
+                self.ws
+                    .write_string_with_format(row, c, cell.display(), &s.text)
+                    .map_err(err)?;
+            }
         }
         // The display form is about as wide as Excel's rendering of it.
         self.measure(c, cell.display().chars().count());

@@ -70,6 +70,7 @@ fn sample() -> Document {
             name: "Nguyễn Văn Ấn".into(),
         },
         short_name: "BC thang 05-2026 Ap 3".into(),
+        date: "2026-05-25".into(),
     }
 }
 
@@ -332,6 +333,7 @@ fn a_bare_document_still_renders() {
         recipients: vec![],
         signature: Signature::default(),
         short_name: String::new(),
+        date: "2026-05-25".into(),
     };
     let text = paragraphs_text(&render(&doc).expect("render")).expect("text");
     assert!(text.iter().any(|p| p == "BÁO CÁO"));

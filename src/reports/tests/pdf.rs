@@ -84,6 +84,7 @@ fn sample() -> Document {
             name: "Nguyễn Thị Hồng Nhung".into(),
         },
         short_name: "BC tháng 05-2026 Ấp 3".into(),
+        date: "2026-05-25".into(),
     }
 }
 

@@ -69,6 +69,7 @@ fn sample() -> Document {
             name: "Nguyễn Văn Ấn".into(),
         },
         short_name: "BC thang 05/2026 [Ap 3]: tong hop chi tiet".into(),
+        date: "2026-05-25".into(),
     }
 }
 
