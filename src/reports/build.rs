@@ -38,6 +38,8 @@ impl Kind {
 #[derive(Clone, Debug, Default)]
 pub struct Letterhead {
     pub issuer: Vec<String>,
+    /// How many of the issuer's lines name its superior body (see `Document::issuer`).
+    pub issuer_superior: usize,
     pub number: String,
     /// The place written before the date (the commune's name).
     pub place: String,
@@ -56,6 +58,7 @@ impl Letterhead {
                 format!("UBND XÃ {}", commune.to_uppercase()),
                 format!("BAN NHÂN DÂN {}", hamlet.to_uppercase()),
             ],
+            issuer_superior: 1,
             number: "Số:      /BC-BNDA".to_string(),
             place: commune.to_string(),
             date: date.to_string(),
@@ -79,6 +82,7 @@ impl Letterhead {
                 "ỦY BAN NHÂN DÂN".to_string(),
                 format!("XÃ {}", commune.to_uppercase()),
             ],
+            issuer_superior: 0,
             number: "Số:      /BC-UBND".to_string(),
             place: commune.to_string(),
             date: date.to_string(),
@@ -312,6 +316,7 @@ pub fn document(input: &Input) -> Document {
     );
     Document {
         issuer: lh.issuer.clone(),
+        issuer_superior: lh.issuer_superior,
         number: lh.number.clone(),
         place_date: place_date(&lh.place, &lh.date),
         title: "BÁO CÁO".to_string(),

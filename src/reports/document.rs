@@ -5,9 +5,12 @@
 /// One report, top to bottom.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Document {
-    /// The issuing body, top left, e.g. `["UBND XÃ RẠCH KIẾN", "TỔ CNSCĐ ẤP 3"]`. The last line
-    /// is the body itself (bold, a short rule under it); lines above it are its superior.
+    /// The issuing body, top left, e.g. `["UBND XÃ RẠCH KIẾN", "BAN NHÂN DÂN ẤP 3"]`. The first
+    /// `issuer_superior` lines name the superior body (regular weight); the rest name the body
+    /// itself (bold, a short rule under its last line). `["ỦY BAN NHÂN DÂN", "XÃ RẠCH KIẾN"]`
+    /// with `issuer_superior: 0` is one body written over two lines, both bold.
     pub issuer: Vec<String>,
+    pub issuer_superior: usize,
     /// Number and symbol, e.g. `Số: 05/BC-TCNSCĐ` (numbers are often left blank: `Số:     /BC-UBND`).
     pub number: String,
     /// Place and date, e.g. `Rạch Kiến, ngày 25 tháng 5 năm 2026` (written in italics).

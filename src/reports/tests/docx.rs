@@ -6,6 +6,7 @@ use crate::reports::{Series, Signature};
 fn sample() -> Document {
     Document {
         issuer: vec!["UBND XÃ RẠCH KIẾN".into(), "TỔ CNSCĐ ẤP 3".into()],
+        issuer_superior: 1,
         number: "Số: 05/BC-TCNSCĐ".into(),
         place_date: "Rạch Kiến, ngày 25 tháng 5 năm 2026".into(),
         title: "BÁO CÁO".into(),
@@ -319,6 +320,7 @@ fn widths_fill_the_text_width_in_proportion() {
 fn a_bare_document_still_renders() {
     let doc = Document {
         issuer: vec![],
+        issuer_superior: 1,
         number: String::new(),
         place_date: String::new(),
         title: "BÁO CÁO".into(),

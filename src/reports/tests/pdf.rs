@@ -64,6 +64,7 @@ fn sample() -> Document {
     };
     Document {
         issuer: strings("UBND XÃ RẠCH KIẾN|TỔ CNSCĐ ẤP 3"),
+        issuer_superior: 1,
         number: "Số: 05/BC-TCNSCĐ".into(),
         place_date: "Rạch Kiến, ngày 25 tháng 5 năm 2026".into(),
         title: "BÁO CÁO".into(),

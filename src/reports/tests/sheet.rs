@@ -8,6 +8,7 @@ use std::io::Cursor;
 fn sample() -> Document {
     Document {
         issuer: vec!["UBND XÃ RẠCH KIẾN".into(), "TỔ CNSCĐ ẤP 3".into()],
+        issuer_superior: 1,
         number: "Số: 05/BC-TCNSCĐ".into(),
         place_date: "Rạch Kiến, ngày 25 tháng 5 năm 2026".into(),
         title: "BÁO CÁO".into(),
