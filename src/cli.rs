@@ -176,7 +176,7 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
     })?;
     println!(
         "Đã ghi báo cáo {} của {} ({} byte) vào {}.",
-        period.label().to_lowercase(),
+        period.label_lower(),
         area.name,
         bytes.len(),
         args.output.display()

@@ -28,6 +28,28 @@ impl Area {
             _ => "Ấp",
         }
     }
+
+    /// The name with its level in front, `Xã Rạch Kiến`, unless the name already says it
+    /// (`Ấp 3`, `Khu phố 2`, `Phường 1` are read as they are, not `Ấp Ấp 3`).
+    pub fn titled_name(&self) -> String {
+        let folded = crate::text::fold(&self.name);
+        let says_level = [
+            "ap ",
+            "khu pho ",
+            "xa ",
+            "phuong ",
+            "thi tran ",
+            "tinh ",
+            "thanh pho ",
+        ]
+        .iter()
+        .any(|w| folded.starts_with(w));
+        if says_level {
+            self.name.clone()
+        } else {
+            format!("{} {}", self.level_label(), self.name)
+        }
+    }
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Area>> {

@@ -18,7 +18,10 @@ use crate::reports::{Chart, Series};
 pub const TREND: [(&str, &str); 4] = [
     ("adults_guided", "Được hướng dẫn trực tiếp"),
     ("households_province_app", "Hộ có Tây Ninh Smart"),
-    ("adults_province_app", "Người TT cài Tây Ninh Smart"),
+    (
+        "adults_province_app",
+        "Người trưởng thành cài Tây Ninh Smart",
+    ),
     ("adults_digital_skills", "Phổ cập kỹ năng số"),
 ];
 
@@ -47,7 +50,7 @@ pub async fn trend(db: &Db, area: &Area, p: &Period) -> Result<Chart> {
         })
         .collect();
     Ok(Chart {
-        title: format!("Xu hướng 12 tháng đến {}", p.label().to_lowercase()),
+        title: format!("Xu hướng 12 tháng đến {}", p.label_lower()),
         labels,
         series: lines,
     })
@@ -64,17 +67,142 @@ async fn signer(db: &Db, role: &str, area_id: i64) -> Result<String> {
     Ok(row.and_then(|(n,)| n).unwrap_or_default())
 }
 
-/// Lines `Ấp 3: …` from each hamlet's text, for the commune's own report.
-fn collect(
-    parts: &[(String, reports::MonthlyReport)],
-    pick: fn(&reports::MonthlyReport) -> &str,
-) -> String {
-    parts
-        .iter()
-        .filter(|(_, r)| !pick(r).trim().is_empty())
-        .map(|(name, r)| format!("{name}: {}", pick(r).trim().replace('\n', " ")))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The hamlets' own words over a period, line by line, before they become the report's text.
+#[derive(Default)]
+struct Gathered {
+    results: Vec<String>,
+    difficulties: Vec<String>,
+    proposals: Vec<String>,
+    next_plan: Vec<String>,
+    /// Reports taken (submitted or approved) and of how many hamlets.
+    sent: usize,
+    hamlets_sent: usize,
+}
+
+/// `[(month, approved, text)]` of one hamlet → `tháng 9/2026, 10/2026: …` lines, one per
+/// distinct text (heads often repeat last month's words), approved reports first.
+fn hamlet_lines(who: &str, many_months: bool, texts: &[(String, bool, String)]) -> Vec<String> {
+    let mut groups: Vec<(Vec<&str>, bool, &str)> = Vec::new();
+    for approved in [true, false] {
+        for (month, a, text) in texts.iter().filter(|t| t.1 == approved) {
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.1 == *a && g.2 == text) {
+                Some(g) => g.0.push(month),
+                None => groups.push((vec![month], *a, text)),
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(months, approved, text)| {
+            let mut notes = Vec::new();
+            if many_months {
+                let months: Vec<String> = months
+                    .iter()
+                    .map(|m| crate::reports::build::month_words(m))
+                    .collect();
+                notes.push(format!("tháng {}", months.join(", ")));
+            }
+            if !approved {
+                notes.push("báo cáo chưa duyệt".to_string());
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
+            format!(
+                "{who}{notes}: {}",
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })
+        .collect()
+}
+
+/// Every hamlet report of the period that was submitted or approved (a draft or a returned
+/// report is not the hamlet's word yet), by hamlet in the hamlets' order.
+async fn gather(db: &Db, commune_id: i64, hamlets: &[Area], p: &Period) -> Result<Gathered> {
+    let sent = reports::sent_in(
+        db,
+        commune_id,
+        &period::month_code(p.first_month()),
+        &period::month_code(p.last_month()),
+    )
+    .await?;
+    let many_months = p.first_month() != p.last_month();
+    let mut g = Gathered {
+        sent: sent.len(),
+        ..Gathered::default()
+    };
+    for hamlet in hamlets {
+        let mine: Vec<&reports::MonthlyReport> =
+            sent.iter().filter(|r| r.hamlet_id == hamlet.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        g.hamlets_sent += 1;
+        // A hamlet's own report names no hamlet; the commune's names each.
+        let who = if hamlets.len() == 1 && many_months {
+            "Báo cáo".to_string()
+        } else {
+            hamlet.name.clone()
+        };
+        let texts = |pick: fn(&reports::MonthlyReport) -> &str| {
+            let t: Vec<(String, bool, String)> = mine
+                .iter()
+                .map(|r| (r.month.clone(), r.status == "approved", pick(r).to_string()))
+                .collect();
+            hamlet_lines(&who, many_months, &t)
+        };
+        g.results.extend(texts(|r| &r.results));
+        g.difficulties.extend(texts(|r| &r.difficulties));
+        g.proposals.extend(texts(|r| &r.proposals));
+        if !many_months {
+            g.next_plan.extend(texts(|r| &r.next_plan));
+        }
+    }
+    Ok(g)
+}
+
+impl Gathered {
+    /// The report's text: the lines gathered, or a sentence saying why there are none —
+    /// never "nothing" when nobody has said yet.
+    fn narrative(self, commune: bool) -> Narrative {
+        let whose = if commune { "của các ấp " } else { "" };
+        let none = |what: &str| {
+            if self.sent == 0 {
+                format!(
+                    "Chưa có báo cáo tháng nào {whose}được nộp trong kỳ nên chưa tổng hợp được {what}."
+                )
+            } else if commune {
+                format!(
+                    "Các báo cáo tháng đã nộp trong kỳ ({} báo cáo của {} ấp) không nêu {what}.",
+                    self.sent, self.hamlets_sent
+                )
+            } else {
+                format!(
+                    "Các báo cáo tháng đã nộp trong kỳ ({} báo cáo) không nêu {what}.",
+                    self.sent
+                )
+            }
+        };
+        let text = |lines: &[String], what: &str| {
+            if lines.is_empty() {
+                none(what)
+            } else {
+                lines.join("\n")
+            }
+        };
+        Narrative {
+            results: self.results.join("\n"),
+            difficulties: text(&self.difficulties, "khó khăn, vướng mắc"),
+            proposals: text(&self.proposals, "đề xuất, kiến nghị"),
+            next_plan: self.next_plan.join("\n"),
+        }
+    }
 }
 
 /// The months of the period whose report is already due or begun (no empty future months).
@@ -110,13 +238,8 @@ pub async fn input(
     let commune = areas::get(db, commune_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let date = today.min(p.reference_date().as_str()).to_string();
-    let date = if let Period::Month(m) = p {
-        // A hamlet report is dated on its submission; the commune's at the month's end.
-        date.max(format!("{}-01", period::month_code(*m)))
-    } else {
-        date
-    };
+    // A report is dated the day it is made; a hamlet's, the day it was last submitted.
+    let date = today.to_string();
     let hamlet_report = match (p, area.level.as_str()) {
         (Period::Month(m), "hamlet") => Some(reports::hamlet_month_figures(db, area, *m).await?),
         _ => None,
@@ -149,14 +272,6 @@ pub async fn input(
         Some(t) => t,
         None => trend(db, area, p).await?,
     });
-    if let Some(r) = &report {
-        input.narrative = Narrative {
-            results: r.results.clone(),
-            difficulties: r.difficulties.clone(),
-            proposals: r.proposals.clone(),
-            next_plan: r.next_plan.clone(),
-        };
-    }
     if area.level == "hamlet"
         && kind == Kind::Monthly
         && report.as_ref().is_none_or(|r| r.status != "approved")
@@ -167,43 +282,46 @@ pub async fn input(
                 .to_lowercase()
         );
     }
+    // Every hamlet open at some time in the period: one closed in its middle still did work.
+    let hamlets = if area.level == "commune" {
+        reports::hamlets_open_in(db, commune.id, p.first_month()..=p.last_month()).await?
+    } else {
+        vec![area.clone()]
+    };
+    // A hamlet's monthly report speaks for itself; every other report gathers the months'.
+    let mut gathered = if area.level == "hamlet" && kind == Kind::Monthly {
+        None
+    } else {
+        Some(gather(db, commune.id, &hamlets, p).await?)
+    };
+    if let Some(r) = &report {
+        input.narrative = Narrative {
+            results: r.results.clone(),
+            difficulties: r.difficulties.clone(),
+            proposals: r.proposals.clone(),
+            next_plan: r.next_plan.clone(),
+        };
+    }
     if area.level == "commune" {
-        let months = months_so_far(p, today);
-        let mut texts = Vec::new();
-        for m in &months {
+        for m in months_so_far(p, today) {
             input
                 .completeness
-                .push(reports::completeness(db, commune.id, *m, today).await?);
+                .push(reports::completeness(db, commune.id, m, today).await?);
         }
-        // Every hamlet open at some time in the period: one closed in its middle still did work.
-        let open = reports::hamlets_open_in(db, commune.id, p.first_month()..=p.last_month());
-        for hamlet in open.await? {
-            let name = hamlet.name.clone();
+        for hamlet in &hamlets {
             let line = match p {
                 Period::Month(m) => {
-                    let (f, r) = reports::hamlet_month_figures(db, &hamlet, *m).await?;
+                    let (f, r) = reports::hamlet_month_figures(db, hamlet, *m).await?;
                     let frozen = r.as_ref().and_then(|r| r.frozen()).is_some();
-                    // A draft or a returned report is not the hamlet's word yet.
-                    if let Some(r) =
-                        r.filter(|r| matches!(r.status.as_str(), "submitted" | "approved"))
-                    {
-                        texts.push((name.clone(), r));
-                    }
                     HamletLine { figures: f, frozen }
                 }
                 _ => HamletLine {
-                    figures: reports::area_figures(db, &hamlet, p).await?,
+                    figures: reports::area_figures(db, hamlet, p).await?,
                     frozen: false,
                 },
             };
             input.hamlets.push(line);
         }
-        input.narrative = Narrative {
-            results: collect(&texts, |r| &r.results),
-            difficulties: collect(&texts, |r| &r.difficulties),
-            proposals: collect(&texts, |r| &r.proposals),
-            next_plan: collect(&texts, |r| &r.next_plan),
-        };
     }
     let plan = match kind {
         Kind::Monthly => None,
@@ -229,7 +347,11 @@ pub async fn input(
             .collect();
     }
     if kind == Kind::Yearly {
-        year_end(db, (area, &commune), p.year(), who.personal, &mut input).await?;
+        let g = gathered.get_or_insert_with(Gathered::default);
+        year_end(db, (area, &commune), p.year(), who.personal, &mut input, g).await?;
+    }
+    if let Some(g) = gathered {
+        input.narrative = g.narrative(area.level == "commune");
     }
     Ok(input)
 }
@@ -240,6 +362,7 @@ async fn year_end(
     year: i64,
     personal: bool,
     input: &mut Input,
+    gathered: &mut Gathered,
 ) -> Result<()> {
     let evaluations = super::yearend::evaluations(db, commune.id, year).await?;
     let teams = super::teams::for_commune(db, commune.id).await?;
@@ -268,30 +391,19 @@ async fn year_end(
             results: e.map_or(String::new(), |e| e.results.clone()),
             submitted: e.is_some(),
         });
-        if let Some(e) = e.filter(|_| area.level == "hamlet") {
-            input.narrative = Narrative {
-                results: e.results.clone(),
-                difficulties: e.weaknesses.clone(),
-                proposals: e.proposals.clone(),
-                next_plan: String::new(),
+        // The team's own year: its difficulties and proposals join the months' (its results,
+        // for a hamlet's year, stand for the months').
+        if let Some(e) = e {
+            let who = format!("{} (tự đánh giá cuối năm)", team.name);
+            let line = |t: &str| {
+                let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                (!t.is_empty()).then(|| format!("{who}: {t}"))
             };
-        }
-    }
-    if area.level == "commune" {
-        // The year-end report's proposals for next year are the teams' own.
-        let proposals: Vec<String> = evaluations
-            .iter()
-            .filter(|e| e.status == "submitted" && !e.proposals.trim().is_empty())
-            .map(|e| {
-                format!(
-                    "{}: {}",
-                    team_name(Some(e.team_id)),
-                    e.proposals.trim().replace('\n', " ")
-                )
-            })
-            .collect();
-        if !proposals.is_empty() {
-            input.narrative.proposals = proposals.join("\n");
+            if area.level == "hamlet" && !e.results.trim().is_empty() {
+                gathered.results = vec![e.results.trim().to_string()];
+            }
+            gathered.difficulties.extend(line(&e.weaknesses));
+            gathered.proposals.extend(line(&e.proposals));
         }
     }
     input.nominations = super::yearend::nominations(db, commune.id, year)

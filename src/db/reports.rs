@@ -85,6 +85,19 @@ pub async fn for_hamlet(db: &Db, hamlet_id: i64) -> Result<Vec<MonthlyReport>> {
     .await
 }
 
+/// The commune's hamlet reports of months `from..=to` (`yyyy-mm`) that were submitted or
+/// approved, by month.
+pub async fn sent_in(db: &Db, commune_id: i64, from: &str, to: &str) -> Result<Vec<MonthlyReport>> {
+    db.fetch_all(
+        &format!(
+            "SELECT {COLS} FROM monthly_reports WHERE commune_id = $1 AND month >= $2 \
+             AND month <= $3 AND status IN ('submitted', 'approved') ORDER BY month, hamlet_id"
+        ),
+        &[commune_id.into(), from.into(), to.into()],
+    )
+    .await
+}
+
 /// The report, locked until the transaction ends (on SQLite `BEGIN IMMEDIATE` already
 /// serialises writers), so an approval and a return cannot both pass the status check.
 async fn locked(

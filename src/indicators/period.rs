@@ -171,6 +171,17 @@ impl Period {
         }
     }
 
+    /// The label inside a sentence: `tháng 5/2026`, `quý III/2026` (the numeral stays upper
+    /// case), `năm 2026`.
+    pub fn label_lower(&self) -> String {
+        let label = self.label();
+        let mut chars = label.chars();
+        match chars.next() {
+            Some(c) => c.to_lowercase().collect::<String>() + chars.as_str(),
+            None => label,
+        }
+    }
+
     /// The quarter a month period falls in, the period itself otherwise: the window of
     /// "at least one in the quarter" indicators.
     pub fn quarter_window(&self) -> (Month, Month) {
@@ -194,6 +205,14 @@ pub fn roman(q: i64) -> &'static str {
         2 => "II",
         3 => "III",
         4 => "IV",
+        5 => "V",
+        6 => "VI",
+        7 => "VII",
+        8 => "VIII",
+        9 => "IX",
+        10 => "X",
+        11 => "XI",
+        12 => "XII",
         _ => "",
     }
 }
@@ -237,6 +256,17 @@ mod tests {
         ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn labels_in_a_sentence_keep_the_quarter_numeral() {
+        let q3 = Period::Quarter {
+            year: 2026,
+            quarter: 3,
+        };
+        assert_eq!(q3.label_lower(), "quý III/2026");
+        assert_eq!(Period::Month(month(2026, 5)).label_lower(), "tháng 5/2026");
+        assert_eq!(Period::Year(2026).label_lower(), "năm 2026");
     }
 
     #[test]

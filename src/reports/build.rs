@@ -3,9 +3,7 @@
 
 use super::document::{Block, Chart, Document, Signature};
 use super::figures::{AreaFigures, Completeness};
-use super::sections::{
-    completeness_blocks, figure_blocks, paragraph_or, task_blocks, year_end_blocks,
-};
+use super::sections::{completeness_blocks, figure_blocks, task_blocks, year_end_blocks};
 
 /// What kind of report: the period it covers decides the sections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +30,41 @@ impl Kind {
             Kind::Yearly => "yearly",
         }
     }
+}
+
+/// The name a report is saved under, without diacritics so every phone, mail client and
+/// archive keeps it: `bao-cao-thang-5-2026-ap-3.docx`, `bao-cao-quy-3-2026-rach-kien.pdf`.
+pub fn file_name(area_name: &str, p: &crate::indicators::Period, extension: &str) -> String {
+    use crate::indicators::{Period, period};
+    let when = match *p {
+        Period::Month(m) => format!("thang-{}-{}", period::month_number(m), period::year_of(m)),
+        Period::Quarter { year, quarter } => format!("quy-{quarter}-{year}"),
+        Period::Year(year) => format!("nam-{year}"),
+    };
+    let area: String = crate::text::fold(area_name)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let area = area
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("bao-cao-{when}-{area}.{extension}")
+}
+
+/// The same name as an official would write it: `Báo cáo tháng 5-2026 Ấp 3.docx`.
+pub fn display_file_name(
+    area_name: &str,
+    p: &crate::indicators::Period,
+    extension: &str,
+) -> String {
+    let when = p.label_lower().replace('/', "-");
+    let area: String = area_name
+        .chars()
+        .filter(|c| !"/\\:*?\"<>|".contains(*c))
+        .collect();
+    format!("Báo cáo {when} {}.{extension}", area.trim())
 }
 
 /// Who issues the report and who signs it.
@@ -89,8 +122,9 @@ impl Letterhead {
             addressee: String::new(),
             recipients: vec![
                 "Sở Khoa học và Công nghệ".to_string(),
-                "TT ĐU; TT HĐND xã".to_string(),
-                "CT, các PCT UBND xã".to_string(),
+                "Thường trực Đảng ủy xã".to_string(),
+                "Thường trực HĐND xã".to_string(),
+                "Chủ tịch, các Phó Chủ tịch UBND xã".to_string(),
                 "Phòng Văn hóa – Xã hội".to_string(),
                 "Trưởng các ấp".to_string(),
                 "Lưu: VT.".to_string(),
@@ -232,6 +266,84 @@ pub fn month_words(code: &str) -> String {
     }
 }
 
+/// Each line of a text as its own paragraph (the writers indent every paragraph's first line).
+pub(super) fn paragraphs(s: &str) -> Vec<Block> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| Block::Paragraph(l.to_string()))
+        .collect()
+}
+
+/// The text's paragraphs, or `empty` when it has none.
+pub(super) fn paragraphs_or(s: &str, empty: &str) -> Vec<Block> {
+    let p = paragraphs(s);
+    if p.is_empty() {
+        vec![Block::Paragraph(empty.to_string())]
+    } else {
+        p
+    }
+}
+
+/// `14` → `XIV`: section numerals of any length.
+pub fn roman_numeral(mut n: usize) -> String {
+    const PARTS: [(usize, &str); 9] = [
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for (value, numeral) in PARTS {
+        while n >= value {
+            out.push_str(numeral);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// `II. KHÓ KHĂN` → `KHÓ KHĂN`, `3. Hồ sơ` → `Hồ sơ`: a heading without the number it was
+/// written with.
+fn without_number(t: &str) -> &str {
+    match t.split_once(". ") {
+        Some((n, rest))
+            if !n.is_empty()
+                && (n.chars().all(|c| c.is_ascii_digit())
+                    || n.chars().all(|c| "IVXLC".contains(c))) =>
+        {
+            rest.trim_start()
+        }
+        _ => t,
+    }
+}
+
+/// Numbers the sections in the order they come: headings I, II, III…, sub-headings 1, 2, 3…
+/// within each heading. Sections are written without numbers, so one a report leaves out (a
+/// monthly report has no plan tasks, a hamlet no completeness) leaves no gap behind it.
+pub fn number_sections(blocks: &mut [Block]) {
+    let (mut heading, mut sub) = (0, 0);
+    for block in blocks {
+        match block {
+            Block::Heading(t) => {
+                heading += 1;
+                sub = 0;
+                *t = format!("{}. {}", roman_numeral(heading), without_number(t));
+            }
+            Block::Subheading(t) => {
+                sub += 1;
+                *t = format!("{sub}. {}", without_number(t));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The report as a document.
 pub fn document(input: &Input) -> Document {
     let f = &input.figures;
@@ -253,7 +365,7 @@ pub fn document(input: &Input) -> Document {
     if !input.draft_note.is_empty() {
         blocks.push(Block::Paragraph(input.draft_note.clone()));
     }
-    blocks.push(Block::Heading("I. KẾT QUẢ THỰC HIỆN".into()));
+    blocks.push(Block::Heading("KẾT QUẢ THỰC HIỆN".into()));
     figure_blocks(f, input.kind, &mut blocks);
     if let Some(chart) = &input.trend {
         blocks.push(Block::Chart(chart.clone()));
@@ -263,30 +375,24 @@ pub fn document(input: &Input) -> Document {
     }
     if f.level == "commune" {
         blocks.push(Block::Subheading(
-            "7. Tình hình báo cáo và kết quả của các ấp".into(),
+            "Tình hình báo cáo và kết quả của các ấp".into(),
         ));
         completeness_blocks(&input.completeness, &input.hamlets, &mut blocks);
     }
     if !input.narrative.results.trim().is_empty() {
         blocks.push(Block::Subheading("Kết quả nổi bật".into()));
-        blocks.push(Block::Paragraph(input.narrative.results.trim().to_string()));
+        blocks.extend(paragraphs(&input.narrative.results));
     }
-    let mut n = 2;
     if input.kind == Kind::Yearly && f.level == "commune" {
         year_end_blocks(input, &mut blocks);
-        n = 3;
     }
-    let roman = |i: i64| crate::indicators::period::roman(i).to_string();
-    blocks.push(Block::Heading(format!("{}. KHÓ KHĂN, VƯỚNG MẮC", roman(n))));
-    blocks.push(paragraph_or(
+    blocks.push(Block::Heading("KHÓ KHĂN, VƯỚNG MẮC".into()));
+    blocks.extend(paragraphs_or(
         &input.narrative.difficulties,
         "Không có khó khăn, vướng mắc.",
     ));
-    blocks.push(Block::Heading(format!(
-        "{}. ĐỀ XUẤT, KIẾN NGHỊ",
-        roman(n + 1)
-    )));
-    blocks.push(paragraph_or(
+    blocks.push(Block::Heading("ĐỀ XUẤT, KIẾN NGHỊ".into()));
+    blocks.extend(paragraphs_or(
         &input.narrative.proposals,
         "Không có đề xuất, kiến nghị.",
     ));
@@ -295,11 +401,12 @@ pub fn document(input: &Input) -> Document {
         Kind::Quarterly => "PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ TỚI",
         Kind::Yearly => "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TIẾP THEO",
     };
-    blocks.push(Block::Heading(format!("{}. {next}", roman(n + 2))));
-    blocks.push(paragraph_or(
+    blocks.push(Block::Heading(next.into()));
+    blocks.extend(paragraphs_or(
         &input.narrative.next_plan,
         "Tiếp tục thực hiện các nhiệm vụ theo Kế hoạch hoạt động của Tổ công nghệ số cộng đồng.",
     ));
+    number_sections(&mut blocks);
     let closing = if f.level == "hamlet" {
         format!("Trên đây là báo cáo kết quả hoạt động {whose} {when}./.")
     } else {

@@ -10,37 +10,31 @@ pub(super) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-pub(super) fn paragraph_or(s: &str, empty: &str) -> Block {
-    if s.trim().is_empty() {
-        Block::Paragraph(empty.to_string())
-    } else {
-        Block::Paragraph(s.trim().to_string())
-    }
-}
-
 pub(super) fn indicator_table(title: &str, lines: &[IndicatorLine]) -> Block {
     let rows = lines
         .iter()
+        .filter(|l| has_figures(l))
         .enumerate()
         .map(|(i, l)| {
+            let (count, result) = if l.is_ratio() {
+                (
+                    Cell::Ratio(l.numerator, l.denominator.unwrap_or(0)),
+                    Cell::Percent(l.value),
+                )
+            } else {
+                // A count is its own result: written once, under "Số lượng".
+                (Cell::Int(l.numerator), text(""))
+            };
+            let target = match (l.target, l.is_ratio()) {
+                (Some(t), true) => Cell::Percent(Some(t as f64)),
+                _ => text(l.target_display()),
+            };
             vec![
                 Cell::Int(i as i64 + 1),
                 text(&l.name),
-                if l.is_ratio() {
-                    text(format!(
-                        "{}/{}",
-                        crate::text::format_int(l.numerator),
-                        l.denominator.map_or("0".into(), crate::text::format_int)
-                    ))
-                } else {
-                    Cell::Int(l.numerator)
-                },
-                if l.is_ratio() {
-                    Cell::Percent(l.value)
-                } else {
-                    Cell::Int(l.numerator)
-                },
-                text(l.target_display()),
+                count,
+                result,
+                target,
                 text(l.judgement()),
             ]
         })
@@ -57,8 +51,28 @@ pub(super) fn indicator_table(title: &str, lines: &[IndicatorLine]) -> Block {
         ]
         .map(String::from)
         .to_vec(),
-        widths: vec![3, 19, 8, 5, 5, 5],
+        widths: vec![2, 16, 7, 5, 5, 5],
         rows,
+    })
+}
+
+/// A share with nothing to divide by (no business recorded yet) says nothing in a table row.
+fn has_figures(l: &IndicatorLine) -> bool {
+    !l.is_ratio() || l.denominator.unwrap_or(0) > 0
+}
+
+/// The ratios left out of the table for want of figures, named in a sentence under it.
+fn without_figures(lines: &[IndicatorLine]) -> Option<Block> {
+    let names: Vec<&str> = lines
+        .iter()
+        .filter(|l| !has_figures(l))
+        .map(|l| l.name.as_str())
+        .collect();
+    (!names.is_empty()).then(|| {
+        Block::Paragraph(format!(
+            "Chưa có số liệu để tính các chỉ tiêu: {}.",
+            names.join("; ")
+        ))
     })
 }
 
@@ -66,7 +80,7 @@ pub(super) fn indicator_table(title: &str, lines: &[IndicatorLine]) -> Block {
 pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
     let when = period_words(f);
     let total = f.activities_total();
-    out.push(Block::Subheading("1. Hoạt động của Tổ CNSCĐ".into()));
+    out.push(Block::Subheading("Hoạt động của Tổ CNSCĐ".into()));
     let mut rows: Vec<Vec<Cell>> = f
         .activities
         .iter()
@@ -107,7 +121,7 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
         crate::text::format_int(f.residents_reached)
     )));
 
-    out.push(Block::Subheading("2. Hướng dẫn, hỗ trợ người dân".into()));
+    out.push(Block::Subheading("Hướng dẫn, hỗ trợ người dân".into()));
     out.push(Block::Paragraph(format!(
         "Trong {when}, Tổ CNSCĐ đã thực hiện {} lượt hỗ trợ cho {} người dân; lũy kế đến cuối kỳ: {} lượt hỗ trợ.",
         crate::text::format_int(f.help_in_period),
@@ -134,7 +148,7 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
             })
             .collect(),
     }));
-    out.push(Block::Subheading("3. Hỗ trợ nộp hồ sơ trực tuyến".into()));
+    out.push(Block::Subheading("Hỗ trợ nộp hồ sơ trực tuyến".into()));
     let mut rows: Vec<Vec<Cell>> = f
         .dossiers
         .iter()
@@ -152,7 +166,7 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
         widths: vec![6, 3],
         rows,
     }));
-    out.push(Block::Subheading("4. Tập huấn, tuyên truyền".into()));
+    out.push(Block::Subheading("Tập huấn, tuyên truyền".into()));
     out.push(Block::Paragraph(format!(
         "Số buổi tập huấn: {}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}. Số lượt tuyên truyền trên loa, mạng xã hội, trang thông tin: {}.",
         f.trainings,
@@ -171,13 +185,12 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
             .map(|c| vec![text(&c.label), Cell::Int(c.count)])
             .collect(),
     }));
-    out.push(Block::Subheading(
-        "5. Kết quả thực hiện các chỉ tiêu".into(),
-    ));
+    out.push(Block::Subheading("Kết quả thực hiện các chỉ tiêu".into()));
     out.push(indicator_table(
         &format!("Bảng 3. Kết quả các chỉ tiêu {when} so với mục tiêu kế hoạch"),
         &f.indicators,
     ));
+    out.extend(without_figures(&f.indicators));
 }
 
 pub(super) fn completeness_blocks(
@@ -185,65 +198,153 @@ pub(super) fn completeness_blocks(
     hamlets: &[HamletLine],
     out: &mut Vec<Block>,
 ) {
-    for month in c {
-        let names = |t: Timeliness| {
-            month
-                .hamlets
-                .iter()
-                .filter(|h| h.timeliness == t)
-                .map(|h| h.hamlet_name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let missing = names(Timeliness::Missing);
-        let not_due = names(Timeliness::NotYetDue);
-        let mut p = format!(
-            "Tháng {}: {} ấp phải báo cáo (hạn nộp {}); đã nộp {} (đúng hạn {}, trễ hạn {}); chưa nộp {}.",
-            month_words(&month.month),
-            month.expected(),
-            crate::text::format_date(&month.due),
-            month.submitted(),
-            month.on_time(),
-            month.late(),
-            month.missing() + month.not_yet_due(),
-        );
-        if !missing.is_empty() {
-            p.push_str(&format!(" Các ấp chưa báo cáo: {missing}."));
-        }
-        if !not_due.is_empty() {
-            p.push_str(&format!(" Chưa đến hạn: {not_due}."));
-        }
-        out.push(Block::Paragraph(p));
-        out.push(Block::Table(Table {
-            title: format!(
-                "Tình hình báo cáo của các ấp tháng {}",
-                month_words(&month.month)
-            ),
-            columns: ["STT", "Ấp", "Trạng thái", "Ngày nộp", "Thời hạn"]
-                .map(String::from)
-                .to_vec(),
-            widths: vec![1, 3, 4, 3, 4],
-            rows: month
-                .hamlets
-                .iter()
-                .enumerate()
-                .map(|(i, h)| {
-                    vec![
-                        Cell::Int(i as i64 + 1),
-                        text(&h.hamlet_name),
-                        text(crate::reports::figures::status_label(&h.status)),
-                        text(
-                            h.submitted_on
-                                .as_deref()
-                                .map(crate::text::format_date)
-                                .unwrap_or_default(),
-                        ),
-                        text(h.timeliness.label()),
-                    ]
-                })
-                .collect(),
-        }));
+    match c {
+        [month] => month_completeness(month, out),
+        [] => {}
+        months => completeness_grid(months, out),
     }
+    hamlet_table(hamlets, out);
+}
+
+/// One month: a sentence and each hamlet's report on a line.
+fn month_completeness(month: &Completeness, out: &mut Vec<Block>) {
+    let names = |t: Timeliness| {
+        month
+            .hamlets
+            .iter()
+            .filter(|h| h.timeliness == t)
+            .map(|h| h.hamlet_name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let missing = names(Timeliness::Missing);
+    let not_due = names(Timeliness::NotYetDue);
+    let mut p = format!(
+        "Tháng {}: {} ấp phải báo cáo (hạn nộp {}); đã nộp {} (đúng hạn {}, trễ hạn {}); chưa nộp {}.",
+        month_words(&month.month),
+        month.expected(),
+        crate::text::format_date(&month.due),
+        month.submitted(),
+        month.on_time(),
+        month.late(),
+        month.missing() + month.not_yet_due(),
+    );
+    if !missing.is_empty() {
+        p.push_str(&format!(" Các ấp chưa báo cáo: {missing}."));
+    }
+    if !not_due.is_empty() {
+        p.push_str(&format!(" Chưa đến hạn: {not_due}."));
+    }
+    out.push(Block::Paragraph(p));
+    out.push(Block::Table(Table {
+        title: format!(
+            "Tình hình báo cáo của các ấp tháng {}",
+            month_words(&month.month)
+        ),
+        columns: ["STT", "Ấp", "Trạng thái", "Ngày nộp", "Thời hạn"]
+            .map(String::from)
+            .to_vec(),
+        widths: vec![2, 4, 5, 4, 5],
+        rows: month
+            .hamlets
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    text(&h.hamlet_name),
+                    text(crate::reports::figures::status_label(&h.status)),
+                    Cell::Date(h.submitted_on.clone().unwrap_or_default()),
+                    text(h.timeliness.label()),
+                ]
+            })
+            .collect(),
+    }));
+}
+
+/// The letter a month's cell of the grid shows for a hamlet's report.
+fn grid_mark(t: &Timeliness) -> &'static str {
+    match t {
+        Timeliness::OnTime => "Đ",
+        Timeliness::Late => "T",
+        Timeliness::Missing => "C",
+        Timeliness::NotYetDue => "…",
+    }
+}
+
+/// Several months (a quarter, a year): one hamlet × month grid instead of a table a month,
+/// with the period's totals in a sentence.
+fn completeness_grid(months: &[Completeness], out: &mut Vec<Block>) {
+    let sum = |f: fn(&Completeness) -> usize| months.iter().map(f).sum::<usize>();
+    let (expected, on_time, late) = (
+        sum(Completeness::expected),
+        sum(Completeness::on_time),
+        sum(Completeness::late),
+    );
+    let (missing, not_due) = (sum(Completeness::missing), sum(Completeness::not_yet_due));
+    let mut p = format!(
+        "Trong kỳ, các ấp phải nộp {expected} báo cáo tháng; đã nộp {} (đúng hạn {on_time}, trễ \
+         hạn {late}); quá hạn chưa nộp {missing}.",
+        on_time + late
+    );
+    if not_due > 0 {
+        p.push_str(&format!(" Chưa đến hạn: {not_due}."));
+    }
+    out.push(Block::Paragraph(p));
+    // Hamlets in the order they first appear: one opened mid-period joins the list there.
+    let mut order: Vec<(&str, &str)> = Vec::new();
+    for m in months {
+        for h in &m.hamlets {
+            if !order.iter().any(|(code, _)| *code == h.hamlet_code) {
+                order.push((&h.hamlet_code, &h.hamlet_name));
+            }
+        }
+    }
+    let mut columns = vec!["STT".to_string(), "Ấp".to_string()];
+    columns.extend(
+        months
+            .iter()
+            .map(|m| format!("T{}", month_words(&m.month).split('/').next().unwrap_or(""))),
+    );
+    columns.push("Đúng hạn".to_string());
+    let mut widths = vec![2, 4];
+    widths.extend(months.iter().map(|_| 1));
+    widths.push(2);
+    let mut rows: Vec<Vec<Cell>> = order
+        .iter()
+        .enumerate()
+        .map(|(i, (code, name))| {
+            let mut row = vec![Cell::Int(i as i64 + 1), text(*name)];
+            let mut on_time = 0;
+            for m in months {
+                let state = m.hamlets.iter().find(|h| h.hamlet_code == *code);
+                on_time += state.is_some_and(|h| h.timeliness == Timeliness::OnTime) as i64;
+                // Blank: the hamlet was not open that month, so no report was expected.
+                row.push(text(state.map_or("", |h| grid_mark(&h.timeliness))));
+            }
+            row.push(Cell::Int(on_time));
+            row
+        })
+        .collect();
+    let mut total = vec![text(""), Cell::Strong("Đúng hạn".into())];
+    total.extend(months.iter().map(|m| Cell::Int(m.on_time() as i64)));
+    total.push(Cell::Int(on_time as i64));
+    rows.push(total);
+    out.push(Block::Table(Table {
+        title: "Tình hình báo cáo tháng của các ấp trong kỳ".into(),
+        columns,
+        widths,
+        rows,
+    }));
+    out.push(Block::Paragraph(
+        "Ghi chú: Đ – nộp đúng hạn; T – nộp trễ hạn; C – quá hạn chưa nộp; … – chưa đến hạn; \
+         ô trống – ấp chưa thành lập hoặc đã giải thể trong tháng."
+            .into(),
+    ));
+}
+
+/// Each hamlet's headline figures of the period.
+fn hamlet_table(hamlets: &[HamletLine], out: &mut Vec<Block>) {
     if hamlets.is_empty() {
         return;
     }
@@ -259,7 +360,7 @@ pub(super) fn completeness_blocks(
             "Ấp",
             "Buổi hoạt động",
             "Lượt hỗ trợ",
-            "Người TT được hướng dẫn",
+            "Người trưởng thành được hướng dẫn",
             "Hộ có Tây Ninh Smart",
             "Phổ cập kỹ năng số",
         ]
@@ -288,8 +389,8 @@ pub(super) fn completeness_blocks(
 }
 
 pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
-    out.push(Block::Heading("II. ĐÁNH GIÁ, BÌNH XÉT CUỐI NĂM".into()));
-    out.push(Block::Subheading("1. Tự đánh giá của các Tổ CNSCĐ".into()));
+    out.push(Block::Heading("ĐÁNH GIÁ, BÌNH XÉT CUỐI NĂM".into()));
+    out.push(Block::Subheading("Tự đánh giá của các Tổ CNSCĐ".into()));
     out.push(Block::Table(Table {
         title: String::new(),
         columns: ["STT", "Tổ CNSCĐ", "Tự xếp loại", "Kết quả nổi bật"]
@@ -314,7 +415,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
             })
             .collect(),
     }));
-    out.push(Block::Subheading("2. Đề xuất khen thưởng".into()));
+    out.push(Block::Subheading("Đề xuất khen thưởng".into()));
     if input.nominations.is_empty() {
         out.push(Block::Paragraph("Chưa có đề xuất khen thưởng.".into()));
     } else {
@@ -340,7 +441,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
         }));
     }
     out.push(Block::Subheading(
-        "3. Mô hình, cách làm hay đề xuất nhân rộng".into(),
+        "Mô hình, cách làm hay đề xuất nhân rộng".into(),
     ));
     if input.practices.is_empty() {
         out.push(Block::Paragraph(
@@ -364,7 +465,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
 
 pub(super) fn task_blocks(input: &Input, out: &mut Vec<Block>) {
     out.push(Block::Subheading(
-        "6. Tình hình thực hiện nhiệm vụ theo kế hoạch".into(),
+        "Tình hình thực hiện nhiệm vụ theo kế hoạch".into(),
     ));
     if input.tasks.is_empty() {
         out.push(Block::Paragraph(

@@ -223,7 +223,6 @@ async fn trend_chart(db: &db::Db, area: &Area, period: &Period) -> Result<String
 struct DashboardPage {
     shell: Shell,
     area: Area,
-    level_label: &'static str,
     period: Period,
     reference: String,
     options: Vec<(String, String, bool)>,
@@ -288,7 +287,6 @@ async fn dashboard(
     };
     let page = DashboardPage {
         shell: Shell::new(&caller, format!("Chỉ tiêu · {}", area.name), "/dashboard"),
-        level_label: area.level_label(),
         month_code: crate::indicators::period::month_code(period.last_month()),
         month_label: crate::reports::build::month_words(&crate::indicators::period::month_code(
             period.last_month(),

@@ -152,7 +152,7 @@ async fn index(
         page.downloads.push((
             kind.code().to_string(),
             p.code(),
-            format!("Báo cáo {}", p.label().to_lowercase()),
+            format!("Báo cáo {}", p.label_lower()),
         ));
     }
     if page.area.level == "commune" {
@@ -241,7 +241,7 @@ async fn show(
             &caller,
             format!(
                 "Báo cáo {} · {}",
-                Period::Month(m).label().to_lowercase(),
+                Period::Month(m).label_lower(),
                 hamlet.name
             ),
             "/reports",
@@ -325,7 +325,7 @@ async fn save(
         return Err(AppError::invalid(format!(
             "{} không hoạt động trong {}: không có báo cáo tháng này.",
             hamlet.name,
-            Period::Month(m).label().to_lowercase()
+            Period::Month(m).label_lower()
         )));
     }
     let texts = reports::Texts {
@@ -526,6 +526,13 @@ struct FileQuery {
     format: String,
 }
 
+/// What RFC 5987 lets stand unencoded in `filename*` besides letters and digits (those that
+/// can occur in a report's name).
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
 /// Any report as a file: a hamlet's or the commune's, for a month, quarter or year.
 async fn file(
     State(s): State<SharedState>,
@@ -544,19 +551,16 @@ async fn file(
         personal: caller.personal_scope().is_some(),
     };
     let bytes = report_data::file(&s.db, &area, &p, kind, format, who).await?;
-    let name = format!(
-        "bao-cao-{}-{}-{}.{}",
-        kind.code(),
-        area.code,
-        p.code(),
-        format.extension()
-    );
+    let name = crate::reports::build::file_name(&area.name, &p, format.extension());
+    // Browsers take the Vietnamese name (RFC 6266 `filename*`); older ones the plain one.
+    let full = crate::reports::build::display_file_name(&area.name, &p, format.extension());
+    let encoded = percent_encoding::utf8_percent_encode(&full, ATTR_CHAR);
     Ok((
         [
             (header::CONTENT_TYPE, format.mime().to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"{name}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
         bytes,
@@ -626,7 +630,7 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
                             ),
                             text: format!(
                                 "Báo cáo {} chưa nộp: hạn {due}, {when}.",
-                                Period::Month(m).label().to_lowercase()
+                                Period::Month(m).label_lower()
                             ),
                             css: if left < 0 {
                                 "behind"
@@ -648,7 +652,7 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
                         ),
                         text: format!(
                             "Báo cáo {} bị trả lại: {}",
-                            Period::Month(m).label().to_lowercase(),
+                            Period::Month(m).label_lower(),
                             r.review_comment
                         ),
                         css: "behind",
@@ -667,7 +671,7 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
                 href: format!("/reports?month={}", current.month),
                 text: format!(
                     "Báo cáo {}: hạn {due} ({when}); đã nộp {}/{} ấp.{}",
-                    Period::Month(now).label().to_lowercase(),
+                    Period::Month(now).label_lower(),
                     current.submitted(),
                     current.expected(),
                     if waiting.is_empty() || left > 7 {
