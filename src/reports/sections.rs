@@ -307,9 +307,10 @@ fn completeness_grid(months: &[Completeness], out: &mut Vec<Block>) {
             .map(|m| format!("T{}", month_words(&m.month).split('/').next().unwrap_or(""))),
     );
     columns.push("Đúng hạn".to_string());
-    let mut widths = vec![2, 4];
-    widths.extend(months.iter().map(|_| 1));
-    widths.push(2);
+    // A month's column holds "T10" and one letter; the name and the total take the rest.
+    let mut widths = vec![2, 5];
+    widths.extend(months.iter().map(|_| 2));
+    widths.push(3);
     let mut rows: Vec<Vec<Cell>> = order
         .iter()
         .enumerate()
