@@ -125,6 +125,8 @@ pub async fn input(
         Some((f, r)) => (f, r),
         None => (reports::area_figures(db, area, p).await?, None),
     };
+    // Once the province acknowledged the commune's report, its figures stay as acknowledged.
+    let figures = super::commune_reports::frozen_or(db, area, p, figures).await?;
     let letterhead = if area.level == "hamlet" {
         let date = report
             .as_ref()
@@ -230,6 +232,10 @@ pub async fn input(
     }
     if kind == Kind::Yearly {
         year_end(db, (area, &commune), p.year(), who.personal, &mut input).await?;
+    }
+    if area.level == "commune" {
+        // The commune admin's own text of the report sent to the province, once written.
+        super::commune_reports::own_texts(db, area, p, &mut input.narrative).await?;
     }
     Ok(input)
 }
@@ -355,6 +361,9 @@ pub async fn file(
     format: crate::reports::Format,
     who: Audience<'_>,
 ) -> Result<Vec<u8>> {
+    if area.level == "province" {
+        return super::province_report::file(db, area, p, kind, format, who).await;
+    }
     let input = input(db, area, p, kind, who).await?;
     let doc = crate::reports::build::document(&input);
     // Writing a PDF or Word file is CPU work: keep it off the async workers.
