@@ -91,6 +91,13 @@ async fn the_commune_report_goes_up_comes_back_and_is_frozen_once_acknowledged()
             list.body
         );
 
+        let home = vhxh.get("/").await;
+        assert!(
+            home.body
+                .contains("Báo cáo tháng 11/2026 của xã chưa gửi Sở: hạn 05/12/2026."),
+            "{}",
+            home.body
+        );
         // Sending needs the confirmation box ticked, and the session's CSRF token.
         let fields = [
             ("results", "Ra quân cao điểm."),
@@ -121,6 +128,9 @@ async fn the_commune_report_goes_up_comes_back_and_is_frozen_once_acknowledged()
         );
         assert_eq!(sent.kind, "monthly");
         assert_eq!(sent.difficulties, "Sóng yếu ở ấp ven sông.");
+        // Sent: the home page no longer asks the admin for it.
+        let home = vhxh.get("/").await;
+        assert!(!home.body.contains("của xã chưa gửi Sở"), "{}", home.body);
         // Sent: the admin cannot change it any more.
         let r = vhxh
             .post_form(page, &[("results", "Sửa"), ("action", "save")])
@@ -330,6 +340,26 @@ async fn the_province_sees_which_communes_reported_on_time() {
         let xa_c = nov.communes.iter().find(|c| c.code == "xa-c").unwrap();
         assert_eq!(xa_c.timeliness, Timeliness::OnTime, "judged on the new day");
         assert_eq!(nov.missing(), 3);
+
+        // The home pages remind: the province of November's missing communes once due,
+        // a commune admin of its own report.
+        let later = app_on(db.clone(), "2026-12-11");
+        let mut so_later = Client::login(later.clone(), "so").await;
+        let home = so_later.get("/").await;
+        assert!(
+            home.body
+                .contains("Báo cáo tháng 11/2026 của các xã: đã gửi 1/4, chờ Sở tiếp nhận 1."),
+            "{}",
+            home.body
+        );
+        let mut xa_b = Client::login(later, "xa-b-admin").await;
+        let home = xa_b.get("/").await;
+        assert!(
+            home.body
+                .contains("Báo cáo tháng 11/2026 của xã chưa gửi Sở: hạn 10/12/2026, đã quá hạn."),
+            "{}",
+            home.body
+        );
 
         // The page shows it.
         let page = so.get("/reports?month=2026-10").await;
