@@ -63,10 +63,10 @@ fn covered_periods(p: &Period) -> Vec<String> {
     codes
 }
 
-/// The months of the period whose report is due or begun by `today`.
+/// The months of the period that have ended by `today`: a commune reports on a month after it.
 fn months_so_far(p: &Period, today: &str) -> Vec<Month> {
     let now = period::month_of_date(today).unwrap_or_else(period::current_month);
-    p.months().filter(|m| *m <= now).collect()
+    p.months().filter(|m| *m < now).collect()
 }
 
 /// Everything the province's report for the period is built from.

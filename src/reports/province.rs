@@ -190,8 +190,9 @@ pub fn document(input: &ProvinceInput) -> Document {
         _ => format!("Kết quả hoạt động {whose} {when}"),
     };
     let mut blocks = vec![Block::Heading("I. KẾT QUẢ THỰC HIỆN TOÀN TỈNH".into())];
+    // Figures of a period still running are as of the report's day.
     let reference = crate::indicators::Period::parse(&f.period)
-        .map(|p| crate::text::format_date(&p.reference_date()))
+        .map(|p| crate::text::format_date(p.reference_date().min(lh.date.clone()).as_str()))
         .unwrap_or_default();
     blocks.push(Block::Paragraph(format!(
         "Toàn tỉnh có {} xã, phường; số liệu tổng hợp từ dữ liệu của các xã, tính đến ngày \
@@ -385,14 +386,19 @@ fn commune_blocks(input: &ProvinceInput, out: &mut Vec<Block>) {
             .map(|c| c.name.as_str())
             .collect();
         let mut p = format!(
-            "Báo cáo tháng {}: {} xã, phường phải báo cáo (hạn gửi {}); đã gửi {} (đúng hạn {}, trễ hạn {}); chưa gửi {}.",
+            "Báo cáo tháng {}: {} xã, phường phải báo cáo (hạn gửi {}); đã gửi {} (đúng hạn {}, trễ hạn {}); chưa gửi {}{}.",
             month_words(&month.month),
             month.expected(),
             month.due_display(),
             month.submitted(),
             month.on_time(),
             month.late(),
-            month.missing() + month.not_yet_due()
+            month.missing() + month.not_yet_due(),
+            if month.not_yet_due() > 0 {
+                format!(" (chưa đến hạn {})", month.not_yet_due())
+            } else {
+                String::new()
+            }
         );
         if !late.is_empty() {
             p.push_str(&format!(" Gửi trễ: {}.", late.join(", ")));
