@@ -345,8 +345,8 @@ pub async fn completeness(db: &Db, commune_id: i64, m: Month, today: &str) -> Re
     })
 }
 
-/// Rows of a table with commune and hamlet columns that lie in a hamlet, commune or province. Ids are
-/// the database's own integers, so they are inlined.
+/// Rows of a table with commune and hamlet columns that lie in a hamlet, commune or province.
+/// Ids are the database's own integers, so they are inlined.
 fn area_rows(area: &Area, commune_col: &str, hamlet_col: &str) -> Result<String> {
     match area.level.as_str() {
         "hamlet" => Ok(format!("{hamlet_col} = {}", area.id)),
