@@ -158,7 +158,9 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
     use crate::reports::{Format, build::Kind};
     let area = db::areas::by_code(db, args.area.trim())
         .await?
-        .ok_or_else(|| AppError::invalid(format!("Không có ấp hoặc xã nào mã «{}».", args.area)))?;
+        .ok_or_else(|| {
+            AppError::invalid(format!("Không có ấp, xã hoặc tỉnh nào mã «{}».", args.area))
+        })?;
     let kind = Kind::parse(&args.kind)
         .ok_or_else(|| AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly."))?;
     let format = Format::parse(&args.format)

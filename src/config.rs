@@ -69,7 +69,7 @@ pub struct ReportArgs {
     /// monthly, quarterly or yearly.
     #[arg(value_parser = ["monthly", "quarterly", "yearly"])]
     pub kind: String,
-    /// Code of the hamlet or commune, e.g. rach-kien or rach-kien-ap-03.
+    /// Code of the hamlet, commune or province, e.g. rach-kien-ap-03, rach-kien or tay-ninh.
     #[arg(long)]
     pub area: String,
     /// The period, as in the indicators API: 2026-05, 2026-Q2 or 2026.

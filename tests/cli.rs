@@ -236,7 +236,7 @@ fn settings_file_and_migrate() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 6"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 7"));
     assert!(
         db_path.exists(),
         "the database named in the file was created"
@@ -419,7 +419,10 @@ async fn report_command_writes_files_with_frozen_figures() {
         dir.path().join("y.pdf").to_str().unwrap(),
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Không có ấp hoặc xã nào mã «khong-co»"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Không có ấp, xã hoặc tỉnh nào mã «khong-co»")
+    );
     assert!(
         !dir.path().join("y.pdf").exists(),
         "nothing written on error"

@@ -248,6 +248,8 @@ pub async fn input(
         Some((f, r)) => (f, r),
         None => (reports::area_figures(db, area, p).await?, None),
     };
+    // Once the province acknowledged the commune's report, its figures stay as acknowledged.
+    let figures = super::commune_reports::frozen_or(db, area, p, figures).await?;
     let letterhead = if area.level == "hamlet" {
         let date = report
             .as_ref()
@@ -352,6 +354,10 @@ pub async fn input(
     }
     if let Some(g) = gathered {
         input.narrative = g.narrative(area.level == "commune");
+    }
+    if area.level == "commune" {
+        // The commune admin's own text of the report sent to the province, once written.
+        super::commune_reports::own_texts(db, area, p, &mut input.narrative).await?;
     }
     Ok(input)
 }
@@ -467,6 +473,9 @@ pub async fn file(
     format: crate::reports::Format,
     who: Audience<'_>,
 ) -> Result<Vec<u8>> {
+    if area.level == "province" {
+        return super::province_report::file(db, area, p, kind, format, who).await;
+    }
     let input = input(db, area, p, kind, who).await?;
     let doc = crate::reports::build::document(&input);
     // Writing a PDF or Word file is CPU work: keep it off the async workers.

@@ -358,12 +358,16 @@ pub async fn completeness(db: &Db, commune_id: i64, m: Month, today: &str) -> Re
     })
 }
 
-/// Rows of a table with commune and hamlet columns that lie in a hamlet or commune. Ids are
-/// the database's own integers, so they are inlined.
+/// Rows of a table with commune and hamlet columns that lie in a hamlet, commune or province.
+/// Ids are the database's own integers, so they are inlined.
 fn area_rows(area: &Area, commune_col: &str, hamlet_col: &str) -> Result<String> {
     match area.level.as_str() {
         "hamlet" => Ok(format!("{hamlet_col} = {}", area.id)),
         "commune" => Ok(format!("{commune_col} = {}", area.id)),
+        "province" => Ok(format!(
+            "{commune_col} IN (SELECT id FROM areas WHERE level = 'commune' AND parent_id = {})",
+            area.id
+        )),
         _ => Err(AppError::invalid(
             "Báo cáo lập cho một ấp hoặc một xã: hãy chọn ấp hoặc xã.",
         )),

@@ -191,6 +191,7 @@ pub async fn generate_province(
         let plan = demo_plan(&demo, &password_hash);
         issued = Issued::default();
         let w = write_commune(db, keys, &plan, &mut issued).await?;
+        super::reports::seed_commune_reports(db, w.commune_id, 1).await?;
         let d = CommuneDone {
             index: 1,
             total: opts.communes,
@@ -235,6 +236,7 @@ pub async fn generate_province(
             parent: Parent::Province(province.id),
         };
         let w = write_commune(db, keys, &plan, &mut issued).await?;
+        super::reports::seed_commune_reports(db, w.commune_id, index).await?;
         analyze(db, index, &mut analyzed_at).await?;
         let d = CommuneDone {
             index,

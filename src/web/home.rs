@@ -179,7 +179,8 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             }
         }
     }
-    let reminders = super::reports::reminders(&s, &caller).await?;
+    let mut reminders = super::reports::reminders(&s, &caller).await?;
+    reminders.extend(super::commune_reports::reminders(&s, &caller).await?);
     render(&HomePage {
         reminders,
         shell: Shell::new(&caller, "Trang chủ", "/"),

@@ -319,6 +319,13 @@ struct ProvincePage {
     headline: [&'static str; 6],
 }
 
+impl ProvincePage {
+    /// The kind of the province's own report for the period shown, for its file links.
+    fn report_kind(&self) -> &'static str {
+        db::commune_reports::kind_of(&self.period).code()
+    }
+}
+
 /// Every commune's figures for the province: sums only, no personal data.
 async fn province(
     State(s): State<SharedState>,

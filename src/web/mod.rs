@@ -5,6 +5,7 @@ mod api;
 mod api_lists;
 mod areas;
 mod assets;
+mod commune_reports;
 mod communications;
 mod exports;
 mod field;
@@ -85,6 +86,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(worklists::routes())
         .merge(plan::routes())
         .merge(reports::routes())
+        .merge(commune_reports::routes())
         .merge(communications::routes())
         .merge(exports::routes())
         .merge(imports::routes())

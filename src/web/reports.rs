@@ -74,14 +74,8 @@ struct IndexPage {
     downloads: Vec<(String, String, String)>,
     due_day: u32,
     can_set_due_day: bool,
-}
-
-#[derive(Template)]
-#[template(path = "reports_province.html")]
-struct ProvincePage {
-    shell: Shell,
-    area: areas::Area,
-    communes: Vec<areas::Area>,
+    /// The commune's own reports to the province (commune level only).
+    commune_reports: Vec<super::commune_reports::Line>,
 }
 
 /// The area whose reports the caller reads: their own, or one they name and may see.
@@ -102,17 +96,8 @@ async fn index(
 ) -> Result<Response> {
     let area = area_of(&s, &caller, &q.area).await?;
     let Some(commune_id) = area.commune_id else {
-        // A province reads its communes' reports: list them to choose from.
-        let page = ProvincePage {
-            shell: Shell::new(&caller, "Báo cáo", "/reports"),
-            communes: areas::children(&s.db, area.id)
-                .await?
-                .into_iter()
-                .filter(|c| c.level == "commune")
-                .collect(),
-            area,
-        };
-        return Ok(render(&page)?.into_response());
+        // A province reads which communes reported, and writes its own reports.
+        return super::commune_reports::province_index(&s, &caller, area, &q.month).await;
     };
     let today = s.settings.today();
     let m = if q.month.is_empty() {
@@ -138,6 +123,11 @@ async fn index(
         can_set_due_day: caller.role == Role::CommuneAdmin
             && caller.commune_id == Some(commune_id)
             && area.level == "commune",
+        commune_reports: if area.level == "commune" {
+            super::commune_reports::lines(&s, commune_id, m).await?
+        } else {
+            Vec::new()
+        },
         area,
     };
     let quarter = Period::Quarter {
