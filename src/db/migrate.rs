@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_plan.sql"),
     migration!(5, "0005_reports.sql"),
     migration!(6, "0006_tokens.sql"),
+    migration!(8, "0008_scoring.sql"),
 ];
 
 impl Db {

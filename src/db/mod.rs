@@ -25,6 +25,7 @@ pub mod plans;
 pub mod report_data;
 pub mod reports;
 pub mod residents;
+pub mod scoring;
 pub mod services;
 pub mod sessions;
 pub mod settings;

@@ -230,6 +230,10 @@ pub async fn input(
     }
     if kind == Kind::Yearly {
         year_end(db, (area, &commune), p.year(), who.personal, &mut input).await?;
+        if area.level == "commune" {
+            // Team names and points only: no personal data, so every reader gets the sheet.
+            input.scores = Some(super::scoring::sheet(db, &commune, p.year(), today).await?);
+        }
     }
     Ok(input)
 }

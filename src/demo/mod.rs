@@ -11,6 +11,7 @@ mod names;
 mod org;
 mod people;
 mod province;
+mod scores;
 mod write;
 
 pub use province::generate_province;
@@ -135,6 +136,7 @@ pub async fn seed(
         &mut Issued::default(),
     )
     .await?;
+    scores::write(db, w.commune_id).await?;
     Ok(Some(DemoSummary {
         commune_id: w.commune_id,
         households: w.households,

@@ -6,6 +6,7 @@ pub mod document;
 pub mod docx;
 pub mod figures;
 pub mod pdf;
+mod score_table;
 mod sections;
 pub mod sheet;
 
