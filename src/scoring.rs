@@ -544,7 +544,7 @@ pub fn sheet(
         })
         .collect();
     // Stable: teams equal on everything keep the commune's order.
-    lines.sort_by(|a, b| b.key().cmp(&a.key()));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.key()));
     for i in 0..lines.len() {
         lines[i].rank = if i > 0 && lines[i].key() == lines[i - 1].key() {
             lines[i - 1].rank
