@@ -291,7 +291,11 @@ async fn show(
     let today = s.settings.today();
     let can_score = caller.role == Role::CommuneAdmin;
     let sees_sheet = caller.area_level == "commune" || caller.role == Role::HamletHead;
-    if can_score && year <= year_or_now(None, &today)? {
+    // Checked first without a write lock: the admin opens this page often, the seed happens once.
+    if can_score
+        && year <= year_or_now(None, &today)?
+        && !crate::db::scoring::seeded(&s.db, commune, year).await?
+    {
         let mut tx = s.db.begin_write().await?;
         scoring::seed_audited(&mut tx, &caller, commune, year).await?;
         tx.commit().await?;
