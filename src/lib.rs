@@ -13,6 +13,7 @@ pub mod import;
 pub mod indicators;
 pub mod plan;
 pub mod reports;
+pub mod scoring;
 pub mod text;
 pub mod web;
 pub mod xlsx;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_reports.sql"),
     migration!(6, "0006_tokens.sql"),
     migration!(7, "0007_commune_reports.sql"),
+    migration!(8, "0008_scoring.sql"),
 ];
 
 impl Db {

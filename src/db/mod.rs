@@ -27,6 +27,7 @@ pub mod province_report;
 pub mod report_data;
 pub mod reports;
 pub mod residents;
+pub mod scoring;
 pub mod services;
 pub mod sessions;
 pub mod settings;

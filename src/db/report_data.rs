@@ -351,6 +351,10 @@ pub async fn input(
     if kind == Kind::Yearly {
         let g = gathered.get_or_insert_with(Gathered::default);
         year_end(db, (area, &commune), p.year(), who.personal, &mut input, g).await?;
+        if area.level == "commune" {
+            // Team names and points only: no personal data, so every reader gets the sheet.
+            input.scores = Some(super::scoring::sheet(db, &commune, p.year(), today).await?);
+        }
     }
     if let Some(g) = gathered {
         input.narrative = g.narrative(area.level == "commune");

@@ -12,6 +12,7 @@ mod org;
 mod people;
 mod province;
 mod reports;
+mod scores;
 mod write;
 
 pub use province::generate_province;
@@ -137,6 +138,7 @@ pub async fn seed(
     )
     .await?;
     reports::seed_commune_reports(db, w.commune_id, 1).await?;
+    scores::write(db, w.commune_id).await?;
     Ok(Some(DemoSummary {
         commune_id: w.commune_id,
         households: w.households,

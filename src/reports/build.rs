@@ -203,6 +203,8 @@ pub struct Input {
     pub evaluations: Vec<EvaluationLine>,
     pub nominations: Vec<NominationLine>,
     pub practices: Vec<PracticeLine>,
+    /// The year-end scored sheet of the commune's teams (commune year-end reports).
+    pub scores: Option<crate::scoring::Sheet>,
     /// Set while a hamlet report is not approved: the figures are still live.
     pub draft_note: String,
 }
@@ -221,6 +223,7 @@ impl Input {
             evaluations: Vec::new(),
             nominations: Vec::new(),
             practices: Vec::new(),
+            scores: None,
             draft_note: String::new(),
         }
     }

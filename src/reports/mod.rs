@@ -7,6 +7,7 @@ pub mod docx;
 pub mod figures;
 pub mod pdf;
 pub mod province;
+mod score_table;
 mod sections;
 pub mod sheet;
 

@@ -3,10 +3,10 @@
 //! rankings, and the communes' difficulties and proposals. Aggregates only: no person is named.
 //! Also the completeness of the communes' reports to the province, one level above the hamlets'.
 
-use super::build::{Kind, Letterhead, month_words, place_date};
+use super::build::{Kind, Letterhead, month_words, number_sections, paragraphs_or, place_date};
 use super::document::{Block, Cell, Chart, Document, Signature, Table};
 use super::figures::{AreaFigures, IndicatorLine, Timeliness};
-use super::sections::{figure_blocks, paragraph_or, text};
+use super::sections::{figure_blocks, text};
 
 /// The shares the commune table and the rankings compare communes on (the plan's headline).
 pub const HEADLINE: [(&str, &str); 4] = [
@@ -206,12 +206,12 @@ pub fn document(input: &ProvinceInput) -> Document {
     blocks.push(Block::Heading("II. KẾT QUẢ CỦA CÁC XÃ, PHƯỜNG".into()));
     commune_blocks(input, &mut blocks);
     blocks.push(Block::Heading("III. KHÓ KHĂN, VƯỚNG MẮC".into()));
-    blocks.push(paragraph_or(
+    blocks.extend(paragraphs_or(
         &gathered(&input.texts, |t| &t.difficulties),
         "Chưa có xã, phường nào nêu khó khăn, vướng mắc trong báo cáo đã gửi Sở.",
     ));
     blocks.push(Block::Heading("IV. ĐỀ XUẤT, KIẾN NGHỊ".into()));
-    blocks.push(paragraph_or(
+    blocks.extend(paragraphs_or(
         &gathered(&input.texts, |t| &t.proposals),
         "Chưa có xã, phường nào nêu đề xuất, kiến nghị trong báo cáo đã gửi Sở.",
     ));
@@ -226,6 +226,7 @@ pub fn document(input: &ProvinceInput) -> Document {
          công nghệ số cộng đồng; theo dõi các xã, phường có chỉ tiêu thấp và báo cáo chưa đúng hạn."
             .into(),
     ));
+    number_sections(&mut blocks);
     blocks.push(Block::Paragraph(format!(
         "Trên đây là báo cáo kết quả hoạt động {whose} {when} của Sở Khoa học và Công nghệ./."
     )));

@@ -462,6 +462,7 @@ pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
             p.description
         )));
     }
+    out.extend(super::score_table::blocks(input, "4."));
 }
 
 pub(super) fn task_blocks(input: &Input, out: &mut Vec<Block>) {

@@ -1,9 +1,11 @@
 //! Year-end pages: the team's self-evaluation (the hamlet head submits it), award nominations
 //! (the commune leader decides) and good practices proposed for replication.
 
+mod scoring;
+
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
-use crate::db::{members, teams, yearend};
+use crate::db::{areas, members, teams, yearend};
 use crate::error::{AppError, Result};
 use crate::indicators::period;
 use askama::Template;
@@ -20,6 +22,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/year-end/nominations", post(propose))
         .route("/year-end/nominations/{id}/decide", post(decide))
         .route("/year-end/practices", post(propose_practice))
+        .merge(scoring::routes())
 }
 
 #[derive(Deserialize, Default)]
@@ -71,12 +74,168 @@ struct YearEndPage {
     teams: Vec<TeamLine>,
     /// The hamlet head's own team and its evaluation, editable until submitted.
     own: Option<TeamLine>,
-    nominations: Vec<yearend::Nomination>,
+    /// Each nomination with its team's place on the scored sheet (`Hạng 2/17 · 86,5 điểm`).
+    nominations: Vec<(yearend::Nomination, String)>,
     practices: Vec<yearend::Practice>,
     nominees: Vec<(String, String)>,
     ratings: [(&'static str, &'static str); 4],
     can_propose: bool,
     can_decide: bool,
+    /// The scored sheet, for commune accounts and hamlet heads.
+    sheet: Option<SheetView>,
+    /// The ranked teams the caller may nominate in one step.
+    ranked: Vec<RankedTeam>,
+    can_score: bool,
+    methods: Vec<(&'static str, String)>,
+}
+
+struct CriterionView {
+    column: String,
+    c: crate::scoring::Criterion,
+    method_code: &'static str,
+    method_label: String,
+    /// The exact computation of an automatic measure; empty for a manual criterion.
+    definition: &'static str,
+}
+
+struct CellView {
+    points: String,
+    /// What the points rest on, or the commune's note.
+    basis: String,
+    column: String,
+    name: String,
+    max_points: i64,
+}
+
+struct SheetRow {
+    rank: i64,
+    team: String,
+    /// One per criterion, in the sheet's order.
+    cells: Vec<CellView>,
+    total: String,
+    own: bool,
+}
+
+struct ScoreRow {
+    team_id: i64,
+    team: String,
+    value: String,
+    note: String,
+}
+
+/// The admin's form for one manual criterion: every team's points at once.
+struct ScoreForm {
+    id: i64,
+    column: String,
+    name: String,
+    max_points: i64,
+    rows: Vec<ScoreRow>,
+}
+
+struct SheetView {
+    reference: String,
+    max_total: i64,
+    criteria: Vec<CriterionView>,
+    rows: Vec<SheetRow>,
+    forms: Vec<ScoreForm>,
+    /// Nothing stored yet: the set the commune would start from.
+    provisional: bool,
+    tie_rule: &'static str,
+}
+
+struct RankedTeam {
+    rank: i64,
+    team_id: i64,
+    team: String,
+    total: String,
+    standing: String,
+}
+
+fn sheet_view(
+    sheet: &crate::scoring::Sheet,
+    manual: &std::collections::HashMap<(i64, i64), crate::scoring::Manual>,
+    (provisional, own_hamlet_team): (bool, Option<i64>),
+    can_score: bool,
+) -> SheetView {
+    use crate::scoring::{Criterion, Method, format_tenths};
+    let criteria = sheet
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CriterionView {
+            column: Criterion::column(i),
+            c: c.clone(),
+            method_code: c.method.code(),
+            method_label: c.method.label(),
+            definition: match c.method {
+                Method::Auto(m) => m.definition(),
+                Method::Manual => "",
+            },
+        })
+        .collect();
+    let rows = sheet
+        .teams
+        .iter()
+        .map(|t| SheetRow {
+            rank: t.rank,
+            team: t.team.clone(),
+            cells: t
+                .points
+                .iter()
+                .zip(&sheet.criteria)
+                .enumerate()
+                .map(|(i, (p, c))| CellView {
+                    points: p.tenths.map_or("–".to_string(), format_tenths),
+                    basis: p.basis.clone(),
+                    column: Criterion::column(i),
+                    name: c.name.clone(),
+                    max_points: c.max_points,
+                })
+                .collect(),
+            total: format_tenths(t.total),
+            own: Some(t.team_id) == own_hamlet_team,
+        })
+        .collect();
+    // Teams in a fixed order for scoring, not the ranking's: the admin works down the list.
+    let mut in_order: Vec<&crate::scoring::TeamLine> = sheet.teams.iter().collect();
+    in_order.sort_by_key(|t| t.team_id);
+    let forms = if can_score && !provisional {
+        sheet
+            .criteria
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.method.is_manual())
+            .map(|(i, c)| ScoreForm {
+                id: c.id,
+                column: Criterion::column(i),
+                name: c.name.clone(),
+                max_points: c.max_points,
+                rows: in_order
+                    .iter()
+                    .map(|t| {
+                        let m = manual.get(&(c.id, t.team_id));
+                        ScoreRow {
+                            team_id: t.team_id,
+                            team: t.team.clone(),
+                            value: m.map_or(String::new(), |m| format_tenths(m.tenths)),
+                            note: m.map_or(String::new(), |m| m.note.clone()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    SheetView {
+        reference: crate::text::format_date(&sheet.reference_date),
+        max_total: sheet.max_total(),
+        criteria,
+        rows,
+        forms,
+        provisional,
+        tie_rule: crate::scoring::TIE_RULE,
+    }
 }
 
 async fn show(
@@ -127,6 +286,63 @@ async fn show(
             }
         }
     }
+    // The scored sheet: commune accounts and hamlet heads read it, the admin keeps it. The
+    // admin's first look at a year seeds its criteria (not a future year's: nothing to score).
+    let today = s.settings.today();
+    let can_score = caller.role == Role::CommuneAdmin;
+    let sees_sheet = caller.area_level == "commune" || caller.role == Role::HamletHead;
+    // Checked first without a write lock: the admin opens this page often, the seed happens once.
+    if can_score
+        && year <= year_or_now(None, &today)?
+        && !crate::db::scoring::seeded(&s.db, commune, year).await?
+    {
+        let mut tx = s.db.begin_write().await?;
+        scoring::seed_audited(&mut tx, &caller, commune, year).await?;
+        tx.commit().await?;
+    }
+    let sheet = if sees_sheet {
+        let area = areas::get(&s.db, commune)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Some(crate::db::scoring::sheet(&s.db, &area, year, &today).await?)
+    } else {
+        None
+    };
+    let own_team = own.as_ref().map(|o| o.team.id);
+    let ranked: Vec<RankedTeam> = match &sheet {
+        Some(sh) if can_propose => sh
+            .teams
+            .iter()
+            .filter(|l| all_teams.iter().any(|t| t.id == l.team_id && in_scope(t)))
+            .map(|l| RankedTeam {
+                rank: l.rank,
+                team_id: l.team_id,
+                team: l.team.clone(),
+                total: crate::scoring::format_tenths(l.total),
+                standing: sh.standing(l.team_id).unwrap_or_default(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let rank_of = |team: Option<i64>| match (&sheet, team) {
+        (Some(sh), Some(t)) => sh.line_of(t).map_or(String::new(), |l| {
+            format!(
+                "Hạng {}/{} · {} điểm",
+                l.rank,
+                sh.teams.len(),
+                crate::scoring::format_tenths(l.total)
+            )
+        }),
+        _ => String::new(),
+    };
+    let sheet_view = match &sheet {
+        Some(sh) => {
+            let provisional = !crate::db::scoring::seeded(&s.db, commune, year).await?;
+            let manual = crate::db::scoring::manual_scores(&s.db, commune, year).await?;
+            Some(sheet_view(sh, &manual, (provisional, own_team), can_score))
+        }
+        None => None,
+    };
     let page = YearEndPage {
         shell: Shell::new(&caller, format!("Đánh giá cuối năm {year}"), "/reports"),
         year,
@@ -142,6 +358,14 @@ async fn show(
                         .iter()
                         .any(|t| Some(t.id) == n.team_id && t.area_id == caller.area_id)
             })
+            .map(|n| {
+                let rank = if n.kind == "team" {
+                    rank_of(n.team_id)
+                } else {
+                    String::new()
+                };
+                (n, rank)
+            })
             .collect(),
         practices: yearend::practices(&s.db, commune, year)
             .await?
@@ -152,6 +376,10 @@ async fn show(
         ratings: yearend::RATINGS,
         can_propose,
         can_decide: caller.role == Role::CommuneLeader,
+        sheet: sheet_view,
+        ranked,
+        can_score,
+        methods: crate::scoring::methods(),
     };
     Ok(render(&page)?.into_response())
 }
