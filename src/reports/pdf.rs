@@ -14,12 +14,16 @@ use unicode_normalization::UnicodeNormalization;
 
 use self::Align::{Center, Justify, Left, Right};
 use self::Style::{Bold, BoldItalic, Italic, Regular};
+use super::measure::{self, BOLD, ITALIC, REGULAR};
 use super::{Block, Cell, Chart, Document, Table};
 use crate::error::{AppError, Result};
 
-const REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSerif-Regular.ttf");
-const BOLD: &[u8] = include_bytes!("../../fonts/LiberationSerif-Bold.ttf");
-const ITALIC: &[u8] = include_bytes!("../../fonts/LiberationSerif-Italic.ttf");
+/// The fonts' PostScript names, in the order they are loaded (printpdf calls them F0, F1, F2).
+const FONT_NAMES: [&str; 3] = [
+    "LiberationSerif",
+    "LiberationSerif-Bold",
+    "LiberationSerif-Italic",
+];
 
 /// Everything is laid out in points, PDF's own unit, from the bottom left corner.
 const MM: f32 = 72.0 / 25.4;
@@ -35,6 +39,8 @@ const FULL: Col = col(LEFT, WIDTH);
 const BODY: f32 = 13.0;
 const TITLE: f32 = 14.0;
 const TABLE: f32 = 11.0;
+/// Table text: 11 pt, smaller only when a table's numbers would not fit otherwise.
+const TABLE_SIZES: [f32; 3] = [TABLE, 10.0, 9.0];
 const LABEL: f32 = 10.0;
 const LEADING: f32 = 1.25;
 const INDENT: f32 = 10.0 * MM;
@@ -83,6 +89,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
 /// claims PDF/X with an empty version; the title is rewritten as UTF-16 and the claim dropped.
 fn finish(bytes: &[u8], title: &str) -> Result<Vec<u8>> {
     let mut doc = lopdf::Document::load_mem(bytes).map_err(pdf_err)?;
+    name_fonts(&mut doc);
     doc.compress();
     let info = doc.trailer.get(b"Info").and_then(Object::as_reference);
     let info = info.and_then(|id| doc.get_object_mut(id));
@@ -99,6 +106,61 @@ fn finish(bytes: &[u8], title: &str) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() / 2);
     doc.save_to(&mut out).map_err(pdf_err)?;
     Ok(out)
+}
+
+/// printpdf names the embedded fonts `F0`, `F1`, `F2`; viewers and preflight tools show that
+/// name. Each gets its real name with a subset tag (six capitals from a hash of the subset,
+/// as the PDF spec asks of subset fonts): `ABCDEF+LiberationSerif-Bold`.
+fn name_fonts(doc: &mut lopdf::Document) {
+    use sha2::{Digest, Sha256};
+    let real = |name: &[u8]| {
+        let i = name.strip_prefix(b"F")?;
+        let i: usize = std::str::from_utf8(i).ok()?.parse().ok()?;
+        FONT_NAMES.get(i).copied()
+    };
+    // The tag of each font: hashed from its embedded subset's bytes.
+    let mut tags = std::collections::HashMap::new();
+    for object in doc.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        let Ok(name) = dict.get(b"FontName").and_then(Object::as_name) else {
+            continue;
+        };
+        let Some(real) = real(name) else { continue };
+        let file = dict.get(b"FontFile2").and_then(Object::as_reference);
+        let bytes = file
+            .and_then(|id| doc.get_object(id))
+            .and_then(Object::as_stream);
+        let digest = Sha256::digest(bytes.map(|s| s.content.as_slice()).unwrap_or_default());
+        let tag: String = digest[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
+        tags.insert(name.to_vec(), format!("{tag}+{real}"));
+    }
+    let rename = |dict: &mut lopdf::Dictionary, key: &[u8]| {
+        let name = dict.get(key).and_then(Object::as_name).map(<[u8]>::to_vec);
+        if let Some(full) = name.ok().and_then(|n| tags.get(&n)) {
+            dict.set(key, Object::Name(full.clone().into_bytes()));
+        }
+    };
+    for object in doc.objects.values_mut() {
+        let Ok(dict) = object.as_dict_mut() else {
+            continue;
+        };
+        rename(dict, b"FontName");
+        rename(dict, b"BaseFont");
+        // The descendant CID font sits inline in the Type0 font's array.
+        if let Ok(descendants) = dict
+            .get_mut(b"DescendantFonts")
+            .and_then(Object::as_array_mut)
+        {
+            for d in descendants.iter_mut() {
+                if let Ok(d) = d.as_dict_mut() {
+                    rename(d, b"BaseFont");
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -179,6 +241,7 @@ impl Font {
 struct Row {
     cells: Vec<(Vec<String>, Style, Align)>,
     height: f32,
+    size: f32,
 }
 
 struct Writer {
@@ -282,9 +345,9 @@ impl Writer {
         lines
     }
 
-    /// One line of text whose line box starts at `top`. The words go out as separate strings
-    /// of one TJ, each gap an offset rather than a space glyph: justifying only widens the
-    /// offsets, and text extractors see exactly one space per gap.
+    /// One line of text whose line box starts at `top`, as one TJ: each space is the font's
+    /// space glyph (so copying and text extraction give real spaces, and runs of spaces such
+    /// as the room left in `Số:      /BC-UBND` stay), and justifying adds an offset after it.
     fn line(&self, text: &str, ty: Ty, col: Col, top: f32, align: Align) {
         // Chart labels and names arrive here without going through `wrap`.
         let text: String = text.nfc().collect();
@@ -301,14 +364,18 @@ impl Writer {
             Justify if gaps > 0 => (col.x, ((col.w - natural) / gaps as f32).max(0.0)),
             Justify => (col.x, 0.0),
         };
-        let gap = -(font.width(" ", size) + extra) * 1000.0 / size;
+        let gap = -extra * 1000.0 / size;
         let mut items = Vec::new();
-        for (i, word) in text.split(' ').enumerate() {
-            if i > 0 {
+        let words: Vec<&str> = text.split(' ').collect();
+        for (i, word) in words.iter().enumerate() {
+            let mut bytes: Vec<u8> = font.glyphs(word).flat_map(|g| g.0.to_be_bytes()).collect();
+            if i + 1 < words.len() {
+                bytes.extend(font.glyphs(" ").flat_map(|g| g.0.to_be_bytes()));
+            }
+            items.push(Object::String(bytes, StringFormat::Hexadecimal));
+            if i + 1 < words.len() && extra > 0.0 {
                 items.push(Object::Real(gap));
             }
-            let bytes = font.glyphs(word).flat_map(|g| g.0.to_be_bytes()).collect();
-            items.push(Object::String(bytes, StringFormat::Hexadecimal));
         }
         let baseline = top - size * (LEADING - 1.0) / 2.0 - size * font.ascent();
         let skew = if ty.0 == BoldItalic { SLANT } else { 0.0 };
@@ -377,9 +444,14 @@ impl Writer {
         let (left, right) = (col(LEFT, ISSUER_W), col(LEFT + ISSUER_W, WIDTH - ISSUER_W));
         let mut ly = self.y;
         for (i, s) in doc.issuer.iter().enumerate() {
-            // Lines above the last name the superior body; the issuer itself is bold.
+            // The superior body's lines are regular; the issuing body's own lines are bold.
             let last = i + 1 == doc.issuer.len();
-            let ty = Ty(if last { Bold } else { Regular }, 12.5);
+            let style = if i < doc.issuer_superior {
+                Regular
+            } else {
+                Bold
+            };
+            let ty = Ty(style, 12.5);
             let (y, w) = self.column(s, ty, left, ly, Center);
             ly = y;
             if last {
@@ -394,7 +466,14 @@ impl Writer {
         self.rule(right, w, ry - 2.0);
         // Number and place-date share a line, under whichever column ends lower.
         let top = ly.min(ry - 4.0) - 3.0 * MM;
-        let (ly, _) = self.column(&doc.number, Ty(Regular, BODY), left, top, Center);
+        // The number is written by hand in the blank after "Số:": its spaces must stay.
+        let number = Ty(Regular, BODY);
+        let ly = if self.width(&doc.number, number) <= left.w {
+            self.line(&doc.number, number, left, top, Center);
+            top - when(!doc.number.is_empty(), number.lh())
+        } else {
+            self.column(&doc.number, number, left, top, Center).0
+        };
         let (ry, _) = self.column(&doc.place_date, Ty(Italic, BODY), right, top, Center);
         self.y = ly.min(ry) - 6.0 * MM;
     }
@@ -424,25 +503,29 @@ impl Writer {
         self.y -= 2.0;
     }
 
-    fn layout_row(&self, cells: Vec<(String, Style, Align)>, widths: &[f32]) -> Row {
+    fn layout_row(&self, cells: Vec<(String, Style, Align)>, widths: &[f32], size: f32) -> Row {
         let mut most = 1;
         let cells: Vec<_> = (cells.into_iter().zip(widths))
             .map(|((text, style, align), w)| {
                 let inner = w - 2.0 * PAD_X;
-                let lines = self.wrap(&text, Ty(style, TABLE), inner, inner);
+                let lines = self.wrap(&text, Ty(style, size), inner, inner);
                 most = most.max(lines.len());
                 (lines, style, align)
             })
             .collect();
-        let height = most as f32 * TABLE * LEADING + 2.0 * PAD_Y;
-        Row { cells, height }
+        let height = most as f32 * size * LEADING + 2.0 * PAD_Y;
+        Row {
+            cells,
+            height,
+            size,
+        }
     }
 
     fn draw_row(&mut self, row: &Row, widths: &[f32]) {
         let (top, bottom) = (self.y, self.y - row.height);
         let mut x = LEFT;
         for ((lines, style, align), &w) in row.cells.iter().zip(widths) {
-            let (ty, inner) = (Ty(*style, TABLE), col(x + PAD_X, w - 2.0 * PAD_X));
+            let (ty, inner) = (Ty(*style, row.size), col(x + PAD_X, w - 2.0 * PAD_X));
             for (i, line) in lines.iter().enumerate() {
                 self.line(line, ty, inner, top - PAD_Y - i as f32 * ty.lh(), *align);
             }
@@ -458,12 +541,10 @@ impl Writer {
         if n == 0 {
             return;
         }
-        let weight = |i: usize| f32::from(t.widths.get(i).map_or(1, |&w| w.max(1)));
-        let weights: Vec<f32> = (0..n).map(weight).collect();
-        let total: f32 = weights.iter().sum();
-        let widths: Vec<f32> = weights.iter().map(|w| w / total * WIDTH).collect();
+        // No column so narrow that a number or a word breaks (see `measure`).
+        let (size, widths) = measure::layout(t, n, WIDTH, &TABLE_SIZES, PAD_X);
         let head = (0..n).map(|i| (t.columns.get(i).cloned().unwrap_or_default(), Bold, Center));
-        let header = self.layout_row(head.collect(), &widths);
+        let header = self.layout_row(head.collect(), &widths, size);
         let cell = |c: Option<&Cell>| match c {
             Some(c) if c.is_numeric() => (c.display(), Regular, Right),
             Some(c @ Cell::Strong(_)) => (c.display(), Bold, Left),
@@ -471,7 +552,7 @@ impl Writer {
             None => (String::new(), Regular, Left),
         };
         let rows: Vec<Row> = (t.rows.iter())
-            .map(|r| self.layout_row((0..n).map(|i| cell(r.get(i))).collect(), &widths))
+            .map(|r| self.layout_row((0..n).map(|i| cell(r.get(i))).collect(), &widths, size))
             .collect();
         let title = Ty(Bold, 12.0);
         let title_h = when(!t.title.trim().is_empty(), title.lh() + 2.0);
