@@ -117,6 +117,15 @@ async fn reports_print_as_an_official_signs_them() {
             .into_iter()
             .for_each(&mut say);
     }
+    if let Ok(keep) = std::env::var("REPORT_RENDER_OUT") {
+        // To look at what was checked: the .docx files and LibreOffice's PDFs.
+        for (_, path, _) in &files {
+            for file in [path.clone(), path.with_extension("pdf")] {
+                let name = file.file_name().expect("file name");
+                std::fs::copy(&file, Path::new(&keep).join(name)).expect("keep");
+            }
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -248,7 +257,8 @@ fn roman_value(s: &str) -> Option<usize> {
     usize::try_from(total).ok().filter(|v| *v > 0)
 }
 
-/// `II. KHÓ KHĂN` → (Some(2), None); `3. Dịch vụ công` → (None, Some(3)).
+/// `II. KHÓ KHĂN` → (Some(2), None); `3. Dịch vụ công` → (None, Some(3)); `. KHÓ KHĂN` →
+/// (Some(0), None).
 fn numbering(line: &str) -> (Option<usize>, Option<usize>) {
     let Some((number, rest)) = line.trim().split_once(". ") else {
         return (None, None);
@@ -258,6 +268,15 @@ fn numbering(line: &str) -> (Option<usize>, Option<usize>) {
     }
     if let Some(v) = roman_value(number) {
         return (Some(v), None);
+    }
+    // A section heading whose numeral is missing (". PHƯƠNG HƯỚNG…") counts as section 0.
+    if number.trim().is_empty()
+        && rest
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+    {
+        return (Some(0), None);
     }
     match number.parse::<usize>() {
         Ok(v) if number.len() <= 2 => (None, Some(v)),
@@ -344,23 +363,38 @@ fn collect_text(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// The last line of every page but the last is neither a table's title nor (part of) its
-/// header row.
+/// The last text of every page but the last is neither a table's title nor its header row:
+/// the lines at the foot made only of one table's header words, covering at least half of
+/// them (a row ending "Chưa / đạt" under a header "Kết quả cần đạt" is not a header).
 fn nothing_left_at_the_foot(pages: &[String], tables: &[TableHead]) -> Vec<String> {
     let mut out = Vec::new();
+    let words_of = |line: &str| -> Vec<String> {
+        line.split_whitespace()
+            .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
     for (i, page) in pages.iter().enumerate().take(pages.len().saturating_sub(1)) {
-        let Some(last) = lines(page).last().map(flat) else {
+        let page_lines: Vec<String> = lines(page).map(flat).collect();
+        let Some(last) = page_lines.last() else {
             continue;
         };
-        let words: Vec<&str> = last
-            .split_whitespace()
-            .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
-            .collect();
         for t in tables {
             let title = !t.title.is_empty()
-                && (last == t.title
-                    || (t.title.ends_with(&last) && last.split_whitespace().count() >= 3));
-            let header = !words.is_empty() && words.iter().all(|w| t.words.iter().any(|h| h == w));
+                && (*last == t.title
+                    || (t.title.ends_with(last.as_str()) && last.split_whitespace().count() >= 3));
+            let in_header = |line: &String| {
+                let words = words_of(line);
+                !words.is_empty() && words.iter().all(|w| t.words.contains(w))
+            };
+            let foot: std::collections::BTreeSet<String> = page_lines
+                .iter()
+                .rev()
+                .take_while(|l| in_header(l))
+                .flat_map(|l| words_of(l))
+                .collect();
+            let distinct: std::collections::BTreeSet<&String> = t.words.iter().collect();
+            let header = !foot.is_empty() && foot.len() * 2 >= distinct.len();
             if title || header {
                 out.push(format!(
                     "page {} ends with the table «{}»'s {}: «{last}»",

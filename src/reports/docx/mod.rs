@@ -379,6 +379,19 @@ fn frame_cell(width: usize, paragraphs: Vec<Paragraph>) -> TableCell {
     )
 }
 
+const NATION: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+
+/// The national name on one line, as the decree draws it: 13 pt when it fits the motto's
+/// column, else 12 pt (the decree allows 12–13).
+fn nation_size() -> usize {
+    let room = (HEADER_RIGHT - 2 * CELL_PADDING) as f32 / 20.0;
+    if measure::text_width(NATION, true, SMALL as f32 / 2.0) * 1.02 <= room {
+        SMALL
+    } else {
+        SMALL - 2
+    }
+}
+
 fn header_table(doc: &Document) -> Table {
     let mut left = Vec::new();
     for (i, line) in doc.issuer.iter().enumerate() {
@@ -402,7 +415,7 @@ fn header_table(doc: &Document) -> Table {
 
     let motto = "Độc lập - Tự do - Hạnh phúc";
     let mut right = vec![
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SMALL, Look::BOLD),
+        centred(NATION, nation_size(), Look::BOLD),
         centred(motto, BODY, Look::BOLD),
         rule(HEADER_RIGHT, text_width(motto, BODY)),
     ];

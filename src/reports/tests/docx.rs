@@ -188,7 +188,10 @@ fn runs_are_sized_and_styled_as_the_decree_asks() {
     let italic = |p: &serde_json::Value| flag(p, "italic") == Some(true);
 
     let nation = look("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
-    assert_eq!(size(&nation), Some(26));
+    // At 13 pt bold it is wider than its column: 12 pt keeps it on one line.
+    assert_eq!(size(&nation), Some(24));
+    let room = (HEADER_RIGHT - 2 * CELL_PADDING) as f32 / 20.0;
+    assert!(measure::text_width(NATION, true, 12.0) < room);
     assert!(bold(&nation));
     let motto = look("Độc lập - Tự do - Hạnh phúc");
     assert_eq!(size(&motto), Some(28));
@@ -301,7 +304,17 @@ fn a_year_long_chart_uses_smaller_type_to_fit() {
     let mut found = Vec::new();
     collect_runs(&json, &mut found);
     let (_, property) = found.iter().find(|(t, _)| t == "79,9%").expect("run 79,9%");
-    assert_eq!(property.get("sz").and_then(|v| v.as_u64()), Some(22));
+    // 11 pt or less: as large as keeps "12/2026" and "79,9%" whole in 13 columns.
+    let size = property.get("sz").and_then(|v| v.as_u64()).expect("size");
+    assert!((18..=22).contains(&size), "{size}");
+    let table = chart_as_table(match &doc.blocks[0] {
+        Block::Chart(c) => c,
+        _ => unreachable!(),
+    });
+    let (chosen, widths) = column_widths(&table, 13, true);
+    assert_eq!(chosen as u64, size);
+    let room = (widths[12] - 2 * NARROW_PADDING) as f32 / 20.0;
+    assert!(room >= measure::text_width("12/2026", true, size as f32 / 2.0));
 }
 
 fn table_of(columns: &[&str], widths: Vec<u16>, rows: Vec<Vec<Cell>>) -> ReportTable {
@@ -366,7 +379,7 @@ fn narrow_columns_keep_numbers_and_words_whole() {
     let xml = part(&render(&doc).expect("render"), "word/document.xml").expect("document");
     let grid: String = widths
         .iter()
-        .map(|w| format!(r#"<w:gridCol w:w="{w}" />"#))
+        .map(|w| format!(r#"<w:gridCol w:w="{w}" w:type="dxa" />"#))
         .collect();
     assert!(xml.contains(&grid), "{grid} in {xml}");
 }
@@ -392,7 +405,7 @@ fn the_signature_block_stays_whole_with_the_closing_paragraph() {
         .push(Block::Paragraph("Trên đây là báo cáo./.".into()));
     let xml = part(&render(&doc).expect("render"), "word/document.xml").expect("document");
     let closing = xml.find("Trên đây là báo cáo./.").expect("closing");
-    let paragraph = &xml[xml[..closing].rfind("<w:p>").expect("paragraph start")..closing];
+    let paragraph = &xml[xml[..closing].rfind("<w:p ").expect("paragraph start")..closing];
     assert!(paragraph.contains("<w:keepNext />"), "{paragraph}");
     let footer = &xml[xml.rfind("<w:tbl>").expect("footer table")..];
     assert!(footer.contains("<w:cantSplit />"), "{footer}");

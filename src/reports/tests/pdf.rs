@@ -165,8 +165,7 @@ fn runs_of(bytes: &[u8]) -> Vec<Vec<(f32, String)>> {
     let doc = lopdf::Document::load_mem(bytes).expect("load");
     let mut pages = Vec::new();
     for (_, page) in doc.get_pages() {
-        let maps: HashMap<Vec<u8>, HashMap<u16, char>> = doc
-            .get_page_fonts(page)
+        let maps: HashMap<Vec<u8>, HashMap<u16, char>> = page_fonts(&doc, page)
             .into_iter()
             .map(|(name, font)| (name, to_unicode(&doc, font)))
             .collect();
@@ -194,6 +193,33 @@ fn runs_of(bytes: &[u8]) -> Vec<Vec<(f32, String)>> {
         pages.push(runs);
     }
     pages
+}
+
+/// The fonts of a page by resource name (printpdf refers to its font dictionary indirectly,
+/// which lopdf's `get_page_fonts` does not follow).
+fn page_fonts(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<(Vec<u8>, &lopdf::Dictionary)> {
+    fn deref<'a>(doc: &'a lopdf::Document, o: &'a Object) -> Option<&'a lopdf::Dictionary> {
+        match o {
+            Object::Reference(id) => doc.get_dictionary(*id).ok(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        }
+    }
+    let (resources, ids) = doc.get_page_resources(page);
+    let mut all: Vec<&lopdf::Dictionary> = resources.into_iter().collect();
+    all.extend(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    let mut out = Vec::new();
+    for r in all {
+        let Some(fonts) = r.get(b"Font").ok().and_then(|f| deref(doc, f)) else {
+            continue;
+        };
+        for (name, font) in fonts.iter() {
+            if let Some(font) = deref(doc, font) {
+                out.push((name.clone(), font));
+            }
+        }
+    }
+    out
 }
 
 fn to_unicode(
@@ -304,7 +330,7 @@ fn the_issuing_body_is_bold_and_its_superior_regular() {
     let bytes = render(&doc).expect("render");
     let pdf = lopdf::Document::load_mem(&bytes).expect("load");
     let (_, page) = pdf.get_pages().into_iter().next().expect("page 1");
-    let fonts = pdf.get_page_fonts(page);
+    let fonts = page_fonts(&pdf, page);
     let bold: Vec<u8> = fonts
         .iter()
         .find(|(_, f)| {
@@ -347,7 +373,9 @@ fn table_columns_are_wide_enough_for_their_numbers() {
     doc.blocks = vec![Block::Table(table)];
     let runs = runs_of(&render(&doc).expect("render"));
     let all: Vec<&String> = runs.iter().flatten().map(|(_, t)| t).collect();
-    for whole in ["STT", "13.386/29.246", "10,7%", "lượng"] {
+    for whole in ["STT", "13.386/29.246", "10,7%"] {
         assert!(all.iter().any(|t| *t == whole), "«{whole}» cut: {all:#?}");
     }
+    // Header words wrap whole, if at all.
+    assert!(all.iter().any(|t| t.ends_with("lượng")), "{all:#?}");
 }

@@ -146,7 +146,7 @@ fn a_sheet_per_section_with_short_unique_names() {
         [
             "BC thang 05-2026 -Ap 3-- tong h",
             "I. Kết quả thực hiện",
-            "II. Tình hình báo cáo của các ấp",
+            "II. Tình hình báo cáo của các",
             "III. Phương hướng, nhiệm vụ năm",
             "IV. Phương hướng, nhiệm vụ năm",
         ]
