@@ -51,10 +51,9 @@ async fn download(c: &mut Client, area: &str, kind: &str, period: &str, format: 
     r.bytes
 }
 
-/// `79.9` → `79,9%`, as the report writes a percentage.
+/// `79.9` → `79,9%`, `48.0` → `48,0%`, as the report writes a percentage (one decimal always).
 fn percent(v: f64) -> String {
-    let s = format!("{v:.1}");
-    format!("{}%", s.strip_suffix(".0").unwrap_or(&s).replace('.', ","))
+    format!("{}%", format!("{v:.1}").replace('.', ","))
 }
 
 fn thousands(n: i64) -> String {
