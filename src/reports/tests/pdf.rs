@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::reports::{Series, Signature};
+use printpdf::lopdf;
 
 fn strings(s: &str) -> Vec<String> {
     s.split('|').map(String::from).collect()
