@@ -51,8 +51,7 @@ async fn download(c: &mut Client, area: &str, kind: &str, period: &str, format: 
     r.bytes
 }
 
-/// `79.9` → `79,9%`, as the report writes a percentage.
-/// One decimal always (`48,0%`), so a column of percentages lines up.
+/// `79.9` → `79,9%`, `48.0` → `48,0%`, as the report writes a percentage (one decimal always).
 fn percent(v: f64) -> String {
     format!("{}%", format!("{v:.1}").replace('.', ","))
 }
@@ -226,9 +225,15 @@ async fn files(url: String) {
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "xlsx").await;
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let name = wb.sheet_names()[0].clone();
-    let range = wb.worksheet_range(&name).unwrap();
-    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // A sheet per section: the rows of all of them.
+    let rows: Vec<Vec<Data>> = wb
+        .sheet_names()
+        .iter()
+        .flat_map(|name| {
+            let range = wb.worksheet_range(name).unwrap();
+            range.rows().map(|r| r.to_vec()).collect::<Vec<_>>()
+        })
+        .collect();
     let text = |d: &Data| match d {
         Data::String(s) => s.clone(),
         other => other.to_string(),
@@ -244,7 +249,13 @@ async fn files(url: String) {
             .unwrap_or_else(|| panic!("«{name}» in the sheet"));
         let at = row.iter().position(|c| text(c) == name).unwrap();
         if f["kind"] == "ratio" {
-            match (&row[at + 2], f["value"].as_f64()) {
+            // A ratio is two number columns (achieved, total), or one as text.
+            let value = if matches!(row[at + 1], Data::String(_)) {
+                at + 2
+            } else {
+                at + 3
+            };
+            match (&row[value], f["value"].as_f64()) {
                 (Data::Float(v), Some(api)) => {
                     assert!((v - api).abs() < 1e-9, "{name}: {v} vs {api}")
                 }
@@ -263,7 +274,10 @@ async fn files(url: String) {
         .iter()
         .find(|r| r.iter().any(|c| text(c) == "Ấp 3") && r.iter().any(|c| text(c) == "Đúng hạn"))
         .expect("Ấp 3 on time in the sheet");
-    assert!(ap3.iter().any(|c| text(c) == "20/05/2026"));
+    // The submission date: a date cell (serial 46162) or, written as text, 20/05/2026.
+    assert!(ap3.iter().any(
+        |c| text(c) == "20/05/2026" || matches!(c, Data::DateTime(d) if d.as_f64() == 46162.0)
+    ));
 
     // PDF: the same content, Vietnamese diacritics intact, the trend chart's title.
     let bytes = download(&mut vhxh, "rach-kien", "monthly", "2026-05", "pdf").await;
@@ -375,11 +389,15 @@ async fn quarter_and_year(url: String) {
             _ => {
                 let mut wb: calamine::Xlsx<_> =
                     calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-                let name = wb.sheet_names()[0].clone();
-                wb.worksheet_range(&name)
-                    .unwrap()
-                    .rows()
-                    .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                wb.sheet_names()
+                    .iter()
+                    .flat_map(|name| {
+                        let range = wb.worksheet_range(name).unwrap();
+                        range
+                            .rows()
+                            .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                            .collect::<Vec<_>>()
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             }

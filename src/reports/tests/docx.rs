@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::reports::{Series, Signature};
+use std::collections::BTreeSet;
 
 fn sample() -> Document {
     Document {
@@ -141,7 +142,7 @@ fn paragraphs_and_table_cells_carry_the_vietnamese_figures() {
     assert!(has("1.234"));
     assert!(has("79,9%"));
     assert!(has("1.246"));
-    assert!(has("80%"));
+    assert!(has("80,0%"));
     assert!(has("–"));
     assert!(has("Tổng cộng"));
     // The chart as a table: header row, then one row per series.
@@ -157,12 +158,12 @@ fn paragraphs_and_table_cells_carry_the_vietnamese_figures() {
             "04/2026",
             "05/2026",
             "Tài khoản VNeID",
-            "70%",
+            "70,0%",
             "75,5%",
             "79,9%",
             "Thanh toán không dùng tiền mặt",
             "–",
-            "40%",
+            "40,0%",
             "42,5%",
         ]
     );
@@ -187,7 +188,10 @@ fn runs_are_sized_and_styled_as_the_decree_asks() {
     let italic = |p: &serde_json::Value| flag(p, "italic") == Some(true);
 
     let nation = look("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
-    assert_eq!(size(&nation), Some(26));
+    // At 13 pt bold it is wider than its column: 12 pt keeps it on one line.
+    assert_eq!(size(&nation), Some(24));
+    let room = (HEADER_RIGHT - 2 * CELL_PADDING) as f32 / 20.0;
+    assert!(measure::text_width(NATION, true, 12.0) < room);
     assert!(bold(&nation));
     let motto = look("Độc lập - Tự do - Hạnh phúc");
     assert_eq!(size(&motto), Some(28));
@@ -300,20 +304,174 @@ fn a_year_long_chart_uses_smaller_type_to_fit() {
     let mut found = Vec::new();
     collect_runs(&json, &mut found);
     let (_, property) = found.iter().find(|(t, _)| t == "79,9%").expect("run 79,9%");
-    assert_eq!(property.get("sz").and_then(|v| v.as_u64()), Some(22));
+    // 11 pt or less: as large as keeps "12/2026" and "79,9%" whole in 13 columns.
+    let size = property.get("sz").and_then(|v| v.as_u64()).expect("size");
+    assert!((18..=22).contains(&size), "{size}");
+    let table = chart_as_table(match &doc.blocks[0] {
+        Block::Chart(c) => c,
+        _ => unreachable!(),
+    });
+    let (chosen, widths) = column_widths(&table, 13, true);
+    assert_eq!(chosen as u64, size);
+    let room = (widths[12] - 2 * NARROW_PADDING) as f32 / 20.0;
+    assert!(room >= measure::text_width("12/2026", true, size as f32 / 2.0));
+}
+
+fn table_of(columns: &[&str], widths: Vec<u16>, rows: Vec<Vec<Cell>>) -> ReportTable {
+    ReportTable {
+        title: String::new(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        widths,
+        rows,
+    }
 }
 
 #[test]
 fn widths_fill_the_text_width_in_proportion() {
-    let widths = column_widths(&[1, 6, 2, 2], 4);
-    assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH);
-    assert_eq!(widths[0], TEXT_WIDTH / 11);
-    assert_eq!(widths[1], TEXT_WIDTH * 6 / 11);
-    assert_eq!(column_widths(&[], 3).iter().sum::<usize>(), TEXT_WIDTH);
-    assert_eq!(
-        column_widths(&[0, 0], 2),
-        vec![TEXT_WIDTH / 2, TEXT_WIDTH - TEXT_WIDTH / 2]
+    let t = table_of(
+        &["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ"],
+        vec![1, 6, 2, 2],
+        vec![],
     );
+    let (size, widths) = column_widths(&t, 4, false);
+    assert_eq!(size, 26);
+    assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH);
+    // Nothing too narrow for its words: the hints hold (to the twip).
+    assert!(widths[1].abs_diff(TEXT_WIDTH * 6 / 11) <= 1, "{widths:?}");
+    let (_, widths) = column_widths(&table_of(&[], vec![], vec![]), 3, false);
+    assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH);
+}
+
+#[test]
+fn narrow_columns_keep_numbers_and_words_whole() {
+    // The indicator table of the issue: "13.386/29.24 / 6", "ST/T" and "10,7 / %".
+    let t = table_of(
+        &[
+            "STT",
+            "Chỉ tiêu",
+            "Số lượng",
+            "Kết quả",
+            "Mục tiêu",
+            "Đánh giá",
+        ],
+        vec![1, 19, 8, 2, 5, 5],
+        vec![vec![
+            Cell::Int(1),
+            Cell::Text("Người dân có tài khoản định danh điện tử".into()),
+            Cell::Ratio(13386, 29246),
+            Cell::Percent(Some(10.7)),
+            Cell::Text("80%".into()),
+            Cell::Text("Chưa đạt".into()),
+        ]],
+    );
+    let (size, widths) = column_widths(&t, 6, false);
+    assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH);
+    let room = |i: usize| (widths[i] - 2 * CELL_PADDING) as f32 / 20.0;
+    let at = |s: &str, bold: bool| measure::text_width(s, bold, size as f32 / 2.0);
+    assert!(room(0) >= at("STT", true), "{widths:?}");
+    assert!(room(2) >= at("13.386/29.246", false), "{widths:?}");
+    assert!(room(3) >= at("10,7%", false), "{widths:?}");
+    // The room came from the widest column.
+    assert!(widths[1] < TEXT_WIDTH * 19 / 40, "{widths:?}");
+    // The .docx carries those widths in its grid.
+    let mut doc = sample();
+    doc.blocks = vec![Block::Table(t)];
+    let xml = part(&render(&doc).expect("render"), "word/document.xml").expect("document");
+    let grid: String = widths
+        .iter()
+        .map(|w| format!(r#"<w:gridCol w:w="{w}" w:type="dxa" />"#))
+        .collect();
+    assert!(xml.contains(&grid), "{grid} in {xml}");
+}
+
+#[test]
+fn header_rows_repeat_and_rows_do_not_split() {
+    let xml = part(&rendered(), "word/document.xml").expect("document");
+    // One header row per data table (the table and the chart), none in the frames.
+    assert_eq!(xml.matches("<w:tblHeader />").count(), 2, "{xml}");
+    assert!(!xml.contains(r#"w:val="1" w:hRule="atLeast""#));
+    // Every row is kept whole: 1 + 3 (table), 1 + 2 (chart), and the two frames.
+    assert_eq!(xml.matches("<w:cantSplit />").count(), 4 + 3 + 2, "{xml}");
+    // The header row keeps with the first data row; the title with the header.
+    let header = xml.split("<w:tblHeader />").nth(1).expect("a header row");
+    let row = &header[..header.find("</w:tr>").expect("end of row")];
+    assert_eq!(row.matches("<w:keepNext />").count(), 4, "{row}");
+}
+
+#[test]
+fn the_signature_block_stays_whole_with_the_closing_paragraph() {
+    let mut doc = sample();
+    doc.blocks
+        .push(Block::Paragraph("Trên đây là báo cáo./.".into()));
+    let xml = part(&render(&doc).expect("render"), "word/document.xml").expect("document");
+    let closing = xml.find("Trên đây là báo cáo./.").expect("closing");
+    let paragraph = &xml[xml[..closing].rfind("<w:p ").expect("paragraph start")..closing];
+    assert!(paragraph.contains("<w:keepNext />"), "{paragraph}");
+    let footer = &xml[xml.rfind("<w:tbl>").expect("footer table")..];
+    assert!(footer.contains("<w:cantSplit />"), "{footer}");
+    assert!(footer.contains("Nguyễn Văn Ấn") && footer.contains("Nơi nhận:"));
+}
+
+#[test]
+fn pages_after_the_first_are_numbered_at_the_top() {
+    let bytes = rendered();
+    let xml = part(&bytes, "word/document.xml").expect("document");
+    assert!(xml.contains("<w:titlePg />"), "a different first page");
+    assert!(xml.contains(r#"<w:headerReference w:type="default""#));
+    assert!(xml.contains(r#"<w:headerReference w:type="first""#));
+    let headers: Vec<String> = (1..=2)
+        .map(|i| part(&bytes, &format!("word/header{i}.xml")).expect("header"))
+        .collect();
+    let numbered: Vec<&String> = headers.iter().filter(|h| h.contains("PAGE")).collect();
+    assert_eq!(numbered.len(), 1, "{headers:#?}");
+    assert!(numbered[0].contains(r#"<w:jc w:val="center" />"#));
+}
+
+#[test]
+fn the_issuing_body_is_bold_and_its_superior_is_not() {
+    let mut doc = sample();
+    doc.issuer = vec!["ỦY BAN NHÂN DÂN".into(), "XÃ RẠCH KIẾN".into()];
+    doc.issuer_superior = 0;
+    let docx = docx_rs::read_docx(&render(&doc).expect("render")).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&docx.json()).expect("json");
+    let mut found = Vec::new();
+    collect_runs(&json, &mut found);
+    for line in ["ỦY BAN NHÂN DÂN", "XÃ RẠCH KIẾN"] {
+        let (_, p) = found.iter().find(|(t, _)| t == line).expect(line);
+        assert_eq!(
+            p.get("bold").and_then(|v| v.as_bool()),
+            Some(true),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn properties_carry_the_date_the_issuer_the_title_and_the_language() {
+    let bytes = rendered();
+    let core = part(&bytes, "docProps/core.xml").expect("core");
+    assert!(
+        core.contains(">2026-05-25T05:00:00Z</dcterms:created>"),
+        "{core}"
+    );
+    assert!(
+        core.contains(">2026-05-25T05:00:00Z</dcterms:modified>"),
+        "{core}"
+    );
+    assert!(
+        core.contains("<dc:creator>TỔ CNSCĐ ẤP 3</dc:creator>"),
+        "{core}"
+    );
+    assert!(core.contains("<cp:lastModifiedBy>TỔ CNSCĐ ẤP 3</cp:lastModifiedBy>"));
+    assert!(core.contains(
+        "<dc:title>Kết quả hoạt động của Tổ công nghệ số cộng đồng tháng 5/2026</dc:title>"
+    ));
+    let styles = part(&bytes, "word/styles.xml").expect("styles");
+    let defaults = &styles[styles.find("<w:rPrDefault>").expect("defaults")..];
+    let defaults = &defaults[..defaults.find("</w:rPrDefault>").expect("end")];
+    assert!(defaults.contains(r#"<w:lang w:val="vi-VN""#), "{defaults}");
+    // The file still opens.
+    assert!(paragraphs_text(&bytes).is_ok());
 }
 
 #[test]

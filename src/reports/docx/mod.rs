@@ -1,21 +1,30 @@
 //! Writes a report as a Word file laid out the way Decree 30/2020/NĐ-CP asks: A4 portrait,
 //! Times New Roman, the issuer and the national motto side by side at the top, the
-//! `Nơi nhận:` list and the signature side by side at the bottom.
+//! `Nơi nhận:` list and the signature side by side at the bottom, the page number centred at
+//! the top from the second page on.
 //!
-//! Also reads a .docx back (`paragraphs_text`, `layout_of`) so tests can check what a user
-//! would actually open, not what we meant to write.
+//! What an official signs must hold together on paper: the signature block never splits, a
+//! table's title and header row stay with its first row and repeat on each page, and no
+//! column is so narrow that a number breaks (see `measure`).
+//!
+//! `read` reads a .docx back (`paragraphs_text`, `layout_of`, `part`) so tests can check what
+//! a user would actually open, not what we meant to write.
 
-use std::collections::BTreeSet;
+mod package;
+mod read;
+
 use std::io::Cursor;
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph,
-    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
-    Table, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellContent,
-    TableCellMargins, TableChild, TableLayoutType, TableRow, TableRowChild, VAlignType, WidthType,
+    AlignmentType, BorderType, Docx, FieldCharType, Header, HeightRule, InstrPAGE, InstrText,
+    LineSpacing, LineSpacingType, PageMargin, Paragraph, ParagraphBorder, ParagraphBorderPosition,
+    ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableBorder, TableBorderPosition,
+    TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow, VAlignType, WidthType,
 };
 
+pub use self::read::{Layout, layout_of, paragraphs_text, part};
 use super::document::{Block, Cell, Chart, Document, Table as ReportTable, decimal_comma};
+use super::measure;
 use crate::error::{AppError, Result};
 
 const FONT: &str = "Times New Roman";
@@ -32,10 +41,11 @@ const TEXT_WIDTH: usize = PAGE_WIDTH as usize - MARGIN_LEFT as usize - MARGIN_RI
 // Font sizes in half-points.
 const BODY: usize = 28;
 const SMALL: usize = 26;
-const TABLE_TEXT: usize = 26;
+/// Table text: 13 pt, smaller only when a table's numbers would not fit otherwise.
+const TABLE_SIZES: [usize; 3] = [26, 24, 22];
 // A chart over a year has 13 columns: at 13 pt and Word's padding `79,9%` would wrap.
 const WIDE_TABLE_COLUMNS: usize = 8;
-const WIDE_TABLE_TEXT: usize = 22;
+const WIDE_TABLE_SIZES: [usize; 3] = [22, 20, 18];
 const NARROW_PADDING: usize = 57;
 const RECIPIENTS_LABEL: usize = 24;
 const RECIPIENTS: usize = 22;
@@ -54,23 +64,6 @@ const FOOTER_RIGHT: usize = TEXT_WIDTH - FOOTER_LEFT;
 /// Lines left blank between the authority and the name for the signature and the stamp.
 const SIGNATURE_SPACE: usize = 4;
 
-/// Page size, margins and fonts of a .docx as read back from the file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Layout {
-    pub page_width: u32,
-    pub page_height: u32,
-    pub margin_top: i32,
-    pub margin_bottom: i32,
-    pub margin_left: i32,
-    pub margin_right: i32,
-    /// Every font named on a run that has text, over all four slots (ascii, hAnsi, eastAsia, cs).
-    pub run_fonts: BTreeSet<String>,
-    /// Runs with text that name no font and so fall back to the document default.
-    pub runs_without_font: usize,
-    /// The fonts of the document defaults (`w:docDefaults`).
-    pub default_fonts: BTreeSet<String>,
-}
-
 /// The report as the bytes of a .docx file.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut docx = Docx::new()
@@ -87,6 +80,10 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         )
         .default_fonts(fonts())
         .default_size(BODY)
+        // Decree 30: the page number centred at the top, not on the first page.
+        .header(Header::new().add_paragraph(page_number()))
+        .first_header(Header::new().add_paragraph(paragraph(BODY)))
+        .title_pg()
         .add_table(header_table(doc))
         .add_paragraph(spacer(BODY));
 
@@ -110,15 +107,21 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
             .add_paragraph(centred(&line, BODY, Look::PLAIN).line_spacing(spacing(240, 120, 276)));
     }
 
-    for block in &doc.blocks {
+    // The closing paragraph goes to the signature's page with it: a page holding only the
+    // signature could be swapped for another.
+    let closing = match doc.blocks.last() {
+        Some(Block::Paragraph(text)) => lines(text).last(),
+        _ => None,
+    };
+    for (i, block) in doc.blocks.iter().enumerate() {
+        let last = i + 1 == doc.blocks.len();
         docx = match block {
-            Block::Heading(text) => docx.add_paragraph(body(text, Look::BOLD).keep_next(true)),
-            Block::Subheading(text) => {
-                docx.add_paragraph(body(text, Look::BOLD_ITALIC).keep_next(true))
-            }
-            Block::Paragraph(text) => {
-                lines(text).fold(docx, |d, line| d.add_paragraph(body(line, Look::PLAIN)))
-            }
+            Block::Heading(text) => docx.add_paragraph(heading(text, Look::BOLD)),
+            Block::Subheading(text) => docx.add_paragraph(heading(text, Look::BOLD_ITALIC)),
+            Block::Paragraph(text) => lines(text).fold(docx, |d, line| {
+                let keep = last && Some(line) == closing;
+                d.add_paragraph(body(line, Look::PLAIN).keep_next(keep).keep_lines(keep))
+            }),
             Block::Table(table) => {
                 let docx = match table_title(&table.title) {
                     Some(p) => docx.add_paragraph(p),
@@ -140,164 +143,54 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     }
 
     docx = docx
-        .add_paragraph(spacer(BODY))
+        .add_paragraph(spacer(BODY).keep_next(true))
         .add_table(footer_table(doc));
 
     let mut out = Cursor::new(Vec::new());
     docx.build()
         .pack(&mut out)
         .map_err(|e| AppError::Internal(format!("docx: {e}")))?;
-    deflate(&out.into_inner())
+    let creator = issuing_body(doc);
+    package::finish(
+        &out.into_inner(),
+        &package::Properties {
+            title: doc.subtitle.trim(),
+            creator: &creator,
+            date: &doc.date,
+        },
+    )
 }
 
-/// docx-rs stores its parts uncompressed; a commune report's XML shrinks about tenfold when
-/// deflated, which matters when it is sent over Zalo or a slow line.
-fn deflate(stored: &[u8]) -> Result<Vec<u8>> {
-    use std::io::{Read, Write};
-    let err = |e: &dyn std::fmt::Display| AppError::Internal(format!("docx zip: {e}"));
-    let mut archive = zip::ZipArchive::new(Cursor::new(stored)).map_err(|e| err(&e))?;
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..archive.len() {
-        let mut part = archive.by_index(i).map_err(|e| err(&e))?;
-        let name = part.name().map_err(|e| err(&e))?.to_string();
-        if part.is_dir() {
-            out.add_directory(name, options).map_err(|e| err(&e))?;
-            continue;
-        }
-        let mut data = Vec::new();
-        part.read_to_end(&mut data).map_err(|e| err(&e))?;
-        out.start_file(name, options).map_err(|e| err(&e))?;
-        out.write_all(&data).map_err(|e| err(&e))?;
-    }
-    Ok(out.finish().map_err(|e| err(&e))?.into_inner())
-}
-
-/// The text of every paragraph of a .docx in document order, paragraphs in table cells
-/// included (each on its own, row by row, cell by cell).
-pub fn paragraphs_text(bytes: &[u8]) -> Result<Vec<String>> {
-    let docx = read(bytes)?;
-    let mut out = Vec::new();
-    for child in &docx.document.children {
-        match child {
-            docx_rs::DocumentChild::Paragraph(p) => out.push(p.raw_text()),
-            docx_rs::DocumentChild::Table(t) => table_paragraphs(t, &mut |p| {
-                out.push(p.raw_text());
-            }),
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// The page size, margins and fonts of a .docx, read from the file.
-pub fn layout_of(bytes: &[u8]) -> Result<Layout> {
-    let docx = read(bytes)?;
-    let section = &docx.document.section_property;
-    // `PageSize` keeps its fields private; its serialisation is the only way to them.
-    let size = serde_json::to_value(&section.page_size).map_err(json_error)?;
-    let dimension = |key: &str| {
-        size.get(key)
-            .and_then(|v| v.as_u64())
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| AppError::Internal(format!("docx: no page {key}")))
-    };
-    let margin = &section.page_margin;
-
-    let mut run_fonts = BTreeSet::new();
-    let mut runs_without_font = 0;
-    let mut visit = |p: &Paragraph| {
-        for run in runs(p) {
-            let has_text = run
-                .children
-                .iter()
-                .any(|c| matches!(c, docx_rs::RunChild::Text(t) if !t.text.is_empty()));
-            if !has_text {
-                continue;
-            }
-            match &run.run_property.fonts {
-                Some(f) => {
-                    let names = font_names(f);
-                    if names.is_empty() {
-                        runs_without_font += 1;
-                    }
-                    run_fonts.extend(names);
-                }
-                None => runs_without_font += 1,
-            }
-        }
-    };
-    for child in &docx.document.children {
-        match child {
-            docx_rs::DocumentChild::Paragraph(p) => visit(p),
-            docx_rs::DocumentChild::Table(t) => table_paragraphs(t, &mut visit),
-            _ => {}
-        }
-    }
-
-    // The defaults sit behind private fields too.
-    let defaults = serde_json::to_value(&docx.styles.doc_defaults).map_err(json_error)?;
-    let default_fonts = defaults
-        .pointer("/runPropertyDefault/runProperty/fonts")
-        .map(json_font_names)
-        .unwrap_or_default();
-
-    Ok(Layout {
-        page_width: dimension("w")?,
-        page_height: dimension("h")?,
-        margin_top: margin.top,
-        margin_bottom: margin.bottom,
-        margin_left: margin.left,
-        margin_right: margin.right,
-        run_fonts,
-        runs_without_font,
-        default_fonts,
-    })
-}
-
-fn read(bytes: &[u8]) -> Result<Docx> {
-    docx_rs::read_docx(bytes).map_err(|e| AppError::Internal(format!("docx: {e}")))
-}
-
-fn json_error(e: serde_json::Error) -> AppError {
-    AppError::Internal(format!("docx: {e}"))
-}
-
-fn table_paragraphs(table: &Table, visit: &mut dyn FnMut(&Paragraph)) {
-    for TableChild::TableRow(row) in &table.rows {
-        for TableRowChild::TableCell(cell) in &row.cells {
-            for content in &cell.children {
-                match content {
-                    TableCellContent::Paragraph(p) => visit(p),
-                    TableCellContent::Table(t) => table_paragraphs(t, visit),
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-fn runs(p: &Paragraph) -> impl Iterator<Item = &Run> {
-    p.children.iter().filter_map(|c| match c {
-        docx_rs::ParagraphChild::Run(r) => Some(r.as_ref()),
-        _ => None,
-    })
-}
-
-fn font_names(fonts: &RunFonts) -> BTreeSet<String> {
-    serde_json::to_value(fonts)
-        .map(|v| json_font_names(&v))
-        .unwrap_or_default()
-}
-
-fn json_font_names(v: &serde_json::Value) -> BTreeSet<String> {
-    ["ascii", "hiAnsi", "eastAsia", "cs"]
+/// The issuing body as one name for the file's author: its own lines (not the superior's),
+/// e.g. "BAN NHÂN DÂN ẤP 3", or "ỦY BAN NHÂN DÂN XÃ RẠCH KIẾN" for a body over two lines.
+fn issuing_body(doc: &Document) -> String {
+    let own = doc
+        .issuer
         .iter()
-        .filter_map(|k| v.get(*k).and_then(|n| n.as_str()))
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .collect()
+        .skip(doc.issuer_superior.min(doc.issuer.len()));
+    let name = own
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        "Cộng Đồng Số".to_string()
+    } else {
+        name
+    }
+}
+
+/// The header paragraph of pages after the first: a PAGE field, centred.
+fn page_number() -> Paragraph {
+    let field = Run::new()
+        .size(BODY)
+        .fonts(fonts())
+        .add_field_char(FieldCharType::Begin, false)
+        .add_instr_text(InstrText::PAGE(InstrPAGE::new()))
+        .add_field_char(FieldCharType::Separate, false)
+        .add_text("2")
+        .add_field_char(FieldCharType::End, false);
+    paragraph(BODY).align(AlignmentType::Center).add_run(field)
 }
 
 /// How a run of text looks.
@@ -386,6 +279,12 @@ fn body(text: &str, look: Look) -> Paragraph {
         .add_run(run(text, BODY, look))
 }
 
+/// A heading stays with what it heads, and in one piece.
+fn heading(text: &str, look: Look) -> Paragraph {
+    body(text, look).keep_next(true).keep_lines(true)
+}
+
+/// A table's title stays with the table's header row (which stays with the first row).
 fn table_title(title: &str) -> Option<Paragraph> {
     let title = title.trim();
     if title.is_empty() {
@@ -394,7 +293,8 @@ fn table_title(title: &str) -> Option<Paragraph> {
     Some(
         centred(title, BODY, Look::BOLD)
             .line_spacing(spacing(120, 60, 240))
-            .keep_next(true),
+            .keep_next(true)
+            .keep_lines(true),
     )
 }
 
@@ -460,8 +360,10 @@ fn rule(width: usize, length: usize) -> Paragraph {
 }
 
 /// A table with no visible border, written explicitly as `nil` so no viewer adds one.
+/// The row never splits over two pages: the signature block (with `Nơi nhận:` beside it)
+/// and the letterhead each stay on one page.
 fn frame(cells: Vec<TableCell>, widths: Vec<usize>) -> Table {
-    Table::new(vec![TableRow::new(cells)])
+    Table::new(vec![TableRow::new(cells).cant_split()])
         .set_borders(TableBorders::new().clear_all())
         .set_grid(widths)
         .width(TEXT_WIDTH, WidthType::Dxa)
@@ -477,11 +379,28 @@ fn frame_cell(width: usize, paragraphs: Vec<Paragraph>) -> TableCell {
     )
 }
 
+const NATION: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+
+/// The national name on one line, as the decree draws it: 13 pt when it fits the motto's
+/// column, else 12 pt (the decree allows 12–13).
+fn nation_size() -> usize {
+    let room = (HEADER_RIGHT - 2 * CELL_PADDING) as f32 / 20.0;
+    if measure::text_width(NATION, true, SMALL as f32 / 2.0) * 1.02 <= room {
+        SMALL
+    } else {
+        SMALL - 2
+    }
+}
+
 fn header_table(doc: &Document) -> Table {
     let mut left = Vec::new();
-    let last = doc.issuer.len().saturating_sub(1);
     for (i, line) in doc.issuer.iter().enumerate() {
-        let look = if i == last { Look::BOLD } else { Look::PLAIN };
+        // The superior body's lines are regular; the issuing body's own lines are bold.
+        let look = if i < doc.issuer_superior {
+            Look::PLAIN
+        } else {
+            Look::BOLD
+        };
         left.push(centred(line, SMALL, look));
     }
     if let Some(body_line) = doc.issuer.last() {
@@ -496,7 +415,7 @@ fn header_table(doc: &Document) -> Table {
 
     let motto = "Độc lập - Tự do - Hạnh phúc";
     let mut right = vec![
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SMALL, Look::BOLD),
+        centred(NATION, nation_size(), Look::BOLD),
         centred(motto, BODY, Look::BOLD),
         rule(HEADER_RIGHT, text_width(motto, BODY)),
     ];
@@ -555,30 +474,42 @@ fn footer_table(doc: &Document) -> Table {
     )
 }
 
-/// Column widths in twips over the text width, in proportion to `weights`; columns without
-/// a usable weight get an equal share. The last column takes the rounding so the table is
-/// exactly as wide as the text.
-fn column_widths(weights: &[u16], columns: usize) -> Vec<usize> {
+/// Column widths in twips summing to the text width, and the text size in half-points: the
+/// largest of `sizes` at which every column's longest number and word fit unbroken, the
+/// room narrow columns need taken from the wide ones (see `measure`). The last column takes
+/// the rounding so the table is exactly as wide as the text.
+fn column_widths(table: &ReportTable, columns: usize, wide: bool) -> (usize, Vec<usize>) {
     if columns == 0 {
-        return Vec::new();
+        return (TABLE_SIZES[0], Vec::new());
     }
-    let weights: Vec<usize> = if weights.len() == columns && weights.iter().any(|w| *w > 0) {
-        weights.iter().map(|w| usize::from(*w).max(1)).collect()
+    let (sizes, padding) = if wide {
+        (&WIDE_TABLE_SIZES, NARROW_PADDING)
     } else {
-        vec![1; columns]
+        (&TABLE_SIZES, CELL_PADDING)
     };
-    let total: usize = weights.iter().sum();
-    let mut widths: Vec<usize> = weights.iter().map(|w| TEXT_WIDTH * w / total).collect();
-    let used: usize = widths[..columns - 1].iter().sum();
-    widths[columns - 1] = TEXT_WIDTH - used;
-    widths
+    let points: Vec<f32> = sizes.iter().map(|s| *s as f32 / 2.0).collect();
+    let total = TEXT_WIDTH as f32 / 20.0;
+    let (size, widths) = measure::layout(table, columns, total, &points, padding as f32 / 20.0);
+    let mut twips: Vec<usize> = widths.iter().map(|w| (w * 20.0).floor() as usize).collect();
+    let used: usize = twips[..columns - 1].iter().sum();
+    twips[columns - 1] = TEXT_WIDTH.saturating_sub(used);
+    ((size * 2.0).round() as usize, twips)
 }
 
-fn is_number(cell: &Cell) -> bool {
-    cell.is_numeric()
-}
-
+/// A cell of a data table. `keep`: its row stays on the page of the next row (a header row
+/// is never left alone at the foot of a page).
 fn data_cell(text: &str, width: usize, size: usize, look: Look, align: AlignmentType) -> TableCell {
+    data_cell_kept(text, width, size, look, align, false)
+}
+
+fn data_cell_kept(
+    text: &str,
+    width: usize,
+    size: usize,
+    look: Look,
+    align: AlignmentType,
+    keep: bool,
+) -> TableCell {
     TableCell::new()
         .width(width, WidthType::Dxa)
         .vertical_align(VAlignType::Center)
@@ -586,6 +517,7 @@ fn data_cell(text: &str, width: usize, size: usize, look: Look, align: Alignment
             paragraph(size)
                 .align(align)
                 .line_spacing(spacing(40, 40, 240))
+                .keep_next(keep)
                 .add_run(run(text, size, look)),
         )
 }
@@ -599,44 +531,54 @@ fn data_table(table: &ReportTable) -> Table {
         .max()
         .unwrap_or(0)
         .max(1);
-    let widths = column_widths(&table.widths, columns);
     let wide = columns > WIDE_TABLE_COLUMNS;
-    let size = if wide { WIDE_TABLE_TEXT } else { TABLE_TEXT };
+    let (size, widths) = column_widths(table, columns, wide);
 
     let mut rows = Vec::with_capacity(table.rows.len() + 1);
-    rows.push(TableRow::new(
+    // The header row repeats on every page the table runs onto (`package` turns the marking
+    // height into `w:tblHeader`), never splits, and stays with the first data row.
+    let header = TableRow::new(
         widths
             .iter()
             .enumerate()
             .map(|(i, w)| {
                 let title = table.columns.get(i).map(String::as_str).unwrap_or("");
-                data_cell(title, *w, size, Look::BOLD, AlignmentType::Center)
+                let keep = !table.rows.is_empty();
+                data_cell_kept(title, *w, size, Look::BOLD, AlignmentType::Center, keep)
             })
             .collect(),
-    ));
+    )
+    .cant_split()
+    .row_height(package::HEADER_ROW_HEIGHT)
+    .height_rule(HeightRule::AtLeast);
+    rows.push(header);
     for row in &table.rows {
-        rows.push(TableRow::new(
-            widths
-                .iter()
-                .enumerate()
-                .map(|(i, w)| match row.get(i) {
-                    Some(cell) => {
-                        let look = if matches!(cell, Cell::Strong(_)) {
-                            Look::BOLD
-                        } else {
-                            Look::PLAIN
-                        };
-                        let align = if is_number(cell) {
-                            AlignmentType::Right
-                        } else {
-                            AlignmentType::Left
-                        };
-                        data_cell(&cell.display(), *w, size, look, align)
-                    }
-                    None => data_cell("", *w, size, Look::PLAIN, AlignmentType::Left),
-                })
-                .collect(),
-        ));
+        rows.push(
+            TableRow::new(
+                widths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| match row.get(i) {
+                        Some(cell) => {
+                            let look = if matches!(cell, Cell::Strong(_)) {
+                                Look::BOLD
+                            } else {
+                                Look::PLAIN
+                            };
+                            let align = if cell.is_numeric() {
+                                AlignmentType::Right
+                            } else {
+                                AlignmentType::Left
+                            };
+                            data_cell(&cell.display(), *w, size, look, align)
+                        }
+                        None => data_cell("", *w, size, Look::PLAIN, AlignmentType::Left),
+                    })
+                    .collect(),
+            )
+            // A row is a few lines: moving it whole keeps a figure with its label.
+            .cant_split(),
+        );
     }
 
     let borders = [
@@ -701,5 +643,5 @@ fn chart_as_table(chart: &Chart) -> ReportTable {
 }
 
 #[cfg(test)]
-#[path = "tests/docx.rs"]
+#[path = "../tests/docx.rs"]
 mod tests;

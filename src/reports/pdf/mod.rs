@@ -3,7 +3,7 @@
 //! server without fonts installed still prints Vietnamese, and printpdf's ToUnicode map keeps
 //! the text searchable and copyable with its diacritics.
 
-use printpdf::lopdf::{self, Object, StringFormat, content::Operation};
+use printpdf::lopdf::{Object, StringFormat, content::Operation};
 use printpdf::path::{PaintMode, WindingOrder};
 use printpdf::{
     Color, CustomPdfConformance, IndirectFontRef, Line, Mm, PdfConformance, PdfDocument,
@@ -14,12 +14,12 @@ use unicode_normalization::UnicodeNormalization;
 
 use self::Align::{Center, Justify, Left, Right};
 use self::Style::{Bold, BoldItalic, Italic, Regular};
+mod finish;
+
+use self::finish::finish;
+use super::measure::{self, BOLD, ITALIC, REGULAR};
 use super::{Block, Cell, Chart, Document, Table};
 use crate::error::{AppError, Result};
-
-const REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSerif-Regular.ttf");
-const BOLD: &[u8] = include_bytes!("../../fonts/LiberationSerif-Bold.ttf");
-const ITALIC: &[u8] = include_bytes!("../../fonts/LiberationSerif-Italic.ttf");
 
 /// Everything is laid out in points, PDF's own unit, from the bottom left corner.
 const MM: f32 = 72.0 / 25.4;
@@ -35,6 +35,8 @@ const FULL: Col = col(LEFT, WIDTH);
 const BODY: f32 = 13.0;
 const TITLE: f32 = 14.0;
 const TABLE: f32 = 11.0;
+/// Table text: 11 pt, smaller only when a table's numbers would not fit otherwise.
+const TABLE_SIZES: [f32; 3] = [TABLE, 10.0, 9.0];
 const LABEL: f32 = 10.0;
 const LEADING: f32 = 1.25;
 const INDENT: f32 = 10.0 * MM;
@@ -75,30 +77,6 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let bytes = w.pdf.save_to_bytes().map_err(pdf_err)?;
     let short = Some(&doc.short_name).filter(|s| !s.trim().is_empty());
     finish(&bytes, short.unwrap_or(&doc.title))
-}
-
-/// A second pass over printpdf's output with the lopdf it re-exports. printpdf leaves the
-/// embedded fonts uncompressed (over a megabyte for the three faces); deflating them halves the
-/// file. Its Info dictionary writes the title as raw UTF-8, which viewers show as mojibake, and
-/// claims PDF/X with an empty version; the title is rewritten as UTF-16 and the claim dropped.
-fn finish(bytes: &[u8], title: &str) -> Result<Vec<u8>> {
-    let mut doc = lopdf::Document::load_mem(bytes).map_err(pdf_err)?;
-    doc.compress();
-    let info = doc.trailer.get(b"Info").and_then(Object::as_reference);
-    let info = info.and_then(|id| doc.get_object_mut(id));
-    if let Ok(info) = info.and_then(Object::as_dict_mut) {
-        for key in "GTS_PDFXVersion Author Creator Subject Identifier Keywords".split(' ') {
-            info.remove(key.as_bytes());
-        }
-        let title: String = title.nfc().collect();
-        let utf16 = [0xFEFF].into_iter().chain(title.encode_utf16());
-        let title = utf16.flat_map(u16::to_be_bytes).collect();
-        info.set("Title", Object::String(title, StringFormat::Hexadecimal));
-        info.set("Producer", Object::string_literal("congdongso"));
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 2);
-    doc.save_to(&mut out).map_err(pdf_err)?;
-    Ok(out)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -179,6 +157,7 @@ impl Font {
 struct Row {
     cells: Vec<(Vec<String>, Style, Align)>,
     height: f32,
+    size: f32,
 }
 
 struct Writer {
@@ -282,9 +261,9 @@ impl Writer {
         lines
     }
 
-    /// One line of text whose line box starts at `top`. The words go out as separate strings
-    /// of one TJ, each gap an offset rather than a space glyph: justifying only widens the
-    /// offsets, and text extractors see exactly one space per gap.
+    /// One line of text whose line box starts at `top`, as one TJ: each space is the font's
+    /// space glyph (so copying and text extraction give real spaces, and runs of spaces such
+    /// as the room left in `Số:      /BC-UBND` stay), and justifying adds an offset after it.
     fn line(&self, text: &str, ty: Ty, col: Col, top: f32, align: Align) {
         // Chart labels and names arrive here without going through `wrap`.
         let text: String = text.nfc().collect();
@@ -301,14 +280,18 @@ impl Writer {
             Justify if gaps > 0 => (col.x, ((col.w - natural) / gaps as f32).max(0.0)),
             Justify => (col.x, 0.0),
         };
-        let gap = -(font.width(" ", size) + extra) * 1000.0 / size;
+        let gap = -extra * 1000.0 / size;
         let mut items = Vec::new();
-        for (i, word) in text.split(' ').enumerate() {
-            if i > 0 {
+        let words: Vec<&str> = text.split(' ').collect();
+        for (i, word) in words.iter().enumerate() {
+            let mut bytes: Vec<u8> = font.glyphs(word).flat_map(|g| g.0.to_be_bytes()).collect();
+            if i + 1 < words.len() {
+                bytes.extend(font.glyphs(" ").flat_map(|g| g.0.to_be_bytes()));
+            }
+            items.push(Object::String(bytes, StringFormat::Hexadecimal));
+            if i + 1 < words.len() && extra > 0.0 {
                 items.push(Object::Real(gap));
             }
-            let bytes = font.glyphs(word).flat_map(|g| g.0.to_be_bytes()).collect();
-            items.push(Object::String(bytes, StringFormat::Hexadecimal));
         }
         let baseline = top - size * (LEADING - 1.0) / 2.0 - size * font.ascent();
         let skew = if ty.0 == BoldItalic { SLANT } else { 0.0 };
@@ -377,9 +360,14 @@ impl Writer {
         let (left, right) = (col(LEFT, ISSUER_W), col(LEFT + ISSUER_W, WIDTH - ISSUER_W));
         let mut ly = self.y;
         for (i, s) in doc.issuer.iter().enumerate() {
-            // Lines above the last name the superior body; the issuer itself is bold.
+            // The superior body's lines are regular; the issuing body's own lines are bold.
             let last = i + 1 == doc.issuer.len();
-            let ty = Ty(if last { Bold } else { Regular }, 12.5);
+            let style = if i < doc.issuer_superior {
+                Regular
+            } else {
+                Bold
+            };
+            let ty = Ty(style, 12.5);
             let (y, w) = self.column(s, ty, left, ly, Center);
             ly = y;
             if last {
@@ -394,7 +382,14 @@ impl Writer {
         self.rule(right, w, ry - 2.0);
         // Number and place-date share a line, under whichever column ends lower.
         let top = ly.min(ry - 4.0) - 3.0 * MM;
-        let (ly, _) = self.column(&doc.number, Ty(Regular, BODY), left, top, Center);
+        // The number is written by hand in the blank after "Số:": its spaces must stay.
+        let number = Ty(Regular, BODY);
+        let ly = if self.width(&doc.number, number) <= left.w {
+            self.line(&doc.number, number, left, top, Center);
+            top - when(!doc.number.is_empty(), number.lh())
+        } else {
+            self.column(&doc.number, number, left, top, Center).0
+        };
         let (ry, _) = self.column(&doc.place_date, Ty(Italic, BODY), right, top, Center);
         self.y = ly.min(ry) - 6.0 * MM;
     }
@@ -424,25 +419,29 @@ impl Writer {
         self.y -= 2.0;
     }
 
-    fn layout_row(&self, cells: Vec<(String, Style, Align)>, widths: &[f32]) -> Row {
+    fn layout_row(&self, cells: Vec<(String, Style, Align)>, widths: &[f32], size: f32) -> Row {
         let mut most = 1;
         let cells: Vec<_> = (cells.into_iter().zip(widths))
             .map(|((text, style, align), w)| {
                 let inner = w - 2.0 * PAD_X;
-                let lines = self.wrap(&text, Ty(style, TABLE), inner, inner);
+                let lines = self.wrap(&text, Ty(style, size), inner, inner);
                 most = most.max(lines.len());
                 (lines, style, align)
             })
             .collect();
-        let height = most as f32 * TABLE * LEADING + 2.0 * PAD_Y;
-        Row { cells, height }
+        let height = most as f32 * size * LEADING + 2.0 * PAD_Y;
+        Row {
+            cells,
+            height,
+            size,
+        }
     }
 
     fn draw_row(&mut self, row: &Row, widths: &[f32]) {
         let (top, bottom) = (self.y, self.y - row.height);
         let mut x = LEFT;
         for ((lines, style, align), &w) in row.cells.iter().zip(widths) {
-            let (ty, inner) = (Ty(*style, TABLE), col(x + PAD_X, w - 2.0 * PAD_X));
+            let (ty, inner) = (Ty(*style, row.size), col(x + PAD_X, w - 2.0 * PAD_X));
             for (i, line) in lines.iter().enumerate() {
                 self.line(line, ty, inner, top - PAD_Y - i as f32 * ty.lh(), *align);
             }
@@ -458,12 +457,10 @@ impl Writer {
         if n == 0 {
             return;
         }
-        let weight = |i: usize| f32::from(t.widths.get(i).map_or(1, |&w| w.max(1)));
-        let weights: Vec<f32> = (0..n).map(weight).collect();
-        let total: f32 = weights.iter().sum();
-        let widths: Vec<f32> = weights.iter().map(|w| w / total * WIDTH).collect();
+        // No column so narrow that a number or a word breaks (see `measure`).
+        let (size, widths) = measure::layout(t, n, WIDTH, &TABLE_SIZES, PAD_X);
         let head = (0..n).map(|i| (t.columns.get(i).cloned().unwrap_or_default(), Bold, Center));
-        let header = self.layout_row(head.collect(), &widths);
+        let header = self.layout_row(head.collect(), &widths, size);
         let cell = |c: Option<&Cell>| match c {
             Some(c) if c.is_numeric() => (c.display(), Regular, Right),
             Some(c @ Cell::Strong(_)) => (c.display(), Bold, Left),
@@ -471,7 +468,7 @@ impl Writer {
             None => (String::new(), Regular, Left),
         };
         let rows: Vec<Row> = (t.rows.iter())
-            .map(|r| self.layout_row((0..n).map(|i| cell(r.get(i))).collect(), &widths))
+            .map(|r| self.layout_row((0..n).map(|i| cell(r.get(i))).collect(), &widths, size))
             .collect();
         let title = Ty(Bold, 12.0);
         let title_h = when(!t.title.trim().is_empty(), title.lh() + 2.0);
@@ -620,5 +617,5 @@ fn rgb(hex: u32) -> Color {
 }
 
 #[cfg(test)]
-#[path = "tests/pdf.rs"]
+#[path = "../tests/pdf.rs"]
 mod tests;
