@@ -108,7 +108,9 @@ async fn reports_print_as_an_official_signs_them() {
         let pages = pages_of(&pdf);
         let mut say = |what: String| problems.push(format!("{label}: {what}"));
         let paragraphs = docx::paragraphs_text(bytes).expect("docx text");
-        page_numbers(&pages).into_iter().for_each(&mut say);
+        page_numbers(&pages, &pdf, bytes)
+            .into_iter()
+            .for_each(&mut say);
         signature_on_one_page(&pages, &paragraphs)
             .into_iter()
             .for_each(&mut say);
@@ -177,7 +179,7 @@ fn flat(s: &str) -> String {
 }
 
 /// From page 2 the first line is the page's number alone, centred; page 1 has none.
-fn page_numbers(pages: &[String]) -> Vec<String> {
+fn page_numbers(pages: &[String], pdf: &Path, docx_bytes: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     if pages.len() < 2 {
         out.push(format!("only {} page(s): nothing to number", pages.len()));
@@ -198,29 +200,70 @@ fn page_numbers(pages: &[String]) -> Vec<String> {
             ));
             continue;
         }
-        // Centred: the number's middle near the middle of the page's text.
-        let lead = |l: &str| l.chars().take_while(|c| *c == ' ').count();
-        let left = lines(page).map(lead).min().unwrap_or(0) as f64;
-        let right = lines(page).map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-        let middle = lead(first) as f64 + first.trim().chars().count() as f64 / 2.0;
-        if (middle - (left + right) / 2.0).abs() > (right - left) * 0.1 {
-            out.push(format!("page {n}'s number is not centred: «{first}»"));
+        // Centred between the margins: the number's box from poppler, in points.
+        let Some((x_min, x_max)) = first_word_box(pdf, n) else {
+            out.push(format!("page {n}: no word boxes from pdftotext -bbox"));
+            continue;
+        };
+        let layout = docx::layout_of(docx_bytes).expect("docx layout");
+        let pt = |twips: f64| twips / 20.0;
+        let (left, right) = (
+            pt(f64::from(layout.margin_left)),
+            pt(f64::from(layout.page_width)) - pt(f64::from(layout.margin_right)),
+        );
+        let middle = (x_min + x_max) / 2.0;
+        // Within 3% of the text width of the middle (a digit is about 1%).
+        if (middle - (left + right) / 2.0).abs() > (right - left) * 0.03 {
+            out.push(format!(
+                "page {n}'s number is not centred: its middle at {middle:.0} pt, the text's at {:.0} pt",
+                (left + right) / 2.0
+            ));
         }
     }
     out
 }
 
+/// The horizontal extent (points) of the first word poppler finds on page `n`.
+fn first_word_box(pdf: &Path, n: usize) -> Option<(f64, f64)> {
+    let out = Command::new("pdftotext")
+        .args(["-bbox", "-f", &n.to_string(), "-l", &n.to_string()])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    let html = String::from_utf8_lossy(&out.stdout);
+    let word = &html[html.find("<word ")?..];
+    let attr = |name: &str| -> Option<f64> {
+        let at = word.find(&format!("{name}=\""))? + name.len() + 2;
+        word[at..].split('"').next()?.parse().ok()
+    };
+    Some((attr("xMin")?, attr("xMax")?))
+}
+
 /// The signature block's authority lines and the signer's name, from the .docx: the last
 /// non-empty paragraph is the name; above the blank space, the authority lines.
 fn signature_lines(paragraphs: &[String]) -> Vec<String> {
-    let mut back = paragraphs.iter().rev().skip_while(|p| p.trim().is_empty());
-    let mut out: Vec<String> = back.next().into_iter().cloned().collect();
+    let is_authority = |p: &str| p.chars().any(char::is_alphabetic) && p.to_uppercase() == p;
+    let mut back = paragraphs
+        .iter()
+        .rev()
+        .skip_while(|p| p.trim().is_empty())
+        .peekable();
+    // The signer's name, unless it is left blank for the official to write (the province's).
+    let mut out: Vec<String> = Vec::new();
+    if back.peek().is_some_and(|p| !is_authority(p)) {
+        out.extend(back.next().cloned());
+    }
     let authority: Vec<String> = back
         .skip_while(|p| p.trim().is_empty())
         .take_while(|p| !p.trim().is_empty() && !p.starts_with("- "))
         .cloned()
         .collect();
     out.extend(authority);
+    // Nơi nhận stands beside the signature: the block is one row of the page.
+    if paragraphs.iter().any(|p| p.trim() == "Nơi nhận:") {
+        out.push("Nơi nhận:".to_string());
+    }
     out
 }
 

@@ -392,30 +392,47 @@ fn hamlet_table(hamlets: &[HamletLine], out: &mut Vec<Block>) {
 pub(super) fn year_end_blocks(input: &Input, out: &mut Vec<Block>) {
     out.push(Block::Heading("ĐÁNH GIÁ, BÌNH XÉT CUỐI NĂM".into()));
     out.push(Block::Subheading("Tự đánh giá của các Tổ CNSCĐ".into()));
-    out.push(Block::Table(Table {
-        title: String::new(),
-        columns: ["STT", "Tổ CNSCĐ", "Tự xếp loại", "Kết quả nổi bật"]
-            .map(String::from)
-            .to_vec(),
-        widths: vec![1, 3, 3, 7],
-        rows: input
-            .evaluations
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                vec![
-                    Cell::Int(i as i64 + 1),
-                    text(&e.team),
-                    text(if e.submitted {
-                        e.rating.clone()
-                    } else {
-                        "Chưa nộp".to_string()
-                    }),
-                    text(shorten(&e.results)),
-                ]
-            })
-            .collect(),
+    let (sent, waiting): (Vec<_>, Vec<_>) = input.evaluations.iter().partition(|e| e.submitted);
+    out.push(Block::Paragraph(if waiting.is_empty() {
+        format!(
+            "{}/{} Tổ CNSCĐ đã nộp báo cáo tự đánh giá.",
+            sent.len(),
+            input.evaluations.len()
+        )
+    } else {
+        // The teams still owing it are named in a sentence, not as rows of "Chưa nộp".
+        format!(
+            "{}/{} Tổ CNSCĐ đã nộp báo cáo tự đánh giá; chưa nộp: {}.",
+            sent.len(),
+            input.evaluations.len(),
+            waiting
+                .iter()
+                .map(|e| e.team.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }));
+    if !sent.is_empty() {
+        out.push(Block::Table(Table {
+            title: String::new(),
+            columns: ["STT", "Tổ CNSCĐ", "Tự xếp loại", "Kết quả nổi bật"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![2, 5, 4, 9],
+            rows: sent
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    vec![
+                        Cell::Int(i as i64 + 1),
+                        text(&e.team),
+                        text(&e.rating),
+                        text(shorten(&e.results)),
+                    ]
+                })
+                .collect(),
+        }));
+    }
     out.push(Block::Subheading("Đề xuất khen thưởng".into()));
     if input.nominations.is_empty() {
         out.push(Block::Paragraph("Chưa có đề xuất khen thưởng.".into()));
