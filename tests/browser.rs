@@ -731,3 +731,73 @@ async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
     screenshot(&c, "import-done").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    // December 2nd: November's commune report is written and sent to the Sở.
+    let base = serve_router(|db| app_on(db, "2026-12-02")).await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "vhxh").await;
+        c.goto(&format!("{base}/reports/commune/rach-kien/2026-11"))
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("report-form"))
+            .await
+            .expect("the commune's report form");
+        assert!(
+            page_width(&c).await <= 360,
+            "the commune report fits the phone"
+        );
+        screenshot(&c, "report-commune-to-province").await;
+        click(&c, "#report-form input[name=confirm]").await;
+        click(&c, "#submit-report").await;
+        let text = c.get_alert_text().await.expect("a confirmation");
+        assert!(text.contains("tháng 11/2026"), "{text}");
+        c.accept_alert().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#report-status[data-status='submitted']"))
+            .await
+            .expect("the report is sent");
+        // The year-end scored sheet on the same phone.
+        c.goto(&format!("{base}/year-end?year=2026")).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("score-sheet"))
+            .await
+            .expect("the scored sheet");
+        assert!(
+            page_width(&c).await <= 360,
+            "the scored sheet fits the phone"
+        );
+        screenshot(&c, "year-end-scores").await;
+        logout(&c).await;
+
+        login(&c, &base, "so").await;
+        click(&c, "nav.nav a[href='/reports']").await;
+        c.wait()
+            .for_element(Locator::Id("commune-reports"))
+            .await
+            .expect("the communes' reports");
+        assert!(
+            page_width(&c).await <= 360,
+            "the province's reports fit the phone"
+        );
+        screenshot(&c, "reports-province").await;
+        c.goto(&format!("{base}/reports/commune/rach-kien/2026-11"))
+            .await
+            .unwrap();
+        click(&c, "#acknowledge-report").await;
+        c.accept_alert().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#report-status[data-status='acknowledged']"))
+            .await
+            .expect("the Sở acknowledges it");
+        assert!(page_width(&c).await <= 360);
+        screenshot(&c, "report-commune-acknowledged").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
