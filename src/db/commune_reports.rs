@@ -5,6 +5,7 @@
 use super::Db;
 use super::areas::Area;
 use super::reports::Texts;
+use super::settings::{DueDaySetting, DueDays};
 use crate::error::{AppError, Result};
 use crate::indicators::period::{self, Month, Period};
 use crate::indicators::steps::Open;
@@ -356,107 +357,19 @@ pub async fn own_texts(
 
 // ---- The province's due day for the communes' monthly reports ----
 
-/// The key, under the province's id in `commune_settings`, of the day of the following month
-/// by which a commune's monthly report is due; `…@2026-05` rows are its history, as for the
-/// hamlets' due day (`settings::DueDays`).
-pub const DUE_DAY: &str = "commune_report_due_day";
-const DUE_DAY_FROM: &str = "commune_report_due_day@";
-/// The 5th of the following month: the hamlets report by the 25th, the commune gathers and
-/// approves in the days after, and the province reads the month early in the next.
-pub const DEFAULT_DUE_DAY: u32 = 5;
+/// The day of the following month by which a commune's monthly report is due, kept under the
+/// province's id in `commune_settings` with its history, as the hamlets' due day is. The 5th by
+/// default: the hamlets report by the 25th, the commune gathers and approves in the days
+/// after, and the province reads the month early in the next.
+pub const DUE_DAY: DueDaySetting = DueDaySetting {
+    key: "commune_report_due_day",
+    default: 5,
+    next_month: true,
+};
 
-/// The province's due day over time: moving it judges the months to come by the new day and
-/// leaves months already judged as they were.
-#[derive(Clone, Debug, Default)]
-pub struct DueDays {
-    from: Vec<(String, u32)>,
-    current: Option<u32>,
-}
-
-impl DueDays {
-    pub fn from_rows(rows: impl IntoIterator<Item = (String, String)>) -> DueDays {
-        let mut d = DueDays::default();
-        for (key, value) in rows {
-            let Ok(day) = value.parse::<u32>() else {
-                continue;
-            };
-            if key == DUE_DAY {
-                d.current = Some(day);
-            } else if let Some(month) = key.strip_prefix(DUE_DAY_FROM) {
-                d.from.push((month.to_string(), day));
-            }
-        }
-        d.from.sort();
-        d
-    }
-
-    /// The day (of the following month) the report of `month_code` is due.
-    pub fn for_month(&self, month_code: &str) -> u32 {
-        self.from
-            .iter()
-            .rev()
-            .find(|(from, _)| from.as_str() <= month_code)
-            .map(|(_, day)| *day)
-            .or(self.current)
-            .unwrap_or(DEFAULT_DUE_DAY)
-    }
-
-    pub fn current(&self) -> u32 {
-        self.current.unwrap_or(DEFAULT_DUE_DAY)
-    }
-
-    /// The due date of month `m`'s commune report: that day of the following month.
-    pub fn due_date(&self, m: Month) -> String {
-        super::indicators::due_date(m + 1, self.for_month(&period::month_code(m)))
-    }
-}
-
+/// The province's due day for its communes' reports, over time.
 pub async fn due_days(db: &Db, province_id: i64) -> Result<DueDays> {
-    let rows: Vec<(String, String)> = db
-        .fetch_all(
-            "SELECT key, value FROM commune_settings WHERE commune_id = $1 \
-             AND (key = $2 OR key LIKE $3)",
-            &[
-                province_id.into(),
-                DUE_DAY.into(),
-                format!("{DUE_DAY_FROM}%").into(),
-            ],
-        )
-        .await?;
-    Ok(DueDays::from_rows(rows))
-}
-
-/// Sets the province's due day from `from_month` on; earlier months keep theirs.
-pub async fn set_due_day(
-    conn: &mut AnyConnection,
-    province_id: i64,
-    day: u32,
-    (from_month, before): (&str, &DueDays),
-) -> Result<()> {
-    use super::settings::set;
-    if before.from.is_empty() {
-        set(
-            conn,
-            province_id,
-            &format!("{DUE_DAY_FROM}0000-00"),
-            &before.current().to_string(),
-        )
-        .await?;
-    }
-    sqlx::query("DELETE FROM commune_settings WHERE commune_id = $1 AND key > $2 AND key LIKE $3")
-        .bind(province_id)
-        .bind(format!("{DUE_DAY_FROM}{from_month}"))
-        .bind(format!("{DUE_DAY_FROM}%"))
-        .execute(&mut *conn)
-        .await?;
-    set(
-        conn,
-        province_id,
-        &format!("{DUE_DAY_FROM}{from_month}"),
-        &day.to_string(),
-    )
-    .await?;
-    set(conn, province_id, DUE_DAY, &day.to_string()).await
+    super::settings::due_days_of(db, province_id, DUE_DAY).await
 }
 
 // ---- Completeness one level up ----
@@ -541,20 +454,23 @@ mod tests {
 
     #[test]
     fn the_commune_report_is_due_in_the_following_month() {
-        let none = DueDays::from_rows(Vec::new());
+        let none = DueDays::of(DUE_DAY, Vec::new());
         assert_eq!(none.due_date(period::month(2026, 11)), "2026-12-05");
         assert_eq!(none.due_date(period::month(2026, 12)), "2027-01-05");
-        let moved = DueDays::from_rows([
-            (DUE_DAY.to_string(), "10".to_string()),
-            (
-                "commune_report_due_day@0000-00".to_string(),
-                "5".to_string(),
-            ),
-            (
-                "commune_report_due_day@2026-09".to_string(),
-                "10".to_string(),
-            ),
-        ]);
+        let moved = DueDays::of(
+            DUE_DAY,
+            [
+                (DUE_DAY.key.to_string(), "10".to_string()),
+                (
+                    "commune_report_due_day@0000-00".to_string(),
+                    "5".to_string(),
+                ),
+                (
+                    "commune_report_due_day@2026-09".to_string(),
+                    "10".to_string(),
+                ),
+            ],
+        );
         assert_eq!(moved.due_date(period::month(2026, 8)), "2026-09-05");
         assert_eq!(moved.due_date(period::month(2026, 9)), "2026-10-10");
         assert_eq!(moved.current(), 10);

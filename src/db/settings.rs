@@ -2,6 +2,7 @@
 
 use super::Db;
 use crate::error::Result;
+use crate::indicators::period;
 use sqlx::AnyConnection;
 
 /// Households are assigned to members, and a member sees only theirs. Off by default.
@@ -38,30 +39,75 @@ pub async fn set(conn: &mut AnyConnection, commune_id: i64, key: &str, value: &s
     Ok(())
 }
 
-/// The prefix of the due-day history keys: `report_due_day@2026-05` = the day in force from
-/// May 2026 on (`@0000-00`: before any change).
-const DUE_DAY_FROM: &str = "report_due_day@";
+/// A report due day kept as history: the setting's key (`report_due_day`; its history rows are
+/// `report_due_day@2026-05` = the day in force from May 2026 on, `@0000-00` before any change),
+/// the day before anyone sets it, and whether the day falls in the month after the report's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DueDaySetting {
+    pub key: &'static str,
+    pub default: u32,
+    pub next_month: bool,
+}
 
-/// A commune's report due day over time, so that moving the day judges the months to come by
-/// the new day and leaves past months as they were judged.
-#[derive(Clone, Debug, Default)]
+/// The hamlets' monthly reports to the commune: by the 25th of the month itself.
+pub const HAMLET_REPORTS: DueDaySetting = DueDaySetting {
+    key: REPORT_DUE_DAY,
+    default: DEFAULT_REPORT_DUE_DAY,
+    next_month: false,
+};
+
+impl DueDaySetting {
+    fn history_prefix(&self) -> String {
+        format!("{}@", self.key)
+    }
+
+    /// The SQL condition on `key` that selects the setting's rows (keys are constants).
+    pub fn keys(&self) -> String {
+        format!(
+            "(key = '{}' OR key LIKE '{}%')",
+            self.key,
+            self.history_prefix()
+        )
+    }
+}
+
+/// A report due day over time, so that moving the day judges the months to come by the new
+/// day and leaves past months as they were judged.
+#[derive(Clone, Debug)]
 pub struct DueDays {
+    setting: DueDaySetting,
     /// (first month code, day), in month order.
     from: Vec<(String, u32)>,
     current: Option<u32>,
 }
 
+impl Default for DueDays {
+    fn default() -> DueDays {
+        DueDays::of(HAMLET_REPORTS, Vec::new())
+    }
+}
+
 impl DueDays {
-    /// From `(key, value)` rows of `commune_settings`.
+    /// The hamlets' due day from `(key, value)` rows of `commune_settings`.
     pub fn from_rows(rows: impl IntoIterator<Item = (String, String)>) -> DueDays {
-        let mut d = DueDays::default();
+        DueDays::of(HAMLET_REPORTS, rows)
+    }
+
+    /// `setting`'s due day from `(key, value)` rows of `commune_settings`.
+    pub fn of(setting: DueDaySetting, rows: impl IntoIterator<Item = (String, String)>) -> DueDays {
+        let prefix = setting.history_prefix();
+        let mut d = DueDays {
+            setting,
+            from: Vec::new(),
+            current: None,
+        };
         for (key, value) in rows {
             let Ok(day) = value.parse::<u32>() else {
                 continue;
             };
-            if key == REPORT_DUE_DAY {
+            if key == setting.key {
                 d.current = Some(day);
-            } else if let Some(month) = key.strip_prefix(DUE_DAY_FROM) {
+            } else if let Some(month) = key.strip_prefix(&prefix) {
                 d.from.push((month.to_string(), day));
             }
         }
@@ -77,63 +123,76 @@ impl DueDays {
             .find(|(from, _)| from.as_str() <= month_code)
             .map(|(_, day)| *day)
             .or(self.current)
-            .unwrap_or(DEFAULT_REPORT_DUE_DAY)
+            .unwrap_or(self.setting.default)
     }
 
     pub fn current(&self) -> u32 {
-        self.current.unwrap_or(DEFAULT_REPORT_DUE_DAY)
+        self.current.unwrap_or(self.setting.default)
+    }
+
+    /// The due date of month `m`'s report, `yyyy-mm-dd`.
+    pub fn due_date(&self, m: period::Month) -> String {
+        let month = if self.setting.next_month { m + 1 } else { m };
+        super::indicators::due_date(month, self.for_month(&period::month_code(m)))
     }
 }
 
-/// The SQL condition on `key` that selects a commune's due-day rows.
+/// The SQL condition on `key` that selects a commune's hamlet-report due-day rows.
 pub fn due_day_keys() -> String {
-    format!("(key = '{REPORT_DUE_DAY}' OR key LIKE '{DUE_DAY_FROM}%')")
+    HAMLET_REPORTS.keys()
 }
 
+/// The hamlets' due day of a commune.
 pub async fn due_days(db: &Db, commune_id: i64) -> Result<DueDays> {
+    due_days_of(db, commune_id, HAMLET_REPORTS).await
+}
+
+/// `setting`'s due day held by an area (a commune for its hamlets, a province for its communes).
+pub async fn due_days_of(db: &Db, area_id: i64, setting: DueDaySetting) -> Result<DueDays> {
     let rows: Vec<(String, String)> = db
         .fetch_all(
             &format!(
                 "SELECT key, value FROM commune_settings WHERE commune_id = $1 AND {}",
-                due_day_keys()
+                setting.keys()
             ),
-            &[commune_id.into()],
+            &[area_id.into()],
         )
         .await?;
-    Ok(DueDays::from_rows(rows))
+    Ok(DueDays::of(setting, rows))
 }
 
 /// Sets the due day from `from_month` on; the months before keep the day they had.
 pub async fn set_due_day(
     conn: &mut AnyConnection,
-    commune_id: i64,
+    area_id: i64,
     day: u32,
     (from_month, before): (&str, &DueDays),
 ) -> Result<()> {
+    let (key, prefix) = (before.setting.key, before.setting.history_prefix());
     if before.from.is_empty() {
         set(
             conn,
-            commune_id,
-            &format!("{DUE_DAY_FROM}0000-00"),
+            area_id,
+            &format!("{prefix}0000-00"),
             &before.current().to_string(),
         )
         .await?;
     }
     // A change dated before later ones (a replayed calendar) replaces them.
     sqlx::query("DELETE FROM commune_settings WHERE commune_id = $1 AND key > $2 AND key LIKE $3")
-        .bind(commune_id)
-        .bind(format!("{DUE_DAY_FROM}{from_month}"))
-        .bind(format!("{DUE_DAY_FROM}%"))
+        .bind(area_id)
+        .bind(format!("{prefix}{from_month}"))
+        .bind(format!("{prefix}%"))
         .execute(&mut *conn)
         .await?;
     set(
         conn,
-        commune_id,
-        &format!("{DUE_DAY_FROM}{from_month}"),
+        area_id,
+        &format!("{prefix}{from_month}"),
         &day.to_string(),
     )
     .await?;
-    set(conn, commune_id, REPORT_DUE_DAY, &day.to_string()).await
+    set(conn, area_id, key, &day.to_string()).await
 }
 
 #[cfg(test)]

@@ -371,14 +371,14 @@ async fn set_due_day(
         last + 1
     });
     let mut tx = s.db.begin_write().await?;
-    commune_reports::set_due_day(&mut tx, province, day, (&from, &before)).await?;
+    db::settings::set_due_day(&mut tx, province, day, (&from, &before)).await?;
     super::audited(
         &mut tx,
         &caller,
         province,
         ("update", "setting", None),
-        Some(&serde_json::json!({ (commune_reports::DUE_DAY): before.current() })),
-        Some(&serde_json::json!({ (commune_reports::DUE_DAY): day, "from": from })),
+        Some(&serde_json::json!({ (commune_reports::DUE_DAY.key): before.current() })),
+        Some(&serde_json::json!({ (commune_reports::DUE_DAY.key): day, "from": from })),
     )
     .await?;
     tx.commit().await?;
