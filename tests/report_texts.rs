@@ -149,6 +149,53 @@ async fn gathered(url: String) {
         sept.narrative.difficulties,
         "Các báo cáo tháng đã nộp trong kỳ (1 báo cáo của 1 ấp) không nêu khó khăn, vướng mắc."
     );
+    // A hamlet's own quarter counts its own reports only: Ấp 7 sent one (saying nothing),
+    // Ấp 9 none — it is not told the commune's count.
+    for (hamlet, expected) in [
+        (
+            "rach-kien-ap-07",
+            "Các báo cáo tháng đã nộp trong kỳ (1 báo cáo) không nêu khó khăn, vướng mắc.",
+        ),
+        (
+            "rach-kien-ap-09",
+            "Chưa có báo cáo tháng nào được nộp trong kỳ nên chưa tổng hợp được khó khăn, vướng mắc.",
+        ),
+    ] {
+        let area = areas::by_code(&db, hamlet).await.unwrap().unwrap();
+        let who = report_data::Audience {
+            today: TODAY,
+            personal: true,
+        };
+        let q = report_data::input(
+            &db,
+            &area,
+            &Period::parse("2026-Q3").unwrap(),
+            Kind::Quarterly,
+            who,
+        )
+        .await
+        .unwrap();
+        assert_eq!(q.narrative.difficulties, expected, "{hamlet}");
+    }
+    let area = areas::by_code(&db, ap3).await.unwrap().unwrap();
+    let who = report_data::Audience {
+        today: TODAY,
+        personal: true,
+    };
+    let q = report_data::input(
+        &db,
+        &area,
+        &Period::parse("2026-Q3").unwrap(),
+        Kind::Quarterly,
+        who,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        q.narrative.difficulties,
+        "Báo cáo (tháng 7/2026, 8/2026; báo cáo chưa duyệt): Sóng yếu ở xóm trong."
+    );
+
     // The year: the months' words and the teams' own year-end evaluation.
     let mut head = Client::login(app.clone(), "truongap03").await;
     let r = head
@@ -233,6 +280,84 @@ async fn gathered(url: String) {
 async fn the_periods_difficulties_and_proposals_are_the_hamlets_submitted_words() {
     for url in backends().await {
         gathered(url).await;
+    }
+}
+
+/// The commune's own words for its report to the province: its draft is its own, the
+/// province reads them once sent, and the file is then dated the day it was sent.
+async fn own_words(url: String) {
+    let db = demo_db(&url).await;
+    db.execute("DELETE FROM commune_reports", &[])
+        .await
+        .unwrap();
+    let app = app_on(db.clone(), TODAY);
+    send(
+        &app,
+        "truongap03",
+        "rach-kien-ap-03",
+        "2026-08",
+        ("Sóng yếu.", ""),
+        true,
+    )
+    .await;
+    let mut vhxh = Client::login(app.clone(), "vhxh").await;
+    let form = |action: &'static str| {
+        vec![
+            ("results", ""),
+            ("difficulties", "Xã tổng hợp: sóng yếu ở ven sông."),
+            ("proposals", ""),
+            ("next_plan", ""),
+            ("confirm", "yes"),
+            ("action", action),
+        ]
+    };
+    let r = vhxh
+        .post_form("/reports/commune/rach-kien/2026-Q3", &form("save"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let commune = areas::by_code(&db, "rach-kien").await.unwrap().unwrap();
+    let q3 = Period::parse("2026-Q3").unwrap();
+    let read = |personal: bool, today: &'static str| {
+        let (db, commune, q3) = (db.clone(), commune.clone(), q3);
+        async move {
+            let who = report_data::Audience { today, personal };
+            report_data::input(&db, &commune, &q3, Kind::Quarterly, who)
+                .await
+                .unwrap()
+        }
+    };
+    // The draft: the commune sees its words, the province the hamlets' gathered ones.
+    assert_eq!(
+        read(true, TODAY).await.narrative.difficulties,
+        "Xã tổng hợp: sóng yếu ở ven sông."
+    );
+    assert_eq!(
+        read(false, TODAY).await.narrative.difficulties,
+        "Ấp 3 (tháng 8/2026; báo cáo chưa duyệt): Sóng yếu."
+    );
+    // A quarter still running cannot be sent: it would freeze part of it as the whole.
+    let r = vhxh
+        .post_form("/reports/commune/rach-kien/2026-Q4", &form("submit"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("chưa đến tháng cuối"), "{}", r.body);
+    let r = vhxh
+        .post_form("/reports/commune/rach-kien/2026-Q3", &form("submit"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Sent: the province reads the commune's words, and a later download keeps the date sent.
+    let later = read(false, "2026-10-20").await;
+    assert_eq!(
+        later.narrative.difficulties,
+        "Xã tổng hợp: sóng yếu ở ven sông."
+    );
+    assert_eq!(later.letterhead.date, TODAY);
+}
+
+#[tokio::test]
+async fn the_communes_own_words_reach_the_province_once_sent() {
+    for url in backends().await {
+        own_words(url).await;
     }
 }
 

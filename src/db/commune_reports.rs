@@ -169,7 +169,7 @@ async fn in_state(
 }
 
 fn wrong_state(r: &CommuneReport, doing: &str) -> AppError {
-    let label = Period::parse(&r.period).map_or(r.period.clone(), |p| p.label().to_lowercase());
+    let label = Period::parse(&r.period).map_or(r.period.clone(), |p| p.label_lower());
     AppError::invalid(format!(
         "Không thể {doing}: báo cáo {label} của xã đang ở trạng thái «{}».",
         r.status_label()
@@ -337,20 +337,29 @@ pub async fn own_texts(
     db: &Db,
     area: &Area,
     p: &Period,
-    narrative: &mut crate::reports::build::Narrative,
+    (input, reader_in_commune): (&mut crate::reports::build::Input, bool),
 ) -> Result<()> {
     let Some(r) = get(db, area.id, &p.code()).await? else {
         return Ok(());
     };
-    for (to, from) in [
-        (&mut narrative.results, &r.results),
-        (&mut narrative.difficulties, &r.difficulties),
-        (&mut narrative.proposals, &r.proposals),
-        (&mut narrative.next_plan, &r.next_plan),
-    ] {
-        if !from.trim().is_empty() {
-            *to = from.clone();
+    // A draft (or a returned report being corrected) is the commune's own until it is sent:
+    // the province reads the gathered words until then.
+    if r.sent() || reader_in_commune {
+        let narrative = &mut input.narrative;
+        for (to, from) in [
+            (&mut narrative.results, &r.results),
+            (&mut narrative.difficulties, &r.difficulties),
+            (&mut narrative.proposals, &r.proposals),
+            (&mut narrative.next_plan, &r.next_plan),
+        ] {
+            if !from.trim().is_empty() {
+                *to = from.clone();
+            }
         }
+    }
+    // Once sent, the report carries the day it was (last) sent, as the copy the province has.
+    if let Some(d) = r.last_submitted_on.clone().filter(|_| r.sent()) {
+        input.letterhead.date = d;
     }
     Ok(())
 }

@@ -103,9 +103,17 @@ pub async fn input(
         .iter()
         .map(|(c, _)| (c.id, c.name.clone()))
         .collect();
+    // Communes open at some time in the period: one opened later or closed before is not one
+    // of the province's communes for it.
+    let open: Vec<i64> =
+        commune_reports::communes_open_in(db, province.id, p.first_month()..=p.last_month())
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
     let lines = communes
         .into_iter()
-        .filter(|(c, _)| c.level == "commune")
+        .filter(|(c, _)| c.level == "commune" && open.contains(&c.id))
         .map(|(c, figs)| {
             let r = own.get(&c.id);
             let mut line = CommuneLine {
@@ -129,9 +137,32 @@ pub async fn input(
         })
         .collect::<Vec<_>>();
     let several = !matches!(p, Period::Month(_));
-    let texts = reports
+    let sent: Vec<&CommuneReport> = reports.iter().filter(|r| r.sent()).collect();
+    let has = |commune: i64, period: &str| {
+        sent.iter()
+            .any(|r| r.commune_id == commune && r.period == period)
+    };
+    // A commune's words once: its report for the period itself when it sent one, else its
+    // quarters', and a month's only when its quarter's report was not sent (a quarter's text
+    // is written from the same months).
+    let speaks = |r: &CommuneReport| {
+        if r.period == code {
+            return true;
+        }
+        if has(r.commune_id, &code) {
+            return false;
+        }
+        match Period::parse(&r.period) {
+            Ok(Period::Month(m)) => !has(
+                r.commune_id,
+                &format!("{}-Q{}", period::year_of(m), period::quarter_of(m)),
+            ),
+            _ => true,
+        }
+    };
+    let texts = sent
         .iter()
-        .filter(|r| r.sent())
+        .filter(|r| speaks(r))
         .map(|r| CommuneText {
             commune: names.get(&r.commune_id).cloned().unwrap_or_default(),
             period_label: if several {

@@ -133,16 +133,15 @@ async fn gather(db: &Db, commune_id: i64, hamlets: &[Area], p: &Period) -> Resul
     )
     .await?;
     let many_months = p.first_month() != p.last_month();
-    let mut g = Gathered {
-        sent: sent.len(),
-        ..Gathered::default()
-    };
+    let mut g = Gathered::default();
     for hamlet in hamlets {
         let mine: Vec<&reports::MonthlyReport> =
             sent.iter().filter(|r| r.hamlet_id == hamlet.id).collect();
         if mine.is_empty() {
             continue;
         }
+        // Only the reports of the hamlets the report covers (a hamlet's year: its own).
+        g.sent += mine.len();
         g.hamlets_sent += 1;
         // A hamlet's own report names no hamlet; the commune's names each.
         let who = if hamlets.len() == 1 && many_months {
@@ -361,7 +360,7 @@ pub async fn input(
     }
     if area.level == "commune" {
         // The commune admin's own text of the report sent to the province, once written.
-        super::commune_reports::own_texts(db, area, p, &mut input.narrative).await?;
+        super::commune_reports::own_texts(db, area, p, (&mut input, who.personal)).await?;
     }
     Ok(input)
 }

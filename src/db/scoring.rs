@@ -130,6 +130,14 @@ pub async fn seed(
     commune_id: i64,
     year: i64,
 ) -> Result<Option<(Vec<CriterionEdit>, Option<i64>)>> {
+    if conn.backend_name() == "PostgreSQL" {
+        // Two first looks at once (two tabs) would both count none and seed twice: the
+        // commune's row serialises them (SQLite's BEGIN IMMEDIATE already does).
+        sqlx::query("SELECT id FROM areas WHERE id = $1 FOR UPDATE")
+            .bind(commune_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM score_criteria WHERE commune_id = $1 AND year = $2")
             .bind(commune_id)

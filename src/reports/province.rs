@@ -10,9 +10,12 @@ use super::sections::{figure_blocks, text};
 
 /// The shares the commune table and the rankings compare communes on (the plan's headline).
 pub const HEADLINE: [(&str, &str); 4] = [
-    ("adults_guided", "Người TT được hướng dẫn"),
+    ("adults_guided", "Người trưởng thành được hướng dẫn"),
     ("households_province_app", "Hộ có Tây Ninh Smart"),
-    ("adults_province_app", "Người TT dùng Tây Ninh Smart"),
+    (
+        "adults_province_app",
+        "Người trưởng thành dùng Tây Ninh Smart",
+    ),
     ("adults_digital_skills", "Phổ cập kỹ năng số"),
 ];
 
@@ -259,7 +262,14 @@ fn gathered(texts: &[CommuneText], pick: fn(&CommuneText) -> &str) -> String {
             let when = if t.period_label.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", t.period_label.to_lowercase())
+                // "quý III/2026": only the first letter goes lower case.
+                let mut label = t.period_label.chars();
+                let first: String = label
+                    .next()
+                    .into_iter()
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                format!(" ({first}{})", label.as_str())
             };
             format!("{}{when}: {}", t.commune, pick(t).trim().replace('\n', " "))
         })

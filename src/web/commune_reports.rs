@@ -69,7 +69,7 @@ async fn period_of(s: &SharedState, commune: &areas::Area, code: &str) -> Result
         return Err(AppError::invalid(format!(
             "Xã {} không hoạt động trong {}: không có báo cáo kỳ này.",
             commune.name,
-            p.label().to_lowercase()
+            p.label_lower()
         )));
     }
     Ok(p)
@@ -148,11 +148,11 @@ async fn show(
     let page = ReportPage {
         shell: Shell::new(
             &caller,
-            format!("Báo cáo {} · xã {}", p.label().to_lowercase(), commune.name),
+            format!("Báo cáo {} · {}", p.label_lower(), commune.titled_name()),
             "/reports",
         ),
         period: p.code(),
-        period_label: p.label(),
+        period_label: p.label_lower(),
         kind: commune_reports::kind_of(&p).code(),
         due,
         status_label: status_label(&status),
@@ -223,6 +223,16 @@ async fn save(
         return Err(AppError::invalid(
             "Hãy đánh dấu xác nhận đã rà soát nội dung trước khi gửi báo cáo lên Sở.",
         ));
+    }
+    // A quarter or a year is reported from its last month on: sent earlier, it would freeze a
+    // part of the period as the whole (a draft may be written at any time).
+    let now = period::month_of_date(&s.settings.today()).unwrap_or_else(period::current_month);
+    if submit && p.last_month() > now {
+        return Err(AppError::invalid(format!(
+            "Báo cáo {} gửi được từ {}: kỳ báo cáo chưa đến tháng cuối.",
+            p.label_lower(),
+            Period::Month(p.last_month()).label_lower()
+        )));
     }
     let text = |v: &str, what: &str| super::forms::long_text(v, what, MAX_TEXT);
     let texts = db::reports::Texts {
@@ -479,7 +489,7 @@ pub async fn province_index(
         downloads.push((
             kind.code().to_string(),
             p.code(),
-            format!("Báo cáo {} của tỉnh", p.label().to_lowercase()),
+            format!("Báo cáo {} của tỉnh", p.label_lower()),
         ));
     }
     let page = ProvincePage {
@@ -503,7 +513,7 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<super::re
     use crate::reports::figures::Timeliness;
     let today = s.settings.today();
     let last = period::month_of_date(&today).unwrap_or_else(period::current_month) - 1;
-    let label = Period::Month(last).label().to_lowercase();
+    let label = Period::Month(last).label_lower();
     let month = period::month_code(last);
     let mut out = Vec::new();
     match caller.role {
