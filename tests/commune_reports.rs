@@ -480,6 +480,30 @@ async fn the_province_report_agrees_with_the_indicators_and_names_nobody() {
             .unwrap();
         assert!(input.communes[0].frozen, "the demo commune's September");
 
+        // The third quarter: the demo commune sent its August, September and quarter reports;
+        // its words come once, from the quarter's report (written from the same months).
+        let q3 = Period::parse("2026-Q3").unwrap();
+        let input = province_report::input(&db, &province, &q3, Kind::Quarterly, "2026-12-03")
+            .await
+            .unwrap();
+        let labels: Vec<&str> = input
+            .texts
+            .iter()
+            .filter(|t| t.commune == "Rạch Kiến")
+            .map(|t| t.period_label.as_str())
+            .collect();
+        assert_eq!(labels, ["Quý III/2026"]);
+        // A commune opened in November is none of October's communes, but one of November's.
+        add_commune(&db, "xa-moi", "tay-ninh", Some("2026-11-01")).await;
+        for (period, expected) in [("2026-10", false), ("2026-11", true)] {
+            let p = Period::parse(period).unwrap();
+            let input = province_report::input(&db, &province, &p, Kind::Monthly, "2026-12-03")
+                .await
+                .unwrap();
+            let listed = input.communes.iter().any(|c| c.code == "xa-moi");
+            assert_eq!(listed, expected, "{period}");
+        }
+
         // The files, to the province only.
         let heads: Vec<(String,)> = db
             .fetch_all("SELECT head_name FROM households", &[])
