@@ -76,6 +76,8 @@ pub enum Cell {
     Ratio(i64, i64),
     /// A date, `yyyy-mm-dd` (shown `25/05/2026`; a date cell in Excel). Empty: no date.
     Date(String),
+    /// A number with one decimal, such as points (shown `22,9`); `None`: not given (`–`).
+    Decimal(Option<f64>),
 }
 
 impl Cell {
@@ -89,12 +91,17 @@ impl Cell {
             Cell::Ratio(n, d) => format!("{}/{}", group_thousands(*n), group_thousands(*d)),
             Cell::Date(d) if d.is_empty() => String::new(),
             Cell::Date(d) => crate::text::format_date(d),
+            Cell::Decimal(Some(v)) => decimal_comma(*v),
+            Cell::Decimal(None) => "–".to_string(),
         }
     }
 
     /// Numbers, percentages and ratios are right-aligned in a table.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Cell::Int(_) | Cell::Percent(_) | Cell::Ratio(..))
+        matches!(
+            self,
+            Cell::Int(_) | Cell::Percent(_) | Cell::Ratio(..) | Cell::Decimal(_)
+        )
     }
 }
 
@@ -142,5 +149,7 @@ mod tests {
         assert_eq!(Cell::Percent(None).display(), "–");
         assert_eq!(Cell::Ratio(13386, 29246).display(), "13.386/29.246");
         assert_eq!(Cell::Date("2026-05-25".into()).display(), "25/05/2026");
+        assert_eq!(Cell::Decimal(Some(22.94)).display(), "22,9");
+        assert_eq!(Cell::Decimal(None).display(), "–");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::build::Input;
 use super::document::{Block, Cell, Table};
-use crate::scoring::{Criterion, Method, TIE_RULE, format_tenths};
+use crate::scoring::{Criterion, Method, TIE_RULE};
 
 /// The blocks of the sheet under the subsection numbered `numeral` (e.g. `4.`); none when the
 /// report has no sheet (a hamlet's report).
@@ -84,13 +84,10 @@ pub(super) fn blocks(input: &Input, numeral: &str) -> Vec<Block> {
             .iter()
             .map(|t| {
                 let mut row = vec![Cell::Int(t.rank), Cell::Text(t.team.clone())];
-                // Points keep one decimal (`22,9`): written as text, the way the sheet shows them.
-                row.extend(
-                    t.points
-                        .iter()
-                        .map(|p| Cell::Text(p.tenths.map_or("–".to_string(), format_tenths))),
-                );
-                row.push(Cell::Strong(format_tenths(t.total)));
+                // Points keep one decimal (`22,9`), as numbers Excel can add up.
+                let points = |tenths: i64| tenths as f64 / 10.0;
+                row.extend(t.points.iter().map(|p| Cell::Decimal(p.tenths.map(points))));
+                row.push(Cell::Decimal(Some(points(t.total))));
                 row
             })
             .collect(),
@@ -170,12 +167,13 @@ mod tests {
             vec![
                 Cell::Int(1),
                 Cell::Text("Tổ CNSCĐ Ấp 1".into()),
-                Cell::Text("22,9".into()),
-                Cell::Text("4,5".into()),
-                Cell::Strong("27,4".into()),
+                Cell::Decimal(Some(22.9)),
+                Cell::Decimal(Some(4.5)),
+                Cell::Decimal(Some(27.4)),
             ]
         );
         assert_eq!(points.rows[1][0], Cell::Int(2));
-        assert_eq!(points.rows[1][3], Cell::Text("–".into()));
+        assert_eq!(points.rows[1][3], Cell::Decimal(None));
+        assert_eq!(points.rows[1][3].display(), "–");
     }
 }

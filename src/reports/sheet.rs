@@ -183,6 +183,7 @@ struct Styles {
     strong: Format,
     int: Format,
     percent: Format,
+    decimal: Format,
     date: Format,
     empty: Format,
 }
@@ -208,6 +209,7 @@ impl Styles {
             int: cell.clone().set_num_format("#,##0"),
             // The value stays 79.9 (not 0.799); the quoted sign is only shown.
             percent: cell.clone().set_num_format("0.0\"%\""),
+            decimal: cell.clone().set_num_format("0.0"),
             date: cell.clone().set_num_format("dd/mm/yyyy"),
             empty: cell,
         }
@@ -417,7 +419,8 @@ impl<'a> Writer<'a> {
             // Counts of people and households are far below 2^53: exact as f64.
             Cell::Int(n) => ws.write_number_with_format(row, c, *n as f64, &s.int),
             Cell::Percent(Some(v)) => ws.write_number_with_format(row, c, *v, &s.percent),
-            Cell::Percent(None) => ws.write_blank(row, c, &s.empty),
+            Cell::Percent(None) | Cell::Decimal(None) => ws.write_blank(row, c, &s.empty),
+            Cell::Decimal(Some(v)) => ws.write_number_with_format(row, c, *v, &s.decimal),
             Cell::Ratio(num, den) => {
                 // Only through `table`, which splits it; on its own, as its text.
                 let text = format!("{num}/{den}");
