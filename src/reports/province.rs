@@ -142,7 +142,9 @@ impl Letterhead {
         Letterhead {
             issuer: vec![
                 format!("UBND TỈNH {}", province.to_uppercase()),
-                "SỞ KHOA HỌC VÀ CÔNG NGHỆ".to_string(),
+                // Broken where an official breaks it, not as the column happens to wrap.
+                "SỞ KHOA HỌC".to_string(),
+                "VÀ CÔNG NGHỆ".to_string(),
             ],
             issuer_superior: 1,
             number: "Số:      /BC-SKHCN".to_string(),
@@ -489,7 +491,7 @@ mod tests {
         let lh = Letterhead::province("Tây Ninh", "2026-12-02");
         assert_eq!(
             lh.issuer,
-            ["UBND TỈNH TÂY NINH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ"]
+            ["UBND TỈNH TÂY NINH", "SỞ KHOA HỌC", "VÀ CÔNG NGHỆ"]
         );
         assert_eq!(lh.issuer_superior, 1);
         assert_eq!(lh.signature.authority, ["GIÁM ĐỐC"]);
