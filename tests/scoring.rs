@@ -318,7 +318,9 @@ async fn automatic_and_manual_points(url: String) {
     let mut ap3_row: Vec<calamine::Data> = Vec::new();
     for name in wb.sheet_names() {
         for r in wb.worksheet_range(&name).unwrap().rows() {
-            if r.iter().any(|c| c.to_string() == "Tổ CNSCĐ Ấp 3") && r.len() > 3 {
+            let named =
+                |c: &calamine::Data| matches!(c, calamine::Data::String(s) if s == "Tổ CNSCĐ Ấp 3");
+            if r.iter().any(named) && r.len() > 3 {
                 ap3_row = r.to_vec();
             }
             for c in r {
