@@ -771,6 +771,13 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
             page_width(&c).await <= 360,
             "the scored sheet fits the phone"
         );
+        // The sheet is below the self-evaluations: show it, not the page's top.
+        c.execute(
+            "document.getElementById('scores').scrollIntoView({block: 'start', behavior: 'instant'})",
+            vec![],
+        )
+        .await
+        .unwrap();
         screenshot(&c, "year-end-scores").await;
         logout(&c).await;
 
