@@ -250,6 +250,43 @@ async fn the_commune_report_goes_up_comes_back_and_is_frozen_once_acknowledged()
         );
         assert_eq!(input.narrative.difficulties, "Sóng yếu ở ấp ven sông.");
 
+        // A mistaken acknowledgement is opened again by the province only, with a reason;
+        // the figures are live until it is acknowledged anew.
+        let page_html = so.get(&page).await.body;
+        assert!(page_html.contains("id=\"reopen-report\""), "{page_html}");
+        let mut vhxh_later = Client::login(later.clone(), "vhxh").await;
+        let r = vhxh_later
+            .post_form(&format!("{page}/reopen"), &[("comment", "x")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "the commune cannot reopen");
+        let r = so
+            .post_form(&format!("{page}/reopen"), &[("comment", " ")])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is needed"
+        );
+        let r = so
+            .post_form(
+                &format!("{page}/reopen"),
+                &[("comment", "Sai số buổi hoạt động.")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let reopened = report(&db, "rach-kien", "2026-11").await;
+        assert_eq!(reopened.status, "returned");
+        assert!(reopened.figures.is_none() && reopened.acknowledged_on.is_none());
+        assert_eq!(
+            reopened.submitted_on.as_deref(),
+            Some("2026-12-03"),
+            "first date kept"
+        );
+        let input = congdongso::db::report_data::input(&db, &c, &p, Kind::Monthly, who)
+            .await
+            .unwrap();
+        assert_eq!(input.figures.activities_total(), live.activities_total());
+
         let actions: Vec<(String,)> = db
             .fetch_all(
                 "SELECT action FROM audit_log WHERE entity = 'commune_report' ORDER BY id",
@@ -266,7 +303,8 @@ async fn the_commune_report_goes_up_comes_back_and_is_frozen_once_acknowledged()
                 "return",
                 "update",
                 "submit",
-                "acknowledge"
+                "acknowledge",
+                "reopen"
             ]
         );
     }

@@ -279,28 +279,31 @@ pub async fn acknowledge(
     Ok(r)
 }
 
-/// The province returns a submitted report with a comment saying what to correct.
+/// The province returns a submitted report with a comment saying what to correct (`reopen`:
+/// an acknowledged one, with the reason; its frozen figures are dropped, kept in the audit's
+/// "before", and are live again until it is acknowledged anew).
 pub async fn send_back(
     conn: &mut AnyConnection,
     (commune_id, period): (i64, &str),
     comment: &str,
-    account: i64,
+    (reopen, account): (bool, i64),
 ) -> Result<CommuneReport> {
-    let r = in_state(
-        conn,
-        (commune_id, period),
-        &["submitted"],
-        "trả lại báo cáo",
-    )
-    .await?;
+    let (from, doing) = if reopen {
+        ("acknowledged", "mở lại báo cáo")
+    } else {
+        ("submitted", "trả lại báo cáo")
+    };
+    let r = in_state(conn, (commune_id, period), &[from], doing).await?;
     if comment.trim().is_empty() {
-        return Err(AppError::invalid(
-            "Hãy ghi ý kiến: xã cần biết phải sửa gì trước khi gửi lại.",
-        ));
+        return Err(AppError::invalid(if reopen {
+            "Hãy ghi lý do mở lại báo cáo đã tiếp nhận."
+        } else {
+            "Hãy ghi ý kiến: xã cần biết phải sửa gì trước khi gửi lại."
+        }));
     }
     sqlx::query(
         "UPDATE commune_reports SET status = 'returned', review_comment = $1, figures = NULL, \
-         reviewed_by = $2, updated_at = $3 WHERE id = $4",
+         acknowledged_on = NULL, reviewed_by = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(comment.trim().to_string())
     .bind(account)

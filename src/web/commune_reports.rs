@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
             "/reports/commune/{commune}/{period}/return",
             post(send_back),
         )
+        .route("/reports/commune/{commune}/{period}/reopen", post(reopen))
 }
 
 /// The commune named, if the caller may read it (its own staff, its province, the operator).
@@ -318,21 +319,47 @@ async fn send_back(
     Path((code, period_code)): Path<(String, String)>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response> {
-    let commune = commune_of(&s, &caller, &code).await?;
-    if !is_reviewer(&caller, &commune) {
+    review_back(&s, &caller, (&code, &period_code), &f.comment, false).await
+}
+
+/// An acknowledged report opened again by the province, with the reason (a mistaken
+/// acknowledgement, figures the commune must correct).
+async fn reopen(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path((code, period_code)): Path<(String, String)>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response> {
+    review_back(&s, &caller, (&code, &period_code), &f.comment, true).await
+}
+
+async fn review_back(
+    s: &SharedState,
+    caller: &Caller,
+    (code, period_code): (&str, &str),
+    comment: &str,
+    reopen: bool,
+) -> Result<Response> {
+    let commune = commune_of(s, caller, code).await?;
+    if !is_reviewer(caller, &commune) {
         return Err(AppError::Forbidden);
     }
-    let code = Period::parse(&period_code)?.code();
-    let comment = super::forms::long_text(&f.comment, "Ý kiến", MAX_TEXT)?;
+    let code = Period::parse(period_code)?.code();
+    let comment = super::forms::long_text(comment, "Ý kiến", MAX_TEXT)?;
     let mut tx = s.db.begin_write().await?;
-    let before =
-        commune_reports::send_back(&mut tx, (commune.id, &code), &comment, caller.account_id)
-            .await?;
+    let before = commune_reports::send_back(
+        &mut tx,
+        (commune.id, &code),
+        &comment,
+        (reopen, caller.account_id),
+    )
+    .await?;
     let after = serde_json::json!({"status": "returned", "comment": comment});
+    let action = if reopen { "reopen" } else { "return" };
     record(
         &mut tx,
-        &caller,
-        (commune.id, "return", before.id),
+        caller,
+        (commune.id, action, before.id),
         Some(&before),
         &after,
     )
