@@ -252,7 +252,7 @@ async fn the_commune_report_goes_up_comes_back_and_is_frozen_once_acknowledged()
 
         // A mistaken acknowledgement is opened again by the province only, with a reason;
         // the figures are live until it is acknowledged anew.
-        let page_html = so.get(&page).await.body;
+        let page_html = so.get(page).await.body;
         assert!(page_html.contains("id=\"reopen-report\""), "{page_html}");
         let mut vhxh_later = Client::login(later.clone(), "vhxh").await;
         let r = vhxh_later
