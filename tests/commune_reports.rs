@@ -398,6 +398,12 @@ async fn the_province_sees_which_communes_reported_on_time() {
             "{}",
             home.body
         );
+        // A commune opened in December owes no November report: no reminder for it.
+        add_commune(&db, "xa-dec", "tay-ninh", Some("2026-12-01")).await;
+        let mut xa_dec = Client::login(app_on(db.clone(), "2026-12-11"), "xa-dec-admin").await;
+        let home = xa_dec.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(!home.body.contains("chưa gửi Sở"), "{}", home.body);
 
         // The page shows it.
         let page = so.get("/reports?month=2026-10").await;

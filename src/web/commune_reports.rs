@@ -551,6 +551,11 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<super::re
             let Some(province) = commune.parent_id else {
                 return Ok(out);
             };
+            // A commune opened this month owes no report for the last.
+            let open = commune_reports::communes_open_in(&s.db, province, last..=last).await?;
+            if open.iter().all(|c| c.id != commune.id) {
+                return Ok(out);
+            }
             let href = format!("/reports/commune/{}/{month}", commune.code);
             let r = commune_reports::get(&s.db, commune.id, &month).await?;
             if let Some(r) = r.as_ref().filter(|r| r.status == "returned") {
