@@ -15,6 +15,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// A request the server cannot read: a parameter of the wrong type or out of range.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A body over the limit of its route.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     BadCredentials(String),
     #[error("{0}")]
@@ -36,6 +42,8 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             AppError::Config(_) | AppError::Db(_) | AppError::Internal(_) => {

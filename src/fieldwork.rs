@@ -45,15 +45,25 @@ pub fn dossier_kind_label(code: &str) -> &'static str {
 
 /// A reference to a row: its server id, or the client UUID of a record that created it
 /// (a resident added offline, then helped, in the same queue).
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Ref {
     Id(i64),
     Client(String),
 }
 
-/// One record of `POST /api/v1/sync`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// One record of `POST /api/v1/sync` as the phone sends it: its UUID and the record. The server
+/// reads `id` first, so even a malformed record is answered by its id.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SyncRecord {
+    /// Made on the phone; sending the same id again does not record it twice.
+    pub id: String,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// One record of `POST /api/v1/sync`, by its `type`.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
     Help {
@@ -144,7 +154,7 @@ impl Record {
 }
 
 /// The resident fields a phone may change. Absent fields are left alone.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Changes {
     #[serde(default)]
     pub phone: Option<String>,

@@ -7,7 +7,7 @@ use crate::fieldwork;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+#[derive(sqlx::FromRow, Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Activity {
     pub id: i64,
     pub commune_id: i64,

@@ -90,7 +90,7 @@ pub fn next_status(current: Option<(&str, &str)>, done: bool, date: &str) -> Opt
     }
 }
 
-#[derive(sqlx::FromRow, Clone, Debug, Serialize)]
+#[derive(sqlx::FromRow, Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct HelpEntry {
     pub id: i64,
     pub resident_id: i64,

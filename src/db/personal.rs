@@ -7,8 +7,10 @@ use super::Db;
 use crate::crypto::Keys;
 use crate::error::{AppError, Result};
 use crate::text;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sqlx::AnyConnection;
+use utoipa::ToSchema;
 
 /// The name an erased resident is shown under.
 pub const ERASED_NAME: &str = "(Đã xóa theo yêu cầu)";
@@ -37,13 +39,102 @@ struct Row {
     hamlet: String,
 }
 
-fn rows_json<T: serde::Serialize>(rows: Vec<T>) -> Value {
-    serde_json::to_value(rows).unwrap_or(Value::Null)
+/// Everything held about one resident (Decree 13/2023: the person's own data on request).
+#[derive(Serialize, ToSchema)]
+pub struct PersonalData {
+    pub resident: PersonalResident,
+    pub household: PersonalHousehold,
+    pub services: Vec<PersonalService>,
+    pub service_history: Vec<PersonalStatusChange>,
+    pub help: Vec<PersonalHelp>,
+    pub help_requests: Vec<PersonalRequest>,
+    pub field_changes: Vec<PersonalFieldChange>,
+    pub audit: Vec<PersonalAudit>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalResident {
+    pub id: i64,
+    pub full_name: String,
+    pub birth_date: Option<String>,
+    pub birth_year: Option<i64>,
+    pub gender: Option<String>,
+    /// In full.
+    pub cccd: Option<String>,
+    pub phone: Option<String>,
+    pub relation: Option<String>,
+    pub has_smartphone: Option<i64>,
+    pub status: String,
+    pub status_date: Option<String>,
+    pub consent: bool,
+    pub consent_date: Option<String>,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalHousehold {
+    pub code: String,
+    pub address: Option<String>,
+    pub hamlet: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalService {
+    pub service: String,
+    pub status: String,
+    pub date: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalStatusChange {
+    pub service: String,
+    pub status: String,
+    pub date: String,
+    pub recorded_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalHelp {
+    pub date: String,
+    pub service: Option<String>,
+    pub dossier: Option<String>,
+    pub done: bool,
+    pub member: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalRequest {
+    pub requester_name: String,
+    pub phone: Option<String>,
+    pub service: Option<String>,
+    pub message: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalFieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub at: i64,
+}
+
+/// A change recorded about the resident, with the values before and after as they were kept.
+#[derive(Serialize, ToSchema)]
+pub struct PersonalAudit {
+    pub action: String,
+    pub at: i64,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
 }
 
 /// Everything held about the resident, the citizen ID in full. The caller has checked that
 /// the resident is within their area.
-pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
+pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
     let r: Row = db
         .fetch_optional(
             "SELECT r.id, r.full_name, r.birth_date, r.birth_year, r.gender, r.cccd_enc, r.phone, r.relation, \
@@ -112,39 +203,85 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<Value> {
             &[id.into()],
         )
         .await?;
-    Ok(json!({
-        "resident": {
-            "id": r.id,
-            "full_name": r.full_name,
-            "birth_date": r.birth_date,
-            "birth_year": r.birth_year,
-            "gender": r.gender,
-            "cccd": cccd,
-            "phone": r.phone,
-            "relation": r.relation,
-            "has_smartphone": r.has_smartphone,
-            "status": r.status,
-            "status_date": r.status_date,
-            "consent": r.consent == 1,
-            "consent_date": r.consent_date,
-            "notes": r.notes,
-            "active": r.active == 1,
-            "created_at": r.created_at,
-            "updated_at": r.updated_at,
+    Ok(PersonalData {
+        resident: PersonalResident {
+            id: r.id,
+            full_name: r.full_name,
+            birth_date: r.birth_date,
+            birth_year: r.birth_year,
+            gender: r.gender,
+            cccd,
+            phone: r.phone,
+            relation: r.relation,
+            has_smartphone: r.has_smartphone,
+            status: r.status,
+            status_date: r.status_date,
+            consent: r.consent == 1,
+            consent_date: r.consent_date,
+            notes: r.notes,
+            active: r.active == 1,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         },
-        "household": {"code": r.household_code, "address": r.address, "hamlet": r.hamlet},
-        "services": rows_json(services.into_iter().map(|(code, status, date)| json!({"service": code, "status": status, "date": date})).collect()),
-        "service_history": rows_json(history.into_iter().map(|(code, status, date, at)| json!({"service": code, "status": status, "date": date, "recorded_at": at})).collect()),
-        "help": rows_json(help.into_iter().map(|(date, service, dossier, done, member)| json!({"date": date, "service": service, "dossier": dossier, "done": done == 1, "member": member})).collect()),
-        "help_requests": rows_json(requests.into_iter().map(|(name, phone, service, message, status, at)| json!({"requester_name": name, "phone": phone, "service": service, "message": message, "status": status, "created_at": at})).collect()),
-        "field_changes": rows_json(changes.into_iter().map(|(field, old, new, at)| json!({"field": field, "old": old, "new": new, "at": at})).collect()),
-        "audit": rows_json(audit.into_iter().map(|(action, at, before, after)| json!({
-            "action": action,
-            "at": at,
-            "before": before.and_then(|b| serde_json::from_str::<Value>(&b).ok()),
-            "after": after.and_then(|a| serde_json::from_str::<Value>(&a).ok()),
-        })).collect()),
-    }))
+        household: PersonalHousehold {
+            code: r.household_code,
+            address: r.address,
+            hamlet: r.hamlet,
+        },
+        services: services
+            .into_iter()
+            .map(|(service, status, date)| PersonalService {
+                service,
+                status,
+                date,
+            })
+            .collect(),
+        service_history: history
+            .into_iter()
+            .map(|(service, status, date, recorded_at)| PersonalStatusChange {
+                service,
+                status,
+                date,
+                recorded_at,
+            })
+            .collect(),
+        help: help
+            .into_iter()
+            .map(|(date, service, dossier, done, member)| PersonalHelp {
+                date,
+                service,
+                dossier,
+                done: done == 1,
+                member,
+            })
+            .collect(),
+        help_requests: requests
+            .into_iter()
+            .map(
+                |(requester_name, phone, service, message, status, created_at)| PersonalRequest {
+                    requester_name,
+                    phone,
+                    service,
+                    message,
+                    status,
+                    created_at,
+                },
+            )
+            .collect(),
+        field_changes: changes
+            .into_iter()
+            .map(|(field, old, new, at)| PersonalFieldChange { field, old, new, at })
+            .collect(),
+        audit: audit
+            .into_iter()
+            .map(|(action, at, before, after)| PersonalAudit {
+                action,
+                at,
+                before: before.and_then(|b| serde_json::from_str(&b).ok()),
+                after: after.and_then(|a| serde_json::from_str(&a).ok()),
+            })
+            .collect(),
+    })
 }
 
 /// The birth date kept after erasure: none for someone fifteen (counted as an adult) before

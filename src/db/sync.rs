@@ -21,10 +21,11 @@ pub struct Context<'a> {
     pub keys: &'a Keys,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Outcome {
     pub id: String,
     /// `applied`, `duplicate`, `conflict` or `rejected`.
+    #[schema(value_type = String)]
     pub status: &'static str,
     pub message: String,
     /// The row the record created (help, activity, resident, household, request), if any.

@@ -17,7 +17,7 @@ use headers::{Columns, Field, Kind};
 use serde::Serialize;
 
 /// A row that cannot be imported: its line in the sheet, the column and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub line: usize,
     pub column: String,

@@ -3,7 +3,7 @@
 use super::period::{Period, month_number, roman};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// numerator / denominator, shown as a percentage.
@@ -231,7 +231,7 @@ pub fn target_in_force<'a>(
     mine.into_iter().find(|t| t.timing == Timing::Every)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     Met,

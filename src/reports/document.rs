@@ -106,14 +106,14 @@ impl Cell {
 }
 
 /// A line chart of percentages (0–100) over labelled positions, e.g. the last 12 months.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Chart {
     pub title: String,
     pub labels: Vec<String>,
     pub series: Vec<Series>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Series {
     pub name: String,
     pub values: Vec<Option<f64>>,

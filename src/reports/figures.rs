@@ -5,7 +5,7 @@ use crate::indicators::catalog::{Figure, Kind};
 use serde::{Deserialize, Serialize};
 
 /// A count under a label (an activity kind, a dossier kind).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Count {
     pub code: String,
     pub label: String,
@@ -13,7 +13,7 @@ pub struct Count {
 }
 
 /// A service and how many residents completed it in the period and in all up to its end.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceCount {
     pub code: String,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct ServiceCount {
 }
 
 /// One indicator as it stood for the period (a frozen copy of an indicator-engine figure).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndicatorLine {
     pub code: String,
     pub name: String,
@@ -102,7 +102,7 @@ impl IndicatorLine {
 /// Everything a report says in numbers about one area (hamlet or commune) and one period.
 /// Fields added later read as empty from reports approved before them (`serde(default)`), so
 /// a stored copy never stops parsing.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AreaFigures {
     pub area_code: String,
@@ -166,7 +166,7 @@ impl AreaFigures {
 }
 
 /// The state of one hamlet's monthly report, for completeness and the commune's tables.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Timeliness {
     /// Submitted by the due date.
     OnTime,
@@ -209,7 +209,7 @@ impl Timeliness {
 }
 
 /// One hamlet's line in a month's completeness table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HamletReportState {
     pub hamlet_code: String,
     pub hamlet_name: String,

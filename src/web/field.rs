@@ -2,6 +2,8 @@
 //! keeps on the phone, and the sync endpoint its queued records go to.
 
 use super::assets::asset_response;
+use super::api_doc::{ReadErrors, WriteErrors};
+use super::api_input::body_bytes;
 use super::{ApiCaller, ApiError, SharedState, Shell, render};
 use crate::auth::{Caller, PersonalScope, Role};
 use crate::db::{self, Filter, activities, services, sync};
@@ -10,10 +12,11 @@ use crate::fieldwork;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::{Html, Response};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -21,8 +24,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/field", get(shell))
         .route("/sw.js", get(service_worker))
         .route("/manifest.webmanifest", get(manifest))
-        .route("/api/v1/field/data", get(data))
-        .route("/api/v1/sync", post(sync_records))
 }
 
 /// At most this many records in one sync request; the phone sends the rest next time.
@@ -73,17 +74,19 @@ async fn manifest() -> Response {
     res
 }
 
-#[derive(Serialize, sqlx::FromRow)]
-struct HouseholdOut {
+/// A household the phone may visit.
+#[derive(Serialize, sqlx::FromRow, ToSchema)]
+pub(super) struct FieldHousehold {
     id: i64,
     code: String,
     address: Option<String>,
     head_name: Option<String>,
+    /// The last day someone of the household was helped; none yet: null.
     last_visit: Option<String>,
 }
 
-#[derive(Serialize, sqlx::FromRow)]
-struct ResidentRow {
+#[derive(Serialize, sqlx::FromRow, ToSchema)]
+pub(super) struct FieldResidentRow {
     id: i64,
     household_id: i64,
     full_name: String,
@@ -91,28 +94,33 @@ struct ResidentRow {
     gender: Option<String>,
     phone: Option<String>,
     relation: Option<String>,
+    /// 1 yes, 0 no, null unknown.
     has_smartphone: Option<i64>,
     status: String,
+    /// For `resident_update`'s `base_version`.
     version: i64,
+    /// Help records so far.
     helped: i64,
 }
 
-#[derive(Serialize)]
-struct ResidentOut {
+/// A resident with the services that are not `none` (code → status).
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldResident {
     #[serde(flatten)]
-    row: ResidentRow,
+    row: FieldResidentRow,
     services: HashMap<String, String>,
 }
 
-#[derive(Serialize, sqlx::FromRow)]
-struct MemberOut {
+#[derive(Serialize, sqlx::FromRow, ToSchema)]
+pub(super) struct FieldMember {
     id: i64,
     full_name: String,
     position: String,
 }
 
-#[derive(Serialize)]
-struct ActivityOut {
+/// An activity of the team this month.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldActivity {
     id: i64,
     kind: String,
     kind_label: &'static str,
@@ -122,29 +130,76 @@ struct ActivityOut {
     helped: i64,
 }
 
-#[derive(Serialize)]
-struct Kind {
+/// A code and the Vietnamese name shown for it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Choice {
     code: &'static str,
     name: &'static str,
 }
 
-fn kinds(list: &[(&'static str, &'static str)]) -> Vec<Kind> {
+fn kinds(list: &[(&'static str, &'static str)]) -> Vec<Choice> {
     list.iter()
-        .map(|(code, name)| Kind { code, name })
+        .map(|(code, name)| Choice { code, name })
         .collect()
 }
 
-/// Everything the phone keeps for offline work: the caller's hamlet (or assigned households),
-/// its residents with their statuses, the team, this month's activities.
-async fn data(
+/// A service the teams help with.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldService {
+    code: String,
+    name: String,
+    short_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldHamlet {
+    id: i64,
+    name: String,
+}
+
+/// Everything the phone keeps for offline work.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldData {
+    account_id: i64,
+    username: String,
+    member_id: Option<i64>,
+    hamlet: FieldHamlet,
+    /// The commune assigns households to members.
+    assignment_on: bool,
+    /// Household id → the member it is assigned to (when assignment is on).
+    assigned: HashMap<i64, i64>,
+    /// yyyy-mm-dd on the server.
+    today: String,
+    /// Activities a team must hold each month.
+    monthly_minimum: i64,
+    services: Vec<FieldService>,
+    activity_kinds: Vec<Choice>,
+    dossier_kinds: Vec<Choice>,
+    members: Vec<FieldMember>,
+    activities: Vec<FieldActivity>,
+    households: Vec<FieldHousehold>,
+    residents: Vec<FieldResident>,
+}
+
+/// Dữ liệu ứng dụng thực địa giữ trên điện thoại
+///
+/// Ấp của tài khoản (hoặc các hộ được giao), nhân khẩu với trạng thái dịch vụ, tổ, hoạt động
+/// của tháng này. Dành cho tổ viên và trưởng ấp.
+#[utoipa::path(
+    get,
+    path = "/api/v1/field/data",
+    tag = "Thực địa",
+    responses((status = 200, description = "Dữ liệu của ấp", body = FieldData), ReadErrors)
+)]
+pub(super) async fn data(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FieldData>, ApiError> {
     let scope = field_caller(&c)?;
     let mut f = Filter::default();
     f.scope(scope, "h.", "id");
     f.raw("h.active = 1");
-    let households: Vec<HouseholdOut> = s
+    let households: Vec<FieldHousehold> = s
         .db
         .fetch_all(
             &format!(
@@ -161,7 +216,7 @@ async fn data(
     f.scope(scope, "r.", "household_id");
     f.raw("r.active = 1");
     let w = f.where_sql();
-    let rows: Vec<ResidentRow> = s
+    let rows: Vec<FieldResidentRow> = s
         .db
         .fetch_all(
             &format!(
@@ -188,16 +243,16 @@ async fn data(
             by_resident.entry(rid).or_default().insert(code, status);
         }
     }
-    let residents: Vec<ResidentOut> = rows
+    let residents: Vec<FieldResident> = rows
         .into_iter()
-        .map(|row| ResidentOut {
+        .map(|row| FieldResident {
             services: by_resident.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect();
     let hamlet_id = c.area_id;
     let team_id = activities::hamlet_team(&s.db, hamlet_id).await?;
-    let members: Vec<MemberOut> = match team_id {
+    let members: Vec<FieldMember> = match team_id {
         Some(t) => {
             s.db.fetch_all(
                 "SELECT id, full_name, position FROM members WHERE team_id = $1 AND active = 1 ORDER BY full_name",
@@ -211,12 +266,14 @@ async fn data(
     let month = &today[..7];
     let (from, to) = fieldwork::month_bounds(month).unwrap_or((today.clone(), today.clone()));
     let acts = activities::list(&s.db, scope.commune_id, Some(hamlet_id), &from, &to).await?;
-    let services: Vec<serde_json::Value> = services::active(&s.db)
+    let services = services::active(&s.db)
         .await?
         .into_iter()
-        .map(
-            |sv| serde_json::json!({"code": sv.code, "name": sv.name, "short_name": sv.short_name}),
-        )
+        .map(|sv| FieldService {
+            code: sv.code,
+            name: sv.name,
+            short_name: sv.short_name,
+        })
         .collect();
     let assignment: HashMap<i64, i64> = if c.assignment_on {
         db::assignments::for_hamlet(&s.db, hamlet_id)
@@ -226,46 +283,79 @@ async fn data(
     } else {
         HashMap::new()
     };
-    Ok(Json(serde_json::json!({
-        "account_id": c.account_id,
-        "username": c.username,
-        "member_id": c.member_id,
-        "hamlet": {"id": hamlet_id, "name": c.area_name},
-        "assignment_on": c.assignment_on,
-        "assigned": assignment,
-        "today": today,
-        "monthly_minimum": fieldwork::MONTHLY_MINIMUM,
-        "services": services,
-        "activity_kinds": kinds(&fieldwork::ACTIVITY_KINDS),
-        "dossier_kinds": kinds(&fieldwork::DOSSIER_KINDS),
-        "members": members,
-        "activities": acts.iter().map(|a| ActivityOut {
-            id: a.id,
-            kind: a.kind.clone(),
-            kind_label: a.kind_label(),
-            date: a.activity_date.clone(),
-            place: a.place.clone(),
-            reached: a.reached(),
-            helped: a.helped,
-        }).collect::<Vec<_>>(),
-        "households": households,
-        "residents": residents,
-    })))
+    Ok(Json(FieldData {
+        account_id: c.account_id,
+        username: c.username.clone(),
+        member_id: c.member_id,
+        hamlet: FieldHamlet {
+            id: hamlet_id,
+            name: c.area_name.clone(),
+        },
+        assignment_on: c.assignment_on,
+        assigned: assignment,
+        today,
+        monthly_minimum: fieldwork::MONTHLY_MINIMUM,
+        services,
+        activity_kinds: kinds(&fieldwork::ACTIVITY_KINDS),
+        dossier_kinds: kinds(&fieldwork::DOSSIER_KINDS),
+        members,
+        activities: acts
+            .iter()
+            .map(|a| FieldActivity {
+                id: a.id,
+                kind: a.kind.clone(),
+                kind_label: a.kind_label(),
+                date: a.activity_date.clone(),
+                place: a.place.clone(),
+                reached: a.reached(),
+                helped: a.helped,
+            })
+            .collect(),
+        households,
+        residents,
+    }))
 }
 
-#[derive(Deserialize)]
-struct SyncBody {
+/// The most a sync request may carry: 500 records of a few hundred bytes fit many times over.
+const MAX_SYNC_BYTES: usize = 2 << 20;
+
+/// A queue of records from a phone.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct SyncBody {
+    /// The phone, for the audit log (at most 64 characters kept).
     #[serde(default)]
     device_id: Option<String>,
+    /// At most 500. Each is read on its own, so one malformed record is answered `rejected`
+    /// without holding up the others.
+    #[schema(value_type = Vec<fieldwork::SyncRecord>)]
     records: Vec<serde_json::Value>,
 }
 
-async fn sync_records(
+/// What became of each record, in the order sent.
+#[derive(Serialize, ToSchema)]
+pub(super) struct SyncOut {
+    results: Vec<sync::Outcome>,
+}
+
+/// Gửi hàng đợi bản ghi từ điện thoại
+///
+/// Các loại: help, dossier, activity, resident_update, resident_new, household_new,
+/// help_request. Mỗi bản ghi được trả lời applied, duplicate, conflict hoặc rejected kèm lời
+/// nhắn tiếng Việt; gửi lại một bản ghi (cùng id) không ghi hai lần. Dành cho tổ viên và
+/// trưởng ấp.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync",
+    tag = "Thực địa",
+    request_body = SyncBody,
+    responses((status = 200, description = "Kết quả từng bản ghi", body = SyncOut), WriteErrors)
+)]
+pub(super) async fn sync_records(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
     headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+    body: axum::body::Body,
+) -> Result<Json<SyncOut>, ApiError> {
     let scope = field_caller(&c)?;
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -274,6 +364,7 @@ async fn sync_records(
     if !json {
         return Err(AppError::invalid("Dữ liệu đồng bộ phải gửi dạng JSON.").into());
     }
+    let body = body_bytes(body, MAX_SYNC_BYTES, "Dữ liệu đồng bộ").await?;
     let body: SyncBody = serde_json::from_slice(&body).map_err(|_| {
         AppError::invalid(
             "Dữ liệu đồng bộ không đúng định dạng: cần {\"device_id\": …, \"records\": […]}.",
@@ -300,5 +391,5 @@ async fn sync_records(
     for raw in &body.records {
         results.push(sync::apply(&s.db, &ctx, raw).await);
     }
-    Ok(Json(serde_json::json!({ "results": results })).into_response())
+    Ok(Json(SyncOut { results }))
 }

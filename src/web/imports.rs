@@ -2,26 +2,30 @@
 //! being read, check the preview, confirm, watch it being written. The work runs in the
 //! background so a 100,000-row list shows its progress; the page refreshes itself meanwhile.
 
+use super::api_doc::{ReadErrors, WriteErrors};
+use super::api_input::{ApiPath, ApiQuery, body_bytes};
 use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
 use crate::db::imports::{self, Applied, Prepared, Source};
+use crate::db::personal::PersonalData;
 use crate::error::{AppError, Result};
 use crate::import::members::{MemberAction, MemberPlan};
 use crate::import::plan::Action;
 use crate::import::{Problem, template};
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+use utoipa::{IntoParams, ToSchema};
 
 /// Large enough for a 100,000-row workbook or CSV.
 const MAX_UPLOAD: usize = 64 << 20;
@@ -39,52 +43,89 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/import/jobs/{id}", get(job_page))
         .route("/import/jobs/{id}/apply", post(apply))
-        .route(
-            "/api/v1/imports/residents",
-            post(api_residents).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route(
-            "/api/v1/imports/members",
-            post(api_members).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route("/api/v1/residents/{id}/data", get(api_personal_data))
 }
 
-#[derive(Deserialize)]
-struct ApiImportQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ApiImportQuery {
+    /// Tên tệp (đuôi .xlsx, .xls, .ods hoặc .csv cho biết cách đọc).
     #[serde(default)]
+    #[param(example = "danh-sach.csv")]
     name: String,
-    /// `true`: only the preview.
+    /// true: chỉ xem trước, không ghi.
     #[serde(default)]
     dry_run: bool,
 }
 
-fn preview_json(
+/// A file sent as the request body, as it is (documentation only: the handler reads bytes).
+pub(super) struct FileUpload;
+
+impl utoipa::PartialSchema for FileUpload {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_media_type("application/octet-stream")
+            .description(Some("Nội dung tệp (Excel hoặc CSV)"))
+            .into()
+    }
+}
+
+impl ToSchema for FileUpload {}
+
+/// What an import found in the file, and whether it was written.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ImportResult {
+    /// False for a dry run or when nothing would change.
     applied: bool,
-    (adds, updates, unchanged): (usize, usize, usize),
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    /// Households the resident list creates (null for a member list).
+    new_households: Option<usize>,
+    /// Columns of the file the import does not read.
+    ignored_columns: Vec<String>,
+    rejected: Vec<Problem>,
+}
+
+fn import_result(
+    applied: bool,
+    (added, updated, unchanged): (usize, usize, usize),
     new_households: Option<usize>,
     ignored: &[String],
     rejected: &[Problem],
-) -> serde_json::Value {
-    serde_json::json!({
-        "applied": applied,
-        "added": adds,
-        "updated": updates,
-        "unchanged": unchanged,
-        "new_households": new_households,
-        "ignored_columns": ignored,
-        "rejected": rejected,
-    })
+) -> ImportResult {
+    ImportResult {
+        applied,
+        added,
+        updated,
+        unchanged,
+        new_households,
+        ignored_columns: ignored.to_vec(),
+        rejected: rejected.to_vec(),
+    }
 }
 
-/// For scripts: the preview, and unless `dry_run=true` the import applied in the same call.
-/// 422 when no row can be taken.
-async fn api_residents(
+/// Nhập danh sách nhân khẩu
+///
+/// Thân yêu cầu là tệp (Excel .xlsx/.xls/.ods hoặc CSV; tối đa 64 MB). Trả về bản xem trước
+/// và, trừ khi dry_run=true, ghi luôn trong cùng lần gọi. 422 khi không dòng nào nhập được.
+/// Dành cho quản trị xã.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports/residents",
+    tag = "Nhập dữ liệu",
+    params(ApiImportQuery),
+    request_body(content = FileUpload, content_type = "application/octet-stream",
+        description = "Tệp danh sách"),
+    responses((status = 200, description = "Kết quả nhập", body = ImportResult), WriteErrors)
+)]
+pub(super) async fn api_residents(
     State(s): State<SharedState>,
     ApiAdmin(caller, commune_id): ApiAdmin,
-    Query(q): Query<ApiImportQuery>,
-    body: Bytes,
-) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    ApiQuery(q): ApiQuery<ApiImportQuery>,
+    body: Body,
+) -> std::result::Result<axum::Json<ImportResult>, ApiError> {
+    let body = body_bytes(body, MAX_UPLOAD, "Tệp gửi lên").await?;
     let name = if q.name.is_empty() {
         "danh-sach.csv"
     } else {
@@ -120,7 +161,7 @@ async fn api_residents(
         };
         imports::apply_residents(&s.db, &s.keys, &src, &prepared, &|_, _| {}).await?;
     }
-    Ok(axum::Json(preview_json(
+    Ok(axum::Json(import_result(
         apply,
         (p.adds(), p.updates(), p.unchanged()),
         Some(p.new_households.len()),
@@ -129,12 +170,25 @@ async fn api_residents(
     )))
 }
 
-async fn api_members(
+/// Nhập danh sách tổ viên
+///
+/// Như nhập nhân khẩu, cho danh sách tổ viên các Tổ CNSCĐ. Dành cho quản trị xã.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports/members",
+    tag = "Nhập dữ liệu",
+    params(ApiImportQuery),
+    request_body(content = FileUpload, content_type = "application/octet-stream",
+        description = "Tệp danh sách"),
+    responses((status = 200, description = "Kết quả nhập", body = ImportResult), WriteErrors)
+)]
+pub(super) async fn api_members(
     State(s): State<SharedState>,
     ApiAdmin(caller, commune_id): ApiAdmin,
-    Query(q): Query<ApiImportQuery>,
-    body: Bytes,
-) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    ApiQuery(q): ApiQuery<ApiImportQuery>,
+    body: Body,
+) -> std::result::Result<axum::Json<ImportResult>, ApiError> {
+    let body = body_bytes(body, MAX_UPLOAD, "Tệp gửi lên").await?;
     let name = if q.name.is_empty() {
         "thanh-vien.csv"
     } else {
@@ -162,7 +216,7 @@ async fn api_members(
         };
         imports::apply_members(&s.db, &src, &p).await?;
     }
-    Ok(axum::Json(preview_json(
+    Ok(axum::Json(import_result(
         apply,
         counts,
         None,
@@ -171,12 +225,22 @@ async fn api_members(
     )))
 }
 
-/// A resident's own data as JSON (the same as the page's download), for the commune admin.
-async fn api_personal_data(
+/// Toàn bộ dữ liệu về một nhân khẩu (theo yêu cầu của chính người đó)
+///
+/// Như tệp tải về trên trang của nhân khẩu, số CCCD đầy đủ; việc xuất được ghi nhật ký. Dành
+/// cho quản trị xã.
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents/{id}/data",
+    tag = "Nhân khẩu",
+    params(("id" = i64, Path, description = "Mã số nhân khẩu")),
+    responses((status = 200, description = "Dữ liệu cá nhân", body = PersonalData), ReadErrors)
+)]
+pub(super) async fn api_personal_data(
     State(s): State<SharedState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
-) -> std::result::Result<axum::Json<serde_json::Value>, ApiError> {
+    ApiPath(id): ApiPath<i64>,
+) -> std::result::Result<axum::Json<PersonalData>, ApiError> {
     let commune_id = admin_commune(&caller)?;
     let scope = caller.require_personal()?;
     let r = crate::db::residents::get(&s.db, scope, id)
@@ -283,7 +347,7 @@ impl axum::extract::FromRequestParts<SharedState> for Admin {
 }
 
 /// The same for the API, answering JSON.
-struct ApiAdmin(Caller, i64);
+pub(super) struct ApiAdmin(Caller, i64);
 
 impl axum::extract::FromRequestParts<SharedState> for ApiAdmin {
     type Rejection = ApiError;

@@ -1,5 +1,7 @@
 //! The indicators API and the dashboards built on it.
 
+use super::api_doc::ReadErrors;
+use super::api_input::ApiQuery;
 use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::Caller;
 use crate::charts;
@@ -11,21 +13,24 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/api/v1/indicators", get(api_indicators))
         .route("/dashboard", get(dashboard))
         .route("/province", get(province))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AreaPeriod {
+    /// Mã đơn vị (tỉnh, xã, ấp); mặc định đơn vị của tài khoản.
     #[serde(default)]
     pub area: String,
+    /// Kỳ: tháng 2026-05, quý 2026-Q2 hoặc năm 2026; mặc định tháng này.
     #[serde(default)]
+    #[param(example = "2026-Q2")]
     pub period: String,
 }
 
@@ -47,32 +52,63 @@ impl AreaPeriod {
     }
 }
 
-async fn api_indicators(
+/// One indicator of an area and a period, as PRODUCT.md §4 defines it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct IndicatorOut {
+    code: String,
+    name: String,
+    numerator: i64,
+    /// None for counts; a ratio with nobody to count has 0.
+    denominator: Option<i64>,
+    /// A percentage with one decimal for ratios, the count for counts; null with no
+    /// denominator.
+    value: Option<f64>,
+    target: Option<i64>,
+    met: Option<bool>,
+    kind: crate::indicators::catalog::Kind,
+    progress: crate::indicators::catalog::Progress,
+    /// When the target is due, as the plan says it.
+    target_when: Option<String>,
+    area: String,
+    period: String,
+    /// The day the figures stand at, yyyy-mm-dd.
+    reference_date: String,
+}
+
+/// Các chỉ tiêu của một đơn vị trong một kỳ
+///
+/// Tính trực tiếp từ dữ liệu, không có độ trễ.
+#[utoipa::path(
+    get,
+    path = "/api/v1/indicators",
+    tag = "Chỉ tiêu",
+    params(AreaPeriod),
+    responses((status = 200, description = "Các chỉ tiêu", body = Vec<IndicatorOut>), ReadErrors)
+)]
+pub(super) async fn api_indicators(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
-    Query(q): Query<AreaPeriod>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+    ApiQuery(q): ApiQuery<AreaPeriod>,
+) -> Result<Json<Vec<IndicatorOut>>, ApiError> {
     let (area, period) = q.resolve(&s.db, &c).await?;
     let figures = db::indicators::figures(&s.db, &area, &period).await?;
     Ok(Json(
         figures
             .into_iter()
-            .map(|f| {
-                json!({
-                    "code": f.code,
-                    "name": f.name,
-                    "numerator": f.numerator,
-                    "denominator": f.denominator,
-                    "value": f.value,
-                    "target": f.target,
-                    "met": f.met,
-                    "kind": f.kind,
-                    "progress": f.progress,
-                    "target_when": f.target_when,
-                    "area": area.code,
-                    "period": period.code(),
-                    "reference_date": period.reference_date(),
-                })
+            .map(|f| IndicatorOut {
+                code: f.code,
+                name: f.name,
+                numerator: f.numerator,
+                denominator: f.denominator,
+                value: f.value,
+                target: f.target,
+                met: f.met,
+                kind: f.kind,
+                progress: f.progress,
+                target_when: f.target_when,
+                area: area.code.clone(),
+                period: period.code(),
+                reference_date: period.reference_date(),
             })
             .collect(),
     ))

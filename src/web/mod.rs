@@ -2,6 +2,8 @@
 
 mod activities;
 mod api;
+mod api_doc;
+mod api_input;
 mod api_lists;
 mod areas;
 mod assets;
@@ -77,8 +79,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(households::routes())
         .merge(residents::routes())
         .merge(requests::routes())
-        .merge(api::routes())
-        .merge(api_lists::routes())
+        .merge(api_doc::routes())
         .merge(field::routes())
         .merge(activities::routes())
         .merge(fieldadmin::routes())
@@ -93,6 +94,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(yearend::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .layer(middleware::from_fn(api_errors_as_json))
         .with_state(state)
 }
 
@@ -387,12 +389,48 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         log_error(&self.0);
         let status = self.0.status();
-        (
-            status,
-            Json(serde_json::json!({ "error": self.0.user_message() })),
-        )
-            .into_response()
+        let body = api_doc::ErrorBody {
+            error: self.0.user_message(),
+        };
+        (status, Json(body)).into_response()
     }
+}
+
+/// Under /api/ every error is `{"error": "…"}`, including the ones answered before a handler
+/// runs (an unknown route, a method not allowed, a body over the limit): a script can always
+/// read why.
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let message = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound.user_message(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "Phương thức này không dùng được cho đường dẫn này (xem /api/v1/openapi.json).".into()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "Dữ liệu gửi lên quá lớn.".into(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Kiểu dữ liệu gửi lên không đúng (cần Content-Type: application/json).".into()
+        }
+        s if s.is_server_error() => AppError::Internal(String::new()).user_message(),
+        _ => "Yêu cầu không hợp lệ (sai tham số hoặc sai dạng dữ liệu).".into(),
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&api_doc::ErrorBody { error: message }).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Renders a template into a page, or an error page if the template fails.

@@ -1,0 +1,172 @@
+//! The JSON API under /api/v1 as one router, and its OpenAPI 3.1 document generated from the
+//! handlers' `#[utoipa::path]` and the types they take and answer. A route added here with
+//! `routes!` is documented by its types; nothing is written by hand.
+
+use super::{SharedState, api, api_lists, field, imports, indicators};
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cộng Đồng Số API",
+        version = "1",
+        description = "API của Cộng Đồng Số. Xác thực bằng phiên (POST /api/v1/login, cookie \
+            cds_session; mọi yêu cầu thay đổi dữ liệu gửi X-CSRF-Token) hoặc bằng mã truy cập: \
+            Authorization: Bearer cds_… (tạo bằng lệnh congdongso token create; không cần \
+            X-CSRF-Token). Mọi dữ liệu nằm trong phạm vi vai trò và đơn vị của tài khoản; lỗi \
+            trả về {\"error\": \"…\"} bằng tiếng Việt."
+    ),
+    servers((url = "/")),
+    modifiers(&Security),
+    components(schemas(ErrorBody)),
+    security(("session" = []), ("token" = []))
+)]
+struct ApiDoc;
+
+/// The two ways in: the session cookie of `POST /api/v1/login`, or a bearer API token.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::SESSION_COOKIE,
+                "Phiên đăng nhập từ POST /api/v1/login; yêu cầu thay đổi dữ liệu gửi kèm \
+                 X-CSRF-Token.",
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Mã truy cập tạo bằng lệnh congdongso token create (không cần \
+                         X-CSRF-Token).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every error of the API: a Vietnamese message saying what to fix.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Thông báo lỗi bằng tiếng Việt.
+    pub error: String,
+}
+
+/// The errors of an operation that reads: documented once, listed by every read.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only: answers are built by `ApiError`
+pub enum ReadErrors {
+    /// Tham số trong đường dẫn hoặc truy vấn sai kiểu hoặc ngoài khoảng cho phép.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Chưa đăng nhập, phiên hết hạn hoặc mã truy cập không hợp lệ.
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// Vai trò của tài khoản không được xem dữ liệu này.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// Không tìm thấy, hoặc ngoài phạm vi của tài khoản.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// Giá trị không hợp lệ (ví dụ kỳ hoặc tháng sai dạng).
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+    /// Lỗi hệ thống.
+    #[response(status = 500)]
+    Internal(ErrorBody),
+}
+
+/// The errors of an operation that writes.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only: answers are built by `ApiError`
+pub enum WriteErrors {
+    /// Tham số sai kiểu hoặc ngoài khoảng cho phép.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Chưa đăng nhập, phiên hết hạn hoặc mã truy cập không hợp lệ.
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// Không có quyền, hoặc thiếu mã chống giả mạo (X-CSRF-Token) khi dùng phiên.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// Không tìm thấy, hoặc ngoài phạm vi của tài khoản.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// Dữ liệu gửi lên quá lớn.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// Dữ liệu không hợp lệ; thông báo nói cần sửa gì.
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+    /// Lỗi hệ thống.
+    #[response(status = 500)]
+    Internal(ErrorBody),
+}
+
+/// The API's routes, each documented by its handler.
+fn api() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::login))
+        .routes(routes!(api::logout))
+        .routes(routes!(api::me))
+        .routes(routes!(api::list_areas))
+        .routes(routes!(api::list_residents))
+        .routes(routes!(api::get_resident))
+        .routes(routes!(imports::api_personal_data))
+        .routes(routes!(api_lists::list_households))
+        .routes(routes!(api_lists::list_teams))
+        .routes(routes!(api_lists::list_members))
+        .routes(routes!(api_lists::list_activities))
+        .routes(routes!(api_lists::list_help))
+        .routes(routes!(api_lists::list_reports))
+        .routes(routes!(api_lists::get_report))
+        .routes(routes!(indicators::api_indicators))
+        .routes(routes!(field::data))
+        .routes(routes!(field::sync_records))
+        .routes(routes!(imports::api_residents))
+        .routes(routes!(imports::api_members))
+        .routes(routes!(openapi))
+}
+
+pub fn routes() -> axum::Router<SharedState> {
+    api().split_for_parts().0
+}
+
+/// The document as served, built once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        api()
+            .into_openapi()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
+}
+
+/// Tài liệu OpenAPI 3.1 của API này
+///
+/// Sinh từ chính các kiểu dữ liệu và tuyến của máy chủ, nên luôn khớp với máy chủ.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "API",
+    security(()),
+    responses((status = 200, description = "Tài liệu OpenAPI 3.1", body = Object))
+)]
+pub(super) async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], document())
+}

@@ -1,0 +1,124 @@
+//! What an API request carries in its path, query and body, read so that every failure is a
+//! JSON error saying in Vietnamese what to fix (axum's own rejections are English text).
+
+use super::ApiError;
+use crate::error::AppError;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// Path parameters; a value of the wrong type is a 400 naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, s).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(path_error(&e).into()),
+        }
+    }
+}
+
+fn path_error(e: &PathRejection) -> AppError {
+    use axum::extract::path::ErrorKind;
+    let named = match e {
+        PathRejection::FailedToDeserializePathParams(d) => match d.kind() {
+            ErrorKind::ParseErrorAtKey { key, value, .. } => Some((key.clone(), value.clone())),
+            ErrorKind::ParseErrorAtIndex { value, .. } | ErrorKind::ParseError { value, .. } => {
+                Some((String::new(), value.clone()))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    match named {
+        Some((key, value)) if !key.is_empty() => AppError::BadRequest(format!(
+            "Tham số «{key}» trong đường dẫn không hợp lệ: «{}» không phải là giá trị đúng \
+             kiểu (mã số phải là số nguyên).",
+            shorten(&value)
+        )),
+        Some((_, value)) => AppError::BadRequest(format!(
+            "Tham số trong đường dẫn không hợp lệ: «{}».",
+            shorten(&value)
+        )),
+        None => AppError::BadRequest("Đường dẫn không hợp lệ.".into()),
+    }
+}
+
+/// Query parameters; a value of the wrong type is a 400 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, s).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(query_error(&e).into()),
+        }
+    }
+}
+
+fn query_error(e: &QueryRejection) -> AppError {
+    // serde_urlencoded says "<field>: <problem>" for a field it could not read.
+    let text = e.body_text();
+    let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
+    match detail.split_once(": ") {
+        Some((field, _)) if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            AppError::BadRequest(format!(
+                "Tham số «{field}» trong truy vấn không hợp lệ (sai kiểu, ví dụ cần một số nguyên)."
+            ))
+        }
+        _ => AppError::BadRequest(
+            "Tham số trong truy vấn không hợp lệ (sai kiểu hoặc sai dạng).".into(),
+        ),
+    }
+}
+
+fn shorten(v: &str) -> String {
+    v.chars().take(40).collect()
+}
+
+/// A page of a list: `page` from 1, `per_page` from 1 to `max` (default `default`). Values out
+/// of range are refused rather than quietly changed, so a script learns its mistake.
+pub fn paging(
+    page: Option<i64>,
+    per_page: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<(i64, i64), ApiError> {
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(
+            AppError::BadRequest("Tham số «page» phải là số nguyên từ 1 trở lên.".into()).into(),
+        );
+    }
+    let per_page = per_page.unwrap_or(default);
+    if !(1..=max).contains(&per_page) {
+        return Err(AppError::BadRequest(format!(
+            "Tham số «per_page» phải là số nguyên từ 1 đến {max}."
+        ))
+        .into());
+    }
+    Ok((page, per_page))
+}
+
+/// The request body, at most `limit` bytes; more is a 413 saying the limit.
+pub async fn body_bytes(body: Body, limit: usize, what: &str) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError(AppError::TooLarge(format!(
+            "{what} quá lớn: tối đa {} MB mỗi lần gửi.",
+            limit >> 20
+        )))
+    })
+}
