@@ -76,33 +76,47 @@ pub fn table(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<Cell>]) -> 
 }
 
 /// The same table as CSV for any program: UTF-8 with a byte-order mark (so Excel reads the
-/// Vietnamese right), CRLF line ends, every cell quoted. A cell that a spreadsheet would take
-/// for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`, so opening the file runs nothing.
+/// Vietnamese right), CRLF line ends, text cells quoted, numbers and blank cells bare. A cell
+/// that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
+/// so opening the file runs nothing.
 pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    let quote = |s: &str| {
+    // The `csv` crate quotes every field of a writer or only those that need it. Text is always
+    // quoted (a reader that keeps quoted fields as text keeps a phone's leading 0) and a number
+    // never, so each text cell is quoted by a field writer of its own and the lines are laid
+    // out by one that adds no quotes.
+    let mut text = csv_core::WriterBuilder::new()
+        .quote_style(csv_core::QuoteStyle::Always)
+        .build();
+    let mut quote = |s: &str| {
         let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{s}")
         } else {
             s.to_string()
         };
-        format!("\"{}\"", s.replace('"', "\"\""))
+        // Room for the quotes around and every byte a doubled quote.
+        let mut out = vec![0; 2 * s.len() + 2];
+        let (_, _, n) = text.field(s.as_bytes(), &mut out);
+        let (_, m) = text.finish(&mut out[n..]);
+        out.truncate(n + m);
+        out
     };
-    let line = |cells: Vec<String>| cells.join(",") + "\r\n";
-    out.push_str(&line(headers.iter().map(|h| quote(h)).collect()));
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Never)
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    let written = |r: csv::Result<()>| r.expect("a flexible CSV writer into memory cannot fail");
+    written(w.write_record(headers.iter().map(|h| quote(h))));
     for row in rows {
-        out.push_str(&line(
-            row.iter()
-                .map(|c| match c {
-                    Cell::Text(s) => quote(s),
-                    // Numbers unquoted, with a dot: what every CSV reader parses.
-                    Cell::Number(n) => n.to_string(),
-                    Cell::Empty => String::new(),
-                })
-                .collect(),
-        ));
+        written(w.write_record(row.iter().map(|c| match c {
+            Cell::Text(s) => quote(s),
+            // Numbers unquoted, with a dot: what every CSV reader parses.
+            Cell::Number(n) => n.to_string().into_bytes(),
+            Cell::Empty => Vec::new(),
+        })));
     }
-    out.into_bytes()
+    w.into_inner()
+        .expect("a CSV writer into memory cannot fail")
 }
 
 #[cfg(test)]
@@ -122,6 +136,31 @@ mod tests {
         assert_eq!(
             text,
             "\u{feff}\"Họ và tên\",\"Số\"\r\n\"Nguyễn \"\"Út\"\"\",3\r\n\"'=HYPERLINK(\"\"x\"\")\",\r\n"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_all_text_and_keeps_line_breaks_in_cells() {
+        let bytes = csv(
+            &["Số điện thoại"],
+            &[
+                vec![Cell::Text("0912345678".into()), Cell::Number(-1.5)],
+                vec![
+                    Cell::Text("Ấp 1,\r\nxã A".into()),
+                    Cell::Text(String::new()),
+                ],
+                vec![
+                    Cell::Text("-3".into()),
+                    Cell::Text("+84".into()),
+                    Cell::Empty,
+                ],
+                vec![Cell::Empty, Cell::Empty],
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "\u{feff}\"Số điện thoại\"\r\n\"0912345678\",-1.5\r\n\"Ấp 1,\r\nxã A\",\"\"\r\n\
+             \"'-3\",\"'+84\",\r\n,\r\n"
         );
     }
 }

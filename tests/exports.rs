@@ -28,17 +28,12 @@ fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
 }
 
 fn csv_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
-    let text = String::from_utf8(bytes).unwrap();
-    assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
-    text.trim_start_matches('\u{feff}')
-        .split("\r\n")
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            l.split("\",\"")
-                .map(|c| c.trim_matches('"').replace("\"\"", "\""))
-                .collect()
-        })
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect()
 }
 

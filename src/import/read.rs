@@ -234,56 +234,89 @@ fn decode_text(bytes: &[u8]) -> String {
 fn csv(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
     let text = decode_text(bytes);
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let sep = [';', '\t', ',']
+    let sep = [b';', b'\t', b',']
         .into_iter()
-        .max_by_key(|c| first_line.matches(*c).count())
-        .unwrap_or(',');
+        .max_by_key(|c| first_line.matches(char::from(*c)).count())
+        .unwrap_or(b',');
     let mut grid = Grid::default();
-    for (r, row) in split_csv(&text, sep).into_iter().enumerate() {
-        for (c, field) in row.into_iter().enumerate() {
-            grid.put(r, c, Raw::Text(field))?;
-        }
-    }
+    csv_fields(&text, sep, |r, c, field| {
+        grid.put(r, c, Raw::Text(field.to_string()))
+    })?;
     Ok(grid.rows)
 }
 
-/// RFC 4180 fields: quotes around a field, `""` inside one, line breaks within quotes.
-pub fn split_csv(text: &str, sep: char) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && field.is_empty() {
-            quoted = true;
-        } else if c == sep {
-            row.push(std::mem::take(&mut field));
-        } else if c == '\n' || c == '\r' {
-            if c == '\r' && chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            row.push(std::mem::take(&mut field));
-            rows.push(std::mem::take(&mut row));
-        } else {
-            field.push(c);
+/// Each field of CSV text with its row and column, parsed by `csv_core`, the `csv` crate's
+/// reader: quotes around a field, `""` inside one, line breaks within quotes; a quote inside an
+/// unquoted field is kept as it is. Line ends are `\r\n`, `\n` or a lone `\r`; a blank line
+/// is a row with nothing in it, so the rows number as a spreadsheet shows them. Field by field:
+/// a line of a million separators takes no memory, and the first error `each` returns stops
+/// the reading.
+fn csv_fields(
+    text: &str,
+    sep: u8,
+    mut each: impl FnMut(usize, usize, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    use csv_core::ReadFieldResult as Read;
+    let bytes = text.as_bytes();
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(sep).build();
+    let mut out = [0u8; 8192];
+    let mut field = Vec::new();
+    let mut read = 0;
+    // Where the next record is to be looked for (the reader drops a byte-order mark the
+    // decoding left, and skips blank lines), the current record's row, its next column.
+    let mut from = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut row = None;
+    let mut col = 0;
+    loop {
+        let (res, nin, nout) = reader.read_field(&bytes[read..], &mut out);
+        read += nin;
+        field.extend_from_slice(&out[..nout]);
+        let record_end = match res {
+            Read::InputEmpty | Read::OutputFull => continue,
+            Read::End => return Ok(()),
+            Read::Field { record_end } => record_end,
+        };
+        if col == 0 {
+            // The record starts after the line ends the reader skipped; those before it (the
+            // previous record's and blank lines) give its row.
+            let is_break = |b: &&u8| matches!(**b, b'\r' | b'\n');
+            let start = from + bytes[from..].iter().take_while(is_break).count();
+            let gap = bytes[..start].iter().rev().take_while(is_break).count();
+            let breaks = line_breaks(&bytes[start - gap..start]);
+            row = Some(row.map_or(breaks, |r| r + breaks));
+        }
+        each(row.unwrap_or(0), col, &String::from_utf8_lossy(&field))?;
+        field.clear();
+        col += 1;
+        if record_end {
+            col = 0;
+            from = read;
         }
     }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
+}
+
+/// Line ends in a run of `\r` and `\n`, `\r\n` counting once.
+fn line_breaks(run: &[u8]) -> usize {
+    run.iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' || i == 0 || run[i - 1] != b'\r')
+        .count()
+}
+
+/// CSV text as rows of fields, a blank line between rows as one empty field.
+#[cfg(test)]
+pub fn split_csv(text: &str, sep: char) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let sep = u8::try_from(sep).expect("an ASCII separator");
+    csv_fields(text, sep, |r, _, field| {
+        if rows.len() <= r {
+            rows.resize(r + 1, vec![String::new()]);
+            rows[r].clear();
+        }
+        rows[r].push(field.to_string());
+        Ok(())
+    })
+    .expect("nothing refused");
     rows
 }
 
@@ -349,6 +382,83 @@ mod tests {
                 vec!["a".to_string(), "b,c".into(), "say \"hi\"".into()],
                 vec!["1".into(), "x\ny".into(), "".into()],
             ]
+        );
+    }
+
+    #[test]
+    fn csv_quotes_only_open_a_field() {
+        // A quote inside an unquoted field is a character; text after a closing quote is kept.
+        assert_eq!(
+            split_csv("ab\"c,d\n\"ab\"cd\"e,\"\"\n 5\" tall,x", ','),
+            vec![
+                vec!["ab\"c".to_string(), "d".into()],
+                vec!["abcd\"e".into(), "".into()],
+                vec![" 5\" tall".into(), "x".into()],
+            ]
+        );
+        // A quote left open runs to the end of the file.
+        assert_eq!(split_csv("a,\"b\nc", ','), vec![vec!["a", "b\nc"]]);
+        // Line ends inside quotes are kept as written.
+        assert_eq!(split_csv("\"x\r\ny\"\r\n", ','), vec![vec!["x\r\ny"]]);
+    }
+
+    #[test]
+    fn csv_line_ends_of_every_kind_and_blank_lines_keep_the_row_numbers() {
+        let rows = vec![
+            vec!["a".to_string(), "b".into()],
+            vec!["".into()],
+            vec!["c".into()],
+            vec!["".into()],
+            vec!["".into()],
+            vec!["d".into()],
+        ];
+        // CRLF, LF, a lone CR (old Mac), with or without a final line end.
+        assert_eq!(split_csv("a,b\r\n\r\nc\r\n\r\n\r\nd", ','), rows);
+        assert_eq!(split_csv("a,b\n\nc\n\n\nd\n", ','), rows);
+        assert_eq!(split_csv("a,b\r\rc\r\r\rd\r", ','), rows);
+        assert_eq!(split_csv("a,b\r\n\nc\r\r\n\nd\n\n\n", ','), rows);
+        assert_eq!(
+            split_csv("\n\r\na", ','),
+            vec![vec![""], vec![""], vec!["a"]]
+        );
+        assert!(split_csv("", ',').is_empty());
+        assert!(split_csv("\r\n\n", ',').is_empty());
+        // Through the whole reading: row 3 is line 4 of the file.
+        let got = table("a.csv", "Họ và tên\r\n\r\n\nAn\r\n".as_bytes()).unwrap();
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3], vec![Raw::Text("An".into())]);
+        assert!(got[1].is_empty() && got[2].is_empty());
+    }
+
+    #[test]
+    fn csv_byte_order_marks_are_not_text() {
+        let plain = table("a.csv", "Họ và tên,Ấp\n\nAn,Ấp 1\n".as_bytes()).unwrap();
+        assert_eq!(plain[0][0], Raw::Text("Họ và tên".into()));
+        // A file saved twice with a mark: the decoding drops the first, the reader the second.
+        for marks in 1..=2 {
+            let mut bytes = b"\xEF\xBB\xBF".repeat(marks);
+            bytes.extend_from_slice("Họ và tên,Ấp\n\nAn,Ấp 1\n".as_bytes());
+            assert_eq!(table("a.csv", &bytes).unwrap(), plain);
+        }
+        let mut bytes = b"\xEF\xBB\xBF\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice("\n\nAn".as_bytes());
+        assert_eq!(
+            table("a.csv", &bytes).unwrap()[2],
+            vec![Raw::Text("An".into())]
+        );
+    }
+
+    #[test]
+    fn csv_fields_longer_than_the_reading_buffer() {
+        let long = "Nguyễn \"Út\", ".repeat(2000);
+        let text = format!(
+            "\"{}\",x\n{}\n",
+            long.replace('"', "\"\""),
+            "y".repeat(30_000)
+        );
+        assert_eq!(
+            split_csv(&text, ','),
+            vec![vec![long, "x".into()], vec!["y".repeat(30_000)]]
         );
     }
 
@@ -440,6 +550,15 @@ mod tests {
         );
         let trailing = format!("Họ và tên,Ấp{}\nAn,Ấp 1\n", ",".repeat(300));
         assert_eq!(table("a.csv", trailing.as_bytes()).unwrap()[1].len(), 2);
+        // Read field by field: a line of a million separators is blank cells, not a burden.
+        let flood = format!("Họ và tên,Ấp{}\nAn,Ấp 1\n", ",".repeat(1_000_000));
+        assert_eq!(table("a.csv", flood.as_bytes()).unwrap()[1].len(), 2);
+        let far = format!("Họ và tên{}An\n", "\n".repeat(400_000));
+        assert!(
+            table("a.csv", far.as_bytes())
+                .unwrap_err()
+                .contains("quá lớn")
+        );
     }
 
     #[test]
