@@ -238,12 +238,14 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
             .collect(),
         service_history: history
             .into_iter()
-            .map(|(service, status, date, recorded_at)| PersonalStatusChange {
-                service,
-                status,
-                date,
-                recorded_at,
-            })
+            .map(
+                |(service, status, date, recorded_at)| PersonalStatusChange {
+                    service,
+                    status,
+                    date,
+                    recorded_at,
+                },
+            )
             .collect(),
         help: help
             .into_iter()
@@ -270,7 +272,12 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
             .collect(),
         field_changes: changes
             .into_iter()
-            .map(|(field, old, new, at)| PersonalFieldChange { field, old, new, at })
+            .map(|(field, old, new, at)| PersonalFieldChange {
+                field,
+                old,
+                new,
+                at,
+            })
             .collect(),
         audit: audit
             .into_iter()

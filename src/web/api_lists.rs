@@ -367,7 +367,8 @@ pub(super) async fn get_report(
     }
     let m = month_of(&month)?;
     let (figures, report) = reports::hamlet_month_figures(&s.db, &hamlet, m).await?;
-    let text = |f: fn(&db::reports::MonthlyReport) -> &String| report.as_ref().map(|r| f(r).clone());
+    let text =
+        |f: fn(&db::reports::MonthlyReport) -> &String| report.as_ref().map(|r| f(r).clone());
     Ok(Json(ReportOut {
         hamlet: hamlet.code.clone(),
         month: period::month_code(m),

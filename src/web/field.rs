@@ -1,9 +1,9 @@
 //! The field app: an installable offline page for team members and hamlet heads, the data it
 //! keeps on the phone, and the sync endpoint its queued records go to.
 
-use super::assets::asset_response;
 use super::api_doc::{ReadErrors, WriteErrors};
 use super::api_input::body_bytes;
+use super::assets::asset_response;
 use super::{ApiCaller, ApiError, SharedState, Shell, render};
 use crate::auth::{Caller, PersonalScope, Role};
 use crate::db::{self, Filter, activities, services, sync};
@@ -16,8 +16,8 @@ use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
