@@ -430,7 +430,7 @@ fn message(e: AppError) -> String {
     match e {
         AppError::Invalid(m) => m,
         other => {
-            super::log_error(&other);
+            other.log();
             FAILED.into()
         }
     }

@@ -328,40 +328,12 @@ pub fn error_response(e: AppError, api: bool) -> Response {
     }
 }
 
-pub(crate) fn log_error(e: &AppError) {
-    if !e.status().is_server_error() {
-        return;
-    }
-    match e {
-        // A database error's message can quote the failing row (PostgreSQL's "Failing row
-        // contains …"): log only its code, constraint and table, never the values.
-        AppError::Db(sqlx::Error::Database(d)) => tracing::error!(
-            code = d.code().as_deref().unwrap_or(""),
-            constraint = d.constraint().unwrap_or(""),
-            table = d.table().unwrap_or(""),
-            "database error"
-        ),
-        AppError::Db(other) => tracing::error!(kind = db_error_kind(other), "database error"),
-        other => tracing::error!(error = %other, "request failed"),
-    }
-}
-
-fn db_error_kind(e: &sqlx::Error) -> &'static str {
-    match e {
-        sqlx::Error::PoolTimedOut => "pool timed out",
-        sqlx::Error::Io(_) => "io",
-        sqlx::Error::RowNotFound => "row not found",
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
-        _ => "other",
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if matches!(self, AppError::Unauthenticated) {
             return Redirect::to("/login").into_response();
         }
-        log_error(&self);
+        self.log();
         let status = self.status();
         let page = shell::error_page(status, &self.user_message());
         (status, Html(page)).into_response()
@@ -385,7 +357,7 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log_error(&self.0);
+        self.0.log();
         let status = self.0.status();
         (
             status,
