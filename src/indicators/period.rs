@@ -79,6 +79,11 @@ pub fn today() -> NaiveDate {
         .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
 }
 
+/// Today as `yyyy-mm-dd`, the form dates are stored and compared in.
+pub fn today_iso() -> String {
+    today().format("%Y-%m-%d").to_string()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Period {
     Month(Month),

@@ -4,7 +4,8 @@ use super::forms::{Field, FormPage, Values, rerender};
 use super::households::{ListParams, editable as editable_household, hamlet_filter, urlencode};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
-use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, STATUSES, ServiceStatus};
+use crate::codes::RESIDENT_STATUSES;
+use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, ServiceStatus};
 use crate::db::{Page, areas, audit, services};
 use crate::error::AppError;
 use askama::Template;
@@ -433,7 +434,12 @@ fn resident_form(
                 smartphone,
                 &[("", "Chưa rõ"), ("1", "Có"), ("0", "Không")],
             ),
-            Field::select("status", "Tình trạng cư trú", e.status.clone(), &STATUSES),
+            Field::select(
+                "status",
+                "Tình trạng cư trú",
+                e.status.clone(),
+                &RESIDENT_STATUSES,
+            ),
             Field::text("notes", "Ghi chú", e.notes.clone().unwrap_or_default()).kind("textarea"),
         ],
         submit: "Lưu",
