@@ -5,9 +5,8 @@
 //! keyed hash of their address, never the address itself.
 
 use super::forms::Values;
-use super::households::{hamlet_filter, urlencode};
+use super::hamlet_scope::{hamlet_filter, hamlet_options, urlencode};
 use super::login::pre_session_csrf;
-use super::residents::hamlet_options;
 use super::{MaybeCaller, PRE_CSRF_COOKIE, SharedState, Shell, cookie, render, see_other};
 use crate::auth::{Caller, PersonalScope, Role};
 use crate::db::help_requests::{self, Closing, Counted, HelpRequest, NewRequest};
