@@ -19,7 +19,8 @@ mod indicators;
 mod login;
 mod plan;
 pub mod reports;
-mod requests;
+mod request_form;
+mod request_queue;
 mod residents;
 mod service_cells;
 mod shell;
@@ -78,7 +79,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(teams::routes())
         .merge(households::routes())
         .merge(residents::routes())
-        .merge(requests::routes())
+        .merge(request_form::routes())
+        .merge(request_queue::routes())
         .merge(api::routes())
         .merge(api_lists::routes())
         .merge(field::routes())
