@@ -56,6 +56,13 @@ pub fn month_code(m: Month) -> String {
     format!("{}-{:02}", year_of(m), month_number(m))
 }
 
+/// The due date of a month's report: that day of the month, or its last day if shorter.
+pub fn due_date(m: Month, day: u32) -> String {
+    let last = last_day(m);
+    let day = day.clamp(1, chrono::Datelike::day(&last));
+    format!("{}-{day:02}", month_code(m))
+}
+
 /// The current month in Vietnam (UTC+7).
 pub fn current_month() -> Month {
     let now = today();

@@ -401,7 +401,7 @@ async fn set_due_day(
     let today = s.settings.today();
     let last = period::month_of_date(&today).unwrap_or_else(period::current_month) - 1;
     let old_due = before.due_date(last);
-    let new_due = db::indicators::due_date(last + 1, day);
+    let new_due = period::due_date(last + 1, day);
     let from = period::month_code(if today <= old_due && today <= new_due {
         last
     } else {

@@ -202,7 +202,7 @@ fn ranking(children: Vec<(Area, Vec<Figure>)>) -> Vec<RankRow> {
 }
 
 async fn trend_chart(db: &db::Db, area: &Area, period: &Period) -> Result<String> {
-    let chart = db::report_data::trend(db, area, period).await?;
+    let chart = db::indicators::trend(db, area, period).await?;
     let lines: Vec<charts::Series> = chart
         .series
         .into_iter()

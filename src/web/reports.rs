@@ -153,7 +153,7 @@ async fn index(
         for mm in (period::month(year, 1)..=period::month(year, 12)).filter(|mm| *mm <= now) {
             let code = period::month_code(mm);
             let r = reports.iter().find(|r| r.month == code);
-            let due = db::indicators::due_date(mm, due_days.for_month(&code));
+            let due = period::due_date(mm, due_days.for_month(&code));
             let t = crate::reports::figures::Timeliness::of(
                 r.and_then(|r| r.submitted_on.as_deref()),
                 &due,
@@ -485,8 +485,8 @@ async fn set_due_day(
     // missing, would change their verdict after the fact.
     let today = s.settings.today();
     let now = default_month(&today);
-    let old_due = db::indicators::due_date(now, before.for_month(&period::month_code(now)));
-    let new_due = db::indicators::due_date(now, day);
+    let old_due = period::due_date(now, before.for_month(&period::month_code(now)));
+    let new_due = period::due_date(now, day);
     let from = period::month_code(if today <= old_due && today <= new_due {
         now
     } else {
@@ -592,7 +592,7 @@ pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>
     let days = db::settings::due_days(&s.db, commune).await?;
     let mut out = Vec::new();
     let due_text = |m: period::Month| {
-        let due = db::indicators::due_date(m, days.for_month(&period::month_code(m)));
+        let due = period::due_date(m, days.for_month(&period::month_code(m)));
         let left = days_between(&today, &due);
         let when = if left > 0 {
             format!("còn {left} ngày")
