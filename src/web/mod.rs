@@ -18,6 +18,7 @@ mod imports;
 mod indicators;
 mod login;
 mod plan;
+mod reminders;
 pub mod reports;
 mod request_form;
 mod request_queue;
