@@ -192,7 +192,9 @@ pub struct Settings {
 impl Settings {
     /// Today for the report workflow: submission dates and whether a report is due.
     pub fn today(&self) -> String {
-        self.today.clone().unwrap_or_else(crate::db::today)
+        self.today
+            .clone()
+            .unwrap_or_else(crate::indicators::period::today_iso)
     }
 
     pub fn resolve(cli: &Cli, addr_flag: Option<&str>) -> Result<Settings> {

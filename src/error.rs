@@ -81,11 +81,42 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl AppError {
+    /// Logs a server fault (5xx) for the operator; the user's own mistakes (4xx) are not
+    /// logged. Here rather than in `web` so the sync's per-record faults (`db::sync`), which
+    /// answer 200 with the record rejected, log the same way as a failed request.
+    pub fn log(&self) {
+        if !self.status().is_server_error() {
+            return;
+        }
+        match self {
+            // A database error's message can quote the failing row (PostgreSQL's "Failing row
+            // contains …"): log only its code, constraint and table, never the values.
+            AppError::Db(sqlx::Error::Database(d)) => tracing::error!(
+                code = d.code().as_deref().unwrap_or(""),
+                constraint = d.constraint().unwrap_or(""),
+                table = d.table().unwrap_or(""),
+                "database error"
+            ),
+            AppError::Db(other) => tracing::error!(kind = db_error_kind(other), "database error"),
+            other => tracing::error!(error = %other, "request failed"),
+        }
+    }
+
     /// For the operator at the command line, database errors are shown in full.
     pub fn user_message_for_cli(&self) -> String {
         match self {
             AppError::Db(e) => format!("Lỗi cơ sở dữ liệu: {e}"),
             other => other.user_message(),
         }
+    }
+}
+
+fn db_error_kind(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::PoolTimedOut => "pool timed out",
+        sqlx::Error::Io(_) => "io",
+        sqlx::Error::RowNotFound => "row not found",
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
+        _ => "other",
     }
 }

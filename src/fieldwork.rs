@@ -2,7 +2,7 @@
 //! sync API, their validation, and how a resident change made offline meets the server's copy.
 //! Plain functions, without HTTP or SQL.
 
-use crate::db::members::label;
+use crate::codes::label;
 use crate::error::{AppError, Result};
 use crate::text;
 use serde::{Deserialize, Serialize};
@@ -190,7 +190,7 @@ impl Changes {
             ));
         }
         if let Some(s) = &self.status {
-            if crate::db::residents::status_label(s).is_empty() {
+            if crate::codes::resident_status_label(s).is_empty() {
                 return Err(AppError::invalid(
                     "Tình trạng cư trú phải là: đang cư trú, đã chuyển đi hoặc đã mất.",
                 ));

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod charts;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -398,9 +398,7 @@ pub fn auto_points(measure: Measure, max: i64, d: &TeamData) -> (i64, String) {
             // (guided / adults) / (target / 100), capped at 1.
             let num = (d.adults_guided * 100).min(d.adults * target);
             let share = if d.adults > 0 {
-                crate::reports::document::decimal_comma(
-                    d.adults_guided as f64 * 100.0 / d.adults as f64,
-                )
+                crate::text::decimal_comma(d.adults_guided as f64 * 100.0 / d.adults as f64)
             } else {
                 "–".to_string()
             };
@@ -562,7 +560,7 @@ pub fn sheet(
 
 /// `205` → `20,5`; one decimal always, so a column of points lines up.
 pub fn format_tenths(t: i64) -> String {
-    crate::reports::document::decimal_comma(t as f64 / 10.0)
+    crate::text::decimal_comma(t as f64 / 10.0)
 }
 
 /// A score typed by the commune: `7`, `7,5` or `7.5`, between 0 and the maximum, at most one

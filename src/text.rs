@@ -200,6 +200,14 @@ pub fn format_int(n: impl std::borrow::Borrow<i64>) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// `79.94` → `79,9`, `80.0` → `80,0` (one decimal always, comma): a report's column of
+/// percentages, or a sheet's column of points, reads alike from top to bottom.
+pub fn decimal_comma(v: f64) -> String {
+    let tenths = (v * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!("{sign}{},{}", tenths.abs() / 10, tenths.abs() % 10)
+}
+
 /// `2026-05-10` → `10/05/2026`; anything else is returned unchanged.
 pub fn format_date(iso: &str) -> String {
     let p: Vec<&str> = iso.split('-').collect();

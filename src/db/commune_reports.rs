@@ -317,7 +317,7 @@ pub async fn send_back(
 /// The commune's figures for the period as the province acknowledges them, with the trend.
 pub async fn to_freeze(db: &Db, commune: &Area, p: &Period) -> Result<AreaFigures> {
     let mut figures = super::reports::area_figures(db, commune, p).await?;
-    figures.trend = Some(super::report_data::trend(db, commune, p).await?);
+    figures.trend = Some(super::indicators::trend(db, commune, p).await?);
     Ok(figures)
 }
 

@@ -16,7 +16,7 @@ pub const CHANNELS: [(&str, &str); 6] = [
 ];
 
 pub fn channel_label(code: &str) -> &'static str {
-    super::members::label(&CHANNELS, code)
+    crate::codes::label(&CHANNELS, code)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]

@@ -28,7 +28,7 @@ pub fn value_label(field: &str, value: Option<&str>) -> String {
         (_, None) => "(trống)".to_string(),
         ("has_smartphone", Some("1")) => "Có".to_string(),
         ("has_smartphone", Some(_)) => "Không".to_string(),
-        ("status", Some(s)) => super::residents::status_label(s).to_string(),
+        ("status", Some(s)) => crate::codes::resident_status_label(s).to_string(),
         (_, Some(v)) => v.to_string(),
     }
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::indicators::catalog::{self, Definition, Figure, Target};
 use crate::indicators::period::{self, Month, Period};
 use crate::indicators::steps::Open;
+use crate::reports::{Chart, Series};
 use std::collections::{BTreeMap, HashMap};
 
 pub type Totals = HashMap<String, i64>;
@@ -281,7 +282,7 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
     for (hamlet, (commune, o)) in &open {
         let days = due_days.get(commune).cloned().unwrap_or_default();
         for m in p.months().filter(|m| o.contains(*m)) {
-            let due = due_date(m, days.for_month(&period::month_code(m)));
+            let due = period::due_date(m, days.for_month(&period::month_code(m)));
             let sent = submitted.get(&(*hamlet, period::month_code(m)));
             // As the report pages judge it: counted once sent, or once its due day is over.
             if sent.is_none() && due >= today {
@@ -350,13 +351,6 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         );
     }
     Ok(out)
-}
-
-/// The due date of a month's report: that day of the month, or its last day if shorter.
-pub fn due_date(m: Month, day: u32) -> String {
-    let last = period::last_day(m);
-    let day = day.clamp(1, chrono::Datelike::day(&last));
-    format!("{}-{day:02}", period::month_code(m))
 }
 
 /// The targets a commune's plan sets for the year, or the template's when it has none.
@@ -536,4 +530,46 @@ pub async fn monthly_series(
         out.insert(m, running.clone());
     }
     Ok(out)
+}
+
+/// The lines of the trend chart: the plan's headline shares, month by month.
+pub const TREND: [(&str, &str); 4] = [
+    ("adults_guided", "Được hướng dẫn trực tiếp"),
+    ("households_province_app", "Hộ có Tây Ninh Smart"),
+    (
+        "adults_province_app",
+        "Người trưởng thành cài Tây Ninh Smart",
+    ),
+    ("adults_digital_skills", "Phổ cập kỹ năng số"),
+];
+
+/// The headline shares over the 12 months up to the period's end.
+pub async fn trend(db: &Db, area: &Area, p: &Period) -> Result<Chart> {
+    let to = p.last_month();
+    let from = to - 11;
+    let series = monthly_series(db, area, from, to).await?;
+    let labels = (from..=to)
+        .map(|m| format!("{}/{}", period::month_number(m), period::year_of(m) % 100))
+        .collect();
+    let lines = TREND
+        .iter()
+        .map(|(code, label)| {
+            let (num, den) = catalog::metrics_of(code);
+            Series {
+                name: label.to_string(),
+                values: series
+                    .values()
+                    .map(|t| {
+                        let d = t.get(den).copied().unwrap_or(0);
+                        (d > 0).then(|| t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(Chart {
+        title: format!("Xu hướng 12 tháng đến {}", p.label_lower()),
+        labels,
+        series: lines,
+    })
 }

@@ -1,6 +1,7 @@
 //! Team members.
 
 use super::Db;
+use crate::codes::{AFFILIATIONS, POSITIONS, label};
 use crate::error::Result;
 use crate::text;
 use serde::Serialize;
@@ -19,28 +20,6 @@ pub struct Member {
     pub joined_on: Option<String>,
     pub left_on: Option<String>,
     pub active: i64,
-}
-
-pub const POSITIONS: [(&str, &str); 3] = [
-    ("leader", "Tổ trưởng"),
-    ("deputy", "Tổ phó"),
-    ("member", "Tổ viên"),
-];
-
-pub const AFFILIATIONS: [(&str, &str); 9] = [
-    ("youth_union", "Đoàn Thanh niên"),
-    ("women_union", "Hội Phụ nữ"),
-    ("farmers_union", "Hội Nông dân"),
-    ("veterans", "Hội Cựu chiến binh"),
-    ("police", "Công an"),
-    ("hamlet_head", "Trưởng ấp"),
-    ("commune_leader", "Lãnh đạo UBND xã"),
-    ("enterprise", "Doanh nghiệp"),
-    ("other", "Khác"),
-];
-
-pub fn label(list: &[(&str, &'static str)], code: &str) -> &'static str {
-    list.iter().find(|(c, _)| *c == code).map_or("", |(_, l)| l)
 }
 
 impl Member {

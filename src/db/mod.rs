@@ -154,9 +154,7 @@ pub fn now() -> i64 {
 
 /// Today's date in Vietnam (UTC+7), as `yyyy-mm-dd`.
 pub fn today() -> String {
-    crate::indicators::period::today()
-        .format("%Y-%m-%d")
-        .to_string()
+    crate::indicators::period::today_iso()
 }
 
 impl Db {

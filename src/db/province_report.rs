@@ -5,7 +5,6 @@
 use super::Db;
 use super::areas::Area;
 use super::commune_reports::{self, CommuneReport};
-use super::report_data::Audience;
 use crate::error::{AppError, Result};
 use crate::indicators::period::{self, Month, Period};
 use crate::reports::build::{Kind, Letterhead};
@@ -88,7 +87,7 @@ pub async fn input(
         }));
     }
     let figures = super::reports::area_figures(db, province, p).await?;
-    let trend = super::report_data::trend(db, province, p).await?;
+    let trend = super::indicators::trend(db, province, p).await?;
     // One pass of the indicator engine gives every commune's indicators.
     let (_, communes) = super::indicators::overview(db, province, p).await?;
     let (acts, help) = per_commune(db, province, p).await?;
@@ -197,9 +196,9 @@ pub async fn file(
     p: &Period,
     kind: Kind,
     format: crate::reports::Format,
-    who: Audience<'_>,
+    today: &str,
 ) -> Result<Vec<u8>> {
-    let input = input(db, province, p, kind, who.today).await?;
+    let input = input(db, province, p, kind, today).await?;
     let doc = crate::reports::province::document(&input);
     tokio::task::spawn_blocking(move || crate::reports::render(&doc, format))
         .await

@@ -5,56 +5,12 @@ use super::Db;
 use super::areas::{self, Area};
 use super::reports;
 use crate::error::{AppError, Result};
-use crate::indicators::catalog;
 use crate::indicators::period::{self, Month, Period};
 use crate::reports::build::{
     EvaluationLine, HamletLine, Input, Kind, Letterhead, Narrative, NominationLine, PracticeLine,
     TaskLine,
 };
 use crate::reports::figures::AreaFigures;
-use crate::reports::{Chart, Series};
-
-/// The lines of the trend chart: the plan's headline shares, month by month.
-pub const TREND: [(&str, &str); 4] = [
-    ("adults_guided", "Được hướng dẫn trực tiếp"),
-    ("households_province_app", "Hộ có Tây Ninh Smart"),
-    (
-        "adults_province_app",
-        "Người trưởng thành cài Tây Ninh Smart",
-    ),
-    ("adults_digital_skills", "Phổ cập kỹ năng số"),
-];
-
-/// The headline shares over the 12 months up to the period's end.
-pub async fn trend(db: &Db, area: &Area, p: &Period) -> Result<Chart> {
-    let to = p.last_month();
-    let from = to - 11;
-    let series = super::indicators::monthly_series(db, area, from, to).await?;
-    let labels = (from..=to)
-        .map(|m| format!("{}/{}", period::month_number(m), period::year_of(m) % 100))
-        .collect();
-    let lines = TREND
-        .iter()
-        .map(|(code, label)| {
-            let (num, den) = catalog::metrics_of(code);
-            Series {
-                name: label.to_string(),
-                values: series
-                    .values()
-                    .map(|t| {
-                        let d = t.get(den).copied().unwrap_or(0);
-                        (d > 0).then(|| t.get(&num).copied().unwrap_or(0) as f64 * 100.0 / d as f64)
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    Ok(Chart {
-        title: format!("Xu hướng 12 tháng đến {}", p.label_lower()),
-        labels,
-        series: lines,
-    })
-}
 
 async fn signer(db: &Db, role: &str, area_id: i64) -> Result<String> {
     let row: Option<(Option<String>,)> = db
@@ -271,7 +227,7 @@ pub async fn input(
     let mut input = Input::new(kind, letterhead, figures);
     input.trend = Some(match frozen_trend {
         Some(t) => t,
-        None => trend(db, area, p).await?,
+        None => super::indicators::trend(db, area, p).await?,
     });
     if area.level == "hamlet"
         && kind == Kind::Monthly
@@ -454,7 +410,7 @@ async fn year_end(
 pub async fn to_freeze(db: &Db, hamlet: &Area, m: Month) -> Result<AreaFigures> {
     let p = Period::Month(m);
     let mut figures = reports::area_figures(db, hamlet, &p).await?;
-    figures.trend = Some(trend(db, hamlet, &p).await?);
+    figures.trend = Some(super::indicators::trend(db, hamlet, &p).await?);
     Ok(figures)
 }
 
@@ -477,7 +433,7 @@ pub async fn file(
     who: Audience<'_>,
 ) -> Result<Vec<u8>> {
     if area.level == "province" {
-        return super::province_report::file(db, area, p, kind, format, who).await;
+        return super::province_report::file(db, area, p, kind, format, who.today).await;
     }
     let input = input(db, area, p, kind, who).await?;
     let doc = crate::reports::build::document(&input);

@@ -278,10 +278,7 @@ pub async fn send_back(
 /// The due date of month `m`'s report in the commune, `yyyy-mm-dd`.
 pub async fn due_on(db: &Db, commune_id: i64, m: Month) -> Result<String> {
     let days = super::settings::due_days(db, commune_id).await?;
-    Ok(super::indicators::due_date(
-        m,
-        days.for_month(&period::month_code(m)),
-    ))
+    Ok(period::due_date(m, days.for_month(&period::month_code(m))))
 }
 
 #[derive(sqlx::FromRow)]

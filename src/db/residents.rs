@@ -47,7 +47,7 @@ impl Resident {
         }
     }
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        crate::codes::resident_status_label(&self.status)
     }
     pub fn smartphone_label(&self) -> &'static str {
         match self.has_smartphone {
@@ -56,19 +56,6 @@ impl Resident {
             None => "Chưa rõ",
         }
     }
-}
-
-pub const STATUSES: [(&str, &str); 3] = [
-    ("living", "Đang cư trú"),
-    ("moved", "Đã chuyển đi"),
-    ("deceased", "Đã mất"),
-];
-
-pub fn status_label(code: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
 }
 
 const SELECT: &str = "SELECT r.id, r.commune_id, r.hamlet_id, a.name AS hamlet_name, r.household_id, \
@@ -229,7 +216,7 @@ impl ResidentEdit {
         if self.birth_year.is_some_and(|y| !(1900..=2100).contains(&y)) {
             return Err(AppError::invalid("Năm sinh không hợp lệ."));
         }
-        if status_label(&self.status).is_empty() {
+        if crate::codes::resident_status_label(&self.status).is_empty() {
             return Err(AppError::invalid("Tình trạng cư trú không hợp lệ."));
         }
         Ok(())

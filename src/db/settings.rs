@@ -133,7 +133,7 @@ impl DueDays {
     /// The due date of month `m`'s report, `yyyy-mm-dd`.
     pub fn due_date(&self, m: period::Month) -> String {
         let month = if self.setting.next_month { m + 1 } else { m };
-        super::indicators::due_date(month, self.for_month(&period::month_code(m)))
+        period::due_date(month, self.for_month(&period::month_code(m)))
     }
 }
 

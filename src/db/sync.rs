@@ -139,7 +139,7 @@ fn reject_message(e: &AppError) -> String {
 }
 
 fn server_fault(id: &str, e: AppError) -> Outcome {
-    crate::web::log_error(&e);
+    e.log();
     Outcome {
         retry: true,
         ..Outcome::new(

@@ -15,7 +15,7 @@ pub const RATINGS: [(&str, &str); 4] = [
 ];
 
 pub fn rating_label(code: &str) -> &'static str {
-    super::members::label(&RATINGS, code)
+    crate::codes::label(&RATINGS, code)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]

@@ -4,7 +4,7 @@
 use super::cells::{self, Raw, hamlet_key};
 use super::headers::{Field, Kind};
 use super::{Problem, Sheet, header, header_name, headers_of};
-use crate::db::members::{AFFILIATIONS, POSITIONS};
+use crate::codes::{AFFILIATIONS, POSITIONS};
 use crate::text;
 use std::collections::HashMap;
 

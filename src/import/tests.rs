@@ -341,7 +341,7 @@ fn ids_of_people_not_followed_or_of_another_commune_are_refused() {
         hamlet_id: 3,
         household_code: "A3-009".into(),
         cccd_hash: Some(hash("072190000777")),
-        full_name: crate::db::personal::ERASED_NAME.into(),
+        full_name: "(Đã xóa theo yêu cầu)".into(),
         active: true,
         erased: true,
         ..Default::default()

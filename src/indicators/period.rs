@@ -56,6 +56,13 @@ pub fn month_code(m: Month) -> String {
     format!("{}-{:02}", year_of(m), month_number(m))
 }
 
+/// The due date of a month's report: that day of the month, or its last day if shorter.
+pub fn due_date(m: Month, day: u32) -> String {
+    let last = last_day(m);
+    let day = day.clamp(1, chrono::Datelike::day(&last));
+    format!("{}-{day:02}", month_code(m))
+}
+
 /// The current month in Vietnam (UTC+7).
 pub fn current_month() -> Month {
     let now = today();
@@ -77,6 +84,11 @@ pub fn today() -> NaiveDate {
         .get()
         .copied()
         .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
+}
+
+/// Today as `yyyy-mm-dd`, the form dates are stored and compared in.
+pub fn today_iso() -> String {
+    today().format("%Y-%m-%d").to_string()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

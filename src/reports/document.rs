@@ -86,12 +86,12 @@ impl Cell {
         match self {
             Cell::Text(s) | Cell::Strong(s) => s.clone(),
             Cell::Int(n) => group_thousands(*n),
-            Cell::Percent(Some(v)) => format!("{}%", decimal_comma(*v)),
+            Cell::Percent(Some(v)) => format!("{}%", crate::text::decimal_comma(*v)),
             Cell::Percent(None) => "–".to_string(),
             Cell::Ratio(n, d) => format!("{}/{}", group_thousands(*n), group_thousands(*d)),
             Cell::Date(d) if d.is_empty() => String::new(),
             Cell::Date(d) => crate::text::format_date(d),
-            Cell::Decimal(Some(v)) => decimal_comma(*v),
+            Cell::Decimal(Some(v)) => crate::text::decimal_comma(*v),
             Cell::Decimal(None) => "–".to_string(),
         }
     }
@@ -122,14 +122,6 @@ pub struct Series {
 /// `1234567` → `1.234.567` (Vietnamese groups thousands with dots).
 pub fn group_thousands(n: i64) -> String {
     crate::text::format_int(n)
-}
-
-/// `79.94` → `79,9`, `80.0` → `80,0` (one decimal always, comma): a report's column of
-/// percentages reads alike from top to bottom.
-pub fn decimal_comma(v: f64) -> String {
-    let tenths = (v * 10.0).round() as i64;
-    let sign = if tenths < 0 { "-" } else { "" };
-    format!("{sign}{},{}", tenths.abs() / 10, tenths.abs() % 10)
 }
 
 #[cfg(test)]

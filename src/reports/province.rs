@@ -3,9 +3,10 @@
 //! rankings, and the communes' difficulties and proposals. Aggregates only: no person is named.
 //! Also the completeness of the communes' reports to the province, one level above the hamlets'.
 
-use super::build::{Kind, Letterhead, month_words, number_sections, paragraphs_or, place_date};
+use super::build::{number_sections, paragraphs_or, place_date};
 use super::document::{Block, Cell, Chart, Document, Signature, Table};
 use super::figures::{AreaFigures, IndicatorLine, Timeliness};
+use super::input::{Kind, Letterhead, month_words, period_words};
 use super::sections::{figure_blocks, text};
 
 /// The shares the commune table and the rankings compare communes on (the plan's headline).
@@ -185,7 +186,7 @@ pub fn ranked<'a>(communes: &'a [CommuneLine], code: &str) -> Vec<&'a CommuneLin
 pub fn document(input: &ProvinceInput) -> Document {
     let f = &input.figures;
     let lh = &input.letterhead;
-    let when = super::build::period_words(f);
+    let when = period_words(f);
     let whose = format!(
         "các Tổ công nghệ số cộng đồng trên địa bàn tỉnh {}",
         f.area_name
@@ -424,7 +425,7 @@ fn commune_blocks(input: &ProvinceInput, out: &mut Vec<Block>) {
     out.push(Block::Table(Table {
         title: format!(
             "Bảng 6. Báo cáo {} của các xã, phường",
-            super::build::period_words(&input.figures)
+            period_words(&input.figures)
         ),
         columns: ["STT", "Xã, phường", "Trạng thái", "Ngày gửi"]
             .map(String::from)

@@ -1,8 +1,8 @@
 //! The year-end report's scored sheet: the criteria (maximum points, how each is scored, its
 //! evidence, who verifies it) and the teams' points, totals and ranks.
 
-use super::build::Input;
 use super::document::{Block, Cell, Table};
+use super::input::Input;
 use crate::scoring::{Criterion, Method, TIE_RULE};
 
 /// The blocks of the sheet under the subsection numbered `numeral` (e.g. `4.`); none when the
@@ -98,7 +98,7 @@ pub(super) fn blocks(input: &Input, numeral: &str) -> Vec<Block> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::build::{Input, Kind, Letterhead};
+    use crate::reports::input::{Input, Kind, Letterhead};
     use crate::scoring::{Manual, Measure, TeamData, sheet};
     use std::collections::HashMap;
 

@@ -1,10 +1,9 @@
 //! The sections of a report, each built from its figures: activities, help, services,
 //! dossiers, indicators, the hamlets' reports, the plan's tasks and the year-end.
 
-use super::build::HamletLine;
-use super::build::{Input, Kind, month_words, period_words};
 use super::document::{Block, Cell, Table};
 use super::figures::{AreaFigures, Completeness, IndicatorLine, Timeliness};
+use super::input::{HamletLine, Input, Kind, month_words, period_words};
 
 pub(super) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())

@@ -1,6 +1,6 @@
 //! The JSON API under /api/v1: used by the field app and by scripts.
 
-use super::api_doc::{ErrorBody, ReadErrors};
+use super::api_errors::{ErrorBody, ReadErrors};
 use super::api_input::{ApiPath, ApiQuery, paging};
 use super::login::{authenticate, session_cookie};
 use super::{ApiCaller, ApiError, SESSION_COOKIE, SharedState, cookie};

@@ -2,7 +2,7 @@
 //! and monthly reports, each within the caller's scope, with the pages' masking.
 
 use super::api::{ListParams, Paged};
-use super::api_doc::ReadErrors;
+use super::api_errors::ReadErrors;
 use super::api_input::{ApiPath, ApiQuery, paging};
 use super::{ApiCaller, ApiError, SharedState};
 use crate::db::activities::Activity;

@@ -401,7 +401,7 @@ async fn set_due_day(
     let today = s.settings.today();
     let last = period::month_of_date(&today).unwrap_or_else(period::current_month) - 1;
     let old_due = before.due_date(last);
-    let new_due = db::indicators::due_date(last + 1, day);
+    let new_due = period::due_date(last + 1, day);
     let from = period::month_code(if today <= old_due && today <= new_due {
         last
     } else {
@@ -531,83 +531,4 @@ pub async fn province_index(
         area,
     };
     Ok(render(&page)?.into_response())
-}
-
-/// What the commune admin and the province need to hear on the home page: last month's
-/// commune report (due in this month) — not sent yet, or returned — and, for the province,
-/// which communes are late or waiting to be acknowledged.
-pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<super::reports::Reminder>> {
-    use crate::reports::figures::Timeliness;
-    let today = s.settings.today();
-    let last = period::month_of_date(&today).unwrap_or_else(period::current_month) - 1;
-    let label = Period::Month(last).label_lower();
-    let month = period::month_code(last);
-    let mut out = Vec::new();
-    match caller.role {
-        Role::CommuneAdmin if caller.area_level == "commune" => {
-            let Some(commune) = areas::get(&s.db, caller.area_id).await? else {
-                return Ok(out);
-            };
-            let Some(province) = commune.parent_id else {
-                return Ok(out);
-            };
-            // A commune opened this month owes no report for the last.
-            let open = commune_reports::communes_open_in(&s.db, province, last..=last).await?;
-            if open.iter().all(|c| c.id != commune.id) {
-                return Ok(out);
-            }
-            let href = format!("/reports/commune/{}/{month}", commune.code);
-            let r = commune_reports::get(&s.db, commune.id, &month).await?;
-            if let Some(r) = r.as_ref().filter(|r| r.status == "returned") {
-                out.push(super::reports::Reminder {
-                    href,
-                    text: format!("Sở trả lại báo cáo {label} của xã: {}", r.review_comment),
-                    css: "behind",
-                });
-            } else if r.as_ref().is_none_or(|r| !r.sent()) {
-                let due = commune_reports::due_days(&s.db, province)
-                    .await?
-                    .due_date(last);
-                let late = Timeliness::of(None, &due, &today) == Timeliness::Missing;
-                out.push(super::reports::Reminder {
-                    href,
-                    text: format!(
-                        "Báo cáo {label} của xã chưa gửi Sở: hạn {}{}.",
-                        crate::text::format_date(&due),
-                        if late { ", đã quá hạn" } else { "" }
-                    ),
-                    css: if late { "behind" } else { "track" },
-                });
-            }
-        }
-        Role::ProvinceViewer if caller.area_level == "province" => {
-            let c = commune_reports::completeness(&s.db, caller.area_id, last, &today).await?;
-            let waiting = c
-                .communes
-                .iter()
-                .filter(|r| r.status == "submitted")
-                .count();
-            let missing: Vec<&str> = c
-                .communes
-                .iter()
-                .filter(|r| r.timeliness == Timeliness::Missing)
-                .map(|r| r.name.as_str())
-                .collect();
-            let mut text = format!(
-                "Báo cáo {label} của các xã: đã gửi {}/{}, chờ Sở tiếp nhận {waiting}.",
-                c.submitted(),
-                c.expected()
-            );
-            if !missing.is_empty() {
-                text.push_str(&format!(" Quá hạn chưa gửi: {}.", missing.join(", ")));
-            }
-            out.push(super::reports::Reminder {
-                href: format!("/reports?month={month}"),
-                text,
-                css: if missing.is_empty() { "none" } else { "behind" },
-            });
-        }
-        _ => {}
-    }
-    Ok(out)
 }

@@ -2,7 +2,7 @@
 //! the same masking as the pages (citizen IDs masked; phones masked outside the own hamlet).
 
 use super::SharedState;
-use super::households::hamlet_filter;
+use super::hamlet_scope::hamlet_filter;
 use crate::auth::Caller;
 use crate::db::{households, residents};
 use crate::error::{AppError, Result};

@@ -1,7 +1,7 @@
 //! The field app: an installable offline page for team members and hamlet heads, the data it
 //! keeps on the phone, and the sync endpoint its queued records go to.
 
-use super::api_doc::{ReadErrors, WriteErrors};
+use super::api_errors::{ReadErrors, WriteErrors};
 use super::api_input::body_bytes;
 use super::assets::asset_response;
 use super::{ApiCaller, ApiError, SharedState, Shell, render};

@@ -25,7 +25,7 @@ struct HomePage {
     cards: Vec<(String, String)>,
     links: Vec<(String, String)>,
     notes: String,
-    reminders: Vec<super::reports::Reminder>,
+    reminders: Vec<super::reminders::Reminder>,
 }
 
 /// Field work that waits for someone: help given today, conflicts to decide, households to assign.
@@ -179,8 +179,7 @@ async fn home(State(s): State<SharedState>, caller: Caller) -> Result<Html<Strin
             }
         }
     }
-    let mut reminders = super::reports::reminders(&s, &caller).await?;
-    reminders.extend(super::commune_reports::reminders(&s, &caller).await?);
+    let reminders = super::reminders::for_caller(&s, &caller).await?;
     render(&HomePage {
         reminders,
         shell: Shell::new(&caller, "Trang chủ", "/"),

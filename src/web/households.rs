@@ -1,7 +1,10 @@
 //! Households: list, detail with every resident's service statuses, create, edit, deactivate.
 
 use super::forms::{Field, FormPage, Values, rerender};
-use super::residents::{StatusCell, hamlet_options, status_cells};
+use super::hamlet_scope::{
+    ListParams, editable_household, hamlet_filter, hamlet_options, urlencode,
+};
+use super::service_cells::{StatusCell, status_cells};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::{Caller, PersonalScope};
 use crate::db::households::{self, Household, HouseholdEdit, ListFilter};
@@ -13,7 +16,6 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<SharedState> {
@@ -23,32 +25,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/households/{id}", get(show).post(update))
         .route("/households/{id}/edit", get(edit_form))
         .route("/households/{id}/active", post(set_active))
-}
-
-#[derive(Deserialize, Default)]
-pub struct ListParams {
-    #[serde(default)]
-    pub area: String,
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub page: Option<i64>,
-}
-
-/// The hamlet a list is narrowed to, checked against the caller's scope.
-pub async fn hamlet_filter(
-    s: &SharedState,
-    caller: &Caller,
-    code: &str,
-) -> Result<Option<i64>, AppError> {
-    if code.is_empty() {
-        return Ok(None);
-    }
-    let area = areas::visible_by_code(&s.db, caller, code).await?;
-    Ok(match area.level.as_str() {
-        "hamlet" => Some(area.id),
-        _ => None,
-    })
 }
 
 #[derive(Template)]
@@ -95,10 +71,6 @@ async fn list(
             .map(|(_, code, name)| (code, name))
             .collect(),
     })
-}
-
-pub fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn can_create_any(caller: &Caller, scope: PersonalScope) -> bool {
@@ -300,25 +272,12 @@ fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, id: i64) -> audi
     }
 }
 
-/// The household, if the caller may change it (and its residents).
-pub async fn editable(s: &SharedState, caller: &Caller, id: i64) -> Result<Household, AppError> {
-    let scope = caller.require_personal()?;
-    let h = households::get(&s.db, scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if caller.can_edit_residents(h.commune_id, h.hamlet_id) {
-        Ok(h)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 async fn edit_form(
     State(s): State<SharedState>,
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let h = editable(&s, &caller, id).await?;
+    let h = editable_household(&s, &caller, id).await?;
     let e = HouseholdEdit {
         hamlet_id: h.hamlet_id,
         code: h.code.clone(),
@@ -343,7 +302,7 @@ async fn update(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let h = editable(&s, &caller, id).await?;
+    let h = editable_household(&s, &caller, id).await?;
     let e = parse(&Values(form));
     let result: Result<(), AppError> = async {
         check(&s, &caller, h.commune_id, &e).await?;
@@ -383,7 +342,7 @@ async fn set_active(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let h = editable(&s, &caller, id).await?;
+    let h = editable_household(&s, &caller, id).await?;
     let active = Values(form).checked("active");
     let mut tx = s.db.pool.begin().await?;
     households::set_active(&mut tx, id, active).await?;

@@ -2,7 +2,7 @@
 //! being read, check the preview, confirm, watch it being written. The work runs in the
 //! background so a 100,000-row list shows its progress; the page refreshes itself meanwhile.
 
-use super::api_doc::{ReadErrors, WriteErrors};
+use super::api_errors::{ReadErrors, WriteErrors};
 use super::api_input::{ApiPath, ApiQuery, body_bytes};
 use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
@@ -494,7 +494,7 @@ fn message(e: AppError) -> String {
     match e {
         AppError::Invalid(m) => m,
         other => {
-            super::log_error(&other);
+            other.log();
             FAILED.into()
         }
     }

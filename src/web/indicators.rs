@@ -1,6 +1,6 @@
 //! The indicators API and the dashboards built on it.
 
-use super::api_doc::ReadErrors;
+use super::api_errors::ReadErrors;
 use super::api_input::ApiQuery;
 use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::Caller;
@@ -238,7 +238,7 @@ fn ranking(children: Vec<(Area, Vec<Figure>)>) -> Vec<RankRow> {
 }
 
 async fn trend_chart(db: &db::Db, area: &Area, period: &Period) -> Result<String> {
-    let chart = db::report_data::trend(db, area, period).await?;
+    let chart = db::indicators::trend(db, area, period).await?;
     let lines: Vec<charts::Series> = chart
         .series
         .into_iter()

@@ -3,6 +3,7 @@
 mod activities;
 mod api;
 mod api_doc;
+mod api_errors;
 mod api_input;
 mod api_lists;
 mod areas;
@@ -13,15 +14,19 @@ mod exports;
 mod field;
 mod fieldadmin;
 mod forms;
+mod hamlet_scope;
 mod home;
 mod households;
 mod imports;
 mod indicators;
 mod login;
 mod plan;
+mod reminders;
 pub mod reports;
-mod requests;
+mod request_form;
+mod request_queue;
 mod residents;
+mod service_cells;
 mod shell;
 mod teams;
 mod worklists;
@@ -78,7 +83,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(teams::routes())
         .merge(households::routes())
         .merge(residents::routes())
-        .merge(requests::routes())
+        .merge(request_form::routes())
+        .merge(request_queue::routes())
         .merge(api_doc::routes())
         .merge(field::routes())
         .merge(activities::routes())
@@ -330,40 +336,12 @@ pub fn error_response(e: AppError, api: bool) -> Response {
     }
 }
 
-pub(crate) fn log_error(e: &AppError) {
-    if !e.status().is_server_error() {
-        return;
-    }
-    match e {
-        // A database error's message can quote the failing row (PostgreSQL's "Failing row
-        // contains …"): log only its code, constraint and table, never the values.
-        AppError::Db(sqlx::Error::Database(d)) => tracing::error!(
-            code = d.code().as_deref().unwrap_or(""),
-            constraint = d.constraint().unwrap_or(""),
-            table = d.table().unwrap_or(""),
-            "database error"
-        ),
-        AppError::Db(other) => tracing::error!(kind = db_error_kind(other), "database error"),
-        other => tracing::error!(error = %other, "request failed"),
-    }
-}
-
-fn db_error_kind(e: &sqlx::Error) -> &'static str {
-    match e {
-        sqlx::Error::PoolTimedOut => "pool timed out",
-        sqlx::Error::Io(_) => "io",
-        sqlx::Error::RowNotFound => "row not found",
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
-        _ => "other",
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if matches!(self, AppError::Unauthenticated) {
             return Redirect::to("/login").into_response();
         }
-        log_error(&self);
+        self.log();
         let status = self.status();
         let page = shell::error_page(status, &self.user_message());
         (status, Html(page)).into_response()
@@ -387,9 +365,9 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log_error(&self.0);
+        self.0.log();
         let status = self.0.status();
-        let body = api_doc::ErrorBody {
+        let body = api_errors::ErrorBody {
             error: self.0.user_message(),
         };
         (status, Json(body)).into_response()
@@ -429,7 +407,7 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let body = serde_json::to_vec(&api_doc::ErrorBody { error: message }).unwrap_or_default();
+    let body = serde_json::to_vec(&api_errors::ErrorBody { error: message }).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 

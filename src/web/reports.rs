@@ -153,7 +153,7 @@ async fn index(
         for mm in (period::month(year, 1)..=period::month(year, 12)).filter(|mm| *mm <= now) {
             let code = period::month_code(mm);
             let r = reports.iter().find(|r| r.month == code);
-            let due = db::indicators::due_date(mm, due_days.for_month(&code));
+            let due = period::due_date(mm, due_days.for_month(&code));
             let t = crate::reports::figures::Timeliness::of(
                 r.and_then(|r| r.submitted_on.as_deref()),
                 &due,
@@ -485,8 +485,8 @@ async fn set_due_day(
     // missing, would change their verdict after the fact.
     let today = s.settings.today();
     let now = default_month(&today);
-    let old_due = db::indicators::due_date(now, before.for_month(&period::month_code(now)));
-    let new_due = db::indicators::due_date(now, day);
+    let old_due = period::due_date(now, before.for_month(&period::month_code(now)));
+    let new_due = period::due_date(now, day);
     let from = period::month_code(if today <= old_due && today <= new_due {
         now
     } else {
@@ -556,152 +556,4 @@ async fn file(
         bytes,
     )
         .into_response())
-}
-
-/// A line on the home page about monthly reports: what is due soon and who is late.
-pub struct Reminder {
-    pub href: String,
-    pub text: String,
-    pub css: &'static str,
-}
-
-fn days_between(from: &str, to: &str) -> i64 {
-    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    match (d(from), d(to)) {
-        (Some(a), Some(b)) => (b - a).num_days(),
-        _ => 0,
-    }
-}
-
-fn names(c: &Completeness, t: crate::reports::figures::Timeliness) -> Vec<String> {
-    c.hamlets
-        .iter()
-        .filter(|h| h.timeliness == t)
-        .map(|h| h.hamlet_name.clone())
-        .collect()
-}
-
-/// This month's report and last month's, as the caller needs to hear of them.
-pub async fn reminders(s: &SharedState, caller: &Caller) -> Result<Vec<Reminder>> {
-    use crate::reports::figures::Timeliness;
-    let Some(commune) = caller.commune_id else {
-        return Ok(Vec::new());
-    };
-    let today = s.settings.today();
-    let now = default_month(&today);
-    let days = db::settings::due_days(&s.db, commune).await?;
-    let mut out = Vec::new();
-    let due_text = |m: period::Month| {
-        let due = db::indicators::due_date(m, days.for_month(&period::month_code(m)));
-        let left = days_between(&today, &due);
-        let when = if left > 0 {
-            format!("còn {left} ngày")
-        } else if left == 0 {
-            "hạn chót hôm nay".to_string()
-        } else {
-            format!("đã quá hạn {} ngày", -left)
-        };
-        (crate::text::format_date(&due), when, left)
-    };
-    match caller.role {
-        Role::HamletHead => {
-            for m in [now - 1, now] {
-                let Some(r) = reports::get(&s.db, caller.area_id, &period::month_code(m))
-                    .await?
-                    .filter(|r| r.status != "draft")
-                else {
-                    let (due, when, left) = due_text(m);
-                    if m == now || left < 0 {
-                        out.push(Reminder {
-                            href: format!(
-                                "/reports/{}/{}",
-                                area_code(s, caller.area_id).await?,
-                                period::month_code(m)
-                            ),
-                            text: format!(
-                                "Báo cáo {} chưa nộp: hạn {due}, {when}.",
-                                Period::Month(m).label_lower()
-                            ),
-                            css: if left < 0 {
-                                "behind"
-                            } else if left <= 5 {
-                                "track"
-                            } else {
-                                "none"
-                            },
-                        });
-                    }
-                    continue;
-                };
-                if r.status == "returned" {
-                    out.push(Reminder {
-                        href: format!(
-                            "/reports/{}/{}",
-                            area_code(s, caller.area_id).await?,
-                            r.month
-                        ),
-                        text: format!(
-                            "Báo cáo {} bị trả lại: {}",
-                            Period::Month(m).label_lower(),
-                            r.review_comment
-                        ),
-                        css: "behind",
-                    });
-                }
-            }
-        }
-        Role::CommuneAdmin | Role::CommuneLeader | Role::Finance => {
-            let current = reports::completeness(&s.db, commune, now, &today).await?;
-            let (due, when, left) = due_text(now);
-            let waiting: Vec<String> = names(&current, Timeliness::NotYetDue)
-                .into_iter()
-                .chain(names(&current, Timeliness::Missing))
-                .collect();
-            out.push(Reminder {
-                href: format!("/reports?month={}", current.month),
-                text: format!(
-                    "Báo cáo {}: hạn {due} ({when}); đã nộp {}/{} ấp.{}",
-                    Period::Month(now).label_lower(),
-                    current.submitted(),
-                    current.expected(),
-                    if waiting.is_empty() || left > 7 {
-                        String::new()
-                    } else {
-                        format!(" Sắp đến hạn, chưa nộp: {}.", waiting.join(", "))
-                    }
-                ),
-                css: if left <= 7 && !waiting.is_empty() {
-                    "track"
-                } else {
-                    "none"
-                },
-            });
-            let previous = reports::completeness(&s.db, commune, now - 1, &today).await?;
-            let missing = names(&previous, Timeliness::Missing);
-            let late = names(&previous, Timeliness::Late);
-            if !missing.is_empty() || !late.is_empty() {
-                let mut text = format!("{}:", Period::Month(now - 1).label());
-                if !missing.is_empty() {
-                    text.push_str(&format!(" quá hạn, chưa nộp: {}.", missing.join(", ")));
-                }
-                if !late.is_empty() {
-                    text.push_str(&format!(" Nộp trễ: {}.", late.join(", ")));
-                }
-                out.push(Reminder {
-                    href: format!("/reports?month={}", previous.month),
-                    text,
-                    css: "behind",
-                });
-            }
-        }
-        _ => {}
-    }
-    Ok(out)
-}
-
-async fn area_code(s: &SharedState, id: i64) -> Result<String> {
-    Ok(areas::get(&s.db, id)
-        .await?
-        .map(|a| a.code)
-        .unwrap_or_default())
 }

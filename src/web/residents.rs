@@ -1,11 +1,15 @@
 //! Residents: search, detail with service statuses and history, create, edit, deactivate.
 
 use super::forms::{Field, FormPage, Values, rerender};
-use super::households::{ListParams, editable as editable_household, hamlet_filter, urlencode};
+use super::hamlet_scope::{
+    ListParams, editable_household, hamlet_filter, hamlet_options, urlencode,
+};
+use super::service_cells::{StatusCell, status_cells};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
-use crate::db::residents::{self, ListFilter, Resident, ResidentEdit, STATUSES, ServiceStatus};
-use crate::db::{Page, areas, audit, services};
+use crate::codes::RESIDENT_STATUSES;
+use crate::db::residents::{self, ListFilter, Resident, ResidentEdit};
+use crate::db::{Page, audit, services};
 use crate::error::AppError;
 use askama::Template;
 use axum::Router;
@@ -28,51 +32,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/residents/{id}/erase", post(erase))
         .route("/households/{id}/residents", post(create))
         .route("/households/{id}/residents/new", get(new_form))
-}
-
-/// (id, code, name) of the open hamlets the caller may see.
-pub async fn hamlet_options(
-    s: &SharedState,
-    caller: &Caller,
-) -> Result<Vec<(i64, String, String)>, AppError> {
-    Ok(areas::visible_to(&s.db, caller)
-        .await?
-        .into_iter()
-        .filter(|a| a.level == "hamlet" && a.active == 1)
-        .map(|a| (a.id, a.code, a.name))
-        .collect())
-}
-
-pub struct StatusCell {
-    pub short: String,
-    pub status: String,
-    pub label: &'static str,
-    pub date: String,
-}
-
-/// One cell per active service, for one resident.
-pub fn status_cells(
-    services: &[services::Service],
-    statuses: &[ServiceStatus],
-    resident_id: i64,
-) -> Vec<StatusCell> {
-    services
-        .iter()
-        .map(|sv| {
-            let st = statuses
-                .iter()
-                .find(|x| x.resident_id == resident_id && x.service_code == sv.code);
-            let status = st.map_or("none", |x| x.status.as_str()).to_string();
-            StatusCell {
-                short: sv.short_name.clone(),
-                label: services::status_label(&status),
-                date: st
-                    .map(|x| crate::text::format_date(&x.status_date))
-                    .unwrap_or_default(),
-                status,
-            }
-        })
-        .collect()
 }
 
 pub struct Row {
@@ -433,7 +392,12 @@ fn resident_form(
                 smartphone,
                 &[("", "Chưa rõ"), ("1", "Có"), ("0", "Không")],
             ),
-            Field::select("status", "Tình trạng cư trú", e.status.clone(), &STATUSES),
+            Field::select(
+                "status",
+                "Tình trạng cư trú",
+                e.status.clone(),
+                &RESIDENT_STATUSES,
+            ),
             Field::text("notes", "Ghi chú", e.notes.clone().unwrap_or_default()).kind("textarea"),
         ],
         submit: "Lưu",

@@ -3,8 +3,9 @@
 use super::forms::{Field, FormPage, Values, rerender};
 use super::{SharedState, Shell, render, see_other};
 use crate::auth::Caller;
+use crate::codes::{self, AFFILIATIONS, POSITIONS};
 use crate::db::audit;
-use crate::db::members::{self, AFFILIATIONS, Member, MemberEdit, POSITIONS};
+use crate::db::members::{self, Member, MemberEdit};
 use crate::db::teams::{self, Team, TeamEdit};
 use crate::error::AppError;
 use askama::Template;
@@ -287,8 +288,8 @@ fn parse_member(v: &Values) -> (MemberEdit, Result<(), AppError>) {
     if m.full_name.is_empty() {
         check = check.and(Err(AppError::invalid("Họ và tên không được để trống.")));
     }
-    if members::label(&POSITIONS, &m.position).is_empty()
-        || members::label(&AFFILIATIONS, &m.affiliation).is_empty()
+    if codes::label(&POSITIONS, &m.position).is_empty()
+        || codes::label(&AFFILIATIONS, &m.affiliation).is_empty()
     {
         check = check.and(Err(AppError::invalid(
             "Chọn chức danh và lực lượng trong danh sách.",

@@ -23,9 +23,10 @@ use docx_rs::{
 };
 
 pub use self::read::{Layout, layout_of, paragraphs_text, part};
-use super::document::{Block, Cell, Chart, Document, Table as ReportTable, decimal_comma};
+use super::document::{Block, Cell, Chart, Document, Table as ReportTable};
 use super::measure;
 use crate::error::{AppError, Result};
+use crate::text::decimal_comma;
 
 const FONT: &str = "Times New Roman";
 

@@ -1,7 +1,9 @@
 //! Tests of `reports::build`.
 
 use super::*;
-use crate::reports::figures::{Count, HamletReportState, IndicatorLine, ServiceCount, Timeliness};
+use crate::reports::figures::{
+    AreaFigures, Completeness, Count, HamletReportState, IndicatorLine, ServiceCount, Timeliness,
+};
 use crate::reports::{Cell, Table};
 
 fn figures(level: &str) -> AreaFigures {

@@ -1,0 +1,415 @@
+//! The public help-request form of each hamlet (`/yeu-cau/{code}`): anyone, without an
+//! account, asks the hamlet's team for help.
+//!
+//! The form asks for as little as it can (name, phone, what for), states what the data is used
+//! for, and is rate-limited per sender and per hamlet. The sender is known only by a keyed hash
+//! of their address, never the address itself. The team works the requests in `request_queue`.
+
+use super::forms::Values;
+use super::login::pre_session_csrf;
+use super::{MaybeCaller, PRE_CSRF_COOKIE, SharedState, Shell, cookie, render};
+use crate::auth::Caller;
+use crate::db::help_requests::{self, Counted, NewRequest};
+use crate::db::{areas, audit, services};
+use crate::error::AppError;
+use crate::text;
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/yeu-cau/{code}", get(public_form).post(public_submit))
+}
+
+pub const NAME_MAX: usize = 100;
+pub const MESSAGE_MAX: usize = 500;
+/// Public requests one sender may send in an hour.
+pub const PER_SENDER_PER_HOUR: i64 = 3;
+/// Public requests one hamlet accepts in an hour, from everyone together.
+pub const PER_HAMLET_PER_HOUR: i64 = 30;
+const HOUR: i64 = 3600;
+
+/// The sender of a public request, as a keyed hash of their address: raw addresses are never
+/// stored or logged. IPv6 addresses count by their /64 network, which one household gets.
+struct SenderKey(String);
+
+impl FromRequestParts<SharedState> for SenderKey {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &SharedState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| sender_ip(c.0.ip()));
+        Ok(SenderKey(s.keys.match_hash(&format!("ip:{ip}"))))
+    }
+}
+
+fn sender_ip(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// An open hamlet and how the form names it ("Ấp 3, xã Rạch Kiến").
+struct PublicHamlet {
+    area: areas::Area,
+    commune_id: i64,
+    place: String,
+}
+
+async fn open_hamlet(s: &SharedState, code: &str) -> Result<PublicHamlet, AppError> {
+    let area = areas::by_code(&s.db, code)
+        .await?
+        .filter(|a| a.level == "hamlet" && a.active == 1)
+        .ok_or(AppError::NotFound)?;
+    let commune = match area.commune_id {
+        Some(c) => areas::get(&s.db, c).await?,
+        None => None,
+    }
+    .filter(|c| c.active == 1)
+    .ok_or(AppError::NotFound)?;
+    let folded = text::fold(&commune.name);
+    let commune_name = if folded.starts_with("xa ") || folded.starts_with("phuong ") {
+        commune.name.clone()
+    } else {
+        format!("xã {}", commune.name)
+    };
+    Ok(PublicHamlet {
+        place: format!("{}, {commune_name}", area.name),
+        commune_id: commune.id,
+        area,
+    })
+}
+
+#[derive(Default)]
+struct PublicValues {
+    full_name: String,
+    phone: String,
+    service: String,
+    message: String,
+    consent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "request_form.html")]
+struct RequestFormPage {
+    shell: Shell,
+    hamlet_name: String,
+    place: String,
+    action: String,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    error: Option<String>,
+    name_max: usize,
+    message_max: usize,
+}
+
+#[derive(Template)]
+#[template(path = "request_sent.html")]
+struct RequestSentPage {
+    shell: Shell,
+    hamlet_name: String,
+    place: String,
+    form_href: String,
+    phone_masked: String,
+}
+
+fn public_title(place: &str) -> String {
+    format!("Yêu cầu hỗ trợ chuyển đổi số — {place}")
+}
+
+/// The page shell: the visitor's session when logged in (its token protects the form),
+/// otherwise the double-submit token of `cds_csrf`.
+fn public_shell(caller: Option<&Caller>, title: String, pre_csrf: String) -> Shell {
+    match caller {
+        Some(c) => Shell::new(c, title, ""),
+        None => Shell::public(title, pre_csrf),
+    }
+}
+
+async fn service_options(s: &SharedState) -> Result<Vec<(String, String)>, AppError> {
+    let mut options: Vec<(String, String)> = services::active(&s.db)
+        .await?
+        .into_iter()
+        .map(|sv| (sv.code, sv.name))
+        .collect();
+    options.push((String::new(), "Việc khác".into()));
+    Ok(options)
+}
+
+fn form_page(
+    h: &PublicHamlet,
+    shell: Shell,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    error: Option<String>,
+) -> RequestFormPage {
+    RequestFormPage {
+        shell,
+        hamlet_name: h.area.name.clone(),
+        place: h.place.clone(),
+        action: format!("/yeu-cau/{}", h.area.code),
+        services,
+        v,
+        error,
+        name_max: NAME_MAX,
+        message_max: MESSAGE_MAX,
+    }
+}
+
+async fn public_form(
+    State(s): State<SharedState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let h = open_hamlet(&s, &code).await?;
+    let (token, set_cookie) = match caller {
+        Some(_) => (String::new(), None),
+        None => pre_session_csrf(&headers),
+    };
+    let shell = public_shell(caller.as_ref(), public_title(&h.place), token);
+    let page = form_page(
+        &h,
+        shell,
+        service_options(&s).await?,
+        PublicValues::default(),
+        None,
+    );
+    let mut res = render(&page)?.into_response();
+    if let Some(c) = set_cookie {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// What the public form says, checked; every problem is named in one message.
+fn parse_public(v: &PublicValues, services: &[(String, String)]) -> Result<String, AppError> {
+    let mut problems: Vec<String> = Vec::new();
+    if v.full_name.is_empty() {
+        problems.push("Vui lòng nhập họ và tên.".into());
+    } else if v.full_name.chars().count() > NAME_MAX {
+        problems.push(format!("Họ và tên dài quá {NAME_MAX} ký tự."));
+    }
+    let phone = if v.phone.is_empty() {
+        problems.push("Vui lòng nhập số điện thoại để Tổ gọi lại cho bạn.".into());
+        None
+    } else {
+        let p = text::normalize_phone(&v.phone);
+        if p.is_none() {
+            problems.push(format!(
+                "Số điện thoại «{}» không hợp lệ: cần 10 chữ số, ví dụ 0901234567.",
+                v.phone
+            ));
+        }
+        p
+    };
+    if !services.iter().any(|(code, _)| *code == v.service) {
+        problems.push("Vui lòng chọn việc cần hỗ trợ trong danh sách.".into());
+    }
+    if v.message.chars().count() > MESSAGE_MAX {
+        problems.push(format!(
+            "Nội dung dài quá {MESSAGE_MAX} ký tự, vui lòng viết ngắn lại."
+        ));
+    }
+    if !v.consent {
+        problems.push(
+            "Vui lòng đánh dấu ô đồng ý để Tổ CNSCĐ được dùng họ tên và số điện thoại của bạn \
+             để liên hệ."
+                .into(),
+        );
+    }
+    match (problems.is_empty(), phone) {
+        (true, Some(p)) => Ok(p),
+        _ => Err(AppError::invalid(problems.join(" "))),
+    }
+}
+
+/// What the audit log keeps of a public request (never the sender's key).
+#[derive(Serialize)]
+struct PublicAudit<'a> {
+    source: &'a str,
+    hamlet_id: i64,
+    requester_name: &'a str,
+    phone: &'a str,
+    service_code: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+fn wait_minutes(oldest: Option<i64>, now: i64) -> i64 {
+    let free_at = oldest.unwrap_or(now) + HOUR;
+    ((free_at - now + 59) / 60).clamp(1, 60)
+}
+
+async fn public_submit(
+    State(s): State<SharedState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(code): Path<String>,
+    SenderKey(sender): SenderKey,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let h = open_hamlet(&s, &code).await?;
+    let raw = Values(form);
+    let v = PublicValues {
+        full_name: raw.get("full_name"),
+        phone: raw.get("phone"),
+        service: raw.get("service"),
+        message: raw.get("message"),
+        consent: raw.checked("consent"),
+    };
+    let title = public_title(&h.place);
+    let token = cookie(&headers, PRE_CSRF_COOKIE)
+        .unwrap_or_default()
+        .to_string();
+    // The honeypot: a person never sees the `website` field; a robot that fills it is told
+    // that all went well, and nothing is kept.
+    if !raw.get("website").is_empty() {
+        return sent_page(&h, caller.as_ref(), token, &v.phone);
+    }
+    let services = service_options(&s).await?;
+    let phone = match parse_public(&v, &services) {
+        Ok(p) => p,
+        Err(e) => return public_error(&h, caller.as_ref(), title, token, services, v, e),
+    };
+    let now = crate::db::now();
+    let mut tx = s.db.begin_write().await?;
+    let by_sender =
+        help_requests::count_recent(&mut tx, Counted::Sender(&sender), now - HOUR).await?;
+    let limited = if by_sender.count >= PER_SENDER_PER_HOUR {
+        Some(format!(
+            "Bạn đã gửi quá nhiều yêu cầu trong một giờ qua (tối đa {PER_SENDER_PER_HOUR} yêu cầu), \
+             vui lòng thử lại sau khoảng {} phút. Tổ CNSCĐ đã nhận các yêu cầu trước của bạn và \
+             sẽ liên hệ lại.",
+            wait_minutes(by_sender.oldest, now)
+        ))
+    } else {
+        let by_hamlet =
+            help_requests::count_recent(&mut tx, Counted::Hamlet(h.area.id), now - HOUR).await?;
+        (by_hamlet.count >= PER_HAMLET_PER_HOUR).then(|| {
+            format!(
+                "{} đang nhận quá nhiều yêu cầu cùng lúc, vui lòng thử lại sau khoảng {} phút. \
+                 Nếu cần gấp, bạn hãy liên hệ trực tiếp trưởng ấp.",
+                h.area.name,
+                wait_minutes(by_hamlet.oldest, now)
+            )
+        })
+    };
+    if let Some(msg) = limited {
+        tx.rollback().await?;
+        tracing::warn!(
+            hamlet_id = h.area.id,
+            "public help request over the rate limit"
+        );
+        let e = AppError::TooManyAttempts(msg);
+        return public_error(&h, caller.as_ref(), title, token, services, v, e);
+    }
+    let service = Some(v.service.as_str()).filter(|c| !c.is_empty());
+    let message = Some(v.message.as_str()).filter(|m| !m.is_empty());
+    let id = help_requests::insert(
+        &mut tx,
+        &NewRequest {
+            client_id: None,
+            commune_id: h.commune_id,
+            hamlet_id: h.area.id,
+            requester_name: &v.full_name,
+            phone: Some(&phone),
+            service_code: service,
+            message,
+            resident_id: None,
+            source: "public",
+            assigned_member_id: None,
+            sender_key: Some(&sender),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: Some(h.commune_id),
+            account_id: caller.as_ref().map(|c| c.account_id),
+            action: "create",
+            entity: "help_request",
+            entity_id: Some(id),
+        },
+        None::<&()>,
+        Some(&PublicAudit {
+            source: "public",
+            hamlet_id: h.area.id,
+            requester_name: &v.full_name,
+            phone: &phone,
+            service_code: service,
+            message,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    sent_page(&h, caller.as_ref(), token, &phone)
+}
+
+fn public_error(
+    h: &PublicHamlet,
+    caller: Option<&Caller>,
+    title: String,
+    token: String,
+    services: Vec<(String, String)>,
+    v: PublicValues,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let status = e.status();
+    let shell = public_shell(caller, title, token);
+    let page = form_page(h, shell, services, v, Some(e.user_message()));
+    Ok((status, render(&page)?).into_response())
+}
+
+fn sent_page(
+    h: &PublicHamlet,
+    caller: Option<&Caller>,
+    token: String,
+    phone: &str,
+) -> Result<Response, AppError> {
+    let shown = text::normalize_phone(phone).unwrap_or_else(|| phone.to_string());
+    let page = RequestSentPage {
+        shell: public_shell(caller, "Đã gửi yêu cầu hỗ trợ".into(), token),
+        hamlet_name: h.area.name.clone(),
+        place: h.place.clone(),
+        form_href: format!("/yeu-cau/{}", h.area.code),
+        phone_masked: text::mask_phone(&shown),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_senders_count_by_network() {
+        let a: IpAddr = "2001:db8:1:2:3:4:5:6".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert_eq!(sender_ip(a), sender_ip(b));
+        let v4: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(sender_ip(v4), "203.0.113.9");
+    }
+
+    #[test]
+    fn waits_are_in_whole_minutes() {
+        assert_eq!(wait_minutes(Some(1000), 1000), 60);
+        assert_eq!(wait_minutes(Some(1000), 1000 + HOUR - 30), 1);
+        assert_eq!(wait_minutes(None, 5), 60);
+    }
+}
