@@ -294,19 +294,88 @@ async fn documented(url: String) {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     check_answer(&doc, "post", "/api/v1/sync", &r);
 
-    // What no handler answers is JSON too: an unknown route, a method not allowed.
+    // What no handler answers is JSON too: an unknown route, a method not allowed; the
+    // security headers stay. Pages keep their HTML error page.
     for (method, path, status) in [
         ("GET", "/api/v1/khong-co", StatusCode::NOT_FOUND),
         ("DELETE", "/api/v1/me", StatusCode::METHOD_NOT_ALLOWED),
     ] {
         let r = send(&mut vhxh, method, path, Body::empty(), "application/json").await;
         assert_eq!(r.status, status, "{method} {path}");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY");
         assert!(
             r.json()["error"].as_str().is_some_and(|m| !m.is_empty()),
             "{method} {path}: {}",
             r.body
         );
     }
+    let page = vhxh.get("/khong-co").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "a page's 404 stays a page"
+    );
+    // A bad token is a documented 401, even where no account is needed.
+    for path in ["/api/v1/residents", "/api/v1/openapi.json"] {
+        let r = anon
+            .send(
+                Request::get(path)
+                    .header(header::AUTHORIZATION, "Bearer cds_khong-hop-le")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        check_answer(&doc, "get", path, &r);
+    }
+    // A sync that is not JSON, and a page past the last, are documented errors.
+    let r = send(
+        &mut field,
+        "POST",
+        "/api/v1/sync",
+        Body::from("x"),
+        "text/plain",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    check_answer(&doc, "post", "/api/v1/sync", &r);
+    let r = vhxh.get("/api/v1/residents?page=1000001").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    check_answer(&doc, "get", "/api/v1/residents", &r);
+
+    // Assigned households are keyed by id in JSON (a string key), as documented.
+    let on = vhxh
+        .post_form("/settings/assignment", &[("enabled", "on")])
+        .await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER, "{}", on.body);
+    let household = data["households"][0]["id"].as_i64().unwrap();
+    let (member_id,): (i64,) = db
+        .fetch_one(
+            "SELECT member_id FROM accounts WHERE username = 'tovien03'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let assigned = field
+        .post_form(
+            "/assignments",
+            &[
+                ("member_id", &member_id.to_string()),
+                ("household", &household.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+    let r = field.get("/api/v1/field/data").await;
+    assert_eq!(
+        r.json()["assigned"][household.to_string()].as_i64(),
+        Some(member_id)
+    );
+    check_answer(&doc, "get", "/api/v1/field/data", &r);
 
     // The lists keep to the caller's area and rights.
     let mut head = Client::login(app.clone(), "truongap03").await;

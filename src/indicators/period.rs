@@ -102,6 +102,11 @@ impl Period {
     /// Parses `2026-05`, `2026-Q2` or `2026`.
     pub fn parse(s: &str) -> Result<Period> {
         let s = s.trim();
+        // The value is quoted back in the message: no more of it than a period can be.
+        let s: &str = match s.char_indices().nth(20) {
+            Some((i, _)) => &s[..i],
+            None => s,
+        };
         let bad = || {
             AppError::invalid(format!(
                 "Kỳ «{s}» không hợp lệ: dùng tháng (2026-05), quý (2026-Q2) hoặc năm (2026)."

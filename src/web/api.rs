@@ -39,10 +39,12 @@ pub(super) struct LoginOut {
     request_body = LoginBody,
     responses(
         (status = 200, description = "Đã đăng nhập", body = LoginOut),
-        (status = 401, description = "Sai tên đăng nhập hoặc mật khẩu", body = ErrorBody),
+        (status = 401, description = "Sai tên đăng nhập hoặc mật khẩu, hoặc kèm một mã truy cập \
+            không hợp lệ", body = ErrorBody),
         (status = 403, description = "Không gửi dạng JSON (chống giả mạo)", body = ErrorBody),
         (status = 422, description = "Thiếu tên đăng nhập hoặc mật khẩu", body = ErrorBody),
         (status = 429, description = "Thử sai quá nhiều lần; chờ rồi thử lại", body = ErrorBody),
+        (status = 500, description = "Lỗi hệ thống", body = ErrorBody),
     )
 )]
 pub(super) async fn login(
@@ -78,7 +80,9 @@ pub(super) struct Done {
     security(()),
     responses(
         (status = 200, description = "Đã đăng xuất", body = Done),
+        (status = 401, description = "Kèm một mã truy cập không hợp lệ", body = ErrorBody),
         (status = 403, description = "Thiếu mã chống giả mạo X-CSRF-Token", body = ErrorBody),
+        (status = 500, description = "Lỗi hệ thống", body = ErrorBody),
     )
 )]
 pub(super) async fn logout(
@@ -200,7 +204,7 @@ pub(super) struct ListParams {
     #[serde(default)]
     pub q: String,
     /// Trang, từ 1.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// Số dòng mỗi trang, 1–500 (mặc định 50).
     #[param(minimum = 1, maximum = 500)]

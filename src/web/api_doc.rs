@@ -107,7 +107,10 @@ pub fn document() -> &'static str {
     path = "/api/v1/openapi.json",
     tag = "API",
     security(()),
-    responses((status = 200, description = "Tài liệu OpenAPI 3.1", body = Object))
+    responses(
+        (status = 200, description = "Tài liệu OpenAPI 3.1", body = Object),
+        (status = 401, description = "Kèm một mã truy cập không hợp lệ", body = ErrorBody),
+    )
 )]
 pub(super) async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], document())

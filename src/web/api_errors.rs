@@ -51,6 +51,9 @@ pub enum WriteErrors {
     /// Không tìm thấy, hoặc ngoài phạm vi của tài khoản.
     #[response(status = 404)]
     NotFound(ErrorBody),
+    /// Trùng với dữ liệu đã có (ví dụ mã đã tồn tại).
+    #[response(status = 409)]
+    Conflict(ErrorBody),
     /// Dữ liệu gửi lên quá lớn.
     #[response(status = 413)]
     TooLarge(ErrorBody),

@@ -89,8 +89,12 @@ fn shorten(v: &str) -> String {
     v.chars().take(40).collect()
 }
 
-/// A page of a list: `page` from 1, `per_page` from 1 to `max` (default `default`). Values out
-/// of range are refused rather than quietly changed, so a script learns its mistake.
+/// The last page a list may be asked for (the data layer never reads past it).
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page of a list: `page` from 1 to `MAX_PAGE`, `per_page` from 1 to `max` (default
+/// `default`). Values out of range are refused rather than quietly changed, so a script learns
+/// its mistake.
 pub fn paging(
     page: Option<i64>,
     per_page: Option<i64>,
@@ -98,10 +102,11 @@ pub fn paging(
     max: i64,
 ) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
-    if page < 1 {
-        return Err(
-            AppError::BadRequest("Tham số «page» phải là số nguyên từ 1 trở lên.".into()).into(),
-        );
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(AppError::BadRequest(format!(
+            "Tham số «page» phải là số nguyên từ 1 đến {MAX_PAGE}."
+        ))
+        .into());
     }
     let per_page = per_page.unwrap_or(default);
     if !(1..=max).contains(&per_page) {
@@ -113,12 +118,19 @@ pub fn paging(
     Ok((page, per_page))
 }
 
-/// The request body, at most `limit` bytes; more is a 413 saying the limit.
+/// The request body, at most `limit` bytes; more is a 413 saying the limit, a body that breaks
+/// off is a 400.
 pub async fn body_bytes(body: Body, limit: usize, what: &str) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError(AppError::TooLarge(format!(
-            "{what} quá lớn: tối đa {} MB mỗi lần gửi.",
-            limit >> 20
-        )))
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let over = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        ApiError(if over {
+            AppError::TooLarge(format!(
+                "{what} quá lớn: tối đa {} MB mỗi lần gửi.",
+                limit >> 20
+            ))
+        } else {
+            AppError::BadRequest(format!("{what} bị ngắt giữa chừng; hãy gửi lại."))
+        })
     })
 }

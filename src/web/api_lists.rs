@@ -230,7 +230,7 @@ pub(super) struct HelpParams {
     #[param(example = "2026-05")]
     month: String,
     /// Trang, từ 1; mới nhất trước. Câu trả lời vẫn là một danh sách.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
     /// Số bản ghi mỗi trang, 1–10.000 (mặc định 10.000: cả tháng).
     #[param(minimum = 1, maximum = 10000)]

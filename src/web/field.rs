@@ -166,7 +166,9 @@ pub(super) struct FieldData {
     hamlet: FieldHamlet,
     /// The commune assigns households to members.
     assignment_on: bool,
-    /// Household id → the member it is assigned to (when assignment is on).
+    /// Household id → the member it is assigned to (when assignment is on). JSON keys are
+    /// strings: the id written in decimal.
+    #[schema(value_type = HashMap<String, i64>)]
     assigned: HashMap<i64, i64>,
     /// yyyy-mm-dd on the server.
     today: String,
@@ -327,7 +329,7 @@ pub(super) struct SyncBody {
     device_id: Option<String>,
     /// At most 500. Each is read on its own, so one malformed record is answered `rejected`
     /// without holding up the others.
-    #[schema(value_type = Vec<fieldwork::SyncRecord>)]
+    #[schema(value_type = Vec<fieldwork::SyncRecord>, max_items = 500)]
     records: Vec<serde_json::Value>,
 }
 
