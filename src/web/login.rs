@@ -123,8 +123,14 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<SharedState>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    // The form sent a disguise of the cookie's token; the page again shows a new disguise of
+    // the token itself.
+    let pre_csrf = cookie(&headers, PRE_CSRF_COOKIE)
+        .map(str::to_string)
+        .unwrap_or(f.csrf);
     match authenticate(&state, &f.username, &f.password).await {
         Ok((token, _csrf)) => {
             let mut res = see_other("/");
@@ -137,7 +143,7 @@ async fn login_submit(
         Err(e @ (AppError::BadCredentials(_) | AppError::TooManyAttempts(_))) => {
             let status = e.status();
             let page = render(&LoginPage {
-                shell: Shell::public("Đăng nhập", f.csrf),
+                shell: Shell::public("Đăng nhập", pre_csrf),
                 error: Some(e.user_message()),
                 username: f.username,
             })?;

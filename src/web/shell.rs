@@ -63,7 +63,7 @@ impl Shell {
                 caller.role.label().to_string(),
                 caller.area_name.clone(),
             )),
-            csrf: caller.csrf_token.clone(),
+            csrf: super::csrf_mask::mask(&caller.csrf_token),
             nav,
         }
     }
@@ -72,7 +72,7 @@ impl Shell {
         Shell {
             title: title.into(),
             user: None,
-            csrf,
+            csrf: super::csrf_mask::mask(&csrf),
             nav: vec![],
         }
     }
