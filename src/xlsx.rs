@@ -79,7 +79,7 @@ pub fn table(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<Cell>]) -> 
 /// Vietnamese right), CRLF line ends, text cells quoted, numbers and blank cells bare. A cell
 /// that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
 /// so opening the file runs nothing.
-pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
+pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>> {
     // The `csv` crate quotes every field of a writer or only those that need it. Text is always
     // quoted (a reader that keeps quoted fields as text keeps a phone's leading 0) and a number
     // never, so each text cell is quoted by a field writer of its own and the lines are laid
@@ -105,18 +105,19 @@ pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
         .from_writer("\u{feff}".as_bytes().to_vec());
-    let written = |r: csv::Result<()>| r.expect("a flexible CSV writer into memory cannot fail");
-    written(w.write_record(headers.iter().map(|h| quote(h))));
+    let err = |e: String| AppError::Internal(format!("csv: {e}"));
+    w.write_record(headers.iter().map(|h| quote(h)))
+        .map_err(|e| err(e.to_string()))?;
     for row in rows {
-        written(w.write_record(row.iter().map(|c| match c {
+        w.write_record(row.iter().map(|c| match c {
             Cell::Text(s) => quote(s),
             // Numbers unquoted, with a dot: what every CSV reader parses.
             Cell::Number(n) => n.to_string().into_bytes(),
             Cell::Empty => Vec::new(),
-        })));
+        }))
+        .map_err(|e| err(e.to_string()))?;
     }
-    w.into_inner()
-        .expect("a CSV writer into memory cannot fail")
+    w.into_inner().map_err(|e| err(e.to_string()))
 }
 
 #[cfg(test)]
@@ -131,7 +132,8 @@ mod tests {
                 vec![Cell::Text("Nguyễn \"Út\"".into()), Cell::Number(3.0)],
                 vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Empty],
             ],
-        );
+        )
+        .unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(
             text,
@@ -156,7 +158,8 @@ mod tests {
                 ],
                 vec![Cell::Empty, Cell::Empty],
             ],
-        );
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "\u{feff}\"Số điện thoại\"\r\n\"0912345678\",-1.5\r\n\"Ấp 1,\r\nxã A\",\"\"\r\n\

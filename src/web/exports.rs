@@ -162,7 +162,7 @@ pub fn table_file(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
-        "csv" => (xlsx::csv(headers, rows), "text/csv; charset=utf-8", "csv"),
+        "csv" => (xlsx::csv(headers, rows)?, "text/csv; charset=utf-8", "csv"),
         _ => return Err(AppError::invalid("Định dạng phải là xlsx hoặc csv.")),
     };
     Ok((
