@@ -1,4 +1,25 @@
 // Progressive enhancement only: every page works without this file.
+
+// Each table cell carries its column's name, shown beside it when a phone stacks the rows as
+// cards (style.css, max-width 480 px).
+function labelCells(root) {
+  (root || document).querySelectorAll('table.list').forEach(function (t) {
+    var head = t.tHead && t.tHead.rows[0];
+    if (!head) return;
+    var names = Array.prototype.map.call(head.cells, function (c) { return (c.getAttribute('data-label') || c.textContent).trim(); });
+    Array.prototype.forEach.call(t.tBodies, function (b) {
+      Array.prototype.forEach.call(b.rows, function (r) {
+        var col = 0;
+        Array.prototype.forEach.call(r.cells, function (c) {
+          if (names[col] && !c.hasAttribute('data-label')) c.setAttribute('data-label', names[col]);
+          col += c.colSpan || 1;
+        });
+      });
+    });
+  });
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { labelCells(); });
+else labelCells();
 document.addEventListener('submit', function (ev) {
   var form = ev.target;
   // A form's own confirmation, or that of the button that sent it (one form may both save

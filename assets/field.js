@@ -124,8 +124,9 @@
   function setOnline(v) {
     if (st.online !== v) { st.online = v; softRender(); }
   }
-  function call(method, url, body) {
+  function call(method, url, body, extra) {
     var headers = { 'Accept': 'application/json' };
+    if (extra) Object.keys(extra).forEach(function (k) { headers[k] = extra[k]; });
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && st.csrf) headers['X-CSRF-Token'] = st.csrf;
     return fetch(url, {
@@ -157,14 +158,19 @@
         }
       }).then(function () { return kvPut('owner', me.account_id); });
     }).then(function () {
-      return call('GET', '/api/v1/field/data');
+      // Only what changed since the copy on the phone; the whole hamlet on first use or when
+      // the server answers full.
+      var cur = st.base && st.base.cursor;
+      if (!cur) return call('GET', '/api/v1/field/data');
+      return call('GET', '/api/v1/field/data?since=' + encodeURIComponent(cur), undefined, { 'If-None-Match': '"' + cur + '"' });
     }).then(function (res) {
+      if (res.status === 304) return null;
       if (!res.ok) return res.json().then(function (e) { throw new Error(e.error || 'Lỗi ' + res.status); });
       return res.json();
     }).then(function (data) {
       // An older answer that arrives after a newer one must not replace it.
       if (mine !== refreshSeq) return;
-      st.base = data;
+      if (data) st.base = merge(st.base, data);
       var weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
       var keep = [];
       var writes = [];
@@ -175,7 +181,7 @@
         else { keep.push(r); writes.push(qPut(r)); }
       });
       st.queue = keep;
-      return Promise.all(writes).then(function () { return kvPut('snapshot', data); });
+      return Promise.all(writes).then(function () { return data ? kvPut('snapshot', st.base) : null; });
     }).then(function () { rebuild(); softRender(); }).catch(function (e) {
       if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; softRender(); }
     });
@@ -187,7 +193,9 @@
     if (!st.csrf && st.queue.some(function (r) { return r.state === 'pending'; })) {
       return refresh().then(function () { if (st.csrf) return flush(); });
     }
-    var pending = st.queue.filter(function (r) { return r.state === 'pending'; })
+    var now = Date.now();
+    // A change still inside its undo window waits on the phone.
+    var pending = st.queue.filter(function (r) { return r.state === 'pending' && !(r.holdUntil > now); })
       .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 200);
     if (!pending.length) return Promise.resolve();
     st.flushing = true;
@@ -224,13 +232,55 @@
     });
   }
 
-  function enqueue(record, summary) {
+  var UNDO_MS = 6000;
+  function enqueue(record, summary, undoable) {
     record.id = uuid();
     var r = { id: record.id, seq: Date.now() + Math.random(), record: record, summary: summary, state: 'pending', at: Date.now() };
+    if (undoable) {
+      // Kept on the phone (and in IndexedDB, so nothing is lost if the app closes) but sent
+      // only once the few seconds to undo it have passed.
+      r.holdUntil = Date.now() + UNDO_MS;
+      st.undo = { id: r.id, summary: summary };
+      setTimeout(function () {
+        if (st.undo && st.undo.id === r.id) { st.undo = null; softRender(); }
+        flush();
+      }, UNDO_MS + 50);
+    }
     st.queue.push(r);
     rebuild();
     render();
     return qPut(r).then(flush);
+  }
+  function undo() {
+    var u = st.undo;
+    st.undo = null;
+    if (!u) return;
+    var r = st.queue.filter(function (x) { return x.id === u.id && x.state === 'pending'; })[0];
+    if (!r) { render(); return; }
+    st.queue = st.queue.filter(function (x) { return x.id !== u.id; });
+    qDel(u.id);
+    rebuild();
+    render();
+  }
+
+  // A change answer applied to the copy on the phone: changed households replace theirs with
+  // their residents, removed ones go, the small lists are replaced only when sent.
+  var LISTS = ['assigned', 'services', 'activity_kinds', 'dossier_kinds', 'members', 'activities'];
+  function merge(base, d) {
+    if (d.full || !base || !base.households) return d;
+    var drop = {};
+    d.households.forEach(function (x) { drop[x.id] = true; });
+    (d.removed_households || []).forEach(function (id) { drop[id] = true; });
+    var out = {};
+    Object.keys(base).forEach(function (k) { out[k] = base[k]; });
+    Object.keys(d).forEach(function (k) {
+      if (k !== 'households' && k !== 'residents' && k !== 'removed_households') out[k] = d[k];
+    });
+    LISTS.forEach(function (k) { if (d[k] === undefined) out[k] = base[k]; });
+    out.households = base.households.filter(function (x) { return !drop[x.id]; }).concat(d.households)
+      .sort(function (a, b) { return a.code < b.code ? -1 : a.code > b.code ? 1 : 0; });
+    out.residents = base.residents.filter(function (r) { return !drop[r.household_id]; }).concat(d.residents);
+    return out;
   }
 
   // ---------- the snapshot with unsent records applied ----------
@@ -306,7 +356,7 @@
       render();
       return Promise.resolve();
     }
-    return enqueue({ type: 'resident_update', resident_id: r.id, base_version: baseR.version, changes: changes }, r.full_name + ': ' + summary);
+    return enqueue({ type: 'resident_update', resident_id: r.id, base_version: baseR.version, changes: changes }, r.full_name + ': ' + summary, true);
   }
 
   // ---------- views ----------
@@ -317,7 +367,9 @@
       h('span', { id: 'net-status', class: 'f-net ' + (st.online === false ? 'off' : 'on'),
         text: st.online === false ? 'Mất kết nối — dữ liệu được lưu trên máy' : st.online ? 'Đã kết nối máy chủ' : 'Đang kết nối…' }),
       h('a', { href: '#/queue', id: 'queue-count', 'data-pending': String(pending), text: pending + ' chờ gửi' + (failed ? ' · ' + failed + ' cần xem' : '') }),
-      h('button', { type: 'button', id: 'sync-now', class: 'small', onclick: function () { flush(); refresh(); }, text: st.flushing ? 'Đang gửi…' : 'Gửi ngay' })
+      h('button', { type: 'button', id: 'sync-now', class: 'small', onclick: function () { flush(); refresh(); }, text: st.flushing ? 'Đang gửi…' : 'Gửi ngay' }),
+      st.undo ? h('div', { class: 'f-undo', role: 'status' }, h('span', { text: 'Đã ghi: ' + st.undo.summary + '. ' }),
+        h('button', { type: 'button', id: 'undo', class: 'small secondary', onclick: undo, text: 'Hoàn tác' })) : null
     );
   }
 
@@ -357,17 +409,26 @@
     } else if (st.tab === 'recent') {
       list = list.filter(function (x) { return x.last_visit; }).sort(function (a, b) { return a.last_visit < b.last_visit ? 1 : -1; });
     }
+    var wl = st.tab.indexOf('wl-') === 0 && !q ? worklist(st.tab.slice(3)) : null;
     var total = list.length;
     var tabs = [['todo', 'Chưa tiếp cận'], ['recent', 'Thăm gần đây'], ['all', 'Tất cả']];
     if (d.assignment_on) tabs.splice(1, 0, ['mine', 'Giao cho tôi']);
+    var wtabs = WORKLISTS.map(function (w) { return ['wl-' + w[0], w[1] + ' (' + worklist(w[0]).count + ')']; });
+    if (wl) {
+      return [
+        h('h1', { text: 'Thực địa · ' + d.hamlet.name }),
+        tabBar(tabs.concat(wtabs), q),
+        h('p', { class: 'muted', id: 'worklist-count', text: wl.count + ' ' + wl.unit + ' — như danh sách cần làm của ấp trên trang Chỉ tiêu' }),
+        h('ul', { class: 'f-list', id: 'worklist' }, wl.lines.slice(0, 60)),
+        wl.count > 60 ? h('p', { class: 'muted', text: 'Hiện 60 dòng đầu; mở từng hộ để ghi nhận.' }) : null
+      ];
+    }
     return [
       h('h1', { text: 'Thực địa · ' + d.hamlet.name }),
+      h('label', { for: 'q', class: 'visually-hidden', text: 'Tìm hộ theo mã hộ, tên chủ hộ, tên người' }),
       h('input', { type: 'search', id: 'q', placeholder: 'Tìm hộ: mã hộ, tên chủ hộ, tên người…', value: st.q, autocomplete: 'off',
         oninput: function (e) { st.q = e.target.value; renderKeepFocus('q'); } }),
-      h('div', { class: 'f-tabs', role: 'tablist' }, tabs.map(function (t) {
-        return h('button', { type: 'button', role: 'tab', id: 'tab-' + t[0], class: 'tab' + (st.tab === t[0] && !q ? ' on' : ''), 'aria-selected': String(st.tab === t[0]),
-          onclick: function () { st.tab = t[0]; st.q = ''; render(); }, text: t[1] });
-      })),
+      tabBar(tabs.concat(wtabs), q),
       h('p', { class: 'muted', text: total + ' hộ' + (total > 60 ? ', hiện 60 hộ đầu — hãy tìm để thu hẹp' : '') }),
       total ? null : h('p', { class: 'muted', text: q ? 'Không tìm thấy hộ nào.' : st.tab === 'todo' ? 'Mọi hộ đều đã được tiếp cận.' : 'Chưa có hộ nào.' }),
       h('ul', { class: 'f-list', id: 'households' }, list.slice(0, 60).map(householdLine)),
@@ -377,11 +438,52 @@
     ];
   }
 
+  // The state in a sign and in words, not by colour alone.
+  var CHIP_STATE = { none: ['', 'chưa hướng dẫn'], in_progress: ['◐ ', 'đang hướng dẫn'], done: ['✓ ', 'đã hoàn thành'] };
+  function tabBar(tabs, q) {
+    return h('div', { class: 'f-tabs', role: 'tablist' }, tabs.map(function (t) {
+      return h('button', { type: 'button', role: 'tab', id: 'tab-' + t[0], class: 'tab' + (st.tab === t[0] && !q ? ' on' : ''), 'aria-selected': String(st.tab === t[0]),
+        onclick: function () { st.tab = t[0]; st.q = ''; render(); }, text: t[1] });
+    }));
+  }
+
+  // The dashboard's work lists, counted as the dashboard counts them (living adults of 15 or
+  // more; households where someone lives and nobody has the province app done).
+  var WORKLISTS = [['unguided', 'Chưa được hướng dẫn'], ['no_app', 'Hộ chưa có app tỉnh'], ['no_smartphone', 'Chưa có ĐT thông minh']];
+  function worklist(kind) {
+    var d = st.data;
+    var lines = [];
+    var byHousehold = {};
+    d.residents.forEach(function (r) { (byHousehold[r.household_id] = byHousehold[r.household_id] || []).push(r); });
+    if (kind === 'no_app') {
+      d.households.forEach(function (x) {
+        var living = (byHousehold[x.id] || []).filter(function (r) { return r.status === 'living'; });
+        if (!living.length) return;
+        if (living.some(function (r) { return (r.services || {}).province_app === 'done'; })) return;
+        lines.push(householdLine(x));
+      });
+      return { count: lines.length, unit: 'hộ', lines: lines };
+    }
+    var hh = {};
+    d.households.forEach(function (x) { hh[x.id] = x; });
+    d.households.forEach(function (x) {
+      (byHousehold[x.id] || []).forEach(function (r) {
+        if (!r.adult || r.status !== 'living') return;
+        if (kind === 'unguided' ? r.helped > 0 : r.has_smartphone !== 0) return;
+        lines.push(h('li', null, h('a', { href: '#/h/' + x.id, class: 'hh', 'data-rid': String(r.id) },
+          h('b', { text: r.full_name }), h('span', { class: 'muted', text: ' · Hộ ' + x.code + (x.head_name ? ' · ' + x.head_name : '') }))));
+      });
+    });
+    return { count: lines.length, unit: 'người', lines: lines };
+  }
+
   function chip(r, code) {
     var s = (r.services || {})[code] || 'none';
+    var cs = CHIP_STATE[s] || CHIP_STATE.none;
     return h('button', { type: 'button', class: 'chip s-' + s, 'data-rid': String(r.id), 'data-service': code, 'data-status': s,
-      'aria-pressed': String(st.open && same(st.open.rid, r.id) && st.open.service === code),
-      onclick: function () { st.open = { rid: r.id, service: code }; render(); } }, svcName(code));
+      'aria-pressed': String(st.open && same(st.open.rid, r.id) && st.open.service === code), title: svcName(code) + ': ' + cs[1],
+      'aria-label': svcName(code) + ': ' + cs[1],
+      onclick: function () { st.open = { rid: r.id, service: code }; render(); } }, cs[0] + svcName(code));
   }
 
   function residentCard(r) {
@@ -483,7 +585,10 @@
   function activitiesView() {
     var d = st.data;
     var month = d.today.slice(0, 7);
-    var held = d.activities.filter(function (a) { return a.date.slice(0, 7) === month; }).length;
+    var mine = d.activities.filter(function (a) { return a.date.slice(0, 7) === month; });
+    // An automatic round counts once the hamlet head or the team leader confirms it.
+    var held = mine.filter(function (a) { return a.confirmed !== false; }).length;
+    var waiting = mine.length - held;
     var f = h('form', { id: 'new-activity', class: 'card', onsubmit: function (e) {
       e.preventDefault();
       var v = function (n) { return f.elements[n].value.trim(); };
@@ -510,10 +615,12 @@
       h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
       h('h1', { text: 'Buổi hoạt động' }),
       h('p', { id: 'month-count', class: held >= d.monthly_minimum ? 'ok' : 'warn',
-        text: 'Tháng ' + month.slice(5) + '/' + month.slice(0, 4) + ': ' + held + '/' + d.monthly_minimum + ' buổi tối thiểu' }),
+        text: 'Tháng ' + month.slice(5) + '/' + month.slice(0, 4) + ': ' + held + '/' + d.monthly_minimum + ' buổi tối thiểu' +
+          (waiting ? ' (chưa tính ' + waiting + ' buổi đi từng hộ chờ trưởng ấp hoặc tổ trưởng xác nhận)' : '') }),
       h('ul', { class: 'f-list' }, d.activities.map(function (a) {
         return h('li', null, h('b', { text: fmtDate(a.date) }), ' ' + a.kind_label + (a.place ? ' · ' + a.place : ''),
-          h('span', { class: 'muted', text: ' · ' + a.reached + ' người' }), a.local ? h('span', { class: 'f-tag', text: 'chưa gửi' }) : null);
+          h('span', { class: 'muted', text: ' · ' + a.reached + ' người' }), a.local ? h('span', { class: 'f-tag', text: 'chưa gửi' }) : null,
+          a.confirmed === false ? h('span', { class: 'f-tag', text: 'chờ xác nhận' }) : null);
       })),
       f
     ];
@@ -564,9 +671,24 @@
     if (bar) bar.replaceWith(statusBar()); else render();
   }
   // What happens in the background (network, sync) never wipes a half-filled form.
+  // …nor redraws the button under the finger, nor moves the page: a background redraw waits
+  // until the touch (and the tap it makes) is over, and keeps the scroll position.
+  var touching = false, deferred = false;
   function softRender() {
-    if (st.editing) renderBar(); else render();
+    if (st.editing) { renderBar(); return; }
+    if (touching) { deferred = true; return; }
+    var y = window.scrollY;
+    render();
+    if (window.scrollY !== y) window.scrollTo(0, y);
   }
+  root.addEventListener('pointerdown', function () { touching = true; });
+  function touchEnd() {
+    if (!touching) return;
+    // The click follows pointerup: redraw after it has been handled.
+    setTimeout(function () { touching = false; if (deferred) { deferred = false; softRender(); } }, 400);
+  }
+  window.addEventListener('pointerup', touchEnd);
+  window.addEventListener('pointercancel', touchEnd);
   function renderKeepFocus(id) {
     var el = document.getElementById(id);
     var pos = el ? el.selectionStart : null;

@@ -1,8 +1,10 @@
 // Keeps the field app's page and assets on the phone so it opens with no connection.
 // API calls are never cached here: the page keeps its data in IndexedDB itself.
 'use strict';
-var CACHE = 'cds-field-v4';
-var ASSETS = ['/assets/field.js?v=2', '/assets/field.css?v=1', '/assets/style.css?v=3', '/assets/app.js?v=4',
+// The server writes the assets' digests into this file: a new version of any of them is a new
+// worker, which installs the new files and drops the old cache.
+var CACHE = 'cds-field-{{version}}';
+var ASSETS = ['/assets/field.js', '/assets/field.css', '/assets/style.css', '/assets/app.js',
   '/manifest.webmanifest', '/assets/icon-192.png', '/assets/icon-512.png'];
 
 function cachePage(cache) {
@@ -45,6 +47,7 @@ self.addEventListener('fetch', function (ev) {
     }));
     return;
   }
+  // Hashed asset names never change content: the copy on the phone is always right.
   if (url.pathname.indexOf('/assets/') === 0 || url.pathname === '/manifest.webmanifest') {
     ev.respondWith(caches.match(req).then(function (hit) {
       return hit || fetch(req).then(function (res) {

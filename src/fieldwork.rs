@@ -452,3 +452,125 @@ mod tests {
         assert_eq!(month_bounds("2026-13"), None);
     }
 }
+
+/// 15 or older on `today`: by the birth date when known, else by the year of birth (as the
+/// work lists' query `db::worklists` counts adults).
+pub fn is_adult(birth_date: Option<&str>, birth_year: Option<i64>, today: &str) -> bool {
+    let year: i64 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    match birth_date {
+        Some(d) => {
+            let cut = format!("{}{}", year - 15, today.get(4..).unwrap_or("-12-31"));
+            d <= cut.as_str()
+        }
+        None => birth_year.is_some_and(|y| y <= year - 15),
+    }
+}
+
+/// Where a phone's copy of its hamlet stands, handed to it as an opaque string: the hamlet,
+/// the number of the hamlet's last change it has seen, a digest of the scope it was made for
+/// (account, assignment) and a digest of the small lists sent beside the households (services,
+/// members, this month's activities…), which are sent again only when that digest changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub hamlet_id: i64,
+    pub seq: i64,
+    pub scope: String,
+    pub rest: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!(
+            "1.{}.{}.{}.{}",
+            self.hamlet_id, self.seq, self.scope, self.rest
+        )
+    }
+
+    /// None for anything this server did not write: the phone then gets everything again.
+    pub fn parse(s: &str) -> Option<Cursor> {
+        let mut parts = s.split('.');
+        if parts.next()? != "1" {
+            return None;
+        }
+        let hamlet_id = parts.next()?.parse().ok()?;
+        let seq: i64 = parts.next()?.parse().ok()?;
+        let hex = |p: &str| {
+            (!p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| p.to_string())
+        };
+        let scope = hex(parts.next()?)?;
+        let rest = hex(parts.next()?)?;
+        if parts.next().is_some() || seq < 0 {
+            return None;
+        }
+        Some(Cursor {
+            hamlet_id,
+            seq,
+            scope,
+            rest,
+        })
+    }
+
+    /// The changes after `self` can be answered from `current` alone: same hamlet and scope,
+    /// and not from a future this database never reached (a restored backup).
+    pub fn continues_into(&self, current: &Cursor) -> bool {
+        self.hamlet_id == current.hamlet_id
+            && self.scope == current.scope
+            && self.seq <= current.seq
+    }
+}
+
+/// A short digest of some bytes, for cursors.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::Cursor;
+
+    #[test]
+    fn a_cursor_reads_back_and_anything_else_is_unknown() {
+        let c = Cursor {
+            hamlet_id: 12,
+            seq: 345,
+            scope: "ab12".into(),
+            rest: "cd34".into(),
+        };
+        assert_eq!(Cursor::parse(&c.encode()), Some(c.clone()));
+        for bad in [
+            "",
+            "x",
+            "1.12.345.ab12",
+            "2.12.345.ab12.cd34",
+            "1.12.-1.ab12.cd34",
+            "1.12.345.zz.cd34",
+            "1.12.345.ab12.cd34.9",
+            "1.a.345.ab12.cd34",
+        ] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+        let later = Cursor {
+            seq: 400,
+            ..c.clone()
+        };
+        assert!(c.continues_into(&later));
+        assert!(
+            !later.continues_into(&c),
+            "a cursor from the future starts over"
+        );
+        assert!(!c.continues_into(&Cursor {
+            hamlet_id: 13,
+            ..later.clone()
+        }));
+        assert!(!c.continues_into(&Cursor {
+            scope: "ffff".into(),
+            ..later
+        }));
+    }
+}

@@ -19,6 +19,9 @@ pub struct Activity {
     pub place: Option<String>,
     pub residents_reached: i64,
     pub notes: Option<String>,
+    /// 0 for an automatic door-to-door round not yet confirmed: it does not count toward the
+    /// monthly minimum until the hamlet head or the team leader confirms it.
+    pub confirmed: i64,
     pub members_present: i64,
     pub helped: i64,
     pub dossiers: i64,
@@ -38,7 +41,7 @@ impl Activity {
 }
 
 const SELECT: &str = "SELECT ac.id, ac.commune_id, ac.hamlet_id, a.name AS hamlet_name, ac.team_id, ac.kind, \
-    ac.activity_date, ac.place, ac.residents_reached, ac.notes, \
+    ac.activity_date, ac.place, ac.residents_reached, ac.notes, ac.confirmed, \
     (SELECT COUNT(*) FROM activity_members am WHERE am.activity_id = ac.id) AS members_present, \
     (SELECT COUNT(DISTINCT hr.resident_id) FROM help_records hr WHERE hr.activity_id = ac.id) AS helped, \
     (SELECT COUNT(*) FROM help_records hr WHERE hr.activity_id = ac.id AND hr.dossier_kind IS NOT NULL) AS dossiers \
@@ -108,13 +111,15 @@ pub struct NewActivity<'a> {
     pub residents_reached: i64,
     pub notes: Option<&'a str>,
     pub created_by: Option<i64>,
+    /// False only for the round a day's first help creates by itself.
+    pub confirmed: bool,
 }
 
 pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>, members: &[i64]) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO activities (client_id, commune_id, hamlet_id, team_id, kind, activity_date, place, \
-         residents_reached, notes, created_by, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11) RETURNING id",
+         residents_reached, notes, created_by, active, created_at, confirmed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) RETURNING id",
     )
     .bind(a.client_id.map(str::to_string))
     .bind(a.commune_id)
@@ -127,6 +132,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>, members: &[i6
     .bind(a.notes.map(str::to_string))
     .bind(a.created_by)
     .bind(super::now())
+    .bind(a.confirmed as i64)
     .fetch_one(&mut *conn)
     .await?;
     for m in members {
@@ -193,10 +199,52 @@ pub async fn round_of_day(
             residents_reached: 0,
             notes: None,
             created_by: account_id,
+            confirmed: false,
         },
         &[],
     )
     .await
+}
+
+/// Confirms an automatic round so it counts toward the monthly minimum; a place given replaces
+/// the automatic one, and members given are recorded present. Returns false when there was no
+/// unconfirmed round with that id in the hamlet.
+pub async fn confirm(
+    conn: &mut AnyConnection,
+    activity_id: i64,
+    hamlet_id: i64,
+    place: Option<&str>,
+    members: &[i64],
+) -> Result<bool> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT commune_id, team_id FROM activities WHERE id = $1 AND hamlet_id = $2 AND active = 1 \
+         AND confirmed = 0",
+    )
+    .bind(activity_id)
+    .bind(hamlet_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((commune_id, team_id)) = row else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE activities SET confirmed = 1, place = COALESCE($2, place) WHERE id = $1")
+        .bind(activity_id)
+        .bind(place.map(str::to_string))
+        .execute(&mut *conn)
+        .await?;
+    for m in members {
+        // Only the team's own members can have been present.
+        let ok: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM members WHERE id = $1 AND team_id = $2")
+                .bind(*m)
+                .bind(team_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if ok.is_some() {
+            add_member(conn, activity_id, *m, commune_id).await?;
+        }
+    }
+    Ok(true)
 }
 
 /// The hamlet's team (the one a field account works in).
@@ -216,7 +264,10 @@ pub struct TeamMonth {
     pub team_id: i64,
     pub hamlet_id: i64,
     pub hamlet_name: String,
+    /// Confirmed activities: what counts toward the minimum.
     pub activities: i64,
+    /// Automatic rounds waiting for confirmation.
+    pub unconfirmed: i64,
     pub help: i64,
     pub dossiers: i64,
 }
@@ -246,7 +297,9 @@ pub async fn month_by_team(
         &format!(
             "SELECT t.id AS team_id, t.area_id AS hamlet_id, a.name AS hamlet_name, \
              (SELECT COUNT(*) FROM activities ac WHERE ac.team_id = t.id AND ac.active = 1 \
-               AND ac.activity_date >= {p_from} AND ac.activity_date <= {p_to}) AS activities, \
+               AND ac.confirmed = 1 AND ac.activity_date >= {p_from} AND ac.activity_date <= {p_to}) AS activities, \
+             (SELECT COUNT(*) FROM activities ac WHERE ac.team_id = t.id AND ac.active = 1 \
+               AND ac.confirmed = 0 AND ac.activity_date >= {p_from} AND ac.activity_date <= {p_to}) AS unconfirmed, \
              (SELECT COUNT(*) FROM help_records hr WHERE hr.hamlet_id = t.area_id AND hr.service_code IS NOT NULL \
                AND hr.help_date >= {p_from} AND hr.help_date <= {p_to}) AS help, \
              (SELECT COUNT(*) FROM help_records hr WHERE hr.hamlet_id = t.area_id AND hr.dossier_kind IS NOT NULL \

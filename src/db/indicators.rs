@@ -196,7 +196,7 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
             &format!(
                 "SELECT hamlet_id, SUBSTR(activity_date, 1, 7), COUNT(*), \
                  SUM(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END) \
-                 FROM activities WHERE active = 1 AND activity_date >= $1 AND activity_date <= $2 \
+                 FROM activities WHERE active = 1 AND confirmed = 1 AND activity_date >= $1 AND activity_date <= $2 \
                  AND {} GROUP BY hamlet_id, SUBSTR(activity_date, 1, 7)",
                 scope.rows("commune_id", "hamlet_id")
             ),

@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_tokens.sql"),
     migration!(7, "0007_commune_reports.sql"),
     migration!(8, "0008_scoring.sql"),
+    migration!(9, "0009_field_changes.sql"),
 ];
 
 impl Db {

@@ -13,6 +13,7 @@ pub mod batch;
 pub mod commune_reports;
 pub mod communications;
 pub mod conflicts;
+pub mod field_changes;
 pub mod help;
 pub mod help_requests;
 pub mod households;

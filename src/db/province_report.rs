@@ -31,7 +31,7 @@ async fn per_commune(
     let acts: Vec<(i64, i64)> = db
         .fetch_all(
             &format!(
-                "SELECT commune_id, COUNT(*) FROM activities WHERE active = 1 \
+                "SELECT commune_id, COUNT(*) FROM activities WHERE active = 1 AND confirmed = 1 \
                  AND activity_date >= $1 AND activity_date <= $2 AND {communes} GROUP BY commune_id"
             ),
             &params(),

@@ -380,7 +380,7 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         .fetch_all(
             &format!(
                 "SELECT kind, COUNT(*), CAST(COALESCE(SUM(residents_reached), 0) AS BIGINT) \
-                 FROM activities WHERE active = 1 AND activity_date >= $1 AND activity_date <= $2 \
+                 FROM activities WHERE active = 1 AND confirmed = 1 AND activity_date >= $1 AND activity_date <= $2 \
                  AND {} GROUP BY kind",
                 area_rows(area, "commune_id", "hamlet_id")?
             ),

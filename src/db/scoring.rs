@@ -358,7 +358,7 @@ pub async fn team_data(
         .fetch_all(
             "SELECT hamlet_id, SUBSTR(activity_date, 1, 7), COUNT(*), \
              SUM(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END) \
-             FROM activities WHERE commune_id = $1 AND active = 1 \
+             FROM activities WHERE commune_id = $1 AND active = 1 AND confirmed = 1 \
              AND activity_date >= $2 AND activity_date <= $3 \
              GROUP BY hamlet_id, SUBSTR(activity_date, 1, 7)",
             &[

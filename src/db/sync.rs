@@ -325,6 +325,7 @@ async fn apply_record(
                     residents_reached: reached,
                     notes: notes.as_deref(),
                     created_by: Some(ctx.account_id),
+                    confirmed: true,
                 },
                 &present,
             )

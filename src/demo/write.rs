@@ -385,9 +385,20 @@ async fn write_activities(
     let mut activities = Rows::new(
         "activities",
         "id, commune_id, hamlet_id, team_id, kind, activity_date, place, residents_reached, \
-         active, created_at",
+         active, created_at, confirmed",
     );
     let mut present = Rows::new("activity_members", "activity_id, member_id, commune_id");
+    // This month's automatic door-to-door rounds (made by the day's first help) wait for the
+    // hamlet head or the team leader to confirm them: the demo shows some waiting.
+    let today = crate::db::today();
+    let auto_days: Vec<String> = (1..=2)
+        .filter_map(|back| {
+            let d = chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()?
+                - chrono::Duration::days(back);
+            let d = d.format("%Y-%m-%d").to_string();
+            (d[..7] == today[..7]).then_some(d)
+        })
+        .collect();
     let mut next_activity = next_id(conn, "activities").await?;
     for (n, team_members) in member_ids.iter().enumerate().skip(1) {
         for a in org::activities(rng, commune_name, n, team_members.len(), groups) {
@@ -402,10 +413,30 @@ async fn write_activities(
                 int(a.reached),
                 int(1),
                 int(ids.ts),
+                int(1),
             ])?;
             for m in a.present.iter().filter_map(|&i| team_members.get(i)) {
                 present.push(vec![int(next_activity), int(*m), int(ids.commune)])?;
             }
+            next_activity += 1;
+        }
+        for (k, date) in auto_days.iter().enumerate() {
+            if (n + k) % 2 == 0 {
+                continue;
+            }
+            activities.push(vec![
+                int(next_activity),
+                int(ids.commune),
+                int(ids.hamlet(n)),
+                int(ids.team(n)),
+                txt("door_to_door"),
+                txt(date.clone()),
+                txt("Đi từng hộ trong ấp".to_string()),
+                int(0),
+                int(1),
+                int(ids.ts),
+                int(0),
+            ])?;
             next_activity += 1;
         }
     }

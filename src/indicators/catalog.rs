@@ -238,6 +238,8 @@ pub enum Progress {
     /// Not there yet, but at least the share of the target the elapsed months call for.
     OnTrack,
     Behind,
+    /// The deadline has passed and the target was not reached.
+    Missed,
     /// No target: tracked only.
     Tracked,
     NoData,
@@ -249,6 +251,7 @@ impl Progress {
             Progress::Met => "Đạt",
             Progress::OnTrack => "Đúng tiến độ",
             Progress::Behind => "Chậm tiến độ",
+            Progress::Missed => "Không đạt",
             Progress::Tracked => "Theo dõi",
             Progress::NoData => "Chưa có số liệu",
         }
@@ -257,7 +260,7 @@ impl Progress {
         match self {
             Progress::Met => "ok",
             Progress::OnTrack => "track",
-            Progress::Behind => "behind",
+            Progress::Behind | Progress::Missed => "behind",
             Progress::Tracked | Progress::NoData => "none",
         }
     }
@@ -342,8 +345,13 @@ pub fn evaluate(
         (Some(_), Some(true)) => Progress::Met,
         (Some(t), Some(false)) => {
             let elapsed = month_number(period.last_month());
-            let due = t.deadline_month_number();
-            if t.timing == Timing::By && elapsed < due && reached(elapsed, due, t.value) {
+            let due = match t.timing {
+                Timing::Every => elapsed,
+                _ => t.deadline_month_number(),
+            };
+            if deadline_passed(period, due) {
+                Progress::Missed
+            } else if t.timing == Timing::By && elapsed < due && reached(elapsed, due, t.value) {
                 Progress::OnTrack
             } else {
                 Progress::Behind
@@ -362,6 +370,14 @@ pub fn evaluate(
         met,
         progress,
     }
+}
+
+/// The deadline (a month number of the period's year) lies before the month now running and
+/// within the period looked at: too late to reach the target, whatever happens next.
+fn deadline_passed(period: &Period, due: i64) -> bool {
+    let year = super::period::year_of(period.last_month());
+    let deadline = super::period::month(year, due);
+    deadline < super::period::current_month() && deadline <= period.last_month()
 }
 
 /// The metrics (as summed by the engine) behind an indicator: numerator and denominator.
@@ -481,7 +497,18 @@ mod tests {
         let f = evaluate(&d, 7996, 10000, Some(&t), &p("2026-06"));
         assert_eq!(f.value, Some(80.0));
         assert_eq!(f.met, Some(false));
+        // June is over (these tests run after 2026): the deadline passed unmet.
+        assert_eq!(f.progress, Progress::Missed);
+        assert_eq!(f.progress.label(), "Không đạt");
+        // The same shortfall before the deadline is only behind.
+        let ahead = Target::new("adults_guided", Timing::By, 2, 80);
+        let f = evaluate(&d, 10, 100, Some(&ahead), &p("2100-01"));
         assert_eq!(f.progress, Progress::Behind);
+        // A year looked at in December: "80% by the end of Q2" unmet is not reached.
+        assert_eq!(
+            evaluate(&d, 50, 100, Some(&t), &p("2026")).progress,
+            Progress::Missed
+        );
         let f = evaluate(&d, 8000, 10000, Some(&t), &p("2026-06"));
         assert_eq!((f.met, f.progress), (Some(true), Progress::Met));
         // In March, half of the way to June: 40% is on track, 39% behind.

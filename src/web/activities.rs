@@ -20,6 +20,83 @@ pub fn routes() -> Router<SharedState> {
         .route("/activities/new", get(new_form))
         .route("/activities/calendar", get(calendar))
         .route("/activities/{id}", get(show))
+        .route("/activities/{id}/confirm", axum::routing::post(confirm))
+}
+
+/// May confirm an automatic round of this hamlet team: the hamlet's head, or the team's
+/// leader (a member account whose member is the team's Tổ trưởng).
+async fn can_confirm(
+    s: &SharedState,
+    caller: &Caller,
+    a: &activities::Activity,
+) -> Result<bool, AppError> {
+    match caller.role {
+        Role::HamletHead => Ok(caller.area_id == a.hamlet_id),
+        Role::TeamMember => match caller.member_id {
+            Some(m) => Ok(members::get(&s.db, m).await?.is_some_and(|m| {
+                m.team_id == a.team_id && m.position == "leader" && m.active == 1
+            })),
+            None => Ok(false),
+        },
+        _ => Ok(false),
+    }
+}
+
+/// Confirms an automatic door-to-door round: one tap from the month's list, or with the place
+/// and the members present from the round's page.
+async fn confirm(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let scope = caller.require_personal()?;
+    let a = activities::get(&s.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !can_confirm(&s, &caller, &a).await? {
+        return Err(AppError::Forbidden);
+    }
+    let present: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "member")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let place = pairs
+        .iter()
+        .find(|(k, _)| k == "place")
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| v.chars().take(200).collect::<String>());
+    let back = pairs
+        .iter()
+        .find(|(k, _)| k == "back")
+        .is_some_and(|(_, v)| v == "list");
+    let mut tx = s.db.begin_write().await?;
+    if activities::confirm(&mut tx, id, a.hamlet_id, place.as_deref(), &present).await? {
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                commune_id: Some(scope.commune_id),
+                account_id: Some(caller.account_id),
+                action: "confirm",
+                entity: "activity",
+                entity_id: Some(id),
+            },
+            None::<&()>,
+            Some(&serde_json::json!({"place": place, "members": present})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(if back {
+        see_other(&format!(
+            "/activities?month={}#activities",
+            &a.activity_date[..7]
+        ))
+    } else {
+        see_other(&format!("/activities/{id}"))
+    })
 }
 
 #[derive(Deserialize)]
@@ -39,6 +116,8 @@ struct ActivitiesPage {
     items: Vec<activities::Activity>,
     minimum: i64,
     can_create: bool,
+    /// The caller may confirm automatic rounds (hamlet head, team leader).
+    can_confirm: bool,
 }
 
 fn month_label(month: &str) -> String {
@@ -75,6 +154,10 @@ async fn list(
     let teams =
         activities::month_by_team(&s.db, scope.commune_id, scope.hamlet_id, &from, &to).await?;
     let items = activities::list(&s.db, scope.commune_id, scope.hamlet_id, &from, &to).await?;
+    let mut can_confirm = false;
+    if let Some(a) = items.iter().find(|a| a.confirmed == 0) {
+        can_confirm = self::can_confirm(&s, &caller, a).await?;
+    }
     render(&ActivitiesPage {
         shell: Shell::new(&caller, "Buổi hoạt động", "/activities"),
         month_label: month_label(&month),
@@ -85,6 +168,7 @@ async fn list(
         items,
         minimum: fieldwork::MONTHLY_MINIMUM,
         can_create: can_create(&caller),
+        can_confirm,
     })
 }
 
@@ -239,6 +323,7 @@ async fn create(
                 residents_reached: reached,
                 notes: notes.as_deref(),
                 created_by: Some(caller.account_id),
+                confirmed: true,
             },
             &present,
         )
@@ -282,6 +367,9 @@ struct ActivityPage {
     a: activities::Activity,
     present: Vec<activities::Present>,
     help: Vec<help::HelpEntry>,
+    /// Shown with the confirmation form of an unconfirmed round.
+    team: Vec<members::Member>,
+    can_confirm: bool,
 }
 
 async fn show(
@@ -303,11 +391,23 @@ async fn show(
             .collect();
         help.retain(|h| theirs.contains(&h.household_id));
     }
+    let can_confirm = a.confirmed == 0 && can_confirm(&s, &caller, &a).await?;
+    let team = if can_confirm {
+        members::for_team(&s.db, a.team_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.active == 1)
+            .collect()
+    } else {
+        vec![]
+    };
     render(&ActivityPage {
         shell: Shell::new(&caller, a.kind_label(), "/activities"),
         a,
         present,
         help,
+        team,
+        can_confirm,
     })
 }
 
@@ -320,7 +420,8 @@ struct CalendarQuery {
 /// One day cell of the month grid; `day` is 0 for the padding before the 1st.
 struct DayCell {
     day: u32,
-    items: Vec<(i64, &'static str)>,
+    /// Id, label, and whether it counts (an automatic round not yet confirmed does not).
+    items: Vec<(i64, &'static str, bool)>,
 }
 
 #[derive(Template)]
@@ -336,6 +437,7 @@ struct CalendarPage {
     hamlet_name: String,
     weeks: Vec<Vec<DayCell>>,
     count: i64,
+    unconfirmed: i64,
     minimum: i64,
 }
 
@@ -378,7 +480,7 @@ async fn calendar(
             items: items
                 .iter()
                 .filter(|a| a.activity_date == date)
-                .map(|a| (a.id, a.kind_label()))
+                .map(|a| (a.id, a.kind_label(), a.confirmed == 1))
                 .collect(),
         });
     }
@@ -403,7 +505,8 @@ async fn calendar(
         hamlet,
         hamlet_name,
         weeks,
-        count: items.len() as i64,
+        count: items.iter().filter(|a| a.confirmed == 1).count() as i64,
+        unconfirmed: items.iter().filter(|a| a.confirmed == 0).count() as i64,
         minimum: fieldwork::MONTHLY_MINIMUM,
     })
 }

@@ -2,21 +2,21 @@
 //! keeps on the phone, and the sync endpoint its queued records go to.
 
 use super::api_errors::{ReadErrors, WriteErrors};
-use super::api_input::body_bytes;
-use super::assets::asset_response;
+use super::api_input::{ApiQuery, body_bytes};
+use super::assets;
 use super::{ApiCaller, ApiError, SharedState, Shell, render};
 use crate::auth::{Caller, PersonalScope, Role};
-use crate::db::{self, Filter, activities, services, sync};
+use crate::db::{self, Filter, activities, field_changes, services, sync};
 use crate::error::AppError;
 use crate::fieldwork;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 pub fn routes() -> Router<SharedState> {
@@ -57,21 +57,28 @@ async fn shell(caller: Caller) -> Result<Html<String>, AppError> {
     })
 }
 
+/// The worker carries the assets' hashed URLs, so it is written out rather than served as is.
+fn text_asset(name: &str, content_type: &'static str) -> Response {
+    match assets::text_with_urls(name) {
+        Some(text) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                // Checked for a new version on every load.
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
+            text,
+        )
+            .into_response(),
+        None => AppError::NotFound.into_response(),
+    }
+}
+
 async fn service_worker() -> Response {
-    let mut res = asset_response("sw.js");
-    // The worker itself must be checked for updates on every load.
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
+    text_asset("sw.js", "text/javascript; charset=utf-8")
 }
 
 async fn manifest() -> Response {
-    let mut res = asset_response("manifest.webmanifest");
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/manifest+json"),
-    );
-    res
+    text_asset("manifest.webmanifest", "application/manifest+json")
 }
 
 /// A household the phone may visit.
@@ -101,6 +108,9 @@ pub(super) struct FieldResidentRow {
     version: i64,
     /// Help records so far.
     helped: i64,
+    /// Kept on the server: only whether the resident is an adult is sent.
+    #[serde(skip)]
+    birth_date: Option<String>,
 }
 
 /// A resident with the services that are not `none` (code → status).
@@ -109,6 +119,8 @@ pub(super) struct FieldResident {
     #[serde(flatten)]
     row: FieldResidentRow,
     services: HashMap<String, String>,
+    /// 15 or older today, as the dashboard's work lists count adults.
+    adult: bool,
 }
 
 #[derive(Serialize, sqlx::FromRow, ToSchema)]
@@ -128,6 +140,9 @@ pub(super) struct FieldActivity {
     place: Option<String>,
     reached: i64,
     helped: i64,
+    /// False for an automatic door-to-door round not yet confirmed: it does not count toward
+    /// the monthly minimum until the hamlet head or the team leader confirms it.
+    confirmed: bool,
 }
 
 /// A code and the Vietnamese name shown for it.
@@ -157,50 +172,221 @@ pub(super) struct FieldHamlet {
     name: String,
 }
 
-/// Everything the phone keeps for offline work.
+/// Everything the phone keeps for offline work, or what changed since the phone's cursor.
 #[derive(Serialize, ToSchema)]
 pub(super) struct FieldData {
+    /// Hand back as `?since=` to get only what changed after this answer.
+    cursor: String,
+    /// True: everything (first use, or a cursor the server cannot continue from); false: only
+    /// the households changed since the cursor, and the lists below only if they changed.
+    full: bool,
     account_id: i64,
     username: String,
     member_id: Option<i64>,
     hamlet: FieldHamlet,
     /// The commune assigns households to members.
     assignment_on: bool,
-    /// Household id → the member it is assigned to (when assignment is on). JSON keys are
-    /// strings: the id written in decimal.
-    #[schema(value_type = HashMap<String, i64>)]
-    assigned: HashMap<i64, i64>,
     /// yyyy-mm-dd on the server.
     today: String,
     /// Activities a team must hold each month.
     monthly_minimum: i64,
+    /// Household id → the member it is assigned to (when assignment is on). JSON keys are
+    /// strings: the id written in decimal. Absent from a change answer when unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<HashMap<String, i64>>)]
+    assigned: Option<BTreeMap<i64, i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    services: Option<Vec<FieldService>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity_kinds: Option<Vec<Choice>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dossier_kinds: Option<Vec<Choice>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<FieldMember>>,
+    /// This month's activities. Absent from a change answer when unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activities: Option<Vec<FieldActivity>>,
+    /// Every household (full), or each changed or new one.
+    households: Vec<FieldHousehold>,
+    /// The residents of the households above, with their service statuses.
+    residents: Vec<FieldResident>,
+    /// Households the phone must drop: they left the caller's scope (moved, deactivated,
+    /// assigned to another member). Always empty in a full answer.
+    removed_households: Vec<i64>,
+}
+
+/// The lists sent beside the households: small, and sent again only when they change.
+#[derive(Serialize)]
+struct FieldRest {
+    /// Ordered, so the digest of the same assignment is the same.
+    assigned: BTreeMap<i64, i64>,
     services: Vec<FieldService>,
     activity_kinds: Vec<Choice>,
     dossier_kinds: Vec<Choice>,
     members: Vec<FieldMember>,
     activities: Vec<FieldActivity>,
-    households: Vec<FieldHousehold>,
-    residents: Vec<FieldResident>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(super) struct DataQuery {
+    /// The `cursor` of an earlier answer: only what changed since is sent.
+    since: Option<String>,
 }
 
 /// Dữ liệu ứng dụng thực địa giữ trên điện thoại
 ///
 /// Ấp của tài khoản (hoặc các hộ được giao), nhân khẩu với trạng thái dịch vụ, tổ, hoạt động
-/// của tháng này. Dành cho tổ viên và trưởng ấp.
+/// của tháng này. Với `since` (con trỏ `cursor` của lần trước): chỉ các hộ thay đổi từ đó và
+/// các hộ phải bỏ (`removed_households`); `full: true` khi con trỏ không dùng được. `ETag` là
+/// con trỏ: `If-None-Match` trả 304 khi không có gì thay đổi. Dành cho tổ viên và trưởng ấp.
 #[utoipa::path(
     get,
     path = "/api/v1/field/data",
     tag = "Thực địa",
-    responses((status = 200, description = "Dữ liệu của ấp", body = FieldData), ReadErrors)
+    params(DataQuery),
+    responses(
+        (status = 200, description = "Dữ liệu của ấp, hoặc phần thay đổi", body = FieldData,
+            headers(("ETag" = String, description = "Con trỏ của câu trả lời, trong ngoặc kép"))),
+        (status = 304, description = "Không có gì thay đổi từ `If-None-Match`"),
+        ReadErrors
+    )
 )]
 pub(super) async fn data(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
-) -> Result<Json<FieldData>, ApiError> {
+    ApiQuery(q): ApiQuery<DataQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let scope = field_caller(&c)?;
+    let hamlet_id = c.area_id;
+    // Read before the data: a change committed in between is sent now and again next time,
+    // never missed.
+    let seq = field_changes::hamlet_seq(&s.db, hamlet_id).await?;
+    let rest = field_rest(&s, &c, scope).await?;
+    let today = db::today();
+    let current = fieldwork::Cursor {
+        hamlet_id,
+        seq,
+        scope: fieldwork::digest(
+            format!(
+                "{}|{}|{}|{:?}|{}",
+                c.account_id,
+                hamlet_id,
+                c.assignment_on,
+                c.member_id,
+                c.role.as_str()
+            )
+            .as_bytes(),
+        ),
+        rest: fieldwork::digest(
+            &serde_json::to_vec(&(&rest, &today))
+                .map_err(|e| AppError::Internal(format!("field data digest: {e}")))?,
+        ),
+    };
+    let cursor = current.encode();
+    let etag = format!("\"{cursor}\"");
+    let unchanged = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag);
+    if unchanged {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, "no-cache".into()),
+            ],
+        )
+            .into_response());
+    }
+    let since = q
+        .since
+        .as_deref()
+        .and_then(fieldwork::Cursor::parse)
+        .filter(|p| p.continues_into(&current));
+    let (households, residents) =
+        households_and_residents(&s, scope, hamlet_id, since.as_ref()).await?;
+    let removed_households = match &since {
+        Some(p) => {
+            let sent: std::collections::HashSet<i64> = households.iter().map(|h| h.id).collect();
+            let mut gone: Vec<i64> = field_changes::changed_since(&s.db, hamlet_id, p.seq)
+                .await?
+                .into_iter()
+                .filter(|id| !sent.contains(id))
+                .collect();
+            gone.sort_unstable();
+            gone
+        }
+        None => vec![],
+    };
+    let rest_changed = since.as_ref().is_none_or(|p| p.rest != current.rest);
+    let rest = rest_changed.then_some(rest);
+    let (assigned, services, activity_kinds, dossier_kinds, members, activities) = match rest {
+        Some(r) => (
+            Some(r.assigned),
+            Some(r.services),
+            Some(r.activity_kinds),
+            Some(r.dossier_kinds),
+            Some(r.members),
+            Some(r.activities),
+        ),
+        None => (None, None, None, None, None, None),
+    };
+    let body = FieldData {
+        cursor,
+        full: since.is_none(),
+        account_id: c.account_id,
+        username: c.username.clone(),
+        member_id: c.member_id,
+        hamlet: FieldHamlet {
+            id: hamlet_id,
+            name: c.area_name.clone(),
+        },
+        assignment_on: c.assignment_on,
+        today,
+        monthly_minimum: fieldwork::MONTHLY_MINIMUM,
+        assigned,
+        services,
+        activity_kinds,
+        dossier_kinds,
+        members,
+        activities,
+        households,
+        residents,
+        removed_households,
+    };
+    Ok((
+        [
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// The caller's households (all, or those changed after the cursor) with their residents.
+async fn households_and_residents(
+    s: &SharedState,
+    scope: PersonalScope,
+    hamlet_id: i64,
+    since: Option<&fieldwork::Cursor>,
+) -> Result<(Vec<FieldHousehold>, Vec<FieldResident>), AppError> {
+    let changed = |f: &mut Filter, column: &str| {
+        if let Some(p) = since {
+            let h = f.push(hamlet_id);
+            let n = f.push(p.seq);
+            f.raw(&format!(
+                "{column} IN (SELECT household_id FROM field_changes WHERE hamlet_id = {h} AND seq > {n})"
+            ));
+        }
+    };
     let mut f = Filter::default();
     f.scope(scope, "h.", "id");
     f.raw("h.active = 1");
+    changed(&mut f, "h.id");
     let households: Vec<FieldHousehold> = s
         .db
         .fetch_all(
@@ -217,13 +403,16 @@ pub(super) async fn data(
     let mut f = Filter::default();
     f.scope(scope, "r.", "household_id");
     f.raw("r.active = 1");
+    // Residents of a deactivated household leave with it.
+    f.raw("r.household_id IN (SELECT id FROM households WHERE active = 1)");
+    changed(&mut f, "r.household_id");
     let w = f.where_sql();
     let rows: Vec<FieldResidentRow> = s
         .db
         .fetch_all(
             &format!(
                 "SELECT r.id, r.household_id, r.full_name, r.birth_year, r.gender, r.phone, r.relation, \
-                 r.has_smartphone, r.status, r.version, \
+                 r.has_smartphone, r.status, r.version, r.birth_date, \
                  (SELECT COUNT(*) FROM help_records hr WHERE hr.resident_id = r.id) AS helped \
                  FROM residents r{w} ORDER BY r.household_id, r.id"
             ),
@@ -245,13 +434,24 @@ pub(super) async fn data(
             by_resident.entry(rid).or_default().insert(code, status);
         }
     }
-    let residents: Vec<FieldResident> = rows
+    let today = db::today();
+    let residents = rows
         .into_iter()
         .map(|row| FieldResident {
             services: by_resident.remove(&row.id).unwrap_or_default(),
+            adult: fieldwork::is_adult(row.birth_date.as_deref(), row.birth_year, &today),
             row,
         })
         .collect();
+    Ok((households, residents))
+}
+
+/// Services, members, this month's activities and the assignment: the small lists.
+async fn field_rest(
+    s: &SharedState,
+    c: &Caller,
+    scope: PersonalScope,
+) -> Result<FieldRest, AppError> {
     let hamlet_id = c.area_id;
     let team_id = activities::hamlet_team(&s.db, hamlet_id).await?;
     let members: Vec<FieldMember> = match team_id {
@@ -277,26 +477,16 @@ pub(super) async fn data(
             short_name: sv.short_name,
         })
         .collect();
-    let assignment: HashMap<i64, i64> = if c.assignment_on {
+    let assigned: BTreeMap<i64, i64> = if c.assignment_on {
         db::assignments::for_hamlet(&s.db, hamlet_id)
             .await?
             .into_iter()
             .collect()
     } else {
-        HashMap::new()
+        BTreeMap::new()
     };
-    Ok(Json(FieldData {
-        account_id: c.account_id,
-        username: c.username.clone(),
-        member_id: c.member_id,
-        hamlet: FieldHamlet {
-            id: hamlet_id,
-            name: c.area_name.clone(),
-        },
-        assignment_on: c.assignment_on,
-        assigned: assignment,
-        today,
-        monthly_minimum: fieldwork::MONTHLY_MINIMUM,
+    Ok(FieldRest {
+        assigned,
         services,
         activity_kinds: kinds(&fieldwork::ACTIVITY_KINDS),
         dossier_kinds: kinds(&fieldwork::DOSSIER_KINDS),
@@ -311,11 +501,10 @@ pub(super) async fn data(
                 place: a.place.clone(),
                 reached: a.reached(),
                 helped: a.helped,
+                confirmed: a.confirmed == 1,
             })
             .collect(),
-        households,
-        residents,
-    }))
+    })
 }
 
 /// The most a sync request may carry: 500 records of a few hundred bytes fit many times over.

@@ -327,7 +327,7 @@ async fn dashboard(
         month_label: crate::reports::build::month_words(&crate::indicators::period::month_code(
             period.last_month(),
         )),
-        reference: crate::text::format_date(&period.reference_date()),
+        reference: as_of(&period),
         options: period_options(&period),
         chart: trend_chart(&s.db, &area, &period).await?,
         figures: figures.iter().map(FigureRow::from).collect(),
@@ -380,7 +380,7 @@ async fn province(
     let communes = ranking(communes);
     let page = ProvincePage {
         shell: Shell::new(&caller, format!("Toàn tỉnh · {}", area.name), "/province"),
-        reference: crate::text::format_date(&period.reference_date()),
+        reference: as_of(&period),
         options: period_options(&period),
         chart: trend_chart(&s.db, &area, &period).await?,
         figures: figures.iter().map(FigureRow::from).collect(),
@@ -390,4 +390,11 @@ async fn province(
         period,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The day the figures stand at: today while the period is running, else its last day.
+fn as_of(period: &crate::indicators::period::Period) -> String {
+    let today = db::today();
+    let end = period.reference_date();
+    crate::text::format_date(if today < end { &today } else { &end })
 }
