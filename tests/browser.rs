@@ -284,6 +284,175 @@ async fn click(c: &Client, css: &str) {
     }
 }
 
+/// Follows a navigation item as a phone user does: the menu button first, then the item.
+async fn nav_to(c: &Client, href: &str) {
+    click(c, "#menu-button").await;
+    click(c, &format!("nav.nav a[href='{href}']")).await;
+}
+
+/// What on the page is wider than the screen or cut off by an overflow box (a script run in
+/// the page): empty when everything fits.
+const OVERFLOWS: &str = r#"
+  var W = document.documentElement.clientWidth, bad = [];
+  function name(el) { return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''); }
+  document.querySelectorAll('body *').forEach(function (el) {
+    if (el.closest('.skip, .menu-toggle, .visually-hidden, .hp, script, style, noscript')) return;
+    var cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') return;
+    var r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    if (r.right > W + 1 || r.left < -1) bad.push(name(el) + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right));
+    var tag = el.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || cs.textOverflow === 'ellipsis') return;
+    var clipping = /hidden|auto|scroll|clip/.test(cs.overflowX) && tag !== 'svg';
+    if (clipping && el.scrollWidth > el.clientWidth + 1) bad.push(name(el) + ' cuts off ' + el.scrollWidth + ' > ' + el.clientWidth);
+  });
+  return bad.slice(0, 8);
+"#;
+
+async fn overflows(c: &Client) -> Vec<String> {
+    let v = c.execute(OVERFLOWS, vec![]).await.unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// Header and navigation height with the menu closed, and whether the menu, opened, shows
+/// every navigation item whole on the screen.
+async fn menu_check(c: &Client) -> (f64, Vec<String>) {
+    let top = c
+        .execute(
+            "var m = document.querySelector('main'); return m.getBoundingClientRect().top + window.scrollY",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let mut hidden = vec![];
+    if c.find(Locator::Id("menu-button")).await.is_ok() {
+        click(c, "#menu-button").await;
+        let v = c
+            .execute(
+                "var W = document.documentElement.clientWidth;                  return Array.prototype.filter.call(document.querySelectorAll('#site-nav a'), function (a) {                    var r = a.getBoundingClientRect(); return !(r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= W + 1);                  }).map(function (a) { return a.textContent; })",
+                vec![],
+            )
+            .await
+            .unwrap();
+        hidden = serde_json::from_value(v).unwrap();
+        click(c, "#menu-button").await;
+    }
+    (top, hidden)
+}
+
+/// The field app's work-list tabs count what the hamlet's work lists on the dashboard count.
+async fn field_work_lists_match_the_dashboard(c: &Client, base: &str) {
+    for list in ["unguided", "no_app", "no_smartphone"] {
+        let tab = c
+            .find(Locator::Id(&format!("tab-wl-{list}")))
+            .await
+            .expect("a work-list tab in the field app");
+        let text = tab.text().await.unwrap();
+        let in_app: i64 = text
+            .rsplit_once('(')
+            .and_then(|(_, n)| n.trim_end_matches(')').parse().ok())
+            .unwrap_or_else(|| panic!("a count in {text:?}"));
+        tab.click().await.unwrap();
+        let shown = c
+            .find_all(Locator::Css("#worklist li"))
+            .await
+            .unwrap()
+            .len() as i64;
+        assert_eq!(shown, in_app.min(60), "{list}: the tab lists what it counts");
+        let dashboard: String = c
+            .execute_async(
+                "const done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(t => \
+                   done(new DOMParser().parseFromString(t, 'text/html').getElementById('worklist-total').textContent))",
+                vec![serde_json::json!(format!("{base}/worklists/rach-kien-ap-03?list={list}"))],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            dashboard.contains(&format!(" {in_app} dòng")),
+            "{list}: field app {in_app}, dashboard {dashboard:?}"
+        );
+    }
+    click(c, "#tab-todo").await;
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        let visits: &[(&str, &[(&str, &str)])] = &[
+            (
+                "vhxh",
+                &[
+                    ("/", "home-commune"),
+                    ("/dashboard", "dashboard-commune-360"),
+                    ("/areas", "areas"),
+                    ("/residents", "residents"),
+                    ("/households", "households"),
+                    ("/teams", "teams"),
+                    ("/reports", "reports-commune"),
+                    ("/plan", "plan"),
+                    ("/activities", "activities"),
+                    ("/activities/calendar", "calendar"),
+                    ("/requests", "requests"),
+                    ("/assignments", "assignments"),
+                    ("/import", "import"),
+                    ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
+                    ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
+                ],
+            ),
+            (
+                "truongap03",
+                &[
+                    ("/", "home-hamlet"),
+                    ("/dashboard", "dashboard-hamlet-head"),
+                    ("/reports", "reports-hamlet"),
+                    ("/activities", "activities-hamlet"),
+                    ("/field", "field-home"),
+                ],
+            ),
+            (
+                "so",
+                &[("/province", "province"), ("/reports", "reports-province"), ("/areas", "areas-province")],
+            ),
+        ];
+        for (user, pages) in visits {
+            login(&c, &base, user).await;
+            for (path, shot) in pages.iter() {
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                c.wait().for_element(Locator::Css("main h1, #field-app h1")).await.expect(path);
+                if *path == "/field" {
+                    c.wait()
+                        .for_element(Locator::Css("#households"))
+                        .await
+                        .expect("the field app's list");
+                }
+                let bad = overflows(&c).await;
+                assert!(bad.is_empty(), "{user} {path} at 360 px: {bad:?}");
+                assert!(page_width(&c).await <= 360, "{user} {path}");
+                let (top, hidden) = menu_check(&c).await;
+                assert!(top < 100.0, "{user} {path}: header and navigation take {top} px");
+                assert!(hidden.is_empty(), "{user} {path}: the menu hides {hidden:?}");
+                screenshot(&c, &format!("phone-{shot}")).await;
+                if *path == "/field" {
+                    field_work_lists_match_the_dashboard(&c, &base).await;
+                }
+            }
+            logout(&c).await;
+        }
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
 /// A server in its own runtime, so stopping it drops every open connection too: from the
 /// browser's side the server is gone, as when the phone loses signal.
 struct Server {
@@ -476,7 +645,7 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
     let c = connect(&driver).await;
     let result = async {
         login(&c, &base, "vhxh").await;
-        click(&c, "nav.nav a[href='/dashboard']").await;
+        nav_to(&c, "/dashboard").await;
         c.wait()
             .for_element(Locator::Css("table#figures"))
             .await
@@ -572,7 +741,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
     let c = connect(&driver).await;
     let result = async {
         login(&c, &base, "truongap03").await;
-        click(&c, "nav.nav a[href='/reports']").await;
+        nav_to(&c, "/reports").await;
         click(&c, "#my-reports tr[data-month='2026-05'] a").await;
         c.wait()
             .for_element(Locator::Id("report-form"))
@@ -782,7 +951,7 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
         logout(&c).await;
 
         login(&c, &base, "so").await;
-        click(&c, "nav.nav a[href='/reports']").await;
+        nav_to(&c, "/reports").await;
         c.wait()
             .for_element(Locator::Id("commune-reports"))
             .await
@@ -803,6 +972,276 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
             .expect("the Sở acknowledges it");
         assert!(page_width(&c).await <= 360);
         screenshot(&c, "report-commune-acknowledged").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+/// chromedriver's own command for Chrome DevTools network conditions: a throttled phone line.
+#[derive(Debug)]
+struct NetworkConditions(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Bytes on the wire (headers and compressed body) of the requests the page made whose URL
+/// contains `part`, from the browser's Resource Timing entries.
+async fn wire_bytes(c: &Client, part: &str) -> i64 {
+    c.execute(
+        "return performance.getEntriesByType('resource') \
+           .filter(e => e.name.indexOf(arguments[0]) >= 0) \
+           .reduce((n, e) => n + e.transferSize, 0)",
+        vec![serde_json::json!(part)],
+    )
+    .await
+    .unwrap()
+    .as_i64()
+    .unwrap()
+}
+
+/// `wire_bytes` once the browser has recorded `count` matching entries (it records an entry
+/// when a response ends, which may come just after the script saw the body).
+async fn settled_bytes(c: &Client, part: &str, count: i64) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = c
+            .execute(
+                "return performance.getEntriesByType('resource').filter(e => e.name.indexOf(arguments[0]) >= 0).length",
+                vec![serde_json::json!(part)],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        if n >= count {
+            return wire_bytes(c, part).await;
+        }
+        assert!(Instant::now() < deadline, "{count} requests for {part:?} recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_field_app_stays_within_its_budget_on_a_throttled_line() {
+    let Some(driver) = start_driver() else { return };
+    // A hamlet of 600 households, as the budget is stated for.
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db = common::migrated(&format!("sqlite://{}/budget.db", dir.display())).await;
+    congdongso::demo::seed(
+        &db,
+        &common::keys(),
+        PASSWORD,
+        &congdongso::demo::DemoOptions {
+            households_per_hamlet: 600,
+            seed: 7,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(db);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "tovien03").await;
+        // A slow 3G line: 400 ms, 400 kbit/s down, 200 kbit/s up.
+        c.issue_cmd(NetworkConditions(serde_json::json!({"network_conditions": {
+            "offline": false, "latency": 400,
+            "download_throughput": 50_000, "upload_throughput": 25_000
+        }})))
+        .await
+        .expect("chromedriver sets the network conditions");
+
+        // The first load, measured from a page the service worker does not control (so every
+        // request goes to the network): the field page, every file the worker keeps, the worker.
+        c.goto(&format!("{base}/")).await.unwrap();
+        let fetched = c
+            .execute_async(
+                "const done = arguments[0]; \
+                 fetch('/sw.js', {cache: 'no-store'}).then(r => r.text()).then(sw => { \
+                   const list = JSON.parse(sw.match(/var ASSETS = (\\[[^\\]]*\\])/)[1].replace(/'/g, '\"')); \
+                   performance.clearResourceTimings(); \
+                   const all = ['/field', '/sw.js'].concat(list); \
+                   return Promise.all(all.map(u => fetch(u, {cache: 'no-store'}).then(r => r.arrayBuffer()))).then(() => all.length); \
+                 }).then(done)",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!(fetched >= 8, "the page, the worker and the files it keeps");
+        let first = settled_bytes(&c, "", fetched).await;
+        // The hamlet's first snapshot, as the app asks for it.
+        let households = c
+            .execute_async(
+                "const done = arguments[0]; performance.clearResourceTimings(); \
+                 fetch('/api/v1/field/data', {cache: 'no-store', headers: {Accept: 'application/json'}}) \
+                   .then(r => r.json()).then(d => done(d.households.length))",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        let snapshot = settled_bytes(&c, "/api/v1/field/data", 1).await;
+        assert!(households >= 600, "a 600-household hamlet ({households})");
+
+        // The app itself, loaded on the throttled line, then one help recorded and sent.
+        c.goto(&format!("{base}/field")).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#households a.hh"))
+            .await
+            .expect("the field app with the hamlet's households");
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .unwrap();
+        click(&c, "#households a.hh").await;
+        c.wait()
+            .for_element(Locator::Css("section.f-res"))
+            .await
+            .unwrap();
+        c.execute("performance.clearResourceTimings()", vec![])
+            .await
+            .unwrap();
+        click(&c, "section.f-res button.chip[data-service='vneid']").await;
+        click(&c, "button[data-act=done]").await;
+        // Sent, then the changes fetched after it.
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .expect("the help is sent");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while wire_bytes(&c, "/api/v1/field/data").await == 0 {
+            assert!(Instant::now() < deadline, "the changes are fetched after the sync");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let round_trip = wire_bytes(&c, "/api/v1/").await;
+        eprintln!(
+            "field budget on a throttled line: first load {first} B, snapshot of {households} households {snapshot} B, help round trip {round_trip} B"
+        );
+        assert!(first > 0 && first < 60 * 1024, "first load {first} B");
+        assert!(snapshot > 0 && snapshot < 120 * 1024, "snapshot {snapshot} B");
+        assert!(round_trip > 0 && round_trip < 10 * 1024, "help round trip {round_trip} B");
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+#[tokio::test]
+async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "truongap03").await;
+        c.goto(&format!("{base}/field")).await.unwrap();
+        click(&c, "#tab-all").await;
+        click(&c, "#households a.hh").await;
+        let card = c
+            .wait()
+            .for_element(Locator::Css("section.f-res"))
+            .await
+            .unwrap();
+        let rid = card.attr("data-rid").await.unwrap().unwrap();
+        // A chip names its state, not only by colour.
+        let service = c
+            .find(Locator::Css(&format!(
+                "button.chip[data-rid='{rid}'][data-status='none']"
+            )))
+            .await
+            .expect("a service not yet started")
+            .attr("data-service")
+            .await
+            .unwrap()
+            .unwrap();
+        let chip = format!("button.chip[data-rid='{rid}'][data-service='{service}']");
+        click(&c, &chip).await;
+        click(&c, "button[data-act=progress]").await;
+        c.wait()
+            .for_element(Locator::Css(&format!("{chip}[data-status='in_progress']")))
+            .await
+            .expect("the status changes at once");
+        // Read in one go: a sync answer may redraw the list in between.
+        let (text, said): (String, String) = serde_json::from_value(
+            c.execute(
+                "const el = document.querySelector(arguments[0]); return [el.textContent, el.getAttribute('aria-label')]",
+                vec![serde_json::json!(chip)],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(text.starts_with('◐'), "{text}");
+        assert!(said.ends_with(": đang hướng dẫn"), "{said}");
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .expect("the help is sent");
+        // The smartphone toggle can be undone within a few seconds, and then nothing is sent.
+        let before: serde_json::Value = c
+            .execute_async(
+                "const done = arguments[1]; fetch('/api/v1/residents/' + arguments[0]).then(r => r.json()).then(done)",
+                vec![serde_json::json!(rid)],
+            )
+            .await
+            .unwrap();
+        let toggle = format!("section.f-res[data-rid='{rid}'] button[data-act=smartphone]");
+        let text_of = |css: String| {
+            let c = c.clone();
+            async move {
+                c.execute(
+                    "return document.querySelector(arguments[0]).textContent",
+                    vec![serde_json::json!(css)],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+            }
+        };
+        let label = text_of(toggle.clone()).await;
+        click(&c, &toggle).await;
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='1']"))
+            .await
+            .unwrap();
+        click(&c, "#undo").await;
+        c.wait()
+            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .expect("the change is gone from the queue");
+        let now = text_of(toggle.clone()).await;
+        assert_eq!(now, label, "the phone shows the value as it was");
+        let after: serde_json::Value = c
+            .execute_async(
+                "const done = arguments[1]; fetch('/api/v1/residents/' + arguments[0]).then(r => r.json()).then(done)",
+                vec![serde_json::json!(rid)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(after["has_smartphone"], before["has_smartphone"]);
+        assert_eq!(after["version"], before["version"], "nothing reached the server");
+        screenshot(&c, "field-household").await;
     }
     .await;
     c.close().await.ok();

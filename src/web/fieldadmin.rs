@@ -118,7 +118,11 @@ async fn resolve_conflict(
 struct AssignQuery {
     q: Option<String>,
     hamlet: Option<i64>,
+    page: Option<i64>,
 }
+
+/// Households a page of the assignment list shows.
+const ASSIGN_PER_PAGE: i64 = 50;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -141,6 +145,10 @@ struct AssignmentsPage {
     rows: Vec<Row>,
     members: Vec<members::Member>,
     counts: Vec<(String, i64)>,
+    /// Households matching the search, over all pages.
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
 /// The hamlet whose households the caller assigns: their own, or one the commune admin picks.
@@ -176,19 +184,33 @@ async fn assignment_page(
     let enabled = settings::is_on(&s.db, scope.commune_id, settings::ASSIGNMENT).await?;
     let (hamlet_id, hamlets) = hamlet_for(&s, &caller, q.hamlet).await?;
     let text = q.q.unwrap_or_default();
-    let (rows, team_members, counts) = match hamlet_id {
+    let mut total = 0;
+    let mut page = 1;
+    // The households are listed only while assignment is on: off, there is nothing to assign.
+    let (rows, team_members, counts) = match hamlet_id.filter(|_| enabled) {
         Some(h) => {
             let mut f = Filter::default();
             f.add("h.hamlet_id = ?", h);
             f.raw("h.active = 1");
             f.search("h.search_text", &text);
+            total = s
+                .db
+                .scalar_i64(
+                    &format!("SELECT COUNT(*) FROM households h{}", f.where_sql()),
+                    &f.params,
+                )
+                .await?;
+            let pages = (total + ASSIGN_PER_PAGE - 1) / ASSIGN_PER_PAGE;
+            page = q.page.unwrap_or(1).clamp(1, pages.max(1));
+            let limit = f.push(ASSIGN_PER_PAGE);
+            let offset = f.push((page - 1) * ASSIGN_PER_PAGE);
             let rows: Vec<Row> = s
                 .db
                 .fetch_all(
                     &format!(
                         "SELECT h.id, h.code, h.head_name, h.address, m.full_name AS member_name \
                          FROM households h LEFT JOIN household_assignments ha ON ha.household_id = h.id \
-                         LEFT JOIN members m ON m.id = ha.member_id{} ORDER BY h.code LIMIT 200",
+                         LEFT JOIN members m ON m.id = ha.member_id{} ORDER BY h.code LIMIT {limit} OFFSET {offset}",
                         f.where_sql()
                     ),
                     &f.params,
@@ -217,6 +239,9 @@ async fn assignment_page(
         rows,
         members: team_members,
         counts,
+        total,
+        page,
+        pages: ((total + ASSIGN_PER_PAGE - 1) / ASSIGN_PER_PAGE).max(1),
     })
 }
 

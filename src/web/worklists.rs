@@ -41,7 +41,14 @@ struct ListQuery {
     list: String,
     #[serde(default)]
     format: String,
+    page: Option<i64>,
+    /// The whole list on one page, to print.
+    #[serde(default)]
+    all: String,
 }
+
+/// Rows a page of a work list shows; the whole list prints from "In tất cả" or goes to Excel.
+const PER_PAGE: usize = 50;
 
 /// A list as a table: headers and rows of text, the same for the page and the Excel file.
 struct Table {
@@ -60,6 +67,11 @@ struct WorklistPage {
     lists: Vec<(&'static str, &'static str, bool)>,
     table: Table,
     today: String,
+    /// All rows of the list (the table holds only this page's).
+    total: usize,
+    page: usize,
+    pages: usize,
+    all: bool,
 }
 
 fn birth(date: &Option<String>, year: Option<i64>) -> String {
@@ -166,7 +178,24 @@ async fn worklist(
             &rows,
         );
     }
+    let mut table = table;
+    let total = table.rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let all = q.all == "1";
+    let page = (q.page.unwrap_or(1).clamp(1, pages as i64)) as usize;
+    if !all {
+        table.rows = table
+            .rows
+            .into_iter()
+            .skip((page - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .collect();
+    }
     let page = WorklistPage {
+        total,
+        page,
+        pages,
+        all,
         shell: Shell::new(&caller, format!("{} · {}", title, area.name), "/dashboard"),
         hamlet_code: area.code.clone(),
         hamlet_name: area.name.clone(),
