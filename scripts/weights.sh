@@ -39,10 +39,28 @@ row "/dashboard (vhxh)" "$tmp/admin" /dashboard
 row "/residents (vhxh)" "$tmp/admin" /residents
 row "/province (so)" "$tmp/province" /province
 row "/field (tovien03)" "$tmp/member" /field
-row "/assets/field.js" "$tmp/member" /assets/field.js
-row "/assets/field.css" "$tmp/member" /assets/field.css
-row "/assets/style.css" "$tmp/member" /assets/style.css
-row "/assets/app.js" "$tmp/member" /assets/app.js
+row "/assets/field.<hash>.js" "$tmp/member" /assets/field.js
+row "/assets/field.<hash>.css" "$tmp/member" /assets/field.css
+row "/assets/style.<hash>.css" "$tmp/member" /assets/style.css
+row "/assets/app.<hash>.js" "$tmp/member" /assets/app.js
 row "/sw.js" "$tmp/member" /sw.js
 row "/manifest.webmanifest" "$tmp/member" /manifest.webmanifest
 row "/api/v1/field/data (tovien03, hamlet 3)" "$tmp/member" /api/v1/field/data
+
+# The incremental snapshot: what a phone fetches after a help (issue 15).
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+cursor="$(curl -fsS -b "$tmp/member" "$base/api/v1/field/data" | json 'd["cursor"]')"
+row "/api/v1/field/data?since= (nothing changed)" "$tmp/member" "/api/v1/field/data?since=$cursor"
+resident="$(curl -fsS -b "$tmp/member" "$base/api/v1/field/data" | json 'd["residents"][0]["id"]')"
+csrf="$(curl -fsS -b "$tmp/member" "$base/api/v1/me" | json 'd["csrf_token"]')"
+today="$(date -u -d '+7 hours' +%F)"
+body="{\"device_id\":\"weights\",\"records\":[{\"id\":\"00000000-0000-4000-8000-$(printf '%012d' $$)\",\"type\":\"help\",\"resident_id\":$resident,\"service\":\"vneid\",\"done\":false,\"date\":\"$today\"}]}"
+sync_down="$(curl -fsS -b "$tmp/member" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+  -H 'Accept-Encoding: br' -d "$body" -o /dev/null -w '%{size_download}' "$base/api/v1/sync")"
+echo
+echo "help round trip (brotli): sync request body ${#body} B, sync answer $sync_down B, changes after it" \
+  "$(size "$tmp/member" "/api/v1/field/data?since=$cursor" br) B" \
+  "(plain $(size "$tmp/member" "/api/v1/field/data?since=$cursor" identity) B)"
+code="$(curl -sS -b "$tmp/member" -H "If-None-Match: \"$cursor\"" -o /dev/null -w '%{http_code}' "$base/api/v1/field/data")"
+echo "the old cursor as If-None-Match after the help: $code (changed); the new one:" \
+  "$(curl -sS -b "$tmp/member" -H "If-None-Match: \"$(curl -fsS -b "$tmp/member" "$base/api/v1/field/data" | json 'd["cursor"]')\"" -o /dev/null -w '%{http_code}' "$base/api/v1/field/data")"

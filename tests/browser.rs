@@ -303,9 +303,27 @@ const OVERFLOWS: &str = r#"
     if (r.width === 0 || r.height === 0) return;
     if (r.right > W + 1 || r.left < -1) bad.push(name(el) + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right));
     var tag = el.tagName;
+    if (tag === 'INPUT' && el.type === 'radio' && r.width > 28) bad.push(name(el) + ' radio ' + Math.round(r.width) + ' px');
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || cs.textOverflow === 'ellipsis') return;
     var clipping = /hidden|auto|scroll|clip/.test(cs.overflowX) && tag !== 'svg';
     if (clipping && el.scrollWidth > el.clientWidth + 1) bad.push(name(el) + ' cuts off ' + el.scrollWidth + ' > ' + el.clientWidth);
+  });
+  return bad.slice(0, 8);
+"#;
+
+/// Status words, dots and badges whose text contrasts with its background less than 4.5:1.
+const LOW_CONTRAST: &str = r#"
+  function rgb(s) { var m = s.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+  function lum(c) { var a = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+  function bg(el) { for (; el; el = el.parentElement) { var c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; }
+  var bad = [];
+  document.querySelectorAll('.badge, .f-tag, .f-net, .st-done, .st-in_progress, .st-none, .warn, .muted, .chip, .tab, .menu-button, .nav a').forEach(function (el) {
+    var cs = getComputedStyle(el);
+    if (cs.display === 'none' || !el.textContent.trim()) return;
+    var a = lum(rgb(cs.color)), b = lum(bg(el));
+    var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(el.className + ' "' + el.textContent.trim().slice(0, 20) + '" ' + ratio.toFixed(2));
   });
   return bad.slice(0, 8);
 "#;
@@ -361,7 +379,11 @@ async fn field_work_lists_match_the_dashboard(c: &Client, base: &str) {
             .await
             .unwrap()
             .len() as i64;
-        assert_eq!(shown, in_app.min(60), "{list}: the tab lists what it counts");
+        assert_eq!(
+            shown,
+            in_app.min(60),
+            "{list}: the tab lists what it counts"
+        );
         let dashboard: String = c
             .execute_async(
                 "const done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(t => \
@@ -420,14 +442,21 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
             ),
             (
                 "so",
-                &[("/province", "province"), ("/reports", "reports-province"), ("/areas", "areas-province")],
+                &[
+                    ("/province", "province"),
+                    ("/reports", "reports-province"),
+                    ("/areas", "areas-province"),
+                ],
             ),
         ];
         for (user, pages) in visits {
             login(&c, &base, user).await;
             for (path, shot) in pages.iter() {
                 c.goto(&format!("{base}{path}")).await.unwrap();
-                c.wait().for_element(Locator::Css("main h1, #field-app h1")).await.expect(path);
+                c.wait()
+                    .for_element(Locator::Css("main h1, #field-app h1"))
+                    .await
+                    .expect(path);
                 if *path == "/field" {
                     c.wait()
                         .for_element(Locator::Css("#households"))
@@ -436,10 +465,22 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                 }
                 let bad = overflows(&c).await;
                 assert!(bad.is_empty(), "{user} {path} at 360 px: {bad:?}");
+                let low: Vec<String> =
+                    serde_json::from_value(c.execute(LOW_CONTRAST, vec![]).await.unwrap()).unwrap();
+                assert!(
+                    low.is_empty(),
+                    "{user} {path}: contrast under 4.5:1: {low:?}"
+                );
                 assert!(page_width(&c).await <= 360, "{user} {path}");
                 let (top, hidden) = menu_check(&c).await;
-                assert!(top < 100.0, "{user} {path}: header and navigation take {top} px");
-                assert!(hidden.is_empty(), "{user} {path}: the menu hides {hidden:?}");
+                assert!(
+                    top < 100.0,
+                    "{user} {path}: header and navigation take {top} px"
+                );
+                assert!(
+                    hidden.is_empty(),
+                    "{user} {path}: the menu hides {hidden:?}"
+                );
                 screenshot(&c, &format!("phone-{shot}")).await;
                 if *path == "/field" {
                     field_work_lists_match_the_dashboard(&c, &base).await;
@@ -447,6 +488,79 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
             }
             logout(&c).await;
         }
+        // Pages reached from a list: a team, and last month's report of a hamlet (its
+        // approve and return buttons at the top).
+        login(&c, &base, "vhxh").await;
+        c.goto(&format!("{base}/teams")).await.unwrap();
+        let team: String = c
+            .execute(
+                "return document.querySelector('main a[href^=\"/teams/\"]').getAttribute('href')",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let today = congdongso::db::today();
+        let (y, m): (i32, u32) = (today[..4].parse().unwrap(), today[5..7].parse().unwrap());
+        let last = if m == 1 {
+            format!("{}-12", y - 1)
+        } else {
+            format!("{y}-{:02}", m - 1)
+        };
+        // A resident asks for help through the hamlet's public form, so the queue has a request
+        // whose closing form (with its radio buttons) can be measured.
+        c.goto(&format!("{base}/yeu-cau/rach-kien-ap-03")).await.unwrap();
+        for (field, value) in [("full_name", "Trần Văn Hỏi"), ("phone", "0901234567")] {
+            c.find(Locator::Css(&format!("input[name={field}]")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        click(&c, "input[name=consent]").await;
+        click(&c, "main form button[type=submit]").await;
+        c.wait()
+            .for_element(Locator::XPath("//h1"))
+            .await
+            .unwrap();
+        c.goto(&format!("{base}/requests")).await.unwrap();
+        let request: String = c
+            .execute(
+                "var a = document.querySelector('main a[href^=\"/requests/\"]'); return a ? a.getAttribute('href') : '/requests'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(request, "/requests", "the demo has help requests to open");
+        for (path, shot) in [
+            (team, "team".to_string()),
+            (
+                format!("/reports/rach-kien-ap-03/{last}"),
+                "report-hamlet".to_string(),
+            ),
+            (request, "request".to_string()),
+        ] {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            c.wait()
+                .for_element(Locator::Css("main h1"))
+                .await
+                .expect(&path);
+            let bad = overflows(&c).await;
+            assert!(bad.is_empty(), "{path} at 360 px: {bad:?}");
+            let (top, hidden) = menu_check(&c).await;
+            assert!(
+                top < 100.0 && hidden.is_empty(),
+                "{path}: {top} px, hidden {hidden:?}"
+            );
+            screenshot(&c, &format!("phone-{shot}")).await;
+        }
+        logout(&c).await;
     }
     .await;
     c.close().await.ok();
@@ -1030,7 +1144,10 @@ async fn settled_bytes(c: &Client, part: &str, count: i64) -> i64 {
         if n >= count {
             return wire_bytes(c, part).await;
         }
-        assert!(Instant::now() < deadline, "{count} requests for {part:?} recorded");
+        assert!(
+            Instant::now() < deadline,
+            "{count} requests for {part:?} recorded"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -376,3 +376,37 @@ async fn the_calendar_counts_the_month_against_the_minimum() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_passed_deadline_unmet_says_khong_dat_and_the_running_period_is_as_of_today() {
+    for url in backends().await {
+        let db = demo_db(&url).await;
+        let app = app(db.clone());
+        let mut admin = Client::login(app.clone(), "vhxh").await;
+        // The year 2026: "80% by the end of Q2" is past; the demo's figure is under it.
+        let r = admin.get("/dashboard?period=2026").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let api = admin.get("/api/v1/indicators?period=2026").await.json();
+        let guided = api
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "adults_guided")
+            .unwrap()
+            .clone();
+        assert_eq!(guided["met"], false, "{guided}");
+        assert_eq!(guided["progress"], "missed");
+        assert!(r.body.contains("Không đạt"), "the dashboard says it");
+        // The current month runs: its figures stand at today, not at its last day.
+        let today = congdongso::db::today();
+        let r = admin.get("/dashboard").await;
+        assert!(
+            r.body.contains(&format!(
+                "tính đến ngày {}",
+                congdongso::text::format_date(&today)
+            )),
+            "{}",
+            &r.body[..2000.min(r.body.len())]
+        );
+    }
+}

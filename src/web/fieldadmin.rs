@@ -193,9 +193,8 @@ async fn assignment_page(
             f.add("h.hamlet_id = ?", h);
             f.raw("h.active = 1");
             f.search("h.search_text", &text);
-            total = s
-                .db
-                .scalar_i64(
+            total =
+                s.db.scalar_i64(
                     &format!("SELECT COUNT(*) FROM households h{}", f.where_sql()),
                     &f.params,
                 )
