@@ -198,6 +198,7 @@
     var pending = st.queue.filter(function (r) { return r.state === 'pending' && !(r.holdUntil > now); })
       .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 200);
     if (!pending.length) return Promise.resolve();
+    pending.forEach(function (r) { r.sending = true; });
     st.flushing = true;
     renderBar();
     var sent = false;
@@ -214,6 +215,8 @@
       return Promise.all(pending.map(function (r) {
         var x = byId[r.id];
         if (!x || x.retry) return null;
+        // Still on the phone's list (an undo cannot remove a record being sent, see undo()).
+        if (st.queue.indexOf(r) < 0) return null;
         r.state = x.status === 'applied' || x.status === 'duplicate' ? 'sent' : x.status === 'conflict' ? 'conflict' : 'failed';
         r.message = x.message;
         r.sentAt = Date.now();
@@ -222,6 +225,7 @@
         return qPut(r);
       }));
     }).catch(function () { /* stays pending; tried again later */ }).then(function () {
+      pending.forEach(function (r) { r.sending = false; });
       st.flushing = false;
       if (!sent) { renderBar(); return; }
       rebuild();
@@ -255,8 +259,12 @@
     var u = st.undo;
     st.undo = null;
     if (!u) return;
-    var r = st.queue.filter(function (x) { return x.id === u.id && x.state === 'pending'; })[0];
-    if (!r) { render(); return; }
+    // Only while the record waits out its window on the phone: once it is on its way, the
+    // server may have it, and the phone must not pretend otherwise.
+    var r = st.queue.filter(function (x) {
+      return x.id === u.id && x.state === 'pending' && !x.sending && x.holdUntil > Date.now();
+    })[0];
+    if (!r) { st.notice = 'Đã gửi lên máy chủ, không hoàn tác được nữa.'; render(); return; }
     st.queue = st.queue.filter(function (x) { return x.id !== u.id; });
     qDel(u.id);
     rebuild();
@@ -409,11 +417,11 @@
     } else if (st.tab === 'recent') {
       list = list.filter(function (x) { return x.last_visit; }).sort(function (a, b) { return a.last_visit < b.last_visit ? 1 : -1; });
     }
-    var wl = st.tab.indexOf('wl-') === 0 && !q ? worklist(st.tab.slice(3)) : null;
+    var wl = st.tab.indexOf('wl-') === 0 && !q ? worklist(st.tab.slice(3), true) : null;
     var total = list.length;
     var tabs = [['todo', 'Chưa tiếp cận'], ['recent', 'Thăm gần đây'], ['all', 'Tất cả']];
     if (d.assignment_on) tabs.splice(1, 0, ['mine', 'Giao cho tôi']);
-    var wtabs = WORKLISTS.map(function (w) { return ['wl-' + w[0], w[1] + ' (' + worklist(w[0]).count + ')']; });
+    var wtabs = WORKLISTS.map(function (w) { return ['wl-' + w[0], w[1] + ' (' + worklist(w[0], false).count + ')']; });
     if (wl) {
       return [
         h('h1', { text: 'Thực địa · ' + d.hamlet.name }),
@@ -450,9 +458,11 @@
   // The dashboard's work lists, counted as the dashboard counts them (living adults of 15 or
   // more; households where someone lives and nobody has the province app done).
   var WORKLISTS = [['unguided', 'Chưa được hướng dẫn'], ['no_app', 'Hộ chưa có app tỉnh'], ['no_smartphone', 'Chưa có ĐT thông minh']];
-  function worklist(kind) {
+  // With `build` false only the count is made (the tabs show counts on every redraw).
+  function worklist(kind, build) {
     var d = st.data;
     var lines = [];
+    var count = 0;
     var byHousehold = {};
     d.residents.forEach(function (r) { (byHousehold[r.household_id] = byHousehold[r.household_id] || []).push(r); });
     if (kind === 'no_app') {
@@ -460,9 +470,10 @@
         var living = (byHousehold[x.id] || []).filter(function (r) { return r.status === 'living'; });
         if (!living.length) return;
         if (living.some(function (r) { return (r.services || {}).province_app === 'done'; })) return;
-        lines.push(householdLine(x));
+        count++;
+        if (build && lines.length < 60) lines.push(householdLine(x));
       });
-      return { count: lines.length, unit: 'hộ', lines: lines };
+      return { count: count, unit: 'hộ', lines: lines };
     }
     var hh = {};
     d.households.forEach(function (x) { hh[x.id] = x; });
@@ -470,11 +481,12 @@
       (byHousehold[x.id] || []).forEach(function (r) {
         if (!r.adult || r.status !== 'living') return;
         if (kind === 'unguided' ? r.helped > 0 : r.has_smartphone !== 0) return;
-        lines.push(h('li', null, h('a', { href: '#/h/' + x.id, class: 'hh', 'data-rid': String(r.id) },
+        count++;
+        if (build && lines.length < 60) lines.push(h('li', null, h('a', { href: '#/h/' + x.id, class: 'hh', 'data-rid': String(r.id) },
           h('b', { text: r.full_name }), h('span', { class: 'muted', text: ' · Hộ ' + x.code + (x.head_name ? ' · ' + x.head_name : '') }))));
       });
     });
-    return { count: lines.length, unit: 'người', lines: lines };
+    return { count: count, unit: 'người', lines: lines };
   }
 
   function chip(r, code) {
@@ -673,7 +685,7 @@
   // What happens in the background (network, sync) never wipes a half-filled form.
   // …nor redraws the button under the finger, nor moves the page: a background redraw waits
   // until the touch (and the tap it makes) is over, and keeps the scroll position.
-  var touching = false, deferred = false;
+  var touching = false, deferred = false, touchId = 0;
   function softRender() {
     if (st.editing) { renderBar(); return; }
     if (touching) { deferred = true; return; }
@@ -681,11 +693,17 @@
     render();
     if (window.scrollY !== y) window.scrollTo(0, y);
   }
-  root.addEventListener('pointerdown', function () { touching = true; });
+  root.addEventListener('pointerdown', function () { touching = true; touchId++; });
   function touchEnd() {
     if (!touching) return;
-    // The click follows pointerup: redraw after it has been handled.
-    setTimeout(function () { touching = false; if (deferred) { deferred = false; softRender(); } }, 400);
+    var mine = touchId;
+    // The click follows pointerup: redraw after it has been handled, unless another touch
+    // has begun since.
+    setTimeout(function () {
+      if (mine !== touchId) return;
+      touching = false;
+      if (deferred) { deferred = false; softRender(); }
+    }, 400);
   }
   window.addEventListener('pointerup', touchEnd);
   window.addEventListener('pointercancel', touchEnd);

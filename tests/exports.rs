@@ -113,6 +113,28 @@ async fn exports(url: String) {
         .await
     );
     assert!(may.iter().all(|r| r[0].ends_with("/05/2026")), "{may:?}");
+    // This month's automatic rounds waiting for confirmation are listed as not counted.
+    let month = congdongso::db::today()[..7].to_string();
+    let now = sheet_rows(
+        vhxh.get(&format!("/activities/export?month={month}&format=xlsx"))
+            .await
+            .bytes,
+    );
+    let waiting = now
+        .iter()
+        .filter(|r| r.last().is_some_and(|c| c.starts_with("Chưa")))
+        .count();
+    assert_eq!(
+        waiting,
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM activities WHERE active = 1 AND confirmed = 0 \
+                 AND SUBSTR(activity_date, 1, 7) = '{month}'"
+            )
+        )
+        .await
+    );
     let head_may = sheet_rows(head.get("/activities/export?month=2026-05").await.bytes);
     assert!(head_may.iter().all(|r| r[1] == "Ấp 3"));
     // Members: the head's own team with full phones; the commune every team.

@@ -273,6 +273,14 @@ async fn changes_case(url: String) {
         d["assigned"].is_object(),
         "the assignment map changed and is sent"
     );
+
+    // A restored backup is another copy of the data: cursors made before start over.
+    let cursor = d["cursor"].as_str().unwrap().to_string();
+    assert_eq!(since(&mut phone, &cursor).await["full"], false);
+    congdongso::db::field_changes::renew_epoch(&db)
+        .await
+        .unwrap();
+    assert_eq!(since(&mut phone, &cursor).await["full"], true);
 }
 
 #[tokio::test]

@@ -156,6 +156,11 @@ CREATE TRIGGER field_assign_del AFTER DELETE ON household_assignments BEGIN
         WHERE x.id = OLD.household_id;
 END;
 
+-- Which copy of the database a cursor was made on: a restored backup gets a new one, so phones
+-- holding cursors from the lost future start over.
+CREATE TABLE field_epoch (value TEXT NOT NULL);
+INSERT INTO field_epoch (value) VALUES (lower(hex(randomblob(8))));
+
 -- An automatic door-to-door round (made by the first help of a day) counts toward the
 -- monthly minimum only once the hamlet head or the team leader confirms it. Rounds and
 -- sessions entered by hand are confirmed as they are made, as before.

@@ -207,14 +207,15 @@ pub async fn round_of_day(
 }
 
 /// Confirms an automatic round so it counts toward the monthly minimum; a place given replaces
-/// the automatic one, and members given are recorded present. Returns false when there was no
-/// unconfirmed round with that id in the hamlet.
+/// the automatic one, and members given (the team's active members among them) become the
+/// members present. Returns false when there was no unconfirmed round with that id in the
+/// hamlet.
 pub async fn confirm(
     conn: &mut AnyConnection,
     activity_id: i64,
     hamlet_id: i64,
     place: Option<&str>,
-    members: &[i64],
+    members: Option<&[i64]>,
 ) -> Result<bool> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT commune_id, team_id FROM activities WHERE id = $1 AND hamlet_id = $2 AND active = 1 \
@@ -232,16 +233,23 @@ pub async fn confirm(
         .bind(place.map(str::to_string))
         .execute(&mut *conn)
         .await?;
-    for m in members {
-        // Only the team's own members can have been present.
-        let ok: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM members WHERE id = $1 AND team_id = $2")
-                .bind(*m)
-                .bind(team_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if ok.is_some() {
-            add_member(conn, activity_id, *m, commune_id).await?;
+    if let Some(members) = members {
+        sqlx::query("DELETE FROM activity_members WHERE activity_id = $1")
+            .bind(activity_id)
+            .execute(&mut *conn)
+            .await?;
+        for m in members {
+            // Only the team's own active members can have been present.
+            let ok: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM members WHERE id = $1 AND team_id = $2 AND active = 1",
+            )
+            .bind(*m)
+            .bind(team_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if ok.is_some() {
+                add_member(conn, activity_id, *m, commune_id).await?;
+            }
         }
     }
     Ok(true)

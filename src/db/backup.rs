@@ -146,6 +146,7 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
             std::fs::rename(&staging, &target).map_err(|e| {
                 AppError::invalid(format!("Không thay được {}: {e}", target.display()))
             })?;
+            renew_field_epoch(url).await?;
             Ok(Done {
                 bytes: size_of(&target),
                 path: target,
@@ -173,6 +174,7 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
             )
             .await?;
             let db = Db::connect(url).await?;
+            renew_field_epoch(url).await?;
             Ok(Done {
                 path: input.to_path_buf(),
                 bytes: size_of(input),
@@ -180,6 +182,26 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
             })
         }
     }
+}
+
+/// A restored copy is another copy for the field app's cursors (a backup older than the table
+/// gets its own value when the server migrates it).
+async fn renew_field_epoch(url: &str) -> Result<()> {
+    let db = Db::connect(url).await?;
+    let exists = db
+        .fetch_optional::<(i64,)>(
+            "SELECT version FROM schema_migrations WHERE version = 9",
+            &[],
+        )
+        .await
+        .ok()
+        .flatten()
+        .is_some();
+    if exists {
+        super::field_changes::renew_epoch(&db).await?;
+    }
+    db.pool.close().await;
+    Ok(())
 }
 
 /// Takes the current database out of WAL mode, which SQLite allows only to its sole user: a

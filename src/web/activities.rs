@@ -72,8 +72,11 @@ async fn confirm(
         .iter()
         .find(|(k, _)| k == "back")
         .is_some_and(|(_, v)| v == "list");
+    // The round's page sends the whole list of members present; the one-tap button none.
+    let given = pairs.iter().any(|(k, _)| k == "members_given");
+    let members = given.then_some(present.as_slice());
     let mut tx = s.db.begin_write().await?;
-    if activities::confirm(&mut tx, id, a.hamlet_id, place.as_deref(), &present).await? {
+    if activities::confirm(&mut tx, id, a.hamlet_id, place.as_deref(), members).await? {
         audit::record(
             &mut tx,
             audit::Entry {

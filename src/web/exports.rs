@@ -111,6 +111,15 @@ async fn activities_file(
                 Cell::from(a.helped),
                 Cell::from(a.dossiers),
                 opt(&a.notes),
+                // An automatic round not yet confirmed is listed, but does not count.
+                Cell::Text(
+                    if a.confirmed == 1 {
+                        "Có"
+                    } else {
+                        "Chưa (chờ xác nhận)"
+                    }
+                    .to_string(),
+                ),
             ]
         })
         .collect();
@@ -134,6 +143,7 @@ async fn activities_file(
             "Lượt hỗ trợ",
             "Hồ sơ trực tuyến",
             "Ghi chú",
+            "Tính vào số buổi tối thiểu",
         ],
         &rows,
     )

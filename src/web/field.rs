@@ -228,6 +228,7 @@ struct FieldRest {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DataQuery {
     /// The `cursor` of an earlier answer: only what changed since is sent.
     since: Option<String>,
@@ -262,19 +263,23 @@ pub(super) async fn data(
     // Read before the data: a change committed in between is sent now and again next time,
     // never missed.
     let seq = field_changes::hamlet_seq(&s.db, hamlet_id).await?;
-    let rest = field_rest(&s, &c, scope).await?;
     let today = db::today();
+    let rest = field_rest(&s, &c, scope).await?;
     let current = fieldwork::Cursor {
         hamlet_id,
         seq,
+        // A new day starts over once: who is 15 or older (the work lists) moves with the date,
+        // and the household lists carry it. A restored database (a new epoch) starts over too.
         scope: fieldwork::digest(
             format!(
-                "{}|{}|{}|{:?}|{}",
+                "{}|{}|{}|{:?}|{}|{}|{}",
                 c.account_id,
                 hamlet_id,
                 c.assignment_on,
                 c.member_id,
-                c.role.as_str()
+                c.role.as_str(),
+                today,
+                field_changes::epoch(&s.db).await?
             )
             .as_bytes(),
         ),
@@ -311,7 +316,7 @@ pub(super) async fn data(
     let removed_households = match &since {
         Some(p) => {
             let sent: std::collections::HashSet<i64> = households.iter().map(|h| h.id).collect();
-            let mut gone: Vec<i64> = field_changes::changed_since(&s.db, hamlet_id, p.seq)
+            let mut gone: Vec<i64> = field_changes::changed_since(&s.db, hamlet_id, p.seq, seq)
                 .await?
                 .into_iter()
                 .filter(|id| !sent.contains(id))
