@@ -145,7 +145,7 @@
     }, function (err) { setOnline(false); throw err; });
   }
 
-  var refreshSeq = 0;
+  var refreshSeq = 0, refreshed = 0;
   function refresh() {
     var mine = ++refreshSeq;
     return call('GET', '/api/v1/me').then(function (res) { return res.json(); }).then(function (me) {
@@ -182,7 +182,12 @@
       });
       st.queue = keep;
       return Promise.all(writes).then(function () { return data ? kvPut('snapshot', st.base) : null; });
-    }).then(function () { rebuild(); softRender(); }).catch(function (e) {
+    }).then(function () {
+      // How many answers the app has taken in (for tests that wait for one).
+      root.setAttribute('data-refreshed', String(++refreshed));
+      rebuild();
+      softRender();
+    }).catch(function (e) {
       if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; softRender(); }
     });
   }

@@ -1358,6 +1358,57 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
             .unwrap();
         assert_eq!(after["has_smartphone"], before["has_smartphone"]);
         assert_eq!(after["version"], before["version"], "nothing reached the server");
+
+        // A finger on a button: an answer from the server arriving meanwhile does not redraw
+        // it (nor move the page); the redraw waits until the finger is lifted.
+        let refreshed = |c: Client| async move {
+            c.execute(
+                "return Number(document.getElementById('field-app').getAttribute('data-refreshed') || 0)",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap()
+        };
+        let before_answer = refreshed(c.clone()).await;
+        c.execute(
+            "window.held = document.querySelector(arguments[0]); \
+             window.heldY = window.scrollY; \
+             window.held.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); \
+             document.getElementById('sync-now').click();",
+            vec![serde_json::json!(toggle)],
+        )
+        .await
+        .unwrap();
+        // The app has taken the server's answer in (and asked for a redraw).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while refreshed(c.clone()).await <= before_answer {
+            assert!(Instant::now() < deadline, "the app takes in an answer");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let kept = c
+            .execute("return window.held.isConnected && window.scrollY === window.heldY", vec![])
+            .await
+            .unwrap();
+        assert_eq!(kept, serde_json::json!(true), "the touched button stays in place");
+        c.execute(
+            "window.held.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+        // Once the finger is up, the view catches up.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while c
+            .execute("return window.held.isConnected", vec![])
+            .await
+            .unwrap()
+            == serde_json::json!(true)
+        {
+            assert!(Instant::now() < deadline, "the deferred redraw happens");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         screenshot(&c, "field-household").await;
     }
     .await;

@@ -180,3 +180,49 @@ async fn text_answers_are_compressed_and_files_are_not() {
         compressed(url).await;
     }
 }
+
+/// Pages link assets under names that carry their digest, kept by browsers for a year; the
+/// service worker lists the same names, so a new version reaches phones by itself.
+#[tokio::test]
+async fn assets_have_hashed_names_kept_for_a_year() {
+    // Assets do not depend on the database: the first one will do.
+    let url = backends().await.remove(0);
+    let db = demo_db(&url).await;
+    let mut c = Client::login(app(db), "tovien03").await;
+    let page = c.get("/field").await;
+    let sw = c.get("/sw.js").await;
+    assert_eq!(
+        sw.headers[header::CACHE_CONTROL].to_str().unwrap(),
+        "no-cache",
+        "the worker itself is checked on every load"
+    );
+    for name in ["style", "app", "field"] {
+        let url = page
+            .body
+            .split('"')
+            .find(|s| {
+                s.starts_with(&format!("/assets/{name}."))
+                    && (s.ends_with(".css") || s.ends_with(".js"))
+            })
+            .unwrap_or_else(|| panic!("a hashed {name} asset in the page"))
+            .to_string();
+        let digest = url.split('.').nth(1).unwrap();
+        assert_eq!(digest.len(), 10, "{url}");
+        let r = c.get(&url).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.headers[header::CACHE_CONTROL].to_str().unwrap(),
+            "public, max-age=31536000, immutable"
+        );
+        assert!(sw.body.contains(&url), "the worker keeps {url}");
+        // Another digest (a page from an older version) gets today's file, checked again.
+        let old = url.replace(digest, "0000000000");
+        let r = c.get(&old).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.headers[header::CACHE_CONTROL].to_str().unwrap(),
+            "no-cache"
+        );
+    }
+    assert!(!page.body.contains("?v="), "no hand-bumped versions");
+}
