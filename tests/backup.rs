@@ -102,6 +102,16 @@ async fn under_load(url: String) {
             .await
             .unwrap();
         assert!(tables > 30, "{tables} tables");
+        // pg_restore brings no planner statistics: the restore analysed the tables itself.
+        let (rows, planned): (i64, i64) = copy
+            .fetch_one(
+                "SELECT (SELECT COUNT(*) FROM residents), \
+                 (SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = 'residents' AND relkind = 'r')",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(planned, rows, "the restored tables are analysed");
     }
     for id in &before {
         let n = copy

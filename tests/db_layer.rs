@@ -235,3 +235,33 @@ async fn demo_search_finds_nguyen_van_duc() {
         demo_search(url).await;
     }
 }
+
+/// A loaded demo leaves the planner informed: statistics describe the tables as loaded.
+#[tokio::test]
+async fn the_demo_leaves_planner_statistics() {
+    for url in backends().await {
+        let db = demo_db(&url).await;
+        let rows = db
+            .scalar_i64("SELECT COUNT(*) FROM residents", &[])
+            .await
+            .unwrap();
+        let planned = if url.starts_with("postgres") {
+            db.scalar_i64(
+                "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = 'residents' AND relkind = 'r'",
+                &[],
+            )
+            .await
+            .unwrap()
+        } else {
+            let (stat,): (String,) = db
+                .fetch_one(
+                    "SELECT stat FROM sqlite_stat1 WHERE tbl = 'residents' ORDER BY idx LIMIT 1",
+                    &[],
+                )
+                .await
+                .unwrap();
+            stat.split(' ').next().unwrap().parse().unwrap()
+        };
+        assert_eq!(planned, rows, "{url}");
+    }
+}

@@ -185,7 +185,7 @@ pub async fn restore(url: &str, input: &Path) -> Result<Done> {
 }
 
 /// A restored copy is another copy for the field app's cursors (a backup older than the table
-/// gets its own value when the server migrates it).
+/// gets its own value when the server migrates it), and needs its planner statistics.
 async fn renew_field_epoch(url: &str) -> Result<()> {
     let db = Db::connect(url).await?;
     let exists = db
@@ -200,6 +200,8 @@ async fn renew_field_epoch(url: &str) -> Result<()> {
     if exists {
         super::field_changes::renew_epoch(&db).await?;
     }
+    // A restored database has no statistics on PostgreSQL (pg_restore does not carry them).
+    db.analyze(&[]).await?;
     db.pool.close().await;
     Ok(())
 }

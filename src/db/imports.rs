@@ -580,9 +580,21 @@ pub async fn apply_residents(
     )
     .await?;
     tx.commit().await?;
+    // A large file changes the tables' sizes: plans must know at once.
+    db.analyze(IMPORTED).await?;
     progress(total, total);
     Ok(applied)
 }
+
+/// The tables a resident import writes.
+const IMPORTED: &[&str] = &[
+    "households",
+    "residents",
+    "resident_services",
+    "service_status_history",
+    "resident_changes",
+    "field_changes",
+];
 
 /// The commune's teams and their active members, for a member import.
 pub async fn member_teams(db: &Db, commune_id: i64) -> Result<(Vec<Team>, Vec<ExistingMember>)> {

@@ -256,6 +256,35 @@ impl Db {
         })
     }
 
+    /// Refreshes the planner's statistics of `tables` (every table when empty) after a bulk
+    /// load, so query plans do not wait for autovacuum (which a server may run without) or, on
+    /// SQLite, run on no statistics at all. SQLite reads at most 1,000 rows of each index (its
+    /// `analysis_limit`), so this stays quick on a province-sized file. Names come from code.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
+        match self.backend {
+            Backend::Postgres => {
+                self.execute(&format!("ANALYZE {}", tables.join(", ")), &[])
+                    .await?;
+            }
+            Backend::Sqlite => {
+                // One connection: the limit is a setting of the connection that analyses.
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000")
+                    .execute(&mut *conn)
+                    .await?;
+                if tables.is_empty() {
+                    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+                }
+                for t in tables {
+                    sqlx::query(&format!("ANALYZE {t}"))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
     pub async fn reset_sequences(&self, tables: &[&str]) -> Result<()> {
         if self.backend == Backend::Postgres {

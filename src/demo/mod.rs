@@ -139,6 +139,8 @@ pub async fn seed(
     .await?;
     reports::seed_commune_reports(db, w.commune_id, 1).await?;
     scores::write(db, w.commune_id).await?;
+    // Everything was just loaded: the planner learns the tables' sizes now.
+    db.analyze(&[]).await?;
     Ok(Some(DemoSummary {
         commune_id: w.commune_id,
         households: w.households,

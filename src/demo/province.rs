@@ -146,8 +146,7 @@ async fn analyze(db: &Db, communes: usize, analyzed_at: &mut usize) -> Result<()
     if db.backend != Backend::Postgres || communes < *analyzed_at + (*analyzed_at / 10).max(1) {
         return Ok(());
     }
-    db.execute(&format!("ANALYZE {}", LOADED.join(", ")), &[])
-        .await?;
+    db.analyze(LOADED).await?;
     *analyzed_at = communes;
     Ok(())
 }
@@ -251,9 +250,8 @@ pub async fn generate_province(
     }
     // The last communes may have grown the tables by less than a tenth: the figures are read
     // next, so the statistics should describe the whole province.
-    if db.backend == Backend::Postgres && summary.written > 0 {
-        db.execute(&format!("ANALYZE {}", LOADED.join(", ")), &[])
-            .await?;
+    if summary.written > 0 {
+        db.analyze(LOADED).await?;
     }
     summary.communes = existing.max(opts.communes);
     Ok(summary)
