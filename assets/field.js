@@ -463,13 +463,22 @@
   // The dashboard's work lists, counted as the dashboard counts them (living adults of 15 or
   // more; households where someone lives and nobody has the province app done).
   var WORKLISTS = [['unguided', 'Chưa được hướng dẫn'], ['no_app', 'Hộ chưa có app tỉnh'], ['no_smartphone', 'Chưa có ĐT thông minh']];
+  // Residents grouped by household, once per snapshot (the three counts redraw often).
+  var grouped = { of: null, map: null };
+  function residentsByHousehold(d) {
+    if (grouped.of !== d) {
+      var map = {};
+      d.residents.forEach(function (r) { (map[r.household_id] = map[r.household_id] || []).push(r); });
+      grouped = { of: d, map: map };
+    }
+    return grouped.map;
+  }
   // With `build` false only the count is made (the tabs show counts on every redraw).
   function worklist(kind, build) {
     var d = st.data;
     var lines = [];
     var count = 0;
-    var byHousehold = {};
-    d.residents.forEach(function (r) { (byHousehold[r.household_id] = byHousehold[r.household_id] || []).push(r); });
+    var byHousehold = residentsByHousehold(d);
     if (kind === 'no_app') {
       d.households.forEach(function (x) {
         var living = (byHousehold[x.id] || []).filter(function (r) { return r.status === 'living'; });

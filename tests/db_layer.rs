@@ -245,23 +245,7 @@ async fn the_demo_leaves_planner_statistics() {
             .scalar_i64("SELECT COUNT(*) FROM residents", &[])
             .await
             .unwrap();
-        let planned = if url.starts_with("postgres") {
-            db.scalar_i64(
-                "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = 'residents' AND relkind = 'r'",
-                &[],
-            )
-            .await
-            .unwrap()
-        } else {
-            let (stat,): (String,) = db
-                .fetch_one(
-                    "SELECT stat FROM sqlite_stat1 WHERE tbl = 'residents' ORDER BY idx LIMIT 1",
-                    &[],
-                )
-                .await
-                .unwrap();
-            stat.split(' ').next().unwrap().parse().unwrap()
-        };
+        let planned = common::planner_rows(&db, "residents").await;
         assert_eq!(planned, rows, "{url}");
     }
 }

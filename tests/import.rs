@@ -699,30 +699,6 @@ async fn the_import_page_previews_then_applies() {
     }
 }
 
-/// The rows the planner believes `table` has: PostgreSQL's `reltuples`, SQLite's
-/// `sqlite_stat1` (both written by ANALYZE only).
-async fn planner_rows(db: &Db, table: &str) -> i64 {
-    if db.backend == congdongso::db::Backend::Postgres {
-        let (n,): (i64,) = db
-            .fetch_one(
-                "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = $1 AND relkind = 'r'",
-                &[table.into()],
-            )
-            .await
-            .unwrap();
-        n
-    } else {
-        let (stat,): (String,) = db
-            .fetch_one(
-                "SELECT stat FROM sqlite_stat1 WHERE tbl = $1 ORDER BY idx LIMIT 1",
-                &[table.into()],
-            )
-            .await
-            .unwrap();
-        stat.split(' ').next().unwrap().parse().unwrap()
-    }
-}
-
 /// The API for scripts: preview with `dry_run=true`, else applied in the same call.
 async fn api_case(url: String) {
     let db = demo_db(&url).await;
@@ -766,7 +742,7 @@ async fn api_case(url: String) {
         .fetch_one("SELECT COUNT(*) FROM residents", &[])
         .await
         .unwrap();
-    assert_eq!(planner_rows(&db, "residents").await, all);
+    assert_eq!(common::planner_rows(&db, "residents").await, all);
     let phone: (Option<String>,) = db
         .fetch_one(
             "SELECT phone FROM residents WHERE full_name = 'Đinh Văn Máy'",

@@ -251,3 +251,27 @@ pub async fn first_resident_of(app: &Router, hamlet_code: &str) -> i64 {
         .as_i64()
         .expect("a resident in the hamlet")
 }
+
+/// The rows the planner believes `table` has: PostgreSQL's `reltuples`, SQLite's
+/// `sqlite_stat1` (both written by ANALYZE only).
+pub async fn planner_rows(db: &Db, table: &str) -> i64 {
+    if db.backend == congdongso::db::Backend::Postgres {
+        let (n,): (i64,) = db
+            .fetch_one(
+                "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = $1 AND relkind = 'r'",
+                &[table.into()],
+            )
+            .await
+            .unwrap();
+        n
+    } else {
+        let (stat,): (String,) = db
+            .fetch_one(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = $1 ORDER BY idx LIMIT 1",
+                &[table.into()],
+            )
+            .await
+            .unwrap();
+        stat.split(' ').next().unwrap().parse().unwrap()
+    }
+}
