@@ -199,7 +199,7 @@ async fn backup_and_restore_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&busy.stderr)
     );
-    db.pool.close().await;
+    db.close().await;
 
     let restore = |answer: &str, yes: bool| {
         let mut c = bin();
@@ -228,7 +228,7 @@ async fn backup_and_restore_from_the_command_line() {
             .scalar_i64("SELECT COUNT(*) FROM households WHERE active = 1", &[])
             .await
             .unwrap();
-        d.pool.close().await;
+        d.close().await;
         n
     };
     let out = restore("không\n", false);

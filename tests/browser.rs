@@ -637,7 +637,7 @@ async fn count_synced(db_url: &str) -> (i64, i64) {
         .scalar_i64("SELECT COUNT(*) FROM sync_records", &[])
         .await
         .unwrap();
-    db.pool.close().await;
+    db.close().await;
     (help, records)
 }
 
@@ -646,7 +646,7 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
     let Some(driver) = start_driver() else { return };
     let dir = tempfile::tempdir().unwrap().keep();
     let db_url = format!("sqlite://{}/field.db", dir.display());
-    demo_db(&db_url).await.pool.close().await;
+    demo_db(&db_url).await.close().await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let server = Server::start(&db_url, port);

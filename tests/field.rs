@@ -225,6 +225,86 @@ async fn a_bad_record_is_rejected_and_the_rest_applied() {
     }
 }
 
+/// Helps for one service of one resident in one batch move its status step by step, as they
+/// would one request at a time: the batch's status writes go out together before the commit,
+/// both when every record is valid and when a rejected record makes the batch take a
+/// savepoint per record.
+#[tokio::test]
+async fn helps_in_one_batch_move_a_status_step_by_step() {
+    for url in backends().await {
+        let db = demo_db(&url).await;
+        let app = app(db.clone());
+        let mut m = Client::login(app.clone(), "tovien03").await;
+        let data = field_data(&mut m).await;
+        let day = today();
+        for (n, (k, with_bad)) in [(0u32, false), (1u32, true)].into_iter().enumerate() {
+            // A resident (not the first pass's) who has not started a service yet.
+            let mut pick = None;
+            'search: for r in data["residents"].as_array().unwrap() {
+                let candidate = r["id"].as_i64().unwrap();
+                if r["status"] != "living" || candidate % 2 != n as i64 {
+                    continue;
+                }
+                for service in ["ecommerce", "digital_signature", "vssid", "email"] {
+                    let has = db
+                        .scalar_i64(
+                            "SELECT COUNT(*) FROM resident_services WHERE resident_id = $1 AND service_code = $2 \
+                             AND status IN ('done', 'in_progress')",
+                            &[candidate.into(), service.into()],
+                        )
+                        .await
+                        .unwrap();
+                    if has == 0 {
+                        pick = Some((candidate, service));
+                        break 'search;
+                    }
+                }
+            }
+            let (rid, service) = pick.expect("a resident with a service not started");
+            let base = 100 + 10 * k;
+            let mut records = vec![
+                json!({"id": uuid(base + 1), "type": "help", "resident_id": rid, "service": service, "done": false, "date": day}),
+                json!({"id": uuid(base + 2), "type": "help", "resident_id": rid, "service": service, "done": true, "date": day}),
+                json!({"id": uuid(base + 3), "type": "help", "resident_id": rid, "service": service, "done": false, "date": day}),
+            ];
+            if with_bad {
+                records.insert(1, json!({"id": uuid(base + 4), "type": "help", "resident_id": rid, "service": "khong-co", "done": true, "date": day}));
+            }
+            let results = sync(&mut m, Value::Array(records)).await;
+            let expected: Vec<&str> = if with_bad {
+                vec!["applied", "rejected", "applied", "applied"]
+            } else {
+                vec!["applied"; 3]
+            };
+            assert_eq!(statuses(&results), expected, "{url}: {results:?}");
+            let status: (String, String) = db
+                .fetch_one(
+                    "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
+                    &[rid.into(), service.into()],
+                )
+                .await
+                .unwrap();
+            assert_eq!(status, ("done".to_string(), day.clone()), "{url}");
+            let history: Vec<(String, String)> = db
+                .fetch_all(
+                    "SELECT s.status, h.client_id FROM service_status_history s JOIN help_records h ON h.id = s.help_id \
+                     WHERE s.resident_id = $1 AND s.service_code = $2 ORDER BY s.id",
+                    &[rid.into(), service.into()],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                history,
+                vec![
+                    ("in_progress".to_string(), uuid(base + 1)),
+                    ("done".to_string(), uuid(base + 2))
+                ],
+                "{url}: the third help changed nothing"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn two_phones_changing_one_field_make_a_conflict_the_head_resolves() {
     for url in backends().await {

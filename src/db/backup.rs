@@ -202,7 +202,7 @@ async fn renew_field_epoch(url: &str) -> Result<()> {
     }
     // A restored database has no statistics on PostgreSQL (pg_restore does not carry them).
     db.analyze(&[]).await?;
-    db.pool.close().await;
+    db.close().await;
     Ok(())
 }
 

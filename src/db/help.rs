@@ -26,6 +26,51 @@ pub struct NewHelp<'a> {
 /// the earliest done help), a help not yet done makes an untouched service "in progress". A
 /// help never moves a status back.
 pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
+    let id = append(conn, h).await?;
+    if let (Some(a), Some(m)) = (h.activity_id, h.member_id) {
+        super::activities::add_member(conn, a, m, h.commune_id).await?;
+    }
+    // A first help makes the resident "guided".
+    super::indicator_sources::refresh_residents(conn, &[h.resident_id]).await?;
+    Ok(id)
+}
+
+/// The help's row and the status it moves.
+async fn append(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
+    let id = insert_row(conn, h).await?;
+    if let Some(service) = h.service_code {
+        let current: Option<(String, String)> = sqlx::query_as(
+            "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
+        )
+        .bind(h.resident_id)
+        .bind(service.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let next = next_status(
+            current.as_ref().map(|(s, d)| (s.as_str(), d.as_str())),
+            h.done,
+            h.date,
+        );
+        if let Some(status) = next {
+            super::residents::write_service_status(
+                conn,
+                h.commune_id,
+                h.resident_id,
+                service,
+                status,
+                h.date,
+                h.account_id,
+                Some(id),
+            )
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// The help's own row, nothing else: a caller appending many helps moves their statuses,
+/// credits the members and refreshes the counts once for all of them, before it commits.
+pub async fn insert_row(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO help_records (client_id, commune_id, hamlet_id, resident_id, member_id, account_id, \
          service_code, dossier_kind, done, help_date, activity_id, created_at) \
@@ -45,38 +90,6 @@ pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
     .bind(super::now())
     .fetch_one(&mut *conn)
     .await?;
-    if let Some(service) = h.service_code {
-        let current: Option<(String, String)> = sqlx::query_as(
-            "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
-        )
-        .bind(h.resident_id)
-        .bind(service.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        let next = next_status(
-            current.as_ref().map(|(s, d)| (s.as_str(), d.as_str())),
-            h.done,
-            h.date,
-        );
-        if let Some(status) = next {
-            super::residents::set_service_status(
-                conn,
-                h.commune_id,
-                h.resident_id,
-                service,
-                status,
-                h.date,
-                h.account_id,
-                Some(id),
-            )
-            .await?;
-        }
-    }
-    if let (Some(a), Some(m)) = (h.activity_id, h.member_id) {
-        super::activities::add_member(conn, a, m, h.commune_id).await?;
-    }
-    // A first help makes the resident "guided".
-    super::indicator_sources::refresh_residents(conn, &[h.resident_id]).await?;
     Ok(id)
 }
 

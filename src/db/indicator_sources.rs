@@ -138,6 +138,7 @@ async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, O
 type Sources = Vec<(i64, Source)>;
 
 /// One entity's contribution: where it counts and its steps.
+#[derive(PartialEq)]
 struct Source {
     commune_id: i64,
     hamlet_id: i64,
@@ -269,6 +270,8 @@ async fn replace(
             *changes.entry(k).or_default() += v;
         }
         match after {
+            // Most helps change nothing a count depends on: no write then.
+            Some(s) if before.as_ref() == Some(&s) => {}
             Some(s) => {
                 sqlx::query(
                     "INSERT INTO indicator_sources (kind, entity_id, commune_id, hamlet_id, parent_id, steps) \

@@ -54,6 +54,11 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Where write transactions run. On SQLite one connection, kept apart: SQLite lets one
+    /// writer in at a time anyway, and a connection that is the only one writing keeps its page
+    /// cache between transactions, where connections taking turns would each read the pages
+    /// the others changed again. On PostgreSQL the pool itself.
+    writer: AnyPool,
 }
 
 /// A bound value for dynamically built queries.
@@ -149,6 +154,20 @@ pub fn bind_as<'q, T>(mut q: QueryAs<'q, T>, params: &[Param]) -> QueryAs<'q, T>
     q
 }
 
+/// The `VALUES` list of a multi-row insert: `rows` tuples, each its own `per_row` placeholders
+/// followed by `shared` placeholders common to every row (bound once, after all the rows).
+pub(crate) fn value_rows(rows: usize, per_row: usize, shared: usize) -> String {
+    let first_shared = rows * per_row + 1;
+    (0..rows)
+        .map(|i| {
+            let own = (1..=per_row).map(|k| format!("${}", i * per_row + k));
+            let common = (0..shared).map(|k| format!("${}", first_shared + k));
+            format!("({})", own.chain(common).collect::<Vec<_>>().join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -187,25 +206,30 @@ impl Db {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let options = || AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
-            // WAL lets readers run while one writer writes; synchronous=FULL so that an
-            // acknowledged write survives a power cut, not only a process crash.
-            options = options.max_connections(8).after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            });
+            let pool = sqlite_options(options(), 8, 2_000).connect(&url).await?;
+            // The writer keeps more pages: the indexes a help record touches stay in memory.
+            let writer = sqlite_options(options(), 1, 16_384).connect(&url).await?;
+            Ok(Db {
+                pool,
+                backend,
+                writer,
+            })
         } else {
-            options = options.max_connections(16);
+            let pool = options().max_connections(16).connect(&url).await?;
+            Ok(Db {
+                writer: pool.clone(),
+                pool,
+                backend,
+            })
         }
-        let pool = options.connect(&url).await?;
-        Ok(Db { pool, backend })
+    }
+
+    /// Closes every connection (before the database file is replaced or removed).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
     }
 
     pub async fn fetch_all<T>(&self, sql: &str, params: &[Param]) -> Result<Vec<T>>
@@ -240,9 +264,11 @@ impl Db {
         Ok(v)
     }
 
+    /// A write outside a transaction; on SQLite it queues for the writer's connection like a
+    /// write transaction, rather than polling for SQLite's lock.
     pub async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64> {
         Ok(bind(sqlx::query(sql), params)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected())
     }
@@ -251,8 +277,8 @@ impl Db {
     /// two concurrent read-then-write transactions wait for each other instead of failing.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -298,6 +324,28 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// A SQLite pool of `connections`, each keeping up to `cache_kib` KiB of pages.
+fn sqlite_options(options: AnyPoolOptions, connections: u32, cache_kib: u32) -> AnyPoolOptions {
+    options
+        .max_connections(connections)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run while one writer writes; synchronous=FULL so that an
+                // acknowledged write survives a power cut, not only a process crash.
+                conn.execute(
+                    format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -{cache_kib};"
+                    )
+                    .as_str(),
+                )
+                .await?;
+                Ok(())
+            })
+        })
 }
 
 impl Filter {

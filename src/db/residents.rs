@@ -358,6 +358,33 @@ pub async fn set_service_status(
     account_id: Option<i64>,
     help_id: Option<i64>,
 ) -> Result<()> {
+    write_service_status(
+        conn,
+        commune_id,
+        resident_id,
+        service_code,
+        status,
+        status_date,
+        account_id,
+        help_id,
+    )
+    .await?;
+    super::indicator_sources::refresh_residents(conn, &[resident_id]).await
+}
+
+/// `set_service_status` without the count refresh, for a writer that refreshes the residents
+/// it touched once, before it commits.
+#[allow(clippy::too_many_arguments)] // each is one column of the history row
+pub async fn write_service_status(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    resident_id: i64,
+    service_code: &str,
+    status: &str,
+    status_date: &str,
+    account_id: Option<i64>,
+    help_id: Option<i64>,
+) -> Result<()> {
     let now = super::now();
     sqlx::query(
         "INSERT INTO service_status_history (commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id) \
@@ -388,7 +415,7 @@ pub async fn set_service_status(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    super::indicator_sources::refresh_residents(conn, &[resident_id]).await
+    Ok(())
 }
 
 /// The tracked fields of a resident as the change log stores them.
@@ -431,6 +458,129 @@ pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?)
+}
+
+/// `tracked` for many residents in one query, locked in id order (two batches naming the same
+/// residents wait for each other instead of deadlocking).
+pub async fn tracked_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Tracked>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let rows: Vec<Tracked> = sqlx::query_as(&format!(
+            "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
+             FROM residents WHERE id IN ({}) ORDER BY id{lock}",
+            list.join(",")
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The current status of each (resident, service) pair that has one, in one query.
+pub async fn service_statuses(
+    conn: &mut AnyConnection,
+    pairs: &[(i64, String)],
+) -> Result<Vec<(i64, String, String, String)>> {
+    let mut residents: Vec<i64> = pairs.iter().map(|(r, _)| *r).collect();
+    residents.sort_unstable();
+    residents.dedup();
+    let wanted: std::collections::HashSet<&(i64, String)> = pairs.iter().collect();
+    let mut out = Vec::new();
+    for chunk in residents.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT resident_id, service_code, status, status_date FROM resident_services \
+             WHERE resident_id IN ({})",
+            list.join(",")
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        out.extend(
+            rows.into_iter()
+                .filter(|(r, s, _, _)| wanted.contains(&(*r, s.clone()))),
+        );
+    }
+    Ok(out)
+}
+
+/// A service status a help moved, written with the others of its batch by `write_statuses`.
+#[derive(Clone, Debug)]
+pub struct StatusWrite {
+    pub commune_id: i64,
+    pub resident_id: i64,
+    pub service_code: String,
+    pub status: &'static str,
+    pub status_date: String,
+    pub account_id: Option<i64>,
+    pub help_id: Option<i64>,
+}
+
+/// `write_service_status` for many: every step into the history, and each pair's last step as
+/// its current status, in two statements per hundred rows.
+pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> Result<()> {
+    let now = super::now();
+    for chunk in rows.chunks(100) {
+        let sql = format!(
+            "INSERT INTO service_status_history (commune_id, resident_id, service_code, status, \
+             status_date, recorded_by, help_id, recorded_at) VALUES {}",
+            super::value_rows(chunk.len(), 7, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for w in chunk {
+            q = q
+                .bind(w.commune_id)
+                .bind(w.resident_id)
+                .bind(w.service_code.clone())
+                .bind(w.status.to_string())
+                .bind(w.status_date.clone())
+                .bind(w.account_id)
+                .bind(w.help_id);
+        }
+        q.bind(now).execute(&mut *conn).await?;
+    }
+    // One row per pair in an upsert: the last step wins.
+    let mut last: Vec<&StatusWrite> = Vec::new();
+    for w in rows.iter().rev() {
+        if !last
+            .iter()
+            .any(|l| l.resident_id == w.resident_id && l.service_code == w.service_code)
+        {
+            last.push(w);
+        }
+    }
+    last.reverse();
+    for chunk in last.chunks(100) {
+        let sql = format!(
+            "INSERT INTO resident_services (commune_id, resident_id, service_code, status, \
+             status_date, recorded_by, updated_at) VALUES {} \
+             ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
+             status_date = excluded.status_date, recorded_by = excluded.recorded_by, \
+             updated_at = excluded.updated_at",
+            super::value_rows(chunk.len(), 6, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for w in chunk {
+            q = q
+                .bind(w.commune_id)
+                .bind(w.resident_id)
+                .bind(w.service_code.clone())
+                .bind(w.status.to_string())
+                .bind(w.status_date.clone())
+                .bind(w.account_id);
+        }
+        q.bind(now).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The tracked fields someone other than `account_id` changed after `version` (a member who

@@ -1,13 +1,15 @@
-//! Applying the records phones send (`POST /api/v1/sync`): each record once, in its own
-//! transaction, within the sender's scope; a rejected record does not stop the others.
+//! Applying the records phones send (`POST /api/v1/sync`): each record once, within the
+//! sender's scope, a request's records in one transaction; a rejected record does not stop
+//! the others.
 
-use super::{Db, audit, conflicts, help, help_requests, households, residents};
+use super::{Db, audit, conflicts, help, help_requests, households, indicator_sources, residents};
 use crate::auth::PersonalScope;
 use crate::crypto::Keys;
 use crate::error::{AppError, Result, is_unique_violation};
 use crate::fieldwork::{self, Record, Ref};
 use serde::Serialize;
 use sqlx::AnyConnection;
+use std::collections::{HashMap, HashSet};
 
 /// Who is sending, and where they work.
 pub struct Context<'a> {
@@ -49,6 +51,7 @@ impl Outcome {
 }
 
 /// What applying a record did.
+#[derive(Clone)]
 struct Applied {
     status: &'static str,
     target_id: Option<i64>,
@@ -65,52 +68,217 @@ impl Applied {
     }
 }
 
-/// Applies one record as sent (`raw` is the JSON object, `id` its client UUID).
-pub async fn apply(db: &Db, ctx: &Context<'_>, raw: &serde_json::Value) -> Outcome {
-    let id = raw
-        .get("id")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string();
-    if let Err(e) = fieldwork::check_client_id(&id) {
-        return Outcome::new(&id, "rejected", e.user_message());
-    }
-    match earlier(db, &id).await {
-        Ok(Some(o)) => return o,
-        Ok(None) => {}
-        Err(e) => return server_fault(&id, e),
-    }
-    let record: Record = match serde_json::from_value(raw.clone()) {
-        Ok(r) => r,
-        Err(e) => {
-            return Outcome::new(
-                &id,
-                "rejected",
-                format!(
-                    "Bản ghi không đúng định dạng: {}",
-                    describe_json_error(&e.to_string())
-                ),
-            );
+/// Applies a request's records in order, in one transaction with a savepoint per record: one
+/// commit for the batch, yet a rejected record leaves nothing behind and does not stop the
+/// others. The counts of the residents helped are refreshed once, before the commit. An
+/// outcome says `applied` only if the commit succeeded; otherwise the phone is told to retry.
+pub async fn apply_all(db: &Db, ctx: &Context<'_>, raws: &[serde_json::Value]) -> Vec<Outcome> {
+    let ids: Vec<String> = raws
+        .iter()
+        .map(|r| {
+            r.get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let mut out: Vec<Option<Outcome>> = vec![None; raws.len()];
+    let mut valid = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match fieldwork::check_client_id(id) {
+            Ok(()) => valid.push(i),
+            Err(e) => out[i] = Some(Outcome::new(id, "rejected", e.user_message())),
         }
+    }
+    let known = match earlier_many(db, valid.iter().map(|&i| ids[i].as_str())).await {
+        Ok(k) => k,
+        Err(e) => return faults(e, &ids, out, &valid),
     };
-    match apply_in_tx(db, ctx, &id, &record).await {
-        Ok(a) => Outcome {
-            id,
-            status: a.status,
-            message: a.message,
-            server_id: a.target_id,
-            retry: false,
-        },
-        Err(AppError::Db(e)) if is_unique_violation(&e) => match earlier(db, &id).await {
+    let mut pending = Vec::new();
+    for i in valid {
+        if let Some(o) = known.get(&ids[i]) {
+            out[i] = Some(o.clone());
+            continue;
+        }
+        match serde_json::from_value::<Record>(raws[i].clone()) {
+            Ok(r) => pending.push((i, r)),
+            Err(e) => {
+                out[i] = Some(Outcome::new(
+                    &ids[i],
+                    "rejected",
+                    format!(
+                        "Bản ghi không đúng định dạng: {}",
+                        describe_json_error(&e.to_string())
+                    ),
+                ))
+            }
+        }
+    }
+    if !pending.is_empty() {
+        let todo: Vec<usize> = pending.iter().map(|(i, _)| *i).collect();
+        if let Err(e) = apply_pending(db, ctx, &ids, &pending, &mut out).await {
+            // The transaction did not commit: nothing it did happened.
+            return faults(e, &ids, out, &todo);
+        }
+    }
+    out.into_iter()
+        .map(|o| o.expect("every record has an outcome"))
+        .collect()
+}
+
+/// Every outcome in `which` becomes "send it again later"; the error is logged once.
+fn faults(
+    e: AppError,
+    ids: &[String],
+    mut out: Vec<Option<Outcome>>,
+    which: &[usize],
+) -> Vec<Outcome> {
+    e.log();
+    for &i in which {
+        out[i] = Some(fault(&ids[i]));
+    }
+    out.into_iter()
+        .map(|o| o.expect("every record has an outcome"))
+        .collect()
+}
+
+async fn apply_pending(
+    db: &Db,
+    ctx: &Context<'_>,
+    ids: &[String],
+    pending: &[(usize, Record)],
+    out: &mut [Option<Outcome>],
+) -> Result<()> {
+    // Most batches are all valid: first without a savepoint per record. A record that fails
+    // rolls that attempt back whole, and the batch runs again with savepoints.
+    if run(db, ctx, ids, pending, out, false).await? {
+        return Ok(());
+    }
+    run(db, ctx, ids, pending, out, true).await.map(|_| ())
+}
+
+/// Applies the batch in one transaction. Without savepoints, returns false (having committed
+/// nothing) at the first record that fails.
+async fn run(
+    db: &Db,
+    ctx: &Context<'_>,
+    ids: &[String],
+    pending: &[(usize, Record)],
+    out: &mut [Option<Outcome>],
+    savepoints: bool,
+) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let mut shared = Shared {
+        log_each: savepoints,
+        ..Shared::default()
+    };
+    shared.prefetch(&mut tx, pending).await?;
+    // The same record twice in one request: the second is answered as a repeat of the first.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, record) in pending {
+        let (i, id) = (*i, ids[*i].as_str());
+        if let Some(first) = seen.get(id).and_then(|&j| out[j].as_ref()) {
+            if first.status == "applied" || first.status == "conflict" {
+                out[i] = Some(repeat_of(first));
+                continue;
+            }
+        }
+        let outcome = if savepoints {
+            apply_one(&mut tx, ctx, &mut shared, id, record).await?
+        } else {
+            match apply_logged(&mut tx, ctx, &mut shared, id, record).await {
+                Ok(a) => outcome_of(id, a),
+                Err(_) => return Ok(false),
+            }
+        };
+        out[i] = Some(outcome);
+        seen.insert(id, i);
+    }
+    if let Err(e) = shared.flush(&mut tx, ctx).await {
+        // Without savepoints a log row can collide with the same record delivered by another
+        // request at this moment; the run with savepoints tells which record that was.
+        if savepoints {
+            return Err(e);
+        }
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+fn outcome_of(id: &str, a: Applied) -> Outcome {
+    Outcome {
+        id: id.to_string(),
+        status: a.status,
+        message: a.message,
+        server_id: a.target_id,
+        retry: false,
+    }
+}
+
+/// The answer to a record already applied (or in conflict) being sent again.
+fn repeat_of(first: &Outcome) -> Outcome {
+    Outcome {
+        server_id: first.server_id,
+        ..if first.status == "conflict" {
+            Outcome::new(&first.id, "conflict", first.message.clone())
+        } else {
+            Outcome::new(
+                &first.id,
+                "duplicate",
+                "Đã nhận trước đó, không ghi lại lần nữa.",
+            )
+        }
+    }
+}
+
+/// One record inside its savepoint. An error is the record's answer; only an error that
+/// leaves the transaction unusable is returned as an error.
+async fn apply_one(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    shared: &mut Shared,
+    id: &str,
+    record: &Record,
+) -> Result<Outcome> {
+    sqlx::query("SAVEPOINT sync_record")
+        .execute(&mut *conn)
+        .await?;
+    let mark = shared.mark();
+    match apply_logged(conn, ctx, shared, id, record).await {
+        Ok(a) => {
+            sqlx::query("RELEASE SAVEPOINT sync_record")
+                .execute(&mut *conn)
+                .await?;
+            Ok(outcome_of(id, a))
+        }
+        Err(e) => {
+            sqlx::query("ROLLBACK TO SAVEPOINT sync_record")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("RELEASE SAVEPOINT sync_record")
+                .execute(&mut *conn)
+                .await?;
+            shared.rolled_back(mark);
+            shared.applied.remove(id);
+            rejection(conn, id, e).await
+        }
+    }
+}
+
+/// Why a record was not applied, in words the volunteer can act on.
+async fn rejection(conn: &mut AnyConnection, id: &str, e: AppError) -> Result<Outcome> {
+    Ok(match e {
+        AppError::Db(e) if is_unique_violation(&e) => match earlier_one(conn, id).await? {
             // Another request delivered the same record at the same moment.
-            Ok(Some(o)) => o,
-            _ => Outcome::new(&id, "rejected", "Dữ liệu bị trùng với một bản ghi đã có."),
+            Some(o) => o,
+            None => Outcome::new(id, "rejected", "Dữ liệu bị trùng với một bản ghi đã có."),
         },
-        Err(e @ (AppError::Invalid(_) | AppError::NotFound | AppError::Forbidden)) => {
-            Outcome::new(&id, "rejected", reject_message(&e))
+        e @ (AppError::Invalid(_) | AppError::NotFound | AppError::Forbidden) => {
+            Outcome::new(id, "rejected", reject_message(&e))
         }
         // A record that breaks a constraint will break it every time: no point retrying.
-        Err(AppError::Db(sqlx::Error::Database(d)))
+        AppError::Db(sqlx::Error::Database(d))
             if matches!(
                 d.kind(),
                 sqlx::error::ErrorKind::ForeignKeyViolation
@@ -119,13 +287,213 @@ pub async fn apply(db: &Db, ctx: &Context<'_>, raw: &serde_json::Value) -> Outco
             ) =>
         {
             Outcome::new(
-                &id,
+                id,
                 "rejected",
                 "Bản ghi tham chiếu tới dữ liệu không tồn tại hoặc không hợp lệ.",
             )
         }
-        Err(e) => server_fault(&id, e),
+        e => {
+            e.log();
+            fault(id)
+        }
+    })
+}
+
+/// What the records of one request share inside its transaction, so a batch asks once and
+/// writes its log rows together.
+#[derive(Default)]
+struct Shared {
+    /// Active services, loaded at the first service named.
+    services: Option<HashSet<String>>,
+    /// Member → team (active members only), as asked.
+    teams: HashMap<i64, Option<i64>>,
+    /// The team's round of each day, found or created in this transaction.
+    rounds: HashMap<String, i64>,
+    /// The residents the batch's helps name, read (and on PostgreSQL locked) in one query.
+    residents: HashMap<i64, residents::Tracked>,
+    /// The status each (resident, service) had before the batch; `None` for none.
+    statuses: HashMap<(i64, String), Option<(String, String)>>,
+    /// Status steps the helps made, written together before the commit.
+    status_writes: Vec<residents::StatusWrite>,
+    /// Whether a household is among the sender's, under assignment.
+    assigned: HashMap<i64, bool>,
+    /// (activity, member) pairs already credited in this transaction.
+    credited: HashSet<(i64, i64)>,
+    /// Residents whose counts are refreshed before the commit.
+    touched: Vec<i64>,
+    /// Audit entries written before the commit.
+    audit: Vec<audit::Pending>,
+    /// Records applied in this transaction: kind and the row created, for references to them.
+    applied: HashMap<String, (&'static str, Option<i64>)>,
+    /// `sync_records` rows written before the commit (unless `log_each`).
+    log: Vec<(String, &'static str, Applied)>,
+    /// Each record's `sync_records` row is written with it, so a duplicate delivered by another
+    /// request at the same moment is told apart inside its savepoint.
+    log_each: bool,
+}
+
+/// How far each list of `Shared` had grown when a record began.
+#[derive(Clone, Copy)]
+struct Mark {
+    touched: usize,
+    status_writes: usize,
+    audit: usize,
+    log: usize,
+}
+
+impl Shared {
+    fn audit<A: Serialize>(
+        &mut self,
+        ctx: &Context<'_>,
+        action: &'static str,
+        entity: &'static str,
+        id: i64,
+        after: &A,
+    ) {
+        self.audit.push(audit::Pending {
+            commune_id: Some(ctx.scope.commune_id),
+            account_id: Some(ctx.account_id),
+            action,
+            entity,
+            entity_id: Some(id),
+            after_json: serde_json::to_string(after).ok(),
+        });
     }
+
+    /// Reads what the batch's helps will ask about, in two queries instead of two per help.
+    async fn prefetch(
+        &mut self,
+        conn: &mut AnyConnection,
+        pending: &[(usize, Record)],
+    ) -> Result<()> {
+        let mut ids = Vec::new();
+        let mut pairs = Vec::new();
+        for (_, record) in pending {
+            if let Record::Help {
+                resident_id: Ref::Id(r),
+                service,
+                ..
+            }
+            | Record::Dossier {
+                resident_id: Ref::Id(r),
+                kind: service,
+                ..
+            } = record
+            {
+                ids.push(*r);
+                if matches!(record, Record::Help { .. }) {
+                    pairs.push((*r, service.clone()));
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for t in residents::tracked_many(conn, &ids).await? {
+            self.residents.insert(t.id, t);
+        }
+        for pair in &pairs {
+            self.statuses.insert(pair.clone(), None);
+        }
+        for (r, code, status, date) in residents::service_statuses(conn, &pairs).await? {
+            self.statuses.insert((r, code), Some((status, date)));
+        }
+        Ok(())
+    }
+
+    /// A resident's status for a service as this batch left it so far.
+    async fn current_status(
+        &mut self,
+        conn: &mut AnyConnection,
+        resident_id: i64,
+        service: &str,
+    ) -> Result<Option<(String, String)>> {
+        if let Some(w) = self
+            .status_writes
+            .iter()
+            .rev()
+            .find(|w| w.resident_id == resident_id && w.service_code == service)
+        {
+            return Ok(Some((w.status.to_string(), w.status_date.clone())));
+        }
+        let key = (resident_id, service.to_string());
+        if let Some(known) = self.statuses.get(&key) {
+            return Ok(known.clone());
+        }
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
+        )
+        .bind(resident_id)
+        .bind(service.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        self.statuses.insert(key, row.clone());
+        Ok(row)
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            touched: self.touched.len(),
+            status_writes: self.status_writes.len(),
+            audit: self.audit.len(),
+            log: self.log.len(),
+        }
+    }
+
+    /// A record's savepoint was rolled back: forget what it did.
+    fn rolled_back(&mut self, mark: Mark) {
+        self.rounds.clear();
+        self.credited.clear();
+        self.assigned.clear();
+        self.touched.truncate(mark.touched);
+        self.status_writes.truncate(mark.status_writes);
+        self.audit.truncate(mark.audit);
+        self.log.truncate(mark.log);
+    }
+
+    /// Writes what the batch kept for the end: the log rows, the audit entries, and the counts
+    /// of the residents it touched.
+    async fn flush(&mut self, conn: &mut AnyConnection, ctx: &Context<'_>) -> Result<()> {
+        for chunk in self.log.chunks(100) {
+            insert_log(conn, ctx, chunk).await?;
+        }
+        audit::record_many(conn, &self.audit).await?;
+        residents::write_statuses(conn, &self.status_writes).await?;
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        indicator_sources::refresh_residents(conn, &self.touched).await
+    }
+}
+
+/// `sync_records` rows, so a record sent again is recognised: (client id, kind, outcome).
+async fn insert_log(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    rows: &[(String, &'static str, Applied)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO sync_records (client_id, kind, status, target_id, message, commune_id, account_id, device_id, received_at) VALUES {}",
+        super::value_rows(rows.len(), 5, 4)
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, kind, a) in rows {
+        q = q
+            .bind(id.clone())
+            .bind(kind.to_string())
+            .bind(a.status.to_string())
+            .bind(a.target_id)
+            .bind(a.message.clone());
+    }
+    q.bind(ctx.scope.commune_id)
+        .bind(ctx.account_id)
+        .bind(ctx.device_id.map(str::to_string))
+        .bind(super::now())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 fn reject_message(e: &AppError) -> String {
@@ -138,8 +506,7 @@ fn reject_message(e: &AppError) -> String {
     }
 }
 
-fn server_fault(id: &str, e: AppError) -> Outcome {
-    e.log();
+fn fault(id: &str) -> Outcome {
     Outcome {
         retry: true,
         ..Outcome::new(
@@ -165,51 +532,85 @@ fn describe_json_error(msg: &str) -> String {
     "một trường có kiểu dữ liệu sai.".into()
 }
 
-/// The answer for a record received before.
-async fn earlier(db: &Db, id: &str) -> Result<Option<Outcome>> {
-    let row: Option<(String, Option<i64>, Option<String>)> = db
-        .fetch_optional(
-            "SELECT status, target_id, message FROM sync_records WHERE client_id = $1",
-            &[id.into()],
-        )
-        .await?;
-    // A conflict is answered as a conflict again: the phone whose first answer was lost must
-    // still show it.
-    Ok(row.map(|(status, target, message)| Outcome {
+/// The answer for a record received before, from its row in `sync_records`. A conflict is
+/// answered as a conflict again: the phone whose first answer was lost must still show it.
+fn answer_of(id: &str, status: &str, target: Option<i64>, message: Option<String>) -> Outcome {
+    Outcome {
         server_id: target,
         ..if status == "conflict" {
             Outcome::new(id, "conflict", message.unwrap_or_default())
         } else {
             Outcome::new(id, "duplicate", "Đã nhận trước đó, không ghi lại lần nữa.")
         }
-    }))
+    }
 }
 
-async fn apply_in_tx(db: &Db, ctx: &Context<'_>, id: &str, record: &Record) -> Result<Applied> {
-    let mut tx = db.begin_write().await?;
-    let applied = apply_record(&mut tx, ctx, id, record).await?;
-    sqlx::query(
-        "INSERT INTO sync_records (client_id, commune_id, account_id, device_id, kind, status, target_id, message, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id.to_string())
-    .bind(ctx.scope.commune_id)
-    .bind(ctx.account_id)
-    .bind(ctx.device_id.map(str::to_string))
-    .bind(record.kind().to_string())
-    .bind(applied.status.to_string())
-    .bind(applied.target_id)
-    .bind(applied.message.clone())
-    .bind(super::now())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+/// The records among `ids` received before, in one query.
+async fn earlier_many(
+    db: &Db,
+    ids: impl Iterator<Item = &str>,
+) -> Result<HashMap<String, Outcome>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut known = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let params: Vec<super::Param> = chunk.iter().map(|&id| id.into()).collect();
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = db
+            .fetch_all(
+                &format!(
+                    "SELECT client_id, status, target_id, message FROM sync_records \
+                     WHERE client_id IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+            )
+            .await?;
+        for (id, status, target, message) in rows {
+            let o = answer_of(&id, &status, target, message);
+            known.insert(id, o);
+        }
+    }
+    Ok(known)
+}
+
+/// The record received before, read inside the transaction.
+async fn earlier_one(conn: &mut AnyConnection, id: &str) -> Result<Option<Outcome>> {
+    let row: Option<(String, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT status, target_id, message FROM sync_records WHERE client_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(status, target, message)| answer_of(id, &status, target, message)))
+}
+
+/// Applies the record and keeps its answer for `sync_records`, so a repeat is recognised.
+async fn apply_logged(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    shared: &mut Shared,
+    id: &str,
+    record: &Record,
+) -> Result<Applied> {
+    let applied = apply_record(conn, ctx, shared, id, record).await?;
+    let kind = record.kind();
+    if applied.status == "applied" {
+        shared
+            .applied
+            .insert(id.to_string(), (kind, applied.target_id));
+    }
+    let row = (id.to_string(), kind, applied.clone());
+    if shared.log_each {
+        insert_log(conn, ctx, std::slice::from_ref(&row)).await?;
+    } else {
+        shared.log.push(row);
+    }
     Ok(applied)
 }
 
 async fn apply_record(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     id: &str,
     record: &Record,
 ) -> Result<Applied> {
@@ -222,7 +623,7 @@ async fn apply_record(
             activity_id,
             member_id,
         } => {
-            check_service(conn, service).await?;
+            check_service(conn, shared, service).await?;
             let what = HelpWhat {
                 service: Some(service),
                 dossier: None,
@@ -231,6 +632,7 @@ async fn apply_record(
             let help_id = record_help(
                 conn,
                 ctx,
+                shared,
                 id,
                 resident_id,
                 what,
@@ -240,14 +642,13 @@ async fn apply_record(
             )
             .await?;
             created(
-                conn,
+                shared,
                 ctx,
                 "help_record",
                 help_id,
                 record,
                 "Đã ghi nhận lượt hỗ trợ.",
             )
-            .await
         }
         Record::Dossier {
             resident_id,
@@ -269,6 +670,7 @@ async fn apply_record(
             let help_id = record_help(
                 conn,
                 ctx,
+                shared,
                 id,
                 resident_id,
                 what,
@@ -278,7 +680,7 @@ async fn apply_record(
             )
             .await?;
             let msg = "Đã ghi nhận hồ sơ dịch vụ công trực tuyến.";
-            created(conn, ctx, "help_record", help_id, record, msg).await
+            created(shared, ctx, "help_record", help_id, record, msg)
         }
         Record::Activity {
             kind,
@@ -305,7 +707,7 @@ async fn apply_record(
             }
             let mut present = Vec::new();
             for m in member_ids {
-                if let Some(m) = member_of_team(conn, ctx, Some(*m)).await? {
+                if let Some(m) = member_of_team(conn, ctx, shared, Some(*m)).await? {
                     present.push(m);
                 }
             }
@@ -331,21 +733,20 @@ async fn apply_record(
             )
             .await?;
             created(
-                conn,
+                shared,
                 ctx,
                 "activity",
                 activity_id,
                 record,
                 "Đã ghi nhận buổi hoạt động.",
             )
-            .await
         }
         Record::ResidentUpdate {
             resident_id,
             base_version,
             changes,
         } => {
-            let r = resident_in_scope(conn, ctx, resident_id).await?;
+            let r = resident_in_scope(conn, ctx, shared, resident_id).await?;
             let changes = changes.normalized()?;
             if *base_version < 1 || *base_version > r.version {
                 return Err(AppError::invalid(
@@ -356,13 +757,9 @@ async fn apply_record(
             let plan = fieldwork::plan_update(changes, &since, |f| r.value(f));
             if !plan.apply.is_empty() {
                 residents::apply_tracked(conn, &r, &plan.apply, Some(ctx.account_id)).await?;
-                audit::record(
-                    conn,
-                    entry(ctx, "update_from_field", "resident", r.id),
-                    None::<&()>,
-                    Some(&plan.apply),
-                )
-                .await?;
+                // Its version moved: later records of the batch read it afresh.
+                shared.residents.remove(&r.id);
+                shared.audit(ctx, "update_from_field", "resident", r.id, &plan.apply);
             }
             if plan.conflicts.is_empty() {
                 return Ok(Applied::ok(
@@ -417,7 +814,7 @@ async fn apply_record(
             has_smartphone,
             relation,
         } => {
-            let hh = household_in_scope(conn, ctx, household_id).await?;
+            let hh = household_in_scope(conn, ctx, shared, household_id).await?;
             let birth_date = match birth_date.as_deref().filter(|d| !d.trim().is_empty()) {
                 Some(d) => Some(fieldwork::check_birth_date(d, &ctx.today)?),
                 None => None,
@@ -443,7 +840,7 @@ async fn apply_record(
                 notes: None,
             };
             let new_id = residents::insert(conn, ctx.keys, hh.1, hh.2, &e).await?;
-            created(conn, ctx, "resident", new_id, &e, "Đã thêm nhân khẩu.").await
+            created(shared, ctx, "resident", new_id, &e, "Đã thêm nhân khẩu.")
         }
         Record::HouseholdNew {
             code,
@@ -467,7 +864,7 @@ async fn apply_record(
                 super::assignments::set(conn, ctx.scope.commune_id, hid, Some(m), ctx.account_id)
                     .await?;
             }
-            created(conn, ctx, "household", hid, &e, "Đã thêm hộ mới.").await
+            created(shared, ctx, "household", hid, &e, "Đã thêm hộ mới.")
         }
         Record::HelpRequest {
             resident_id,
@@ -477,13 +874,13 @@ async fn apply_record(
             message,
         } => {
             let resident = match resident_id {
-                Some(r) => Some(resident_in_scope(conn, ctx, r).await?.id),
+                Some(r) => Some(resident_in_scope(conn, ctx, shared, r).await?.id),
                 None => None,
             };
             let name = fieldwork::clean_text(Some(name), 100, "Họ và tên")?
                 .ok_or_else(|| AppError::invalid("Cần họ và tên người yêu cầu hỗ trợ."))?;
             if let Some(s) = service {
-                check_service(conn, s).await?;
+                check_service(conn, shared, s).await?;
             }
             let phone = fieldwork::optional_phone(phone.as_deref())?;
             let message = fieldwork::clean_text(message.as_deref(), 1000, "Nội dung")?;
@@ -507,44 +904,28 @@ async fn apply_record(
             // Only what identifies the request: the name and phone stay out of the audit log.
             let after = serde_json::json!({"service": service, "resident_id": resident});
             created(
-                conn,
+                shared,
                 ctx,
                 "help_request",
                 rid,
                 &after,
                 "Đã ghi nhận yêu cầu hỗ trợ.",
             )
-            .await
         }
     }
 }
 
-fn entry<'a>(ctx: &Context<'_>, action: &'a str, entity: &'a str, id: i64) -> audit::Entry<'a> {
-    audit::Entry {
-        commune_id: Some(ctx.scope.commune_id),
-        account_id: Some(ctx.account_id),
-        action,
-        entity,
-        entity_id: Some(id),
-    }
-}
-
-/// Audits a row the record created and answers it applied.
-async fn created<T: Serialize>(
-    conn: &mut AnyConnection,
+/// Audits a row the record created (with the batch's other entries, before the commit) and
+/// answers it applied.
+fn created<T: Serialize>(
+    shared: &mut Shared,
     ctx: &Context<'_>,
-    entity: &str,
+    entity: &'static str,
     id: i64,
     after: &T,
     message: &str,
 ) -> Result<Applied> {
-    audit::record(
-        conn,
-        entry(ctx, "create_from_field", entity, id),
-        None::<&()>,
-        Some(after),
-    )
-    .await?;
+    shared.audit(ctx, "create_from_field", entity, id, after);
     Ok(Applied::ok(id, message))
 }
 
@@ -555,11 +936,13 @@ struct HelpWhat<'a> {
     done: bool,
 }
 
-/// Checks a help's resident, date, member and activity, then appends it.
+/// Checks a help's resident, date, member and activity, then appends it; its resident's
+/// counts are refreshed with the others' before the commit.
 #[allow(clippy::too_many_arguments)] // the fields of the record, already destructured
 async fn record_help(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     id: &str,
     resident_id: &Ref,
     what: HelpWhat<'_>,
@@ -567,11 +950,11 @@ async fn record_help(
     activity_id: &Option<Ref>,
     member_id: Option<i64>,
 ) -> Result<i64> {
-    let r = resident_in_scope(conn, ctx, resident_id).await?;
+    let r = resident_in_scope(conn, ctx, shared, resident_id).await?;
     let date = fieldwork::check_date(date, &ctx.today)?;
-    let member = member_of_team(conn, ctx, member_id).await?;
-    let activity = activity_for(conn, ctx, activity_id.as_ref(), &date).await?;
-    help::insert(
+    let member = member_of_team(conn, ctx, shared, member_id).await?;
+    let activity = activity_for(conn, ctx, shared, activity_id.as_ref(), &date).await?;
+    let help_id = help::insert_row(
         conn,
         &help::NewHelp {
             client_id: Some(id),
@@ -587,14 +970,52 @@ async fn record_help(
             activity_id: activity,
         },
     )
-    .await
+    .await?;
+    if let Some(service) = what.service {
+        let current = shared.current_status(conn, r.id, service).await?;
+        let current = current.as_ref().map(|(s, d)| (s.as_str(), d.as_str()));
+        if let Some(status) = help::next_status(current, what.done, &date) {
+            shared.status_writes.push(residents::StatusWrite {
+                commune_id: r.commune_id,
+                resident_id: r.id,
+                service_code: service.to_string(),
+                status,
+                status_date: date.clone(),
+                account_id: Some(ctx.account_id),
+                help_id: Some(help_id),
+            });
+        }
+    }
+    // The member joins the activity once per batch, not once per help.
+    if let (Some(a), Some(m)) = (activity, member) {
+        if shared.credited.insert((a, m)) {
+            super::activities::add_member(conn, a, m, r.commune_id).await?;
+        }
+    }
+    shared.touched.push(r.id);
+    Ok(help_id)
 }
 
 /// The server id a reference stands for: a number, or the client UUID of an applied record
 /// of the given kind sent earlier (a resident added offline, then helped).
-async fn resolve(conn: &mut AnyConnection, ctx: &Context<'_>, r: &Ref, kind: &str) -> Result<i64> {
+async fn resolve(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    shared: &Shared,
+    r: &Ref,
+    kind: &str,
+) -> Result<i64> {
     match r {
         Ref::Id(id) => Ok(*id),
+        // Sent earlier in the same request: its row may not be written yet.
+        Ref::Client(uuid) if shared.applied.contains_key(uuid.as_str()) => {
+            match shared.applied.get(uuid.as_str()) {
+                Some((k, Some(target))) if *k == kind => Ok(*target),
+                _ => Err(AppError::invalid(
+                    "Bản ghi này dựa vào một bản ghi khác chưa được gửi lên hoặc đã bị từ chối.",
+                )),
+            }
+        }
         Ref::Client(uuid) => {
             let row: Option<(Option<i64>,)> = sqlx::query_as(
                 "SELECT target_id FROM sync_records WHERE client_id = $1 AND kind = $2 \
@@ -618,6 +1039,7 @@ async fn resolve(conn: &mut AnyConnection, ctx: &Context<'_>, r: &Ref, kind: &st
 async fn in_scope(
     conn: &mut AnyConnection,
     scope: PersonalScope,
+    shared: &mut Shared,
     commune_id: i64,
     hamlet_id: i64,
     household_id: i64,
@@ -626,6 +1048,9 @@ async fn in_scope(
         return Ok(false);
     }
     if let Some(m) = scope.assigned_to {
+        if let Some(&mine) = shared.assigned.get(&household_id) {
+            return Ok(mine);
+        }
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT household_id FROM household_assignments WHERE household_id = $1 AND member_id = $2",
         )
@@ -633,6 +1058,7 @@ async fn in_scope(
         .bind(m)
         .fetch_optional(&mut *conn)
         .await?;
+        shared.assigned.insert(household_id, row.is_some());
         return Ok(row.is_some());
     }
     Ok(true)
@@ -641,14 +1067,26 @@ async fn in_scope(
 async fn resident_in_scope(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     r: &Ref,
 ) -> Result<residents::Tracked> {
-    let id = resolve(conn, ctx, r, "resident_new").await?;
-    let r = residents::tracked(conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = resolve(conn, ctx, shared, r, "resident_new").await?;
+    let r = match shared.residents.get(&id) {
+        Some(t) => t.clone(),
+        None => residents::tracked(conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
     if r.active != 1
-        || !in_scope(conn, ctx.scope, r.commune_id, r.hamlet_id, r.household_id).await?
+        || !in_scope(
+            conn,
+            ctx.scope,
+            shared,
+            r.commune_id,
+            r.hamlet_id,
+            r.household_id,
+        )
+        .await?
     {
         return Err(AppError::NotFound);
     }
@@ -659,9 +1097,10 @@ async fn resident_in_scope(
 async fn household_in_scope(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     r: &Ref,
 ) -> Result<(i64, i64, i64)> {
-    let id = resolve(conn, ctx, r, "household_new").await?;
+    let id = resolve(conn, ctx, shared, r, "household_new").await?;
     let row: Option<(i64, i64, i64, i64)> =
         sqlx::query_as("SELECT id, commune_id, hamlet_id, active FROM households WHERE id = $1")
             .bind(id)
@@ -670,23 +1109,25 @@ async fn household_in_scope(
     let Some((id, commune, hamlet, active)) = row else {
         return Err(AppError::NotFound);
     };
-    if active != 1 || !in_scope(conn, ctx.scope, commune, hamlet, id).await? {
+    if active != 1 || !in_scope(conn, ctx.scope, shared, commune, hamlet, id).await? {
         return Err(AppError::NotFound);
     }
     Ok((id, commune, hamlet))
 }
 
-async fn check_service(conn: &mut AnyConnection, code: &str) -> Result<()> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT active FROM services WHERE code = $1 AND active = 1")
-            .bind(code.to_string())
-            .fetch_optional(&mut *conn)
+async fn check_service(conn: &mut AnyConnection, shared: &mut Shared, code: &str) -> Result<()> {
+    if shared.services.is_none() {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM services WHERE active = 1")
+            .fetch_all(&mut *conn)
             .await?;
-    match row {
-        Some(_) => Ok(()),
-        None => Err(AppError::invalid(format!(
+        shared.services = Some(rows.into_iter().map(|(c,)| c).collect());
+    }
+    if shared.services.as_ref().is_some_and(|s| s.contains(code)) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!(
             "Nền tảng số «{code}» không có trong danh sách đang theo dõi."
-        ))),
+        )))
     }
 }
 
@@ -694,18 +1135,27 @@ async fn check_service(conn: &mut AnyConnection, code: &str) -> Result<()> {
 async fn member_of_team(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     member_id: Option<i64>,
 ) -> Result<Option<i64>> {
     let Some(m) = member_id else {
         return Ok(ctx.member_id);
     };
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT team_id FROM members WHERE id = $1 AND active = 1")
-            .bind(m)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match (row, ctx.team_id) {
-        (Some((team,)), Some(mine)) if team == mine => Ok(Some(m)),
+    let team = match shared.teams.get(&m) {
+        Some(t) => *t,
+        None => {
+            let row: Option<(i64,)> =
+                sqlx::query_as("SELECT team_id FROM members WHERE id = $1 AND active = 1")
+                    .bind(m)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let t = row.map(|(t,)| t);
+            shared.teams.insert(m, t);
+            t
+        }
+    };
+    match (team, ctx.team_id) {
+        (Some(team), Some(mine)) if team == mine => Ok(Some(m)),
         _ => Err(AppError::invalid(format!(
             "Thành viên số {m} không thuộc Tổ CNSCĐ của ấp bạn."
         ))),
@@ -716,12 +1166,13 @@ async fn member_of_team(
 async fn activity_for(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
+    shared: &mut Shared,
     activity: Option<&Ref>,
     date: &str,
 ) -> Result<Option<i64>> {
     match activity {
         Some(r) => {
-            let id = resolve(conn, ctx, r, "activity").await?;
+            let id = resolve(conn, ctx, shared, r, "activity").await?;
             let row: Option<(i64,)> = sqlx::query_as(
                 "SELECT id FROM activities WHERE id = $1 AND commune_id = $2 AND hamlet_id = $3 AND active = 1",
             )
@@ -735,8 +1186,9 @@ async fn activity_for(
             })
         }
         None => match ctx.team_id {
-            Some(team) => Ok(Some(
-                super::activities::round_of_day(
+            Some(_) if shared.rounds.contains_key(date) => Ok(shared.rounds.get(date).copied()),
+            Some(team) => {
+                let round = super::activities::round_of_day(
                     conn,
                     ctx.scope.commune_id,
                     ctx.hamlet_id,
@@ -744,8 +1196,10 @@ async fn activity_for(
                     date,
                     Some(ctx.account_id),
                 )
-                .await?,
-            )),
+                .await?;
+                shared.rounds.insert(date.to_string(), round);
+                Ok(Some(round))
+            }
             None => Ok(None),
         },
     }

@@ -191,7 +191,7 @@ async fn create(
         let commune = areas::get(&s.db, commune_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let mut tx = s.db.pool.begin().await?;
+        let mut tx = s.db.begin_write().await?;
         let id = areas::insert(&mut tx, &code, &name, "hamlet", Some(&commune), sort).await?;
         // Every hamlet has its team from the start.
         teams::insert(
@@ -290,7 +290,7 @@ async fn update(
             return rerender(page, e);
         }
     };
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     areas::update(&mut tx, id, &name, sort).await?;
     audit::record(
         &mut tx,
@@ -317,7 +317,7 @@ async fn set_active(
 ) -> Result<Response, AppError> {
     let a = editable_hamlet(&s, &caller, id).await?;
     let active = Values(form).checked("active");
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     areas::set_active(&mut tx, id, active).await?;
     audit::record(
         &mut tx,

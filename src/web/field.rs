@@ -583,9 +583,6 @@ pub(super) async fn sync_records(
         device_id: device_id.as_deref(),
         keys: &s.keys,
     };
-    let mut results = Vec::with_capacity(body.records.len());
-    for raw in &body.records {
-        results.push(sync::apply(&s.db, &ctx, raw).await);
-    }
+    let results = sync::apply_all(&s.db, &ctx, &body.records).await;
     Ok(Json(SyncOut { results }))
 }

@@ -232,7 +232,7 @@ async fn create(
     let e = parse(&Values(form));
     let result: Result<i64, AppError> = async {
         check(&s, &caller, scope.commune_id, &e).await?;
-        let mut tx = s.db.pool.begin().await?;
+        let mut tx = s.db.begin_write().await?;
         let id = households::insert(&mut tx, scope.commune_id, &e).await?;
         audit::record(
             &mut tx,
@@ -306,7 +306,7 @@ async fn update(
     let e = parse(&Values(form));
     let result: Result<(), AppError> = async {
         check(&s, &caller, h.commune_id, &e).await?;
-        let mut tx = s.db.pool.begin().await?;
+        let mut tx = s.db.begin_write().await?;
         households::update(&mut tx, id, &e).await?;
         audit::record(
             &mut tx,
@@ -344,7 +344,7 @@ async fn set_active(
 ) -> Result<Response, AppError> {
     let h = editable_household(&s, &caller, id).await?;
     let active = Values(form).checked("active");
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     households::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
     audit::record(

@@ -320,7 +320,7 @@ async fn set_service(
     if date > crate::db::today() {
         return Err(AppError::invalid("Ngày không được sau hôm nay."));
     }
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     residents::set_service_status(
         &mut tx,
         r.commune_id,
@@ -491,7 +491,7 @@ async fn create(
     let (e, birth, check) = parse(&Values(form), hid);
     let result: Result<i64, AppError> = async {
         check?;
-        let mut tx = s.db.pool.begin().await?;
+        let mut tx = s.db.begin_write().await?;
         let id = residents::insert(&mut tx, &s.keys, h.commune_id, h.hamlet_id, &e).await?;
         audit::record(
             &mut tx,
@@ -626,7 +626,7 @@ async fn set_active(
 ) -> Result<Response, AppError> {
     let r = editable(&s, &caller, id).await?;
     let active = Values(form).checked("active");
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     residents::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
     audit::record(

@@ -187,7 +187,7 @@ async fn update(
         Ok(e) => e,
         Err(e) => return rerender(team_form(&caller, &team, Some(&v)), e),
     };
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     teams::update(&mut tx, id, &edit).await?;
     audit::record(
         &mut tx,
@@ -340,7 +340,7 @@ async fn create_member(
         );
         return rerender(page, e);
     }
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     let mid = members::insert(&mut tx, team.commune_id, id, &m).await?;
     audit::record(
         &mut tx,
@@ -408,7 +408,7 @@ async fn update_member(
         );
         return rerender(page, e);
     }
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     members::update(&mut tx, id, &m).await?;
     audit::record(
         &mut tx,
@@ -429,7 +429,7 @@ async fn set_member_active(
 ) -> Result<Response, AppError> {
     let (old, team) = editable_member(&s, &caller, id).await?;
     let active = Values(form).checked("active");
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_write().await?;
     members::set_active(&mut tx, id, active).await?;
     let action = if active { "reactivate" } else { "deactivate" };
     audit::record(
