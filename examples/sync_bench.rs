@@ -17,6 +17,12 @@
 //! is. The accounts, tokens and help records the run adds stay in the database.
 
 use clap::Parser;
+
+// With `--features mimalloc`, Microsoft's mimalloc instead of glibc's malloc (compared in
+// docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use congdongso::auth::{self, Role};
 use congdongso::config::Settings;
 use congdongso::crypto::Keys;

@@ -69,10 +69,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             })?;
             let password = read_password()?;
             let hash = auth::hash_password(&password)?;
-            let mut conn = db.pool.acquire().await?;
+            let mut tx = db.begin_write().await?;
             db::accounts::create(
                 &db,
-                &mut conn,
+                &mut tx,
                 &username,
                 &hash,
                 role,
@@ -80,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 full_name.as_deref(),
             )
             .await?;
+            tx.commit().await?;
             println!(
                 "Đã tạo tài khoản {username} ({}) tại {area}.",
                 role.as_str()

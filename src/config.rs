@@ -168,6 +168,22 @@ struct FileSettings {
     backup_keep: Option<usize>,
 }
 
+/// A PostgreSQL URL made fit for a pooler in transaction mode (PgBouncer's
+/// `pool_mode = transaction`): consecutive transactions of one connection may reach different
+/// server sessions, so nothing may outlive a transaction. The application keeps no session
+/// state (its locks are per transaction, migrations run one transaction each); what remains
+/// is the driver's named prepared statements, turned off here: every statement is prepared
+/// unnamed, in the transaction that runs it. A SQLite URL is left as it is.
+pub fn behind_transaction_pooler(url: &str) -> String {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        || url.contains("statement-cache-capacity=")
+    {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}statement-cache-capacity=0")
+}
+
 /// Settings after merging: flag or environment, then the file, then the default.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -207,6 +223,16 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let database_url = match std::env::var("CONGDONGSO_DATABASE_POOLER") {
+            Ok(v) if v.trim() == "transaction" => behind_transaction_pooler(&database_url),
+            Ok(v) if v.trim().is_empty() || v.trim() == "none" => database_url,
+            Ok(v) => {
+                return Err(AppError::Config(format!(
+                    "CONGDONGSO_DATABASE_POOLER chỉ nhận «transaction» hoặc «none» (nhận được «{v}»)"
+                )));
+            }
+            Err(_) => database_url,
+        };
         let secret_file = cli
             .secret_file
             .clone()

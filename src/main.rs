@@ -1,5 +1,11 @@
 use clap::Parser;
 
+// With `--features mimalloc`, Microsoft's mimalloc instead of glibc's malloc (compared in
+// docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()

@@ -4,7 +4,7 @@
 //! rebuild from scratch. On SQLite and PostgreSQL.
 
 mod common;
-use common::{backends, bin, demo_db};
+use common::{backends, bin, demo_db, pooled_postgres};
 use congdongso::db::{self, Db, indicator_sources, tokens};
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,8 +26,13 @@ struct Server {
 }
 
 fn start(url: &str) -> Server {
+    start_with(url, &[])
+}
+
+fn start_with(url: &str, env: &[(&str, &str)]) -> Server {
     let mut child = bin()
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url])
+        .envs(env.iter().copied())
         .env(
             "CONGDONGSO_SECRET_KEY",
             "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=",
@@ -65,6 +70,18 @@ fn post(conn: &mut TcpStream, token: &str, body: &str) -> Option<serde_json::Val
     );
     conn.write_all(head.as_bytes()).ok()?;
     conn.write_all(body.as_bytes()).ok()?;
+    answer(conn)
+}
+
+/// One GET on a kept-alive connection: the answer's JSON body.
+fn get(conn: &mut TcpStream, token: &str, path: &str) -> Option<serde_json::Value> {
+    let head = format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+    conn.write_all(head.as_bytes()).ok()?;
+    answer(conn)
+}
+
+/// A whole 200 answer read off the connection, or None if it broke first.
+fn answer(conn: &mut TcpStream) -> Option<serde_json::Value> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
@@ -383,4 +400,73 @@ async fn the_same_batch_sent_twice_at_once_is_stored_once() {
         assert_eq!(counts(&db).await, before, "{url}");
         db.close().await;
     }
+}
+
+/// Behind PgBouncer in transaction mode (consecutive transactions of one connection reach
+/// different server sessions): the migrations, the demo seed, the server and phones syncing
+/// at once all go through the pooler, and every record is stored once with exact counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_works_behind_pgbouncer_in_transaction_mode() {
+    let Some(pooled) = pooled_postgres().await else {
+        return;
+    };
+    // In this process through the URL the setting makes; the server through the setting.
+    let url = congdongso::config::behind_transaction_pooler(&pooled);
+    assert!(url.contains("statement-cache-capacity=0"), "{url}");
+    let db = demo_db(&url).await;
+    let phones = phones(&db).await;
+    db.close().await;
+    let server = start_with(&pooled, &[("CONGDONGSO_DATABASE_POOLER", "transaction")]);
+    let mut child = server.child;
+    let day = db::today();
+    let batches = 8;
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|s| {
+            for (p, phone) in phones.iter().enumerate() {
+                let (addr, day) = (server.addr.clone(), day.clone());
+                s.spawn(move || {
+                    let mut conn = TcpStream::connect(&addr).unwrap();
+                    for k in 0..batches {
+                        let records: Vec<serde_json::Value> = (0..BATCH)
+                            .map(|i| {
+                                let n = 2_000_000 + (p * batches + k) * BATCH + i;
+                                let r = phone.residents[n % phone.residents.len()];
+                                serde_json::json!({"id": uuid(n), "type": "help", "resident_id": r,
+                                    "service": "cashless", "done": i % 2 == 0, "date": day})
+                            })
+                            .collect();
+                        let body = serde_json::json!({"records": records}).to_string();
+                        let answer = post(&mut conn, &phone.token, &body).expect("an answer");
+                        for r in answer["results"].as_array().unwrap() {
+                            assert_eq!(r["status"], "applied", "{r}");
+                        }
+                        // Reads between the writes, on the same pooled connections.
+                        let data = get(&mut conn, &phone.token, "/api/v1/field/data")
+                            .expect("the hamlet's data");
+                        assert!(!data["residents"].as_array().unwrap().is_empty());
+                    }
+                });
+            }
+        });
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let db = Db::connect(&url).await.unwrap();
+    let helps = client_ids(&db, "help_records").await;
+    assert_eq!(helps.len(), PHONES * batches * BATCH);
+    let before = counts(&db).await;
+    let commune = db
+        .scalar_i64(
+            "SELECT id FROM areas WHERE level = 'commune' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    indicator_sources::rebuild_commune(&mut tx, commune)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(counts(&db).await, before);
+    db.close().await;
 }

@@ -76,7 +76,7 @@ pub async fn create(
         _ => area.commune_id,
     };
     let now = super::now();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO accounts (username, password_hash, full_name, role, area_id, commune_id, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
     )

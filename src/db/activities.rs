@@ -116,7 +116,7 @@ pub struct NewActivity<'a> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>, members: &[i64]) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO activities (client_id, commune_id, hamlet_id, team_id, kind, activity_date, place, \
          residents_reached, notes, created_by, active, created_at, confirmed) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) RETURNING id",
@@ -147,7 +147,7 @@ pub async fn add_member(
     member_id: i64,
     commune_id: i64,
 ) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO activity_members (activity_id, member_id, commune_id) VALUES ($1, $2, $3) \
          ON CONFLICT (activity_id, member_id) DO NOTHING",
     )
@@ -170,12 +170,12 @@ pub async fn round_of_day(
 ) -> Result<i64> {
     // Two members syncing at once must not both create the day's round.
     if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        crate::db::query("SELECT pg_advisory_xact_lock($1)")
             .bind(team_id)
             .execute(&mut *conn)
             .await?;
     }
-    let found: Option<(i64,)> = sqlx::query_as(
+    let found: Option<(i64,)> = crate::db::query_as(
         "SELECT id FROM activities WHERE team_id = $1 AND activity_date = $2 AND kind = 'door_to_door' \
          AND active = 1 ORDER BY id LIMIT 1",
     )
@@ -217,7 +217,7 @@ pub async fn confirm(
     place: Option<&str>,
     members: Option<&[i64]>,
 ) -> Result<bool> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
+    let row: Option<(i64, i64)> = crate::db::query_as(
         "SELECT commune_id, team_id FROM activities WHERE id = $1 AND hamlet_id = $2 AND active = 1 \
          AND confirmed = 0",
     )
@@ -228,19 +228,21 @@ pub async fn confirm(
     let Some((commune_id, team_id)) = row else {
         return Ok(false);
     };
-    sqlx::query("UPDATE activities SET confirmed = 1, place = COALESCE($2, place) WHERE id = $1")
-        .bind(activity_id)
-        .bind(place.map(str::to_string))
-        .execute(&mut *conn)
-        .await?;
+    crate::db::query(
+        "UPDATE activities SET confirmed = 1, place = COALESCE($2, place) WHERE id = $1",
+    )
+    .bind(activity_id)
+    .bind(place.map(str::to_string))
+    .execute(&mut *conn)
+    .await?;
     if let Some(members) = members {
-        sqlx::query("DELETE FROM activity_members WHERE activity_id = $1")
+        crate::db::query("DELETE FROM activity_members WHERE activity_id = $1")
             .bind(activity_id)
             .execute(&mut *conn)
             .await?;
         for m in members {
             // Only the team's own active members can have been present.
-            let ok: Option<(i64,)> = sqlx::query_as(
+            let ok: Option<(i64,)> = crate::db::query_as(
                 "SELECT id FROM members WHERE id = $1 AND team_id = $2 AND active = 1",
             )
             .bind(*m)

@@ -148,7 +148,7 @@ pub async fn insert(
         "hamlet" => parent.and_then(|p| p.commune_id),
         _ => None,
     };
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO areas (code, name, level, parent_id, commune_id, sort_order, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
     )
@@ -162,7 +162,7 @@ pub async fn insert(
     .fetch_one(&mut *conn)
     .await?;
     if level == "commune" {
-        sqlx::query("UPDATE areas SET commune_id = id WHERE id = $1")
+        crate::db::query("UPDATE areas SET commune_id = id WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -171,7 +171,7 @@ pub async fn insert(
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, name: &str, sort_order: i64) -> Result<()> {
-    sqlx::query("UPDATE areas SET name = $1, sort_order = $2, updated_at = $3 WHERE id = $4")
+    crate::db::query("UPDATE areas SET name = $1, sort_order = $2, updated_at = $3 WHERE id = $4")
         .bind(name.to_string())
         .bind(sort_order)
         .bind(super::now())
@@ -184,7 +184,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, name: &str, sort_order: i
 /// Closing a hamlet keeps its rows: past reports still show it.
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
     let closed_on = (!active).then(super::today);
-    sqlx::query("UPDATE areas SET active = $1, closed_on = $2, updated_at = $3 WHERE id = $4")
+    crate::db::query("UPDATE areas SET active = $1, closed_on = $2, updated_at = $3 WHERE id = $4")
         .bind(active as i64)
         .bind(closed_on)
         .bind(super::now())
@@ -202,7 +202,7 @@ pub async fn set_dates(
     opened_on: Option<&str>,
     closed_on: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE areas SET opened_on = $1, closed_on = $2, active = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(opened_on.map(str::to_string))

@@ -12,12 +12,12 @@ pub async fn set(
     member_id: Option<i64>,
     account_id: i64,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM household_assignments WHERE household_id = $1")
+    crate::db::query("DELETE FROM household_assignments WHERE household_id = $1")
         .bind(household_id)
         .execute(&mut *conn)
         .await?;
     if let Some(m) = member_id {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO household_assignments (household_id, commune_id, member_id, assigned_by, assigned_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )

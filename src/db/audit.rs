@@ -21,7 +21,7 @@ pub async fn record<B: Serialize, A: Serialize>(
 ) -> Result<()> {
     let before = before.and_then(|b| serde_json::to_string(b).ok());
     let after = after.and_then(|a| serde_json::to_string(a).ok());
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO audit_log (commune_id, account_id, at, action, entity, entity_id, before_json, after_json) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -56,7 +56,7 @@ pub async fn record_many(conn: &mut AnyConnection, entries: &[Pending]) -> Resul
             "INSERT INTO audit_log (commune_id, account_id, action, entity, entity_id, after_json, at) VALUES {}",
             super::value_rows(chunk.len(), 6, 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::query(&sql);
         for e in chunk {
             q = q
                 .bind(e.commune_id)

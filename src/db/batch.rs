@@ -99,7 +99,9 @@ impl Rows {
         if full > 0 {
             let sql = self.statement(per, sqlite);
             for chunk in self.values[..full * per * n].chunks(per * n) {
-                bind(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+                bind(crate::db::query(&sql), chunk)
+                    .execute(&mut *conn)
+                    .await?;
             }
             self.values.drain(..full * per * n);
             self.inserted += (full * per) as i64;
@@ -107,7 +109,7 @@ impl Rows {
         let rest = self.values.len() / n;
         if rest > 0 {
             let sql = self.statement(rest, sqlite);
-            bind(sqlx::query(&sql), &self.values)
+            bind(crate::db::query(&sql), &self.values)
                 .execute(&mut *conn)
                 .await?;
             self.values.clear();

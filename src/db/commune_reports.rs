@@ -144,7 +144,7 @@ async fn locked(
     } else {
         ""
     };
-    Ok(sqlx::query_as::<_, CommuneReport>(&format!(
+    Ok(crate::db::query_as::<CommuneReport>(&format!(
         "SELECT {COLS} FROM commune_reports WHERE commune_id = $1 AND period = $2{lock}"
     ))
     .bind(commune_id)
@@ -187,7 +187,7 @@ pub async fn save(
     let now = super::now();
     let code = p.code();
     // Created empty first: two first saves at once meet on the unique key, not in an error.
-    let created = sqlx::query(
+    let created = crate::db::query(
         "INSERT INTO commune_reports (commune_id, kind, period, status, created_at, updated_at) \
          VALUES ($1, $2, $3, 'draft', $4, $4) ON CONFLICT (commune_id, period) DO NOTHING",
     )
@@ -205,7 +205,7 @@ pub async fn save(
     if !r.editable() {
         return Err(wrong_state(&r, "sửa báo cáo"));
     }
-    sqlx::query(
+    crate::db::query(
         "UPDATE commune_reports SET results = $1, difficulties = $2, proposals = $3, \
          next_plan = $4, updated_by = $5, updated_at = $6 WHERE id = $7",
     )
@@ -237,7 +237,7 @@ pub async fn submit(
         "gửi báo cáo",
     )
     .await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE commune_reports SET status = 'submitted', \
          submitted_on = COALESCE(submitted_on, $1), last_submitted_on = $1, submitted_by = $2, \
          updated_at = $3 WHERE id = $4",
@@ -265,7 +265,7 @@ pub async fn acknowledge(
         "tiếp nhận báo cáo",
     )
     .await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE commune_reports SET status = 'acknowledged', figures = $1, acknowledged_on = $2, \
          reviewed_by = $3, review_comment = '', updated_at = $4 WHERE id = $5",
     )
@@ -301,7 +301,7 @@ pub async fn send_back(
             "Hãy ghi ý kiến: xã cần biết phải sửa gì trước khi gửi lại."
         }));
     }
-    sqlx::query(
+    crate::db::query(
         "UPDATE commune_reports SET status = 'returned', review_comment = $1, figures = NULL, \
          acknowledged_on = NULL, reviewed_by = $2, updated_at = $3 WHERE id = $4",
     )

@@ -99,7 +99,7 @@ pub async fn insert(
     c: &NewCommunication<'_>,
     account: i64,
 ) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO communications (commune_id, hamlet_id, channel, title, comm_date, times, \
          created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -118,7 +118,7 @@ pub async fn insert(
 
 /// Removes a communication from the counts (kept in the table and the audit log).
 pub async fn deactivate(conn: &mut AnyConnection, commune_id: i64, id: i64) -> Result<()> {
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE communications SET active = 0 WHERE id = $1 AND commune_id = $2 AND active = 1",
     )
     .bind(id)

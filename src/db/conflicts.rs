@@ -99,7 +99,7 @@ pub struct NewConflict<'a> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, c: NewConflict<'_>) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO sync_conflicts (commune_id, hamlet_id, resident_id, client_id, account_id, field, \
          base_version, proposed_value, current_value, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10) RETURNING id",
@@ -126,7 +126,7 @@ pub async fn close(
     status: &str,
     account_id: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE sync_conflicts SET status = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4 AND status = 'open'",
     )
     .bind(status.to_string())

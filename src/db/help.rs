@@ -39,7 +39,7 @@ pub async fn insert(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
 async fn append(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
     let id = insert_row(conn, h).await?;
     if let Some(service) = h.service_code {
-        let current: Option<(String, String)> = sqlx::query_as(
+        let current: Option<(String, String)> = crate::db::query_as(
             "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
         )
         .bind(h.resident_id)
@@ -71,7 +71,7 @@ async fn append(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
 /// The help's own row, nothing else: a caller appending many helps moves their statuses,
 /// credits the members and refreshes the counts once for all of them, before it commits.
 pub async fn insert_row(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO help_records (client_id, commune_id, hamlet_id, resident_id, member_id, account_id, \
          service_code, dossier_kind, done, help_date, activity_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -91,6 +91,75 @@ pub async fn insert_row(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// A help whose id was reserved (`reserve_ids`), written later with others by `insert_rows`.
+#[derive(Clone, Debug)]
+pub struct HelpRow {
+    pub id: i64,
+    pub client_id: Option<String>,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub resident_id: i64,
+    pub member_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub service_code: Option<String>,
+    pub dossier_kind: Option<String>,
+    pub done: bool,
+    pub date: String,
+    pub activity_id: Option<i64>,
+}
+
+/// `n` ids for helps written later in the same transaction. On PostgreSQL they come from the
+/// table's sequence; on SQLite the transaction holds the write lock, so the ids after the
+/// largest are free until it commits.
+pub async fn reserve_ids(conn: &mut AnyConnection, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if conn.backend_name() == "PostgreSQL" {
+        let rows: Vec<(i64,)> = crate::db::query_as(
+            "SELECT nextval(pg_get_serial_sequence('help_records', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        return Ok(rows.into_iter().map(|(id,)| id).collect());
+    }
+    let (max,): (i64,) = crate::db::query_as("SELECT COALESCE(MAX(id), 0) FROM help_records")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((1..=n as i64).map(|k| max + k).collect())
+}
+
+/// Writes helps with reserved ids, a hundred rows a statement.
+pub async fn insert_rows(conn: &mut AnyConnection, rows: &[HelpRow]) -> Result<()> {
+    let now = super::now();
+    for chunk in rows.chunks(100) {
+        let sql = format!(
+            "INSERT INTO help_records (id, client_id, commune_id, hamlet_id, resident_id, member_id, \
+             account_id, service_code, dossier_kind, done, help_date, activity_id, created_at) VALUES {}",
+            super::value_rows(chunk.len(), 12, 1)
+        );
+        let mut q = crate::db::query(&sql);
+        for h in chunk {
+            q = q
+                .bind(h.id)
+                .bind(h.client_id.clone())
+                .bind(h.commune_id)
+                .bind(h.hamlet_id)
+                .bind(h.resident_id)
+                .bind(h.member_id)
+                .bind(h.account_id)
+                .bind(h.service_code.clone())
+                .bind(h.dossier_kind.clone())
+                .bind(h.done as i64)
+                .bind(h.date.clone())
+                .bind(h.activity_id);
+        }
+        q.bind(now).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The status a help leads to, if it changes anything.

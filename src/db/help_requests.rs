@@ -29,7 +29,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &NewRequest<'_>) -> Result<i64>
     } else {
         "open"
     };
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO help_requests (client_id, commune_id, hamlet_id, requester_name, phone, service_code, \
          message, resident_id, source, status, assigned_member_id, sender_key, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
@@ -183,7 +183,7 @@ pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<HelpRe
 
 /// Gives a request not yet closed to a member; false if it was closed meanwhile.
 pub async fn assign(conn: &mut AnyConnection, id: i64, member_id: i64) -> Result<bool> {
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE help_requests SET status = 'assigned', assigned_member_id = $1, updated_at = $2 \
          WHERE id = $3 AND status <> 'closed'",
     )
@@ -208,7 +208,7 @@ pub struct Closing<'a> {
 /// Closes a request not yet closed; false if it was closed meanwhile.
 pub async fn close(conn: &mut AnyConnection, id: i64, c: &Closing<'_>) -> Result<bool> {
     let now = super::now();
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE help_requests SET status = 'closed', resident_id = COALESCE($1, resident_id), \
          help_id = $2, assigned_member_id = COALESCE(assigned_member_id, $3), close_note = $4, \
          closed_at = $5, updated_at = $5 WHERE id = $6 AND status <> 'closed'",
@@ -257,7 +257,7 @@ pub async fn count_recent(
          WHERE {column} = $1 AND source = 'public' AND created_at >= $2"
     );
     let (count, oldest): (i64, Option<i64>) =
-        super::bind_as(sqlx::query_as(&sql), &[value, since.into()])
+        super::bind_as(crate::db::query_as(&sql), &[value, since.into()])
             .fetch_one(&mut *conn)
             .await?;
     Ok(Recent { count, oldest })

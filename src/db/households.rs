@@ -96,7 +96,7 @@ fn search_text(e: &HouseholdEdit) -> String {
 
 pub async fn insert(conn: &mut AnyConnection, commune_id: i64, e: &HouseholdEdit) -> Result<i64> {
     let now = super::now();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO households (commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
     )
@@ -113,7 +113,7 @@ pub async fn insert(conn: &mut AnyConnection, commune_id: i64, e: &HouseholdEdit
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, e: &HouseholdEdit) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE households SET hamlet_id = $1, code = $2, address = $3, head_name = $4, search_text = $5, updated_at = $6 WHERE id = $7",
     )
     .bind(e.hamlet_id)
@@ -126,7 +126,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, e: &HouseholdEdit) -> Res
     .execute(&mut *conn)
     .await?;
     // Residents follow their household when it moves to another hamlet.
-    sqlx::query("UPDATE residents SET hamlet_id = $1 WHERE household_id = $2")
+    crate::db::query("UPDATE residents SET hamlet_id = $1 WHERE household_id = $2")
         .bind(e.hamlet_id)
         .bind(id)
         .execute(&mut *conn)
@@ -135,7 +135,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, e: &HouseholdEdit) -> Res
 }
 
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
-    sqlx::query("UPDATE households SET active = $1, updated_at = $2 WHERE id = $3")
+    crate::db::query("UPDATE households SET active = $1, updated_at = $2 WHERE id = $3")
         .bind(active as i64)
         .bind(super::now())
         .bind(id)

@@ -42,7 +42,7 @@ pub async fn current(
     commune_id: i64,
     hashes: &[String],
 ) -> Result<Current> {
-    let hamlets: Vec<(i64, String, i64)> = sqlx::query_as(
+    let hamlets: Vec<(i64, String, i64)> = crate::db::query_as(
         "SELECT id, name, active FROM areas WHERE parent_id = $1 AND level = 'hamlet'",
     )
     .bind(commune_id)
@@ -57,11 +57,11 @@ pub async fn current(
         })
         .collect();
     let households: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT id, code, hamlet_id FROM households WHERE commune_id = $1")
+        crate::db::query_as("SELECT id, code, hamlet_id FROM households WHERE commune_id = $1")
             .bind(commune_id)
             .fetch_all(&mut *conn)
             .await?;
-    let rows: Vec<ResidentRow> = sqlx::query_as(
+    let rows: Vec<ResidentRow> = crate::db::query_as(
         "SELECT r.id, r.hamlet_id, r.household_id, h.code AS household_code, r.cccd_hash, r.full_name, \
          r.birth_date, r.birth_year, r.gender, r.phone, r.relation, r.has_smartphone, r.notes, r.active, \
          r.consent, r.version FROM residents r JOIN households h ON h.id = r.household_id \
@@ -70,7 +70,7 @@ pub async fn current(
     .bind(commune_id)
     .fetch_all(&mut *conn)
     .await?;
-    let done: Vec<(i64, String)> = sqlx::query_as(
+    let done: Vec<(i64, String)> = crate::db::query_as(
         "SELECT resident_id, service_code FROM resident_services \
          WHERE commune_id = $1 AND status = 'done'",
     )
@@ -82,9 +82,10 @@ pub async fn current(
     for (r, s) in done {
         done_by.entry(r).or_default().push(s);
     }
-    let services: Vec<(String,)> = sqlx::query_as("SELECT code FROM services WHERE active = 1")
-        .fetch_all(&mut *conn)
-        .await?;
+    let services: Vec<(String,)> =
+        crate::db::query_as("SELECT code FROM services WHERE active = 1")
+            .fetch_all(&mut *conn)
+            .await?;
     let services = services.into_iter().map(|(c,)| c).collect();
     Ok(Current {
         hamlets,
@@ -143,7 +144,7 @@ async fn held_elsewhere(
             "SELECT cccd_hash FROM residents WHERE commune_id <> $1 AND cccd_hash IN ({})",
             marks.join(", ")
         );
-        let rows: Vec<(String,)> = super::bind_as(sqlx::query_as(&sql), &params)
+        let rows: Vec<(String,)> = super::bind_as(crate::db::query_as(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         out.extend(rows.into_iter().map(|(h,)| h));
@@ -228,7 +229,7 @@ pub async fn update_residents(
     );
     let expected = rows.len() as u64;
     let params: Vec<Param> = rows.drain(..).flatten().collect();
-    let done = super::bind(sqlx::query(&sql), &params)
+    let done = super::bind(crate::db::query(&sql), &params)
         .execute(&mut *conn)
         .await?;
     // Changed by someone else since this transaction read it (PostgreSQL lets another write
@@ -255,7 +256,7 @@ pub async fn apply_residents(
     // One import at a time per commune (the page, the API and the command line alike); on
     // SQLite the write transaction already is one at a time.
     if db.backend == super::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7106, $1::int)")
+        crate::db::query("SELECT pg_advisory_xact_lock(7106, $1::int)")
             .bind(src.commune_id)
             .execute(&mut *conn)
             .await?;
@@ -314,7 +315,7 @@ pub async fn apply_residents(
     }
     households.finish(conn).await?;
     let ids: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, code FROM households WHERE commune_id = $1")
+        crate::db::query_as("SELECT id, code FROM households WHERE commune_id = $1")
             .bind(commune)
             .fetch_all(&mut *conn)
             .await?;
@@ -322,7 +323,7 @@ pub async fn apply_residents(
     let hh = |code: &str| household_id.get(code).copied().unwrap_or(0);
 
     // New residents, many to a statement, found again by household, name and birth.
-    let (before,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM residents")
+    let (before,): (Option<i64>,) = crate::db::query_as("SELECT MAX(id) FROM residents")
         .fetch_one(&mut *conn)
         .await?;
     let mut residents = Rows::new(
@@ -368,7 +369,7 @@ pub async fn apply_residents(
     residents.finish(conn).await?;
     // id, household, name, birth date, birth year
     type Added = (i64, i64, String, Option<String>, Option<i64>);
-    let added: Vec<Added> = sqlx::query_as(
+    let added: Vec<Added> = crate::db::query_as(
         "SELECT id, household_id, full_name, birth_date, birth_year FROM residents \
          WHERE commune_id = $1 AND id > $2",
     )
@@ -741,7 +742,7 @@ pub async fn prepare_residents(
     .await
     .map_err(|e| AppError::Internal(format!("import: {e}")))?
     .map_err(AppError::invalid)?;
-    let mut conn = db.pool.acquire().await?;
+    let mut conn = db.begin_read().await?;
     let current = current(&mut conn, commune_id, &hashes_of(keys, &sheet)).await?;
     let plan = crate::import::plan::plan(sheet.clone(), &current, &|c| keys.match_hash(c));
     Ok(Prepared { sheet, plan })

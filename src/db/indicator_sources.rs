@@ -69,7 +69,7 @@ async fn load(
     params: &[Param],
 ) -> Result<Vec<(ResidentRow, ResidentInput)>> {
     let rows: Vec<ResidentRow> = super::bind_as(
-        sqlx::query_as(&format!(
+        crate::db::query_as(&format!(
             "SELECT r.id, r.commune_id, r.hamlet_id, r.household_id, r.birth_date, r.birth_year, \
              r.has_smartphone, r.status, r.status_date, r.active, h.active AS household_active \
              FROM residents r JOIN households h ON h.id = r.household_id WHERE {condition}"
@@ -79,7 +79,7 @@ async fn load(
     .fetch_all(&mut *conn)
     .await?;
     let services: Vec<(i64, String, String)> = super::bind_as(
-        sqlx::query_as(&format!(
+        crate::db::query_as(&format!(
             "SELECT s.resident_id, s.service_code, s.status_date FROM resident_services s \
              JOIN residents r ON r.id = s.resident_id WHERE s.status = 'done' AND {condition}"
         )),
@@ -88,7 +88,7 @@ async fn load(
     .fetch_all(&mut *conn)
     .await?;
     let helps: Vec<(i64, String)> = super::bind_as(
-        sqlx::query_as(&format!(
+        crate::db::query_as(&format!(
             "SELECT x.resident_id, MIN(x.help_date) FROM help_records x \
              JOIN residents r ON r.id = x.resident_id WHERE {condition} GROUP BY x.resident_id"
         )),
@@ -126,7 +126,7 @@ async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, O
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<HamletRow> = sqlx::query_as(&format!(
+    let rows: Vec<HamletRow> = crate::db::query_as(&format!(
         "SELECT id, active, opened_on, closed_on FROM areas WHERE id IN ({})",
         id_list(ids)
     ))
@@ -204,7 +204,7 @@ async fn stored(conn: &mut AnyConnection, kind: &str, ids: &[i64]) -> Result<Has
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = crate::db::query_as(&format!(
         "SELECT entity_id, commune_id, hamlet_id, parent_id, steps FROM indicator_sources \
          WHERE kind = $1 AND entity_id IN ({})",
         id_list(ids)
@@ -234,17 +234,19 @@ async fn apply(
     conn: &mut AnyConnection,
     changes: &BTreeMap<(i64, String, Month), i64>,
 ) -> Result<()> {
-    for ((area, metric, month), n) in changes {
-        sqlx::query(
-            "INSERT INTO indicator_counts (area_id, metric, month, n) VALUES ($1, $2, $3, $4) \
+    // In key order, so two transactions touching the same rows lock them in the same order.
+    let rows: Vec<_> = changes.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in rows.chunks(200) {
+        let sql = format!(
+            "INSERT INTO indicator_counts (area_id, metric, month, n) VALUES {} \
              ON CONFLICT (area_id, metric, month) DO UPDATE SET n = indicator_counts.n + excluded.n",
-        )
-        .bind(*area)
-        .bind(metric.clone())
-        .bind(*month)
-        .bind(*n)
-        .execute(&mut *conn)
-        .await?;
+            super::value_rows(chunk.len(), 4, 0)
+        );
+        let mut q = crate::db::query(&sql);
+        for ((area, metric, month), n) in chunk {
+            q = q.bind(*area).bind(metric.clone()).bind(*month).bind(**n);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -259,6 +261,7 @@ async fn replace(
 ) -> Result<()> {
     let mut old = stored(conn, kind, ids).await?;
     let mut fresh: HashMap<i64, Source> = fresh.into_iter().collect();
+    let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
     for id in ids {
         let before = old.remove(id);
         let after = fresh.remove(id);
@@ -272,31 +275,39 @@ async fn replace(
         match after {
             // Most helps change nothing a count depends on: no write then.
             Some(s) if before.as_ref() == Some(&s) => {}
-            Some(s) => {
-                sqlx::query(
-                    "INSERT INTO indicator_sources (kind, entity_id, commune_id, hamlet_id, parent_id, steps) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, entity_id) DO UPDATE SET \
-                     commune_id = excluded.commune_id, hamlet_id = excluded.hamlet_id, \
-                     parent_id = excluded.parent_id, steps = excluded.steps",
-                )
-                .bind(kind.to_string())
+            Some(s) => upserts.push((*id, s)),
+            None if before.is_some() => deletes.push(*id),
+            None => {}
+        }
+    }
+    // One statement per two hundred rows, not one per row.
+    for chunk in upserts.chunks(200) {
+        let sql = format!(
+            "INSERT INTO indicator_sources (entity_id, commune_id, hamlet_id, parent_id, steps, kind) \
+             VALUES {} ON CONFLICT (kind, entity_id) DO UPDATE SET \
+             commune_id = excluded.commune_id, hamlet_id = excluded.hamlet_id, \
+             parent_id = excluded.parent_id, steps = excluded.steps",
+            super::value_rows(chunk.len(), 5, 1)
+        );
+        let mut q = crate::db::query(&sql);
+        for (id, s) in chunk {
+            q = q
                 .bind(*id)
                 .bind(s.commune_id)
                 .bind(s.hamlet_id)
                 .bind(s.parent_id)
-                .bind(steps::encode(&s.steps))
-                .execute(&mut *conn)
-                .await?;
-            }
-            None if before.is_some() => {
-                sqlx::query("DELETE FROM indicator_sources WHERE kind = $1 AND entity_id = $2")
-                    .bind(kind.to_string())
-                    .bind(*id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            None => {}
+                .bind(steps::encode(&s.steps));
         }
+        q.bind(kind.to_string()).execute(&mut *conn).await?;
+    }
+    for chunk in deletes.chunks(CHUNK) {
+        crate::db::query(&format!(
+            "DELETE FROM indicator_sources WHERE kind = $1 AND entity_id IN ({})",
+            id_list(chunk)
+        ))
+        .bind(kind.to_string())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -306,7 +317,7 @@ async fn replace(
 pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
         let list = id_list(chunk);
-        let households: Vec<(i64,)> = sqlx::query_as(&format!(
+        let households: Vec<(i64,)> = crate::db::query_as(&format!(
             "SELECT household_id FROM residents WHERE id IN ({list}) \
              UNION SELECT parent_id FROM indicator_sources WHERE kind = 'resident' \
              AND entity_id IN ({list}) AND parent_id IS NOT NULL"
@@ -322,7 +333,7 @@ pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<
 /// Brings the counts up to date with these households and every resident in them.
 pub async fn refresh_households(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
-        let residents: Vec<(i64,)> = sqlx::query_as(&format!(
+        let residents: Vec<(i64,)> = crate::db::query_as(&format!(
             "SELECT id FROM residents WHERE household_id IN ({})",
             id_list(chunk)
         ))
@@ -380,7 +391,7 @@ async fn refresh(
 /// After a hamlet opened, closed or changed its dates: every household (and so every resident)
 /// in it.
 pub async fn refresh_hamlet(conn: &mut AnyConnection, hamlet_id: i64) -> Result<()> {
-    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM households WHERE hamlet_id = $1")
+    let ids: Vec<(i64,)> = crate::db::query_as("SELECT id FROM households WHERE hamlet_id = $1")
         .bind(hamlet_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -390,17 +401,17 @@ pub async fn refresh_hamlet(conn: &mut AnyConnection, hamlet_id: i64) -> Result<
 
 /// Recomputes a whole commune from scratch: after a bulk load, or to repair.
 pub async fn rebuild_commune(conn: &mut AnyConnection, commune_id: i64) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "DELETE FROM indicator_counts WHERE area_id IN (SELECT id FROM areas WHERE commune_id = $1)",
     )
     .bind(commune_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM indicator_sources WHERE commune_id = $1")
+    crate::db::query("DELETE FROM indicator_sources WHERE commune_id = $1")
         .bind(commune_id)
         .execute(&mut *conn)
         .await?;
-    let hamlet_rows: Vec<HamletRow> = sqlx::query_as(
+    let hamlet_rows: Vec<HamletRow> = crate::db::query_as(
         "SELECT id, active, opened_on, closed_on FROM areas WHERE commune_id = $1 AND level = 'hamlet'",
     )
     .bind(commune_id)

@@ -88,7 +88,7 @@ pub async fn insert(
     m: &MemberEdit,
 ) -> Result<i64> {
     let now = super::now();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO members (commune_id, team_id, full_name, search_text, sort_key, phone, position, \
          affiliation, affiliation_detail, joined_on, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) RETURNING id",
@@ -110,7 +110,7 @@ pub async fn insert(
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, m: &MemberEdit) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE members SET full_name = $1, search_text = $2, sort_key = $3, phone = $4, position = $5, \
          affiliation = $6, affiliation_detail = $7, joined_on = $8, updated_at = $9 WHERE id = $10",
     )
@@ -131,7 +131,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, m: &MemberEdit) -> Result
 
 /// A member who leaves keeps their history; `left_on` records when.
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
-    sqlx::query("UPDATE members SET active = $1, left_on = $2, updated_at = $3 WHERE id = $4")
+    crate::db::query("UPDATE members SET active = $1, left_on = $2, updated_at = $3 WHERE id = $4")
         .bind(active as i64)
         .bind((!active).then(super::today))
         .bind(super::now())

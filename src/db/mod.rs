@@ -168,6 +168,31 @@ pub(crate) fn value_rows(rows: usize, per_row: usize, shared: usize) -> String {
         .join(", ")
 }
 
+/// Set once a connection is made for a pooler in transaction mode (a PostgreSQL URL with
+/// `statement-cache-capacity=0`, see `config::behind_transaction_pooler`): from then on the
+/// process prepares every statement unnamed, in the transaction that runs it, since a named
+/// one would be left on a server session the next transaction may not reach.
+static UNNAMED_STATEMENTS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+fn persistent() -> bool {
+    !UNNAMED_STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `sqlx::query`, prepared unnamed behind a transaction pooler. Every query goes through
+/// these three.
+pub fn query(sql: &str) -> Query<'_> {
+    sqlx::query(sql).persistent(persistent())
+}
+
+/// `sqlx::query_as`, prepared unnamed behind a transaction pooler.
+pub fn query_as<'q, T>(sql: &'q str) -> QueryAs<'q, T>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow>,
+{
+    sqlx::query_as(sql).persistent(persistent())
+}
+
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -199,6 +224,9 @@ impl Db {
             }
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            if url.contains("statement-cache-capacity=0") {
+                UNNAMED_STATEMENTS.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             (Backend::Postgres, url.to_string())
         } else {
             return Err(AppError::Config(format!(
@@ -236,27 +264,37 @@ impl Db {
     where
         T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
     {
-        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
-            .fetch_all(&self.pool)
-            .await?)
+        let q = bind_as(query_as::<T>(sql), params);
+        if persistent() {
+            return Ok(q.fetch_all(&self.pool).await?);
+        }
+        let mut tx = self.pool.begin().await?;
+        let rows = q.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
     }
 
     pub async fn fetch_optional<T>(&self, sql: &str, params: &[Param]) -> Result<Option<T>>
     where
         T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
     {
-        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
-            .fetch_optional(&self.pool)
-            .await?)
+        let q = bind_as(query_as::<T>(sql), params);
+        if persistent() {
+            return Ok(q.fetch_optional(&self.pool).await?);
+        }
+        let mut tx = self.pool.begin().await?;
+        let row = q.fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     pub async fn fetch_one<T>(&self, sql: &str, params: &[Param]) -> Result<T>
     where
         T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
     {
-        Ok(bind_as(sqlx::query_as::<_, T>(sql), params)
-            .fetch_one(&self.pool)
-            .await?)
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or(AppError::Db(sqlx::Error::RowNotFound))
     }
 
     pub async fn scalar_i64(&self, sql: &str, params: &[Param]) -> Result<i64> {
@@ -267,10 +305,21 @@ impl Db {
     /// A write outside a transaction; on SQLite it queues for the writer's connection like a
     /// write transaction, rather than polling for SQLite's lock.
     pub async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64> {
-        Ok(bind(sqlx::query(sql), params)
-            .execute(&self.writer)
-            .await?
-            .rows_affected())
+        let q = bind(query(sql), params);
+        if persistent() {
+            return Ok(q.execute(&self.writer).await?.rows_affected());
+        }
+        let mut tx = self.writer.begin().await?;
+        let n = q.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// A read-only view inside a transaction, for several reads on one connection (behind a
+    /// transaction pooler a connection outside a transaction may change server between two
+    /// statements). Dropped, it rolls back.
+    pub async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
     }
 
     /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
@@ -295,14 +344,14 @@ impl Db {
             Backend::Sqlite => {
                 // One connection: the limit is a setting of the connection that analyses.
                 let mut conn = self.pool.acquire().await?;
-                sqlx::query("PRAGMA analysis_limit = 1000")
+                crate::db::query("PRAGMA analysis_limit = 1000")
                     .execute(&mut *conn)
                     .await?;
                 if tables.is_empty() {
-                    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+                    crate::db::query("ANALYZE").execute(&mut *conn).await?;
                 }
                 for t in tables {
-                    sqlx::query(&format!("ANALYZE {t}"))
+                    crate::db::query(&format!("ANALYZE {t}"))
                         .execute(&mut *conn)
                         .await?;
                 }
@@ -319,7 +368,7 @@ impl Db {
                     "SELECT setval(pg_get_serial_sequence('{t}', 'id'), \
                      (SELECT COALESCE(MAX(id), 0) + 1 FROM {t}), false)"
                 );
-                sqlx::query(&sql).execute(&self.pool).await?;
+                crate::db::query(&sql).execute(&self.pool).await?;
             }
         }
         Ok(())

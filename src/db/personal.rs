@@ -312,13 +312,14 @@ fn kept_birth_date(birth_date: Option<&str>) -> Option<String> {
 /// ID's match hash (keyed, not reversible) stays so that a later import of the same person is
 /// refused rather than bringing their data back.
 pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
-    let (name, household, birth_date): (String, i64, Option<String>) =
-        sqlx::query_as("SELECT full_name, household_id, birth_date FROM residents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    sqlx::query(
+    let (name, household, birth_date): (String, i64, Option<String>) = crate::db::query_as(
+        "SELECT full_name, household_id, birth_date FROM residents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    crate::db::query(
         "UPDATE residents SET full_name = $1, search_text = $2, sort_key = $3, birth_date = $7, \
          cccd_enc = NULL, cccd_masked = NULL, phone = NULL, relation = NULL, notes = NULL, \
          consent = 0, consent_date = $4, version = version + 1, updated_at = $5 WHERE id = $6",
@@ -334,7 +335,7 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     .await?;
     // A household named after its head loses the name, and the audit of its changes (which
     // quote it) their contents; a generated code (a hash of name and birth) is replaced.
-    let headed = sqlx::query(
+    let headed = crate::db::query(
         "UPDATE households SET head_name = NULL, search_text = code, updated_at = $1 \
          WHERE id = $2 AND head_name = $3",
     )
@@ -345,7 +346,7 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     .await?
     .rows_affected();
     if headed > 0 {
-        sqlx::query(
+        crate::db::query(
             "UPDATE audit_log SET before_json = NULL, after_json = NULL \
              WHERE entity = 'household' AND entity_id = $1",
         )
@@ -354,7 +355,7 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
         .await?;
     }
     let code = format!("NK-{:016X}", rand::random::<u64>());
-    sqlx::query(
+    crate::db::query(
         "UPDATE households SET code = $1, search_text = $1 WHERE id = $2 AND code LIKE 'NK-%' \
          AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $2 AND id <> $3)",
     )
@@ -377,7 +378,7 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
         "UPDATE audit_log SET before_json = NULL, after_json = NULL WHERE entity = 'help_request' \
          AND entity_id IN (SELECT id FROM help_requests WHERE resident_id = $1)",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+        crate::db::query(sql).bind(id).execute(&mut *conn).await?;
     }
     // The counts are brought up to date with what is kept, which counts the same.
     super::indicator_sources::refresh_residents(conn, &[id]).await

@@ -85,16 +85,17 @@ pub async fn create(
     account_id: Option<i64>,
 ) -> Result<(i64, bool)> {
     let now = super::now();
-    let previous: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, general_goals FROM plans WHERE commune_id = $1 AND year = $2")
-            .bind(commune_id)
-            .bind(year - 1)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let previous: Option<(i64, String)> = crate::db::query_as(
+        "SELECT id, general_goals FROM plans WHERE commune_id = $1 AND year = $2",
+    )
+    .bind(commune_id)
+    .bind(year - 1)
+    .fetch_optional(&mut *conn)
+    .await?;
     let goals = previous
         .as_ref()
         .map_or(crate::plan::GENERAL_GOALS.to_string(), |(_, g)| g.clone());
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO plans (commune_id, year, title, general_goals, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
@@ -108,7 +109,7 @@ pub async fn create(
     .await?;
     match &previous {
         Some((prev, _)) => {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO plan_tasks (plan_id, commune_id, quarter, sort_order, content, unit_in_charge, \
                  expected_results, status, note, updated_at) \
                  SELECT $1, commune_id, quarter, sort_order, content, unit_in_charge, expected_results, \
@@ -119,7 +120,7 @@ pub async fn create(
             .bind(*prev)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO plan_targets (plan_id, commune_id, indicator, timing, quarter, target, updated_at) \
                  SELECT $1, commune_id, indicator, timing, quarter, target, $2 FROM plan_targets WHERE plan_id = $3",
             )
@@ -168,7 +169,7 @@ pub async fn insert_task(
     if content.trim().is_empty() {
         return Err(AppError::invalid("Nội dung nhiệm vụ không được để trống."));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO plan_tasks (plan_id, commune_id, quarter, sort_order, content, unit_in_charge, \
          expected_results, status, note, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'not_started', '', $8) RETURNING id",
@@ -209,7 +210,7 @@ pub async fn update_task(
             "Trạng thái phải là: chưa thực hiện, đang thực hiện hoặc đã hoàn thành.",
         ));
     }
-    sqlx::query(
+    crate::db::query(
         "UPDATE plan_tasks SET status = $1, note = $2, updated_by = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(status.to_string())
@@ -229,7 +230,7 @@ pub async fn upsert_target(
     commune_id: i64,
     t: &catalog::Target,
 ) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO plan_targets (plan_id, commune_id, indicator, timing, quarter, target, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (plan_id, indicator, timing, quarter) \
          DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at",
@@ -248,7 +249,7 @@ pub async fn upsert_target(
 
 pub async fn delete_target(conn: &mut AnyConnection, plan_id: i64, id: i64) -> Result<bool> {
     Ok(
-        sqlx::query("DELETE FROM plan_targets WHERE id = $1 AND plan_id = $2")
+        crate::db::query("DELETE FROM plan_targets WHERE id = $1 AND plan_id = $2")
             .bind(id)
             .bind(plan_id)
             .execute(&mut *conn)
@@ -264,7 +265,7 @@ pub async fn set_target_value(
     id: i64,
     value: i64,
 ) -> Result<bool> {
-    Ok(sqlx::query(
+    Ok(crate::db::query(
         "UPDATE plan_targets SET target = $1, updated_at = $2 WHERE id = $3 AND commune_id = $4",
     )
     .bind(value)

@@ -110,7 +110,7 @@ async fn locked(
     } else {
         ""
     };
-    Ok(sqlx::query_as::<_, MonthlyReport>(&format!(
+    Ok(crate::db::query_as::<MonthlyReport>(&format!(
         "SELECT {COLS} FROM monthly_reports WHERE hamlet_id = $1 AND month = $2{lock}"
     ))
     .bind(hamlet_id)
@@ -154,7 +154,7 @@ pub async fn save(
 ) -> Result<(i64, Option<MonthlyReport>)> {
     let now = super::now();
     // Created empty first: two first saves at once meet on the unique key, not in an error.
-    let created = sqlx::query(
+    let created = crate::db::query(
         "INSERT INTO monthly_reports (commune_id, hamlet_id, month, status, created_at, updated_at) \
          VALUES ($1, $2, $3, 'draft', $4, $4) ON CONFLICT (hamlet_id, month) DO NOTHING",
     )
@@ -172,7 +172,7 @@ pub async fn save(
     if !r.editable() {
         return Err(wrong_state(&r, "sửa báo cáo"));
     }
-    sqlx::query(
+    crate::db::query(
         "UPDATE monthly_reports SET results = $1, difficulties = $2, proposals = $3, \
          next_plan = $4, updated_by = $5, updated_at = $6 WHERE id = $7",
     )
@@ -204,7 +204,7 @@ pub async fn submit(
         "nộp báo cáo",
     )
     .await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE monthly_reports SET status = 'submitted', submitted_on = COALESCE(submitted_on, $1), \
          last_submitted_on = $1, submitted_by = $2, updated_at = $3 WHERE id = $4",
     )
@@ -226,7 +226,7 @@ pub async fn approve(
     (today, account): (&str, i64),
 ) -> Result<MonthlyReport> {
     let r = in_state(conn, (hamlet_id, month), &["submitted"], "duyệt báo cáo").await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE monthly_reports SET status = 'approved', figures = $1, approved_on = $2, \
          reviewed_by = $3, review_comment = '', updated_at = $4 WHERE id = $5",
     )
@@ -262,7 +262,7 @@ pub async fn send_back(
             "Hãy ghi ý kiến: trưởng ấp cần biết phải sửa gì."
         }));
     }
-    sqlx::query(
+    crate::db::query(
         "UPDATE monthly_reports SET status = 'returned', review_comment = $1, figures = NULL, \
          approved_on = NULL, reviewed_by = $2, updated_at = $3 WHERE id = $4",
     )

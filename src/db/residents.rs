@@ -241,7 +241,7 @@ pub async fn insert(
     e.validate()?;
     let now = super::now();
     let (enc, hash, masked) = cccd_columns(keys, e.cccd.as_deref());
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO residents (commune_id, hamlet_id, household_id, full_name, search_text, sort_key, \
          birth_date, birth_year, gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, \
          status, notes, consent, active, version, created_at, updated_at) \
@@ -294,7 +294,7 @@ pub async fn update(
     e: &ResidentEdit,
 ) -> Result<()> {
     e.validate()?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE residents SET household_id = $1, hamlet_id = $2, full_name = $3, search_text = $4, sort_key = $5, \
          birth_date = $6, birth_year = $7, gender = $8, phone = $9, relation = $10, has_smartphone = $11, \
          status_date = CASE WHEN status = $12 THEN status_date WHEN $12 = 'living' THEN NULL ELSE $16 END, \
@@ -321,7 +321,7 @@ pub async fn update(
     super::indicator_sources::refresh_residents(conn, &[id]).await?;
     if let Some(c) = e.cccd.as_deref().filter(|c| !c.is_empty()) {
         let (enc, hash, masked) = cccd_columns(keys, Some(c));
-        sqlx::query(
+        crate::db::query(
             "UPDATE residents SET cccd_enc = $1, cccd_hash = $2, cccd_masked = $3 WHERE id = $4",
         )
         .bind(enc)
@@ -335,7 +335,7 @@ pub async fn update(
 }
 
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE residents SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3",
     )
     .bind(active as i64)
@@ -386,7 +386,7 @@ pub async fn write_service_status(
     help_id: Option<i64>,
 ) -> Result<()> {
     let now = super::now();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO service_status_history (commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -400,7 +400,7 @@ pub async fn write_service_status(
     .bind(help_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO resident_services (commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
@@ -451,7 +451,7 @@ pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked
     } else {
         ""
     };
-    Ok(sqlx::query_as(&format!(
+    Ok(crate::db::query_as(&format!(
         "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
          FROM residents WHERE id = $1{lock}"
     ))
@@ -474,7 +474,7 @@ pub async fn tracked_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<T
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        let rows: Vec<Tracked> = sqlx::query_as(&format!(
+        let rows: Vec<Tracked> = crate::db::query_as(&format!(
             "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
              FROM residents WHERE id IN ({}) ORDER BY id{lock}",
             list.join(",")
@@ -498,7 +498,7 @@ pub async fn service_statuses(
     let mut out = Vec::new();
     for chunk in residents.chunks(500) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(i64, String, String, String)> = crate::db::query_as(&format!(
             "SELECT resident_id, service_code, status, status_date FROM resident_services \
              WHERE resident_id IN ({})",
             list.join(",")
@@ -535,7 +535,7 @@ pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> R
              status_date, recorded_by, help_id, recorded_at) VALUES {}",
             super::value_rows(chunk.len(), 7, 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::query(&sql);
         for w in chunk {
             q = q
                 .bind(w.commune_id)
@@ -568,7 +568,7 @@ pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> R
              updated_at = excluded.updated_at",
             super::value_rows(chunk.len(), 6, 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::query(&sql);
         for w in chunk {
             q = q
                 .bind(w.commune_id)
@@ -591,7 +591,7 @@ pub async fn changed_since(
     version: i64,
     account_id: i64,
 ) -> Result<std::collections::HashSet<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+    let rows: Vec<(String,)> = crate::db::query_as(
         "SELECT DISTINCT field FROM resident_changes WHERE resident_id = $1 AND version > $2 \
          AND (account_id IS NULL OR account_id <> $3)",
     )
@@ -616,7 +616,7 @@ pub async fn apply_tracked(
             "phone" => "UPDATE residents SET phone = $1 WHERE id = $2",
             // The date a resident moved away or died is the day it was recorded.
             "status" => {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE residents SET status = $1, \
                      status_date = CASE WHEN $1 = 'living' THEN NULL ELSE $3 END WHERE id = $2",
                 )
@@ -628,7 +628,7 @@ pub async fn apply_tracked(
                 continue;
             }
             "has_smartphone" => {
-                sqlx::query("UPDATE residents SET has_smartphone = $1 WHERE id = $2")
+                crate::db::query("UPDATE residents SET has_smartphone = $1 WHERE id = $2")
                     .bind(value.as_deref().and_then(|v| v.parse::<i64>().ok()))
                     .bind(before.id)
                     .execute(&mut *conn)
@@ -637,13 +637,13 @@ pub async fn apply_tracked(
             }
             other => return Err(AppError::Internal(format!("untracked field {other}"))),
         };
-        sqlx::query(sql)
+        crate::db::query(sql)
             .bind(value.clone())
             .bind(before.id)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("UPDATE residents SET version = $1, updated_at = $2 WHERE id = $3")
+    crate::db::query("UPDATE residents SET version = $1, updated_at = $2 WHERE id = $3")
         .bind(version)
         .bind(super::now())
         .bind(before.id)
@@ -668,7 +668,7 @@ pub async fn log_changes(
     account_id: Option<i64>,
 ) -> Result<()> {
     for (field, old, new) in changes.iter().filter(|(_, o, n)| o != n) {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO resident_changes (commune_id, resident_id, version, field, old_value, new_value, account_id, changed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )

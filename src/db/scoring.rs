@@ -92,7 +92,7 @@ async fn starting_set(
     commune_id: i64,
     year: i64,
 ) -> Result<(Vec<CriterionEdit>, Option<i64>)> {
-    let (previous,): (Option<i64>,) = sqlx::query_as(
+    let (previous,): (Option<i64>,) = crate::db::query_as(
         "SELECT MAX(year) FROM score_criteria WHERE commune_id = $1 AND year < $2 AND active = 1",
     )
     .bind(commune_id)
@@ -100,7 +100,7 @@ async fn starting_set(
     .fetch_one(&mut *conn)
     .await?;
     if let Some(from) = previous {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
+        let rows: Vec<Row> = crate::db::query_as(&format!(
             "SELECT {COLS} FROM score_criteria WHERE commune_id = $1 AND year = $2 AND active = 1 \
              ORDER BY position, id"
         ))
@@ -133,17 +133,18 @@ pub async fn seed(
     if conn.backend_name() == "PostgreSQL" {
         // Two first looks at once (two tabs) would both count none and seed twice: the
         // commune's row serialises them (SQLite's BEGIN IMMEDIATE already does).
-        sqlx::query("SELECT id FROM areas WHERE id = $1 FOR UPDATE")
+        crate::db::query("SELECT id FROM areas WHERE id = $1 FOR UPDATE")
             .bind(commune_id)
             .fetch_optional(&mut *conn)
             .await?;
     }
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM score_criteria WHERE commune_id = $1 AND year = $2")
-            .bind(commune_id)
-            .bind(year)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (n,): (i64,) = crate::db::query_as(
+        "SELECT COUNT(*) FROM score_criteria WHERE commune_id = $1 AND year = $2",
+    )
+    .bind(commune_id)
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await?;
     if n > 0 {
         return Ok(None);
     }
@@ -162,7 +163,7 @@ pub async fn insert(
 ) -> Result<i64> {
     c.check().map_err(AppError::invalid)?;
     let now = super::now();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO score_criteria (commune_id, year, position, name, max_points, method, how, \
          evidence, verifier, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
@@ -192,7 +193,7 @@ pub async fn update(
 ) -> Result<()> {
     c.check().map_err(AppError::invalid)?;
     let (highest,): (Option<i64>,) =
-        sqlx::query_as("SELECT MAX(tenths) FROM team_scores WHERE criterion_id = $1")
+        crate::db::query_as("SELECT MAX(tenths) FROM team_scores WHERE criterion_id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
@@ -203,7 +204,7 @@ pub async fn update(
             c.max_points
         )));
     }
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE score_criteria SET position = $1, name = $2, max_points = $3, method = $4, \
          how = $5, evidence = $6, verifier = $7, updated_at = $8 \
          WHERE id = $9 AND commune_id = $10 AND active = 1",
@@ -229,7 +230,7 @@ pub async fn update(
 
 /// Retires a criterion: it leaves the sheet, its scores stay on record.
 pub async fn retire(conn: &mut AnyConnection, commune_id: i64, id: i64) -> Result<()> {
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE score_criteria SET active = 0, updated_at = $1 \
          WHERE id = $2 AND commune_id = $3 AND active = 1",
     )
@@ -273,7 +274,7 @@ pub async fn set_score(
     score: Option<&Manual>,
     (today, account): (&str, i64),
 ) -> Result<Option<Manual>> {
-    let before: Option<(i64, String)> = sqlx::query_as(
+    let before: Option<(i64, String)> = crate::db::query_as(
         "SELECT tenths, note FROM team_scores WHERE criterion_id = $1 AND team_id = $2",
     )
     .bind(criterion_id)
@@ -283,14 +284,14 @@ pub async fn set_score(
     let before = before.map(|(tenths, note)| Manual { tenths, note });
     match score {
         None => {
-            sqlx::query("DELETE FROM team_scores WHERE criterion_id = $1 AND team_id = $2")
+            crate::db::query("DELETE FROM team_scores WHERE criterion_id = $1 AND team_id = $2")
                 .bind(criterion_id)
                 .bind(team_id)
                 .execute(&mut *conn)
                 .await?;
         }
         Some(s) => {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO team_scores (commune_id, criterion_id, team_id, tenths, note, \
                  scored_by, scored_on, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (criterion_id, team_id) DO UPDATE SET tenths = excluded.tenths, \
@@ -422,7 +423,7 @@ pub async fn sheet(db: &Db, commune: &Area, year: i64, today: &str) -> Result<Sh
     let criteria = if seeded(db, commune.id, year).await? {
         criteria(db, commune.id, year).await?
     } else {
-        let mut conn = db.pool.acquire().await?;
+        let mut conn = db.begin_read().await?;
         let (set, _) = starting_set(&mut conn, commune.id, year).await?;
         set.into_iter()
             .enumerate()

@@ -26,7 +26,7 @@ pub async fn is_on(db: &Db, commune_id: i64, key: &str) -> Result<bool> {
 }
 
 pub async fn set(conn: &mut AnyConnection, commune_id: i64, key: &str, value: &str) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO commune_settings (commune_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (commune_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     )
@@ -179,12 +179,14 @@ pub async fn set_due_day(
         .await?;
     }
     // A change dated before later ones (a replayed calendar) replaces them.
-    sqlx::query("DELETE FROM commune_settings WHERE commune_id = $1 AND key > $2 AND key LIKE $3")
-        .bind(area_id)
-        .bind(format!("{prefix}{from_month}"))
-        .bind(format!("{prefix}%"))
-        .execute(&mut *conn)
-        .await?;
+    crate::db::query(
+        "DELETE FROM commune_settings WHERE commune_id = $1 AND key > $2 AND key LIKE $3",
+    )
+    .bind(area_id)
+    .bind(format!("{prefix}{from_month}"))
+    .bind(format!("{prefix}%"))
+    .execute(&mut *conn)
+    .await?;
     set(
         conn,
         area_id,

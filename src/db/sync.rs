@@ -177,11 +177,11 @@ async fn run(
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, record) in pending {
         let (i, id) = (*i, ids[*i].as_str());
-        if let Some(first) = seen.get(id).and_then(|&j| out[j].as_ref()) {
-            if first.status == "applied" || first.status == "conflict" {
-                out[i] = Some(repeat_of(first));
-                continue;
-            }
+        if let Some(first) = seen.get(id).and_then(|&j| out[j].as_ref())
+            && (first.status == "applied" || first.status == "conflict")
+        {
+            out[i] = Some(repeat_of(first));
+            continue;
         }
         let outcome = if savepoints {
             apply_one(&mut tx, ctx, &mut shared, id, record).await?
@@ -241,22 +241,22 @@ async fn apply_one(
     id: &str,
     record: &Record,
 ) -> Result<Outcome> {
-    sqlx::query("SAVEPOINT sync_record")
+    crate::db::query("SAVEPOINT sync_record")
         .execute(&mut *conn)
         .await?;
     let mark = shared.mark();
     match apply_logged(conn, ctx, shared, id, record).await {
         Ok(a) => {
-            sqlx::query("RELEASE SAVEPOINT sync_record")
+            crate::db::query("RELEASE SAVEPOINT sync_record")
                 .execute(&mut *conn)
                 .await?;
             Ok(outcome_of(id, a))
         }
         Err(e) => {
-            sqlx::query("ROLLBACK TO SAVEPOINT sync_record")
+            crate::db::query("ROLLBACK TO SAVEPOINT sync_record")
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("RELEASE SAVEPOINT sync_record")
+            crate::db::query("RELEASE SAVEPOINT sync_record")
                 .execute(&mut *conn)
                 .await?;
             shared.rolled_back(mark);
@@ -313,6 +313,10 @@ struct Shared {
     residents: HashMap<i64, residents::Tracked>,
     /// The status each (resident, service) had before the batch; `None` for none.
     statuses: HashMap<(i64, String), Option<(String, String)>>,
+    /// Ids reserved for the batch's helps (without savepoints only).
+    help_ids: std::collections::VecDeque<i64>,
+    /// Helps written together before the commit (without savepoints only).
+    helps: Vec<help::HelpRow>,
     /// Status steps the helps made, written together before the commit.
     status_writes: Vec<residents::StatusWrite>,
     /// Whether a household is among the sender's, under assignment.
@@ -336,6 +340,7 @@ struct Shared {
 #[derive(Clone, Copy)]
 struct Mark {
     touched: usize,
+    helps: usize,
     status_writes: usize,
     audit: usize,
     log: usize,
@@ -368,6 +373,13 @@ impl Shared {
     ) -> Result<()> {
         let mut ids = Vec::new();
         let mut pairs = Vec::new();
+        if !self.log_each {
+            let helps = pending
+                .iter()
+                .filter(|(_, r)| matches!(r, Record::Help { .. } | Record::Dossier { .. }))
+                .count();
+            self.help_ids = help::reserve_ids(conn, helps).await?.into();
+        }
         for (_, record) in pending {
             if let Record::Help {
                 resident_id: Ref::Id(r),
@@ -420,7 +432,7 @@ impl Shared {
         if let Some(known) = self.statuses.get(&key) {
             return Ok(known.clone());
         }
-        let row: Option<(String, String)> = sqlx::query_as(
+        let row: Option<(String, String)> = crate::db::query_as(
             "SELECT status, status_date FROM resident_services WHERE resident_id = $1 AND service_code = $2",
         )
         .bind(resident_id)
@@ -434,6 +446,7 @@ impl Shared {
     fn mark(&self) -> Mark {
         Mark {
             touched: self.touched.len(),
+            helps: self.helps.len(),
             status_writes: self.status_writes.len(),
             audit: self.audit.len(),
             log: self.log.len(),
@@ -446,6 +459,7 @@ impl Shared {
         self.credited.clear();
         self.assigned.clear();
         self.touched.truncate(mark.touched);
+        self.helps.truncate(mark.helps);
         self.status_writes.truncate(mark.status_writes);
         self.audit.truncate(mark.audit);
         self.log.truncate(mark.log);
@@ -454,6 +468,8 @@ impl Shared {
     /// Writes what the batch kept for the end: the log rows, the audit entries, and the counts
     /// of the residents it touched.
     async fn flush(&mut self, conn: &mut AnyConnection, ctx: &Context<'_>) -> Result<()> {
+        // The helps first: the status history names them, and the counts read them.
+        help::insert_rows(conn, &self.helps).await?;
         for chunk in self.log.chunks(100) {
             insert_log(conn, ctx, chunk).await?;
         }
@@ -478,7 +494,7 @@ async fn insert_log(
         "INSERT INTO sync_records (client_id, kind, status, target_id, message, commune_id, account_id, device_id, received_at) VALUES {}",
         super::value_rows(rows.len(), 5, 4)
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = crate::db::query(&sql);
     for (id, kind, a) in rows {
         q = q
             .bind(id.clone())
@@ -575,11 +591,12 @@ async fn earlier_many(
 
 /// The record received before, read inside the transaction.
 async fn earlier_one(conn: &mut AnyConnection, id: &str) -> Result<Option<Outcome>> {
-    let row: Option<(String, Option<i64>, Option<String>)> =
-        sqlx::query_as("SELECT status, target_id, message FROM sync_records WHERE client_id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String, Option<i64>, Option<String>)> = crate::db::query_as(
+        "SELECT status, target_id, message FROM sync_records WHERE client_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(row.map(|(status, target, message)| answer_of(id, &status, target, message)))
 }
 
@@ -954,23 +971,46 @@ async fn record_help(
     let date = fieldwork::check_date(date, &ctx.today)?;
     let member = member_of_team(conn, ctx, shared, member_id).await?;
     let activity = activity_for(conn, ctx, shared, activity_id.as_ref(), &date).await?;
-    let help_id = help::insert_row(
-        conn,
-        &help::NewHelp {
-            client_id: Some(id),
-            commune_id: r.commune_id,
-            hamlet_id: r.hamlet_id,
-            resident_id: r.id,
-            member_id: member,
-            account_id: Some(ctx.account_id),
-            service_code: what.service,
-            dossier_kind: what.dossier,
-            done: what.done,
-            date: &date,
-            activity_id: activity,
-        },
-    )
-    .await?;
+    let help_id = match shared.help_ids.pop_front() {
+        // Written with the batch's other helps, in one statement before the commit.
+        Some(help_id) => {
+            shared.helps.push(help::HelpRow {
+                id: help_id,
+                client_id: Some(id.to_string()),
+                commune_id: r.commune_id,
+                hamlet_id: r.hamlet_id,
+                resident_id: r.id,
+                member_id: member,
+                account_id: Some(ctx.account_id),
+                service_code: what.service.map(str::to_string),
+                dossier_kind: what.dossier.map(str::to_string),
+                done: what.done,
+                date: date.clone(),
+                activity_id: activity,
+            });
+            help_id
+        }
+        // With a savepoint per record: written now, so a duplicate shows inside its savepoint.
+        None => {
+            help::insert_row(
+                conn,
+                &help::NewHelp {
+                    client_id: Some(id),
+                    commune_id: r.commune_id,
+                    hamlet_id: r.hamlet_id,
+                    resident_id: r.id,
+                    member_id: member,
+                    account_id: Some(ctx.account_id),
+                    service_code: what.service,
+                    dossier_kind: what.dossier,
+                    done: what.done,
+                    date: &date,
+                    activity_id: activity,
+                },
+            )
+            .await?
+        }
+    };
     if let Some(service) = what.service {
         let current = shared.current_status(conn, r.id, service).await?;
         let current = current.as_ref().map(|(s, d)| (s.as_str(), d.as_str()));
@@ -987,10 +1027,10 @@ async fn record_help(
         }
     }
     // The member joins the activity once per batch, not once per help.
-    if let (Some(a), Some(m)) = (activity, member) {
-        if shared.credited.insert((a, m)) {
-            super::activities::add_member(conn, a, m, r.commune_id).await?;
-        }
+    if let (Some(a), Some(m)) = (activity, member)
+        && shared.credited.insert((a, m))
+    {
+        super::activities::add_member(conn, a, m, r.commune_id).await?;
     }
     shared.touched.push(r.id);
     Ok(help_id)
@@ -1017,7 +1057,7 @@ async fn resolve(
             }
         }
         Ref::Client(uuid) => {
-            let row: Option<(Option<i64>,)> = sqlx::query_as(
+            let row: Option<(Option<i64>,)> = crate::db::query_as(
                 "SELECT target_id FROM sync_records WHERE client_id = $1 AND kind = $2 \
                  AND commune_id = $3 AND status = 'applied'",
             )
@@ -1051,7 +1091,7 @@ async fn in_scope(
         if let Some(&mine) = shared.assigned.get(&household_id) {
             return Ok(mine);
         }
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = crate::db::query_as(
             "SELECT household_id FROM household_assignments WHERE household_id = $1 AND member_id = $2",
         )
         .bind(household_id)
@@ -1101,11 +1141,12 @@ async fn household_in_scope(
     r: &Ref,
 ) -> Result<(i64, i64, i64)> {
     let id = resolve(conn, ctx, shared, r, "household_new").await?;
-    let row: Option<(i64, i64, i64, i64)> =
-        sqlx::query_as("SELECT id, commune_id, hamlet_id, active FROM households WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(i64, i64, i64, i64)> = crate::db::query_as(
+        "SELECT id, commune_id, hamlet_id, active FROM households WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some((id, commune, hamlet, active)) = row else {
         return Err(AppError::NotFound);
     };
@@ -1117,9 +1158,10 @@ async fn household_in_scope(
 
 async fn check_service(conn: &mut AnyConnection, shared: &mut Shared, code: &str) -> Result<()> {
     if shared.services.is_none() {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM services WHERE active = 1")
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows: Vec<(String,)> =
+            crate::db::query_as("SELECT code FROM services WHERE active = 1")
+                .fetch_all(&mut *conn)
+                .await?;
         shared.services = Some(rows.into_iter().map(|(c,)| c).collect());
     }
     if shared.services.as_ref().is_some_and(|s| s.contains(code)) {
@@ -1145,7 +1187,7 @@ async fn member_of_team(
         Some(t) => *t,
         None => {
             let row: Option<(i64,)> =
-                sqlx::query_as("SELECT team_id FROM members WHERE id = $1 AND active = 1")
+                crate::db::query_as("SELECT team_id FROM members WHERE id = $1 AND active = 1")
                     .bind(m)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -1173,7 +1215,7 @@ async fn activity_for(
     match activity {
         Some(r) => {
             let id = resolve(conn, ctx, shared, r, "activity").await?;
-            let row: Option<(i64,)> = sqlx::query_as(
+            let row: Option<(i64,)> = crate::db::query_as(
                 "SELECT id FROM activities WHERE id = $1 AND commune_id = $2 AND hamlet_id = $3 AND active = 1",
             )
             .bind(id)

@@ -57,7 +57,7 @@ pub async fn insert(
     name: &str,
 ) -> Result<i64> {
     let now = super::now();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO teams (commune_id, area_id, kind, name, zalo_active, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 0, 1, $5, $5) RETURNING id",
     )
@@ -80,7 +80,7 @@ pub struct TeamEdit {
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, e: &TeamEdit) -> Result<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE teams SET name = $1, zalo_link = $2, zalo_members = $3, zalo_active = $4, updated_at = $5 WHERE id = $6",
     )
     .bind(e.name.clone())

@@ -80,7 +80,7 @@ pub async fn save_evaluation(
     let now = super::now();
     // Created empty first, then locked: a draft saved in another tab cannot reopen a
     // submitted evaluation, and two first saves meet on the unique key.
-    let created = sqlx::query(
+    let created = crate::db::query(
         "INSERT INTO team_evaluations (commune_id, team_id, year, status, created_at, updated_at) \
          VALUES ($1, $2, $3, 'draft', $4, $4) ON CONFLICT (team_id, year) DO NOTHING",
     )
@@ -97,7 +97,7 @@ pub async fn save_evaluation(
     } else {
         ""
     };
-    let current: Evaluation = sqlx::query_as(&format!(
+    let current: Evaluation = crate::db::query_as(&format!(
         "SELECT {EVAL_COLS} FROM team_evaluations WHERE team_id = $1 AND year = $2{lock}"
     ))
     .bind(team_id)
@@ -111,7 +111,7 @@ pub async fn save_evaluation(
     }
     let status = if submit { "submitted" } else { "draft" };
     let submitted_on = submit.then(|| today.to_string());
-    sqlx::query(
+    crate::db::query(
         "UPDATE team_evaluations SET status = $1, rating = $2, results = $3, strengths = $4, \
          weaknesses = $5, proposals = $6, submitted_on = $7, submitted_by = $8, updated_at = $9 \
          WHERE id = $10",
@@ -202,7 +202,7 @@ pub async fn propose(
             "Hãy ghi thành tích, lý do đề xuất khen thưởng.",
         ));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO award_nominations (commune_id, year, kind, team_id, member_id, nominee, reason, \
          status, proposed_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9) RETURNING id",
     )
@@ -229,7 +229,7 @@ pub async fn decide(
     (today, account): (&str, i64),
 ) -> Result<()> {
     // Only an open nomination is decided: a replayed form cannot turn a decision around.
-    let n = sqlx::query(
+    let n = crate::db::query(
         "UPDATE award_nominations SET status = $1, decided_by = $2, decided_on = $3 \
          WHERE id = $4 AND commune_id = $5 AND status = 'proposed'",
     )
@@ -286,7 +286,7 @@ pub async fn propose_practice(
             "Hãy ghi tên mô hình, cách làm hay và mô tả cách làm để các ấp khác nhân rộng.",
         ));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = crate::db::query_as(
         "INSERT INTO good_practices (commune_id, hamlet_id, title, description, proposed_on, \
          proposed_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )

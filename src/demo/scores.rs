@@ -10,7 +10,7 @@ use crate::scoring::Manual;
 pub(super) async fn write(db: &Db, commune_id: i64) -> Result<()> {
     let mut tx = db.begin_write().await?;
     scoring::seed(&mut tx, commune_id, YEAR as i64).await?;
-    let manual: Vec<(i64, i64)> = sqlx::query_as(
+    let manual: Vec<(i64, i64)> = crate::db::query_as(
         "SELECT id, max_points FROM score_criteria WHERE commune_id = $1 AND year = $2 \
          AND method = 'manual' AND active = 1 ORDER BY position",
     )
@@ -18,7 +18,7 @@ pub(super) async fn write(db: &Db, commune_id: i64) -> Result<()> {
     .bind(YEAR as i64)
     .fetch_all(&mut *tx)
     .await?;
-    let teams: Vec<(i64, i64)> = sqlx::query_as(
+    let teams: Vec<(i64, i64)> = crate::db::query_as(
         "SELECT id, zalo_active FROM teams WHERE commune_id = $1 AND kind = 'hamlet' \
          AND active = 1 ORDER BY id",
     )

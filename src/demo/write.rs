@@ -38,7 +38,7 @@ fn opt_txt(v: Option<String>) -> Param {
 
 async fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-    let (id,): (i64,) = sqlx::query_as(&sql).fetch_one(&mut *conn).await?;
+    let (id,): (i64,) = crate::db::query_as(&sql).fetch_one(&mut *conn).await?;
     Ok(id)
 }
 

@@ -288,7 +288,7 @@ async fn assign(
     let mut tx = s.db.begin_write().await?;
     for id in &ids {
         let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT commune_id, hamlet_id FROM households WHERE id = $1")
+            crate::db::query_as("SELECT commune_id, hamlet_id FROM households WHERE id = $1")
                 .bind(*id)
                 .fetch_optional(&mut *tx)
                 .await?;

@@ -250,9 +250,9 @@ pub(super) async fn api_personal_data(
         return Err(AppError::NotFound.into());
     }
     let data = crate::db::personal::export(&s.db, &s.keys, id).await?;
-    let mut conn = s.db.pool.acquire().await?;
+    let mut tx = s.db.begin_write().await?;
     crate::db::audit::record(
-        &mut conn,
+        &mut tx,
         crate::db::audit::Entry {
             commune_id: Some(commune_id),
             account_id: Some(caller.account_id),
@@ -264,6 +264,7 @@ pub(super) async fn api_personal_data(
         None::<&()>,
     )
     .await?;
+    tx.commit().await?;
     Ok(axum::Json(data))
 }
 

@@ -199,14 +199,15 @@ async fn reveal_cccd(
     }
     let scope = caller.require_personal()?;
     let full = residents::reveal_cccd(&s.db, &s.keys, scope, id).await?;
-    let mut conn = s.db.pool.acquire().await?;
+    let mut tx = s.db.begin_write().await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         entry(&caller, r.commune_id, "reveal_cccd", id),
         None::<&()>,
         None::<&()>,
     )
     .await?;
+    tx.commit().await?;
     show_page(&s, &caller, id, Some(full)).await
 }
 
@@ -227,14 +228,15 @@ async fn personal_data(
 ) -> Result<Response, AppError> {
     let r = own_data_request(&s, &caller, id).await?;
     let data = crate::db::personal::export(&s.db, &s.keys, id).await?;
-    let mut conn = s.db.pool.acquire().await?;
+    let mut tx = s.db.begin_write().await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         entry(&caller, r.commune_id, "export_personal_data", id),
         None::<&()>,
         None::<&()>,
     )
     .await?;
+    tx.commit().await?;
     let body =
         serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(format!("export: {e}")))?;
     Ok((

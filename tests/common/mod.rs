@@ -43,7 +43,8 @@ pub async fn backends() -> Vec<String> {
     urls
 }
 
-async fn fresh_postgres(base: &str) -> String {
+/// A new, empty database on the server of `base` (a URL naming any database there).
+pub async fn fresh_postgres(base: &str) -> String {
     use sqlx::Connection;
     let name = format!(
         "cds_t_{}",
@@ -60,6 +61,28 @@ async fn fresh_postgres(base: &str) -> String {
         .expect("create test database");
     let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
     format!("{prefix}/{name}")
+}
+
+/// A new database reached through PgBouncer in transaction mode (`CONGDONGSO_TEST_PGBOUNCER_URL`,
+/// a URL of the pooler naming any database, started by `.ci/run`); `None` (or a panic under
+/// `CI=true`) when there is no pooler.
+pub async fn pooled_postgres() -> Option<String> {
+    let pooler = match std::env::var("CONGDONGSO_TEST_PGBOUNCER_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but CONGDONGSO_TEST_PGBOUNCER_URL is not set");
+            }
+            eprintln!("PgBouncer skipped: CONGDONGSO_TEST_PGBOUNCER_URL is not set");
+            return None;
+        }
+    };
+    let direct = std::env::var("CONGDONGSO_TEST_POSTGRES_URL")
+        .expect("CONGDONGSO_TEST_POSTGRES_URL, for the server behind the pooler");
+    let url = fresh_postgres(&direct).await;
+    let (_, name) = url.rsplit_once('/').unwrap();
+    let (prefix, _) = pooler.rsplit_once('/').expect("URL with a database name");
+    Some(format!("{prefix}/{name}"))
 }
 
 pub fn keys() -> Keys {

@@ -122,7 +122,7 @@ async fn add(
     seed_audited(&mut tx, &caller, commune, year).await?;
     if e.position == 0 {
         // No order given: after the last criterion.
-        let (last,): (Option<i64>,) = sqlx::query_as(
+        let (last,): (Option<i64>,) = crate::db::query_as(
             "SELECT MAX(position) FROM score_criteria WHERE commune_id = $1 AND year = $2",
         )
         .bind(commune)
