@@ -103,9 +103,43 @@ pub async fn run(cli: Cli) -> Result<()> {
             if args.demo {
                 seed_demo(&db, &keys).await?;
             }
+            let db = with_replicas(db, &settings).await?;
             serve(db, keys, settings).await
         }
     }
+}
+
+/// The replicas of `CONGDONGSO_DATABASE_REPLICA_URL`, checked once before the server answers
+/// and then every second.
+async fn with_replicas(db: Db, settings: &Settings) -> Result<Db> {
+    if settings.replica_urls.is_empty() {
+        return Ok(db);
+    }
+    if db.backend != db::Backend::Postgres {
+        return Err(AppError::Config(
+            "Bản sao chỉ đọc (CONGDONGSO_DATABASE_REPLICA_URL) chỉ dùng được với PostgreSQL."
+                .into(),
+        ));
+    }
+    let replicas = db::replicas::Replicas::new(
+        &settings.replica_urls,
+        std::time::Duration::from_secs(settings.replica_max_lag_seconds),
+        std::time::Duration::from_secs(settings.replica_sticky_seconds),
+    )?;
+    let db = db.with_replicas(replicas);
+    for r in db.check_replicas().await {
+        println!(
+            "Bản sao {}: {}",
+            r.label,
+            if r.usable {
+                "sẵn sàng phục vụ các trang chỉ đọc"
+            } else {
+                "chưa dùng được (không trả lời hoặc chậm hơn mức cho phép)"
+            }
+        );
+    }
+    db.watch_replicas();
+    Ok(db)
 }
 
 /// The commands that work on the database as it is, without migrating it.

@@ -184,6 +184,37 @@ pub fn behind_transaction_pooler(url: &str) -> String {
     format!("{url}{sep}statement-cache-capacity=0")
 }
 
+/// The replica URLs of `CONGDONGSO_DATABASE_REPLICA_URL`: PostgreSQL only.
+fn replica_urls(value: &str, pooler: bool) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for url in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(AppError::Config(
+                "CONGDONGSO_DATABASE_REPLICA_URL chỉ nhận địa chỉ PostgreSQL (postgres://…), cách nhau bằng dấu phẩy."
+                    .into(),
+            ));
+        }
+        out.push(if pooler {
+            behind_transaction_pooler(url)
+        } else {
+            url.to_string()
+        });
+    }
+    Ok(out)
+}
+
+/// A whole number of seconds from the environment, or the default when unset.
+fn seconds_var(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
+            AppError::Config(format!(
+                "{name} phải là một số giây nguyên không âm (nhận được «{v}»)"
+            ))
+        }),
+        _ => Ok(default),
+    }
+}
+
 /// Settings after merging: flag or environment, then the file, then the default.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -203,6 +234,15 @@ pub struct Settings {
     pub backup_dir: Option<PathBuf>,
     /// How many nightly backups to keep (`CONGDONGSO_BACKUP_KEEP`, default 14).
     pub backup_keep: usize,
+    /// PostgreSQL streaming replicas for the read-mostly pages (`CONGDONGSO_DATABASE_REPLICA_URL`,
+    /// URLs separated by commas).
+    pub replica_urls: Vec<String>,
+    /// A replica further behind the primary is skipped (`CONGDONGSO_REPLICA_MAX_LAG_SECONDS`,
+    /// default 5).
+    pub replica_max_lag_seconds: u64,
+    /// An account's reads stay on the primary this long after its own write
+    /// (`CONGDONGSO_REPLICA_STICKY_SECONDS`, default 5, never less than the lag allowed).
+    pub replica_sticky_seconds: u64,
 }
 
 impl Settings {
@@ -223,15 +263,20 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let database_url = match std::env::var("CONGDONGSO_DATABASE_POOLER") {
-            Ok(v) if v.trim() == "transaction" => behind_transaction_pooler(&database_url),
-            Ok(v) if v.trim().is_empty() || v.trim() == "none" => database_url,
+        let pooler = match std::env::var("CONGDONGSO_DATABASE_POOLER") {
+            Ok(v) if v.trim() == "transaction" => true,
+            Ok(v) if v.trim().is_empty() || v.trim() == "none" => false,
             Ok(v) => {
                 return Err(AppError::Config(format!(
                     "CONGDONGSO_DATABASE_POOLER chỉ nhận «transaction» hoặc «none» (nhận được «{v}»)"
                 )));
             }
-            Err(_) => database_url,
+            Err(_) => false,
+        };
+        let database_url = if pooler {
+            behind_transaction_pooler(&database_url)
+        } else {
+            database_url
         };
         let secret_file = cli
             .secret_file
@@ -265,6 +310,12 @@ impl Settings {
                 })?,
                 Err(_) => file.backup_keep.unwrap_or(DEFAULT_BACKUP_KEEP),
             },
+            replica_urls: match std::env::var("CONGDONGSO_DATABASE_REPLICA_URL") {
+                Ok(v) => replica_urls(&v, pooler)?,
+                Err(_) => Vec::new(),
+            },
+            replica_max_lag_seconds: seconds_var("CONGDONGSO_REPLICA_MAX_LAG_SECONDS", 5)?,
+            replica_sticky_seconds: seconds_var("CONGDONGSO_REPLICA_STICKY_SECONDS", 5)?,
             today: match std::env::var("CONGDONGSO_TODAY") {
                 Ok(v) if !v.trim().is_empty() => Some(
                     chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
@@ -292,6 +343,9 @@ impl Settings {
             today: None,
             backup_dir: None,
             backup_keep: DEFAULT_BACKUP_KEEP,
+            replica_urls: Vec::new(),
+            replica_max_lag_seconds: 5,
+            replica_sticky_seconds: 5,
         }
     }
 }

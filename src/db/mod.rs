@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod personal;
 pub mod plans;
 pub mod province_report;
+pub mod replicas;
 pub mod report_data;
 pub mod reports;
 pub mod residents;
@@ -59,6 +60,8 @@ pub struct Db {
     /// cache between transactions, where connections taking turns would each read the pages
     /// the others changed again. On PostgreSQL the pool itself.
     writer: AnyPool,
+    /// PostgreSQL replicas for `reader` (none unless configured).
+    replicas: std::sync::Arc<replicas::Replicas>,
 }
 
 /// A bound value for dynamically built queries.
@@ -243,6 +246,7 @@ impl Db {
                 pool,
                 backend,
                 writer,
+                replicas: Default::default(),
             })
         } else {
             let pool = options().max_connections(16).connect(&url).await?;
@@ -250,6 +254,7 @@ impl Db {
                 writer: pool.clone(),
                 pool,
                 backend,
+                replicas: Default::default(),
             })
         }
     }

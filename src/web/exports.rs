@@ -38,14 +38,15 @@ async fn members_file(
     Query(p): Query<FormatOnly>,
 ) -> Result<Response> {
     let scope = caller.require_personal()?;
+    let db = s.db.reader(caller.account_id);
     let teams = match scope.hamlet_id {
-        None => crate::db::teams::for_commune(&s.db, scope.commune_id).await?,
-        Some(h) => crate::db::teams::for_area(&s.db, h).await?,
+        None => crate::db::teams::for_commune(&db, scope.commune_id).await?,
+        Some(h) => crate::db::teams::for_area(&db, h).await?,
     };
     let mut rows = Vec::new();
     for team in &teams {
         let full_phone = caller.sees_full_phone(team.area_id);
-        for m in crate::db::members::for_team(&s.db, team.id).await? {
+        for m in crate::db::members::for_team(&db, team.id).await? {
             if m.active != 1 {
                 continue;
             }
@@ -94,10 +95,11 @@ async fn activities_file(
     Query(p): Query<MonthExport>,
 ) -> Result<Response> {
     let scope = caller.require_personal()?;
+    let db = s.db.reader(caller.account_id);
     let (from, to) = crate::fieldwork::month_bounds(&p.month)
         .ok_or_else(|| AppError::invalid("Chọn một tháng dạng năm-tháng, ví dụ 2026-05."))?;
     let items =
-        crate::db::activities::list(&s.db, scope.commune_id, scope.hamlet_id, &from, &to).await?;
+        crate::db::activities::list(&db, scope.commune_id, scope.hamlet_id, &from, &to).await?;
     let rows: Vec<Vec<Cell>> = items
         .iter()
         .map(|a| {
@@ -198,9 +200,10 @@ async fn residents_file(
     Query(p): Query<ExportParams>,
 ) -> Result<Response> {
     let scope = caller.require_personal()?;
+    let db = s.db.reader(caller.account_id);
     let hamlet_id = hamlet_filter(&s, &caller, &p.area).await?;
     let page = residents::list(
-        &s.db,
+        &db,
         scope,
         &residents::ListFilter {
             hamlet_id,
@@ -261,9 +264,10 @@ async fn households_file(
     Query(p): Query<ExportParams>,
 ) -> Result<Response> {
     let scope = caller.require_personal()?;
+    let db = s.db.reader(caller.account_id);
     let hamlet_id = hamlet_filter(&s, &caller, &p.area).await?;
     let page = households::list(
-        &s.db,
+        &db,
         scope,
         &households::ListFilter {
             hamlet_id,

@@ -90,8 +90,10 @@ pub(super) async fn api_indicators(
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<AreaPeriod>,
 ) -> Result<Json<Vec<IndicatorOut>>, ApiError> {
-    let (area, period) = q.resolve(&s.db, &c).await?;
-    let figures = db::indicators::figures(&s.db, &area, &period).await?;
+    // Read-mostly: on a replica when one is configured and up to date.
+    let db = s.db.reader(c.account_id);
+    let (area, period) = q.resolve(&db, &c).await?;
+    let figures = db::indicators::figures(&db, &area, &period).await?;
     Ok(Json(
         figures
             .into_iter()
@@ -279,7 +281,8 @@ async fn dashboard(
     caller: Caller,
     Query(q): Query<AreaPeriod>,
 ) -> Result<Response> {
-    let (area, period) = q.resolve(&s.db, &caller).await?;
+    let db = s.db.reader(caller.account_id);
+    let (area, period) = q.resolve(&db, &caller).await?;
     if area.level == "province" {
         return Ok(see_other(&format!(
             "/province?area={}&period={}",
@@ -288,11 +291,11 @@ async fn dashboard(
         )));
     }
     let (figures, ranking) = if area.level == "commune" {
-        let (total, children) = db::indicators::overview(&s.db, &area, &period).await?;
+        let (total, children) = db::indicators::overview(&db, &area, &period).await?;
         (total, ranking(children))
     } else {
         (
-            db::indicators::figures(&s.db, &area, &period).await?,
+            db::indicators::figures(&db, &area, &period).await?,
             Vec::new(),
         )
     };
@@ -315,7 +318,7 @@ async fn dashboard(
         Vec::new()
     };
     let parent_code = match area.parent_id {
-        Some(p) => areas::visible_by_id(&s.db, &caller, p)
+        Some(p) => areas::visible_by_id(&db, &caller, p)
             .await
             .ok()
             .map(|a| a.code),
@@ -329,7 +332,7 @@ async fn dashboard(
         )),
         reference: as_of(&period),
         options: period_options(&period),
-        chart: trend_chart(&s.db, &area, &period).await?,
+        chart: trend_chart(&db, &area, &period).await?,
         figures: figures.iter().map(FigureRow::from).collect(),
         ranking,
         headline: HEADLINE_LABELS,
@@ -368,21 +371,22 @@ async fn province(
     caller: Caller,
     Query(q): Query<AreaPeriod>,
 ) -> Result<Response> {
+    let db = s.db.reader(caller.account_id);
     let (area, period) = if q.area.trim().is_empty() && caller.area_level != "province" {
         return Err(AppError::Forbidden);
     } else {
-        q.resolve(&s.db, &caller).await?
+        q.resolve(&db, &caller).await?
     };
     if area.level != "province" {
         return Err(AppError::NotFound);
     }
-    let (figures, communes) = db::indicators::overview(&s.db, &area, &period).await?;
+    let (figures, communes) = db::indicators::overview(&db, &area, &period).await?;
     let communes = ranking(communes);
     let page = ProvincePage {
         shell: Shell::new(&caller, format!("Toàn tỉnh · {}", area.name), "/province"),
         reference: as_of(&period),
         options: period_options(&period),
-        chart: trend_chart(&s.db, &area, &period).await?,
+        chart: trend_chart(&db, &area, &period).await?,
         figures: figures.iter().map(FigureRow::from).collect(),
         communes,
         headline: HEADLINE_LABELS,

@@ -193,8 +193,16 @@ async fn session_layer(State(state): State<SharedState>, req: Request, next: Nex
         req
     };
     let mut req = req;
+    // Whoever changes something reads from the primary for a while after (see `Db::reader`).
+    let writer = caller
+        .as_ref()
+        .filter(|_| is_state_change(req.method()))
+        .map(|c| c.account_id);
     req.extensions_mut().insert(CurrentCaller(caller));
     let mut res = next.run(req).await;
+    if let Some(account) = writer {
+        state.db.note_write(account);
+    }
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

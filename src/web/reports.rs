@@ -540,7 +540,16 @@ async fn file(
         today: &today,
         personal: caller.personal_scope().is_some(),
     };
-    let bytes = report_data::file(&s.db, &area, &p, kind, format, who).await?;
+    // The figures of a report file may come from a replica (they stand at its reference day).
+    let bytes = report_data::file(
+        &s.db.reader(caller.account_id),
+        &area,
+        &p,
+        kind,
+        format,
+        who,
+    )
+    .await?;
     let name = crate::reports::build::file_name(&area.name, &p, format.extension());
     // Browsers take the Vietnamese name (RFC 6266 `filename*`); older ones the plain one.
     let full = crate::reports::build::display_file_name(&area.name, &p, format.extension());
