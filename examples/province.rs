@@ -78,6 +78,10 @@ enum Command {
         /// The commune whose admin asks for the commune routes.
         #[arg(long, default_value = "rach-kien")]
         commune: String,
+        /// Then this many concurrent readers of the province's year (page and indicators API),
+        /// each sending `--requests` requests (0: skip).
+        #[arg(long, default_value_t = 8)]
+        readers: usize,
     },
     /// Time one SQL query through the application's pool (to see what a route spends on it).
     Sql {
@@ -115,7 +119,10 @@ async fn main() {
             warmup,
             period,
             commune,
-        } => bench(&target, requests.max(1), warmup, &period, &commune).await,
+            readers,
+        } => {
+            bench(&target, requests.max(1), warmup, &period, &commune, readers).await
+        }
         Command::Sql {
             target,
             requests,
@@ -387,6 +394,7 @@ async fn bench(
     warmup: usize,
     period: &str,
     commune: &str,
+    readers: usize,
 ) -> Result<()> {
     let (db, keys) = open(t).await?;
     congdongso::indicators::Period::parse(period)?;
@@ -460,7 +468,68 @@ async fn bench(
             route.path
         );
     }
+    if readers > 0 {
+        concurrent(&app, &province_cookie, readers, requests, period).await?;
+    }
     breakdown(&db, requests, period, commune).await
+}
+
+/// `readers` tasks at once, each alternating the province page and the indicators API for the
+/// year of `period`: the latencies of all, and the requests answered per second.
+async fn concurrent(
+    app: &Router,
+    cookie: &str,
+    readers: usize,
+    requests: usize,
+    period: &str,
+) -> Result<()> {
+    let year = period.get(..4).unwrap_or(period);
+    let province = demo::PROVINCE_CODE;
+    let paths = [
+        format!("/province?period={year}"),
+        format!("/api/v1/indicators?area={province}&period={year}"),
+    ];
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for r in 0..readers {
+        let (app, cookie, paths) = (app.clone(), cookie.to_string(), paths.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut samples = vec![Vec::new(), Vec::new()];
+            for k in 0..requests {
+                let which = (r + k) % 2;
+                let (status, _, took) = get(&app, &paths[which], &cookie).await?;
+                if status != StatusCode::OK {
+                    return Err(AppError::Internal(format!("{}: {status}", paths[which])));
+                }
+                samples[which].push(took);
+            }
+            Ok::<_, AppError>(samples)
+        }));
+    }
+    let mut all = vec![Vec::new(), Vec::new()];
+    for t in tasks {
+        let samples = t
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        for (which, s) in samples.into_iter().enumerate() {
+            all[which].extend(s);
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "\n{readers} người đọc cùng lúc, mỗi người {requests} yêu cầu ({:.1} yêu cầu/giây):",
+        (readers * requests) as f64 / elapsed.as_secs_f64()
+    );
+    for (path, mut samples) in paths.iter().zip(all) {
+        samples.sort();
+        println!(
+            "  trung vị {:>6.1} ms  p95 {:>6.1} ms  max {:>6.1} ms  {path}",
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.95)),
+            ms(percentile(&samples, 1.0)),
+        );
+    }
+    Ok(())
 }
 
 /// The data layer alone, without HTTP, sessions or templates: which call the time goes to.
