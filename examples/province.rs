@@ -120,9 +120,7 @@ async fn main() {
             period,
             commune,
             readers,
-        } => {
-            bench(&target, requests.max(1), warmup, &period, &commune, readers).await
-        }
+        } => bench(&target, requests.max(1), warmup, &period, &commune, readers).await,
         Command::Sql {
             target,
             requests,
@@ -508,9 +506,7 @@ async fn concurrent(
     }
     let mut all = vec![Vec::new(), Vec::new()];
     for t in tasks {
-        let samples = t
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let samples = t.await.map_err(|e| AppError::Internal(e.to_string()))??;
         for (which, s) in samples.into_iter().enumerate() {
             all[which].extend(s);
         }

@@ -178,6 +178,13 @@ pub(crate) fn value_rows(rows: usize, per_row: usize, shared: usize) -> String {
 static UNNAMED_STATEMENTS: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
+/// A URL made for a transaction pooler turns named statements off for the process.
+fn note_pooler(url: &str) {
+    if url.contains("statement-cache-capacity=0") {
+        UNNAMED_STATEMENTS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn persistent() -> bool {
     !UNNAMED_STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
 }
@@ -227,9 +234,7 @@ impl Db {
             }
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            if url.contains("statement-cache-capacity=0") {
-                UNNAMED_STATEMENTS.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
+            note_pooler(&url);
             (Backend::Postgres, url.to_string())
         } else {
             return Err(AppError::Config(format!(

@@ -53,6 +53,7 @@ impl Replicas {
     pub fn new(urls: &[String], max_lag: Duration, sticky: Duration) -> Result<Replicas> {
         let mut list = Vec::new();
         for url in urls {
+            super::note_pooler(url);
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(2))
