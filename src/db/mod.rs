@@ -234,7 +234,7 @@ impl Db {
             }
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            note_pooler(&url);
+            note_pooler(url);
             (Backend::Postgres, url.to_string())
         } else {
             return Err(AppError::Config(format!(
