@@ -241,7 +241,7 @@ pub struct Settings {
     /// default 5).
     pub replica_max_lag_seconds: u64,
     /// An account's reads stay on the primary this long after its own write
-    /// (`CONGDONGSO_REPLICA_STICKY_SECONDS`, default 5, never less than the lag allowed).
+    /// (`CONGDONGSO_REPLICA_STICKY_SECONDS`, default 5, never less than the lag allowed plus the checks' own delay).
     pub replica_sticky_seconds: u64,
 }
 

@@ -378,7 +378,7 @@ impl Db {
                     "SELECT setval(pg_get_serial_sequence('{t}', 'id'), \
                      (SELECT COALESCE(MAX(id), 0) + 1 FROM {t}), false)"
                 );
-                crate::db::query(&sql).execute(&self.pool).await?;
+                self.execute(&sql, &[]).await?;
             }
         }
         Ok(())

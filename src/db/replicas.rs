@@ -17,6 +17,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// How long a check waits for the primary, then for each replica.
+const ANSWER_SECS: u64 = 1;
+
 /// The replicas and what is known of them.
 #[derive(Default)]
 pub struct Replicas {
@@ -67,8 +70,11 @@ impl Replicas {
         Ok(Replicas {
             list,
             max_lag,
-            // An account's own write may reach a usable replica up to `max_lag` later.
-            sticky: sticky.max(max_lag),
+            // An account's own write may reach a usable replica up to `max_lag` later, plus
+            // the time a verdict is used before the next: a second between checks and the
+            // longest a check waits for the primary and each replica.
+            sticky: sticky
+                .max(max_lag + Duration::from_secs(1 + (1 + urls.len() as u64) * ANSWER_SECS)),
             recent: Mutex::new(HashMap::new()),
             samples: Mutex::new(VecDeque::new()),
             next: AtomicUsize::new(0),
@@ -108,6 +114,20 @@ impl Replicas {
     }
 }
 
+/// How far a replica has replayed; None if it does not answer or is not a replica. In a
+/// transaction, so that behind a transaction pooler both round trips of the statement reach
+/// the same server session.
+async fn replayed(pool: &AnyPool) -> Option<i64> {
+    let mut tx = pool.begin().await.ok()?;
+    let (lsn,): (Option<i64>,) =
+        crate::db::query_as("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+            .fetch_one(&mut *tx)
+            .await
+            .ok()?;
+    tx.commit().await.ok()?;
+    lsn
+}
+
 /// `postgres://user@host:port/db?…` → `host:port/db`.
 fn label_of(url: &str) -> String {
     let rest = url.split("://").nth(1).unwrap_or(url);
@@ -116,7 +136,8 @@ fn label_of(url: &str) -> String {
 }
 
 /// How old a replica that has replayed up to `replayed` is, given the primary's samples
-/// (oldest first) and the time now: the age of the newest sample it has reached.
+/// (oldest first; the newest taken by the check asking) and the time now: the age of the newest
+/// sample it has reached, nothing if it has reached the sample just taken.
 pub fn lag_of(samples: &VecDeque<(Instant, i64)>, replayed: i64, now: Instant) -> Option<Duration> {
     samples
         .iter()
@@ -162,11 +183,13 @@ impl Db {
             return Vec::new();
         }
         let now = Instant::now();
-        match self
-            .scalar_i64("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[])
-            .await
-        {
-            Ok(lsn) => {
+        let sampled = tokio::time::timeout(
+            Duration::from_secs(ANSWER_SECS),
+            self.scalar_i64("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[]),
+        )
+        .await;
+        match sampled {
+            Ok(Ok(lsn)) => {
                 let mut samples = r.samples.lock().expect("replica lock");
                 samples.push_back((now, lsn));
                 // Keep what can still tell a usable replica's age, and one sample older.
@@ -178,22 +201,33 @@ impl Db {
                     samples.pop_front();
                 }
             }
-            Err(e) => e.log(),
+            // Without a fresh position of the primary no replica can be judged: all are
+            // skipped until the primary answers again.
+            failed => {
+                if let Ok(Err(e)) = failed {
+                    e.log();
+                }
+                return r
+                    .list
+                    .iter()
+                    .map(|replica| {
+                        *replica.usable.lock().expect("replica lock") = false;
+                        ReplicaState {
+                            label: replica.label.clone(),
+                            lag: None,
+                            usable: false,
+                        }
+                    })
+                    .collect();
+            }
         }
         let mut out = Vec::new();
         for replica in &r.list {
-            let replayed: Option<i64> = match tokio::time::timeout(
-                Duration::from_secs(2),
-                crate::db::query_as::<(Option<i64>,)>(
-                    "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint",
-                )
-                .fetch_one(&replica.pool),
-            )
-            .await
-            {
-                Ok(Ok((lsn,))) => lsn,
-                _ => None,
-            };
+            let replayed: Option<i64> =
+                tokio::time::timeout(Duration::from_secs(ANSWER_SECS), replayed(&replica.pool))
+                    .await
+                    .ok()
+                    .flatten();
             let lag = replayed.and_then(|lsn| {
                 lag_of(
                     &r.samples.lock().expect("replica lock"),
