@@ -397,6 +397,19 @@ impl Shared {
                     pairs.push((*r, service.clone()));
                 }
             }
+            // Every resident the batch names by id is locked here, together and in order, so
+            // two batches never wait for each other's residents in opposite orders.
+            if let Record::ResidentUpdate {
+                resident_id: Ref::Id(r),
+                ..
+            }
+            | Record::HelpRequest {
+                resident_id: Some(Ref::Id(r)),
+                ..
+            } = record
+            {
+                ids.push(*r);
+            }
         }
         if ids.is_empty() {
             return Ok(());
