@@ -234,6 +234,24 @@ async fn counts(db: &Db) -> Vec<(i64, String, i64, i64)> {
     .unwrap()
 }
 
+/// The counts kept in each transaction equal a rebuild of the commune from scratch.
+async fn counts_equal_a_rebuild(db: &Db) {
+    let before = counts(db).await;
+    let commune = db
+        .scalar_i64(
+            "SELECT id FROM areas WHERE level = 'commune' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    indicator_sources::rebuild_commune(&mut tx, commune)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(counts(db).await, before, "the counts equal a rebuild");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_records_survive_kill_9_under_load_and_are_stored_once() {
     for url in backends().await {
@@ -304,21 +322,7 @@ async fn acknowledged_records_survive_kill_9_under_load_and_are_stored_once() {
         assert_eq!(helps.into_iter().collect::<BTreeSet<_>>(), sent, "{url}");
         assert_eq!(syncs.into_iter().collect::<BTreeSet<_>>(), sent, "{url}");
 
-        // The counts kept in each transaction equal a rebuild from scratch.
-        let before = counts(&db).await;
-        let commune = db
-            .scalar_i64(
-                "SELECT id FROM areas WHERE level = 'commune' ORDER BY id LIMIT 1",
-                &[],
-            )
-            .await
-            .unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        indicator_sources::rebuild_commune(&mut tx, commune)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(counts(&db).await, before, "{url}");
+        counts_equal_a_rebuild(&db).await;
         db.close().await;
     }
 }
@@ -384,20 +388,7 @@ async fn the_same_batch_sent_twice_at_once_is_stored_once() {
         let helps = client_ids(&db, "help_records").await;
         assert_eq!(helps.len(), sent.len(), "{url}: one help per record");
         assert_eq!(helps.into_iter().collect::<BTreeSet<_>>(), sent, "{url}");
-        let before = counts(&db).await;
-        let commune = db
-            .scalar_i64(
-                "SELECT id FROM areas WHERE level = 'commune' ORDER BY id LIMIT 1",
-                &[],
-            )
-            .await
-            .unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        indicator_sources::rebuild_commune(&mut tx, commune)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(counts(&db).await, before, "{url}");
+        counts_equal_a_rebuild(&db).await;
         db.close().await;
     }
 }
@@ -454,19 +445,6 @@ async fn sync_works_behind_pgbouncer_in_transaction_mode() {
     let db = Db::connect(&url).await.unwrap();
     let helps = client_ids(&db, "help_records").await;
     assert_eq!(helps.len(), PHONES * batches * BATCH);
-    let before = counts(&db).await;
-    let commune = db
-        .scalar_i64(
-            "SELECT id FROM areas WHERE level = 'commune' ORDER BY id LIMIT 1",
-            &[],
-        )
-        .await
-        .unwrap();
-    let mut tx = db.begin_write().await.unwrap();
-    indicator_sources::rebuild_commune(&mut tx, commune)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(counts(&db).await, before);
+    counts_equal_a_rebuild(&db).await;
     db.close().await;
 }

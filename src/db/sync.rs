@@ -121,9 +121,7 @@ pub async fn apply_all(db: &Db, ctx: &Context<'_>, raws: &[serde_json::Value]) -
             return faults(e, &ids, out, &todo);
         }
     }
-    out.into_iter()
-        .map(|o| o.expect("every record has an outcome"))
-        .collect()
+    finished(out)
 }
 
 /// Every outcome in `which` becomes "send it again later"; the error is logged once.
@@ -137,6 +135,11 @@ fn faults(
     for &i in which {
         out[i] = Some(fault(&ids[i]));
     }
+    finished(out)
+}
+
+/// The outcomes, once every record has one.
+fn finished(out: Vec<Option<Outcome>>) -> Vec<Outcome> {
     out.into_iter()
         .map(|o| o.expect("every record has an outcome"))
         .collect()
