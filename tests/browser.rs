@@ -142,8 +142,7 @@ async fn login(c: &Client, base: &str, user: &str) {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("nav.nav"))
+    wait_for(&c, Locator::Css("nav.nav"))
         .await
         .expect("the home page after login");
 }
@@ -175,9 +174,7 @@ async fn logs_in_and_searches_residents_on_a_phone() {
             .click()
             .await
             .unwrap();
-        let err = c
-            .wait()
-            .for_element(Locator::Css("p.error"))
+        let err = wait_for(&c, Locator::Css("p.error"))
             .await
             .unwrap()
             .text()
@@ -256,11 +253,7 @@ async fn logs_in_and_searches_residents_on_a_phone() {
             .click()
             .await
             .unwrap();
-        let rows = c
-            .wait()
-            .for_element(Locator::Css("#services tbody"))
-            .await
-            .unwrap();
+        let rows = wait_for(&c, Locator::Css("#services tbody")).await.unwrap();
         assert_eq!(rows.find_all(Locator::Css("tr")).await.unwrap().len(), 12);
         screenshot(&c, "resident").await;
     }
@@ -269,10 +262,28 @@ async fn logs_in_and_searches_residents_on_a_phone() {
     result
 }
 
+/// Waits for an element, looking again when the page was navigating at the time: chromedriver
+/// answers "aborted by navigation" to a look made while a submitted form's answer is loading.
+async fn wait_for(
+    c: &Client,
+    locator: Locator<'_>,
+) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    let mut attempt = 0;
+    loop {
+        match c.wait().for_element(locator).await {
+            Err(e) if attempt < 5 && e.to_string().contains("navigation") => {
+                eprintln!("looking again for {locator:?}: {e}");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Clicks the element, finding it again if the app re-rendered it in between.
 async fn click(c: &Client, css: &str) {
     for attempt in 0.. {
-        let found = c.wait().for_element(Locator::Css(css)).await;
+        let found = wait_for(&c, Locator::Css(css)).await;
         match found {
             Ok(el) => match el.click().await {
                 Ok(()) => return,
@@ -453,13 +464,11 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
             login(&c, &base, user).await;
             for (path, shot) in pages.iter() {
                 c.goto(&format!("{base}{path}")).await.unwrap();
-                c.wait()
-                    .for_element(Locator::Css("main h1, #field-app h1"))
+                wait_for(&c, Locator::Css("main h1, #field-app h1"))
                     .await
                     .expect(path);
                 if *path == "/field" {
-                    c.wait()
-                        .for_element(Locator::Css("#households"))
+                    wait_for(&c, Locator::Css("#households"))
                         .await
                         .expect("the field app's list");
                 }
@@ -522,8 +531,7 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
         }
         click(&c, "input[name=consent]").await;
         click(&c, "main form button[type=submit]").await;
-        c.wait()
-            .for_element(Locator::XPath("//h1"))
+        wait_for(&c, Locator::XPath("//h1"))
             .await
             .unwrap();
         c.goto(&format!("{base}/requests")).await.unwrap();
@@ -547,8 +555,7 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
             (request, "request".to_string()),
         ] {
             c.goto(&format!("{base}{path}")).await.unwrap();
-            c.wait()
-                .for_element(Locator::Css("main h1"))
+            wait_for(&c, Locator::Css("main h1"))
                 .await
                 .expect(&path);
             let bad = overflows(&c).await;
@@ -654,15 +661,13 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
     let result = async {
         login(&c, &base, "tovien03").await;
         c.goto(&format!("{base}/field")).await.unwrap();
-        c.wait()
-            .for_element(Locator::Id("tab-all"))
+        wait_for(&c, Locator::Id("tab-all"))
             .await
             .expect("the field app, loaded online")
             .click()
             .await
             .unwrap();
-        c.wait()
-            .for_element(Locator::Css("a.hh"))
+        wait_for(&c, Locator::Css("a.hh"))
             .await
             .expect("the hamlet's households");
         // Wait until the service worker controls the page, so the app opens offline.
@@ -679,16 +684,14 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
         server.stop();
         // Reopen the app with the server unreachable: page from the service worker, data from IndexedDB.
         c.goto(&format!("{base}/field")).await.unwrap();
-        c.wait()
-            .for_element(Locator::XPath(
+        wait_for(&c, Locator::XPath(
                 "//span[@id='net-status' and contains(., 'Mất kết nối')]",
             ))
             .await
             .expect("the app says it is offline");
         click(&c, "#tab-all").await;
         click(&c, "a.hh").await;
-        c.wait()
-            .for_element(Locator::Css("section.f-res"))
+        wait_for(&c, Locator::Css("section.f-res"))
             .await
             .unwrap();
         let rids: Vec<String> = serde_json::from_value(
@@ -705,15 +708,13 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
         for (rid, service) in rids.iter().zip(["vneid", "province_app"]) {
             click(&c, &format!("button.chip[data-rid='{rid}'][data-service='{service}']")).await;
             click(&c, "button[data-act=done]").await;
-            c.wait()
-                .for_element(Locator::Css(&format!(
+            wait_for(&c, Locator::Css(&format!(
                     "button.chip[data-rid='{rid}'][data-service='{service}'][data-status='done']"
                 )))
                 .await
                 .expect("the status changes on the phone at once");
         }
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='2']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='2']"))
             .await
             .expect("two records wait on the phone");
         screenshot(&c, "field-offline").await;
@@ -722,13 +723,11 @@ async fn records_a_visit_offline_and_sends_it_once_when_the_server_is_back() {
         // The server comes back on the same address; the queue empties, each record once.
         let server = Server::start(&db_url, port);
         click(&c, "#sync-now").await;
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
             .await
             .expect("the queue is sent");
         click(&c, "#sync-now").await;
-        c.wait()
-            .for_element(Locator::XPath(
+        wait_for(&c, Locator::XPath(
                 "//span[@id='net-status' and contains(., 'Đã kết nối')]",
             ))
             .await
@@ -760,8 +759,7 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
     let result = async {
         login(&c, &base, "vhxh").await;
         nav_to(&c, "/dashboard").await;
-        c.wait()
-            .for_element(Locator::Css("table#figures"))
+        wait_for(&c, Locator::Css("table#figures"))
             .await
             .expect("the commune dashboard");
         let title = c
@@ -801,24 +799,19 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
             .await
             .unwrap();
         click(&c, ".period-form button").await;
-        let h1 = c
-            .wait()
-            .for_element(Locator::XPath("//h1[contains(., 'Quý II/2026')]"))
+        let h1 = wait_for(&c, Locator::XPath("//h1[contains(., 'Quý II/2026')]"))
             .await
             .expect("the quarter's dashboard");
         assert!(h1.text().await.unwrap().contains("Rạch Kiến"));
 
         // Ấp 3 from the ranking, then its list of adults not yet guided.
         click(&c, "#ranking tr[data-code='rach-kien-ap-03'] a").await;
-        c.wait()
-            .for_element(Locator::Css("ul.worklists"))
+        wait_for(&c, Locator::Css("ul.worklists"))
             .await
             .expect("the hamlet's page with its work lists");
         screenshot(&c, "dashboard-hamlet").await;
         click(&c, "ul.worklists a[href*='list=unguided']").await;
-        let rows = c
-            .wait()
-            .for_element(Locator::Css("table#worklist"))
+        let rows = wait_for(&c, Locator::Css("table#worklist"))
             .await
             .expect("the work list")
             .find_all(Locator::Css("tbody tr"))
@@ -841,8 +834,7 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
 
 async fn logout(c: &Client) {
     click(c, "header form[action='/logout'] button").await;
-    c.wait()
-        .for_element(Locator::Id("login-form"))
+    wait_for(&c, Locator::Id("login-form"))
         .await
         .expect("the login page after logging out");
 }
@@ -857,8 +849,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         login(&c, &base, "truongap03").await;
         nav_to(&c, "/reports").await;
         click(&c, "#my-reports tr[data-month='2026-05'] a").await;
-        c.wait()
-            .for_element(Locator::Id("report-form"))
+        wait_for(&c, Locator::Id("report-form"))
             .await
             .expect("the report form");
         c.find(Locator::Css("textarea[name=results]"))
@@ -880,8 +871,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         let text = c.get_alert_text().await.expect("a confirmation");
         assert!(text.contains("Nộp báo cáo tháng 5/2026"), "{text}");
         c.accept_alert().await.unwrap();
-        c.wait()
-            .for_element(Locator::Css("#report-status[data-status='submitted']"))
+        wait_for(&c, Locator::Css("#report-status[data-status='submitted']"))
             .await
             .expect("the report is submitted");
         assert!(
@@ -894,20 +884,17 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         c.goto(&format!("{base}/reports?month=2026-05"))
             .await
             .unwrap();
-        let row = c
-            .wait()
-            .for_element(Locator::Css(
-                "#hamlet-reports tr[data-hamlet='rach-kien-ap-03']",
-            ))
-            .await
-            .expect("Ấp 3 in the month's list");
+        let row = wait_for(
+            &c,
+            Locator::Css("#hamlet-reports tr[data-hamlet='rach-kien-ap-03']"),
+        )
+        .await
+        .expect("Ấp 3 in the month's list");
         assert!(row.text().await.unwrap().contains("Đã nộp, chờ duyệt"));
         assert!(page_width(&c).await <= 360);
         screenshot(&c, "reports-commune").await;
         click(&c, "#hamlet-reports tr[data-hamlet='rach-kien-ap-03'] a").await;
-        let texts = c
-            .wait()
-            .for_element(Locator::Id("report-texts"))
+        let texts = wait_for(&c, Locator::Id("report-texts"))
             .await
             .expect("the head's text")
             .text()
@@ -916,8 +903,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         assert!(texts.contains("Ra quân hướng dẫn VNeID, Tây Ninh Smart cho 40 hộ."));
         click(&c, "#approve-report").await;
         c.accept_alert().await.unwrap();
-        c.wait()
-            .for_element(Locator::Css("#report-status[data-status='approved']"))
+        wait_for(&c, Locator::Css("#report-status[data-status='approved']"))
             .await
             .expect("the report is approved");
         // The year-end and communications pages on the same phone.
@@ -930,8 +916,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
             ),
         ] {
             c.goto(&format!("{base}{path}")).await.unwrap();
-            c.wait()
-                .for_element(Locator::Css(table))
+            wait_for(&c, Locator::Css(table))
                 .await
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
             assert!(page_width(&c).await <= 360, "{path} fits the phone");
@@ -943,9 +928,7 @@ async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() 
         c.goto(&format!("{base}/reports/rach-kien-ap-03/2026-05"))
             .await
             .unwrap();
-        let status = c
-            .wait()
-            .for_element(Locator::Id("report-status"))
+        let status = wait_for(&c, Locator::Id("report-status"))
             .await
             .unwrap()
             .text()
@@ -988,9 +971,7 @@ async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
         .await
         .unwrap();
     click(&c, "#import-residents button[type=submit]").await;
-    let preview = c
-        .wait()
-        .for_element(Locator::Id("import-preview"))
+    let preview = wait_for(&c, Locator::Id("import-preview"))
         .await
         .expect("the preview after reading");
     let text = preview.text().await.unwrap();
@@ -1005,9 +986,7 @@ async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
     let question = c.get_alert_text().await.expect("a confirmation");
     assert!(question.contains("2 dòng thêm mới"), "{question}");
     c.accept_alert().await.unwrap();
-    let done = c
-        .wait()
-        .for_element(Locator::Id("import-done"))
+    let done = wait_for(&c, Locator::Id("import-done"))
         .await
         .expect("the result after writing");
     assert!(done.text().await.unwrap().contains("thêm 2 nhân khẩu"));
@@ -1026,8 +1005,7 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
         c.goto(&format!("{base}/reports/commune/rach-kien/2026-11"))
             .await
             .unwrap();
-        c.wait()
-            .for_element(Locator::Id("report-form"))
+        wait_for(&c, Locator::Id("report-form"))
             .await
             .expect("the commune's report form");
         assert!(
@@ -1040,14 +1018,12 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
         let text = c.get_alert_text().await.expect("a confirmation");
         assert!(text.contains("tháng 11/2026"), "{text}");
         c.accept_alert().await.unwrap();
-        c.wait()
-            .for_element(Locator::Css("#report-status[data-status='submitted']"))
+        wait_for(&c, Locator::Css("#report-status[data-status='submitted']"))
             .await
             .expect("the report is sent");
         // The year-end scored sheet on the same phone.
         c.goto(&format!("{base}/year-end?year=2026")).await.unwrap();
-        c.wait()
-            .for_element(Locator::Id("score-sheet"))
+        wait_for(&c, Locator::Id("score-sheet"))
             .await
             .expect("the scored sheet");
         assert!(
@@ -1066,8 +1042,7 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
 
         login(&c, &base, "so").await;
         nav_to(&c, "/reports").await;
-        c.wait()
-            .for_element(Locator::Id("commune-reports"))
+        wait_for(&c, Locator::Id("commune-reports"))
             .await
             .expect("the communes' reports");
         assert!(
@@ -1080,8 +1055,7 @@ async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_p
             .unwrap();
         click(&c, "#acknowledge-report").await;
         c.accept_alert().await.unwrap();
-        c.wait()
-            .for_element(Locator::Css("#report-status[data-status='acknowledged']"))
+        wait_for(&c, Locator::Css("#report-status[data-status='acknowledged']"))
             .await
             .expect("the Sở acknowledges it");
         assert!(page_width(&c).await <= 360);
@@ -1222,17 +1196,14 @@ async fn the_field_app_stays_within_its_budget_on_a_throttled_line() {
 
         // The app itself, loaded on the throttled line, then one help recorded and sent.
         c.goto(&format!("{base}/field")).await.unwrap();
-        c.wait()
-            .for_element(Locator::Css("#households a.hh"))
+        wait_for(&c, Locator::Css("#households a.hh"))
             .await
             .expect("the field app with the hamlet's households");
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
             .await
             .unwrap();
         click(&c, "#households a.hh").await;
-        c.wait()
-            .for_element(Locator::Css("section.f-res"))
+        wait_for(&c, Locator::Css("section.f-res"))
             .await
             .unwrap();
         c.execute("performance.clearResourceTimings()", vec![])
@@ -1241,8 +1212,7 @@ async fn the_field_app_stays_within_its_budget_on_a_throttled_line() {
         click(&c, "section.f-res button.chip[data-service='vneid']").await;
         click(&c, "button[data-act=done]").await;
         // Sent, then the changes fetched after it.
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
             .await
             .expect("the help is sent");
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -1273,9 +1243,7 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
         c.goto(&format!("{base}/field")).await.unwrap();
         click(&c, "#tab-all").await;
         click(&c, "#households a.hh").await;
-        let card = c
-            .wait()
-            .for_element(Locator::Css("section.f-res"))
+        let card = wait_for(&c, Locator::Css("section.f-res"))
             .await
             .unwrap();
         let rid = card.attr("data-rid").await.unwrap().unwrap();
@@ -1293,8 +1261,7 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
         let chip = format!("button.chip[data-rid='{rid}'][data-service='{service}']");
         click(&c, &chip).await;
         click(&c, "button[data-act=progress]").await;
-        c.wait()
-            .for_element(Locator::Css(&format!("{chip}[data-status='in_progress']")))
+        wait_for(&c, Locator::Css(&format!("{chip}[data-status='in_progress']")))
             .await
             .expect("the status changes at once");
         // Read in one go: a sync answer may redraw the list in between.
@@ -1309,8 +1276,7 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
         .unwrap();
         assert!(text.starts_with('◐'), "{text}");
         assert!(said.ends_with(": đang hướng dẫn"), "{said}");
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
             .await
             .expect("the help is sent");
         // The smartphone toggle can be undone within a few seconds, and then nothing is sent.
@@ -1338,13 +1304,11 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
         };
         let label = text_of(toggle.clone()).await;
         click(&c, &toggle).await;
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='1']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='1']"))
             .await
             .unwrap();
         click(&c, "#undo").await;
-        c.wait()
-            .for_element(Locator::Css("#queue-count[data-pending='0']"))
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
             .await
             .expect("the change is gone from the queue");
         let now = text_of(toggle.clone()).await;

@@ -234,7 +234,8 @@ async fn counts(db: &Db) -> Vec<(i64, String, i64, i64)> {
     .unwrap()
 }
 
-/// The counts kept in each transaction equal a rebuild of the commune from scratch.
+/// The counts kept in each transaction equal a rebuild of the commune from scratch, and the
+/// activity counts a count of the activities.
 async fn counts_equal_a_rebuild(db: &Db) {
     let before = counts(db).await;
     let commune = db
@@ -250,6 +251,11 @@ async fn counts_equal_a_rebuild(db: &Db) {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(counts(db).await, before, "the counts equal a rebuild");
+    let (kept, counted) = common::activity_counts(db).await;
+    assert_eq!(
+        kept, counted,
+        "the activity counts equal a count from scratch"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -481,6 +481,79 @@ async fn every_indicator_matches_the_hand_computed_fixture() {
     }
 }
 
+/// The activities a month counts, kept per hamlet and month by triggers (migration 0010),
+/// follow every kind of edit — confirming, moving the date, changing the kind, deactivating,
+/// deleting, one row or many in a statement — and equal a count from scratch after each.
+#[tokio::test]
+async fn activity_counts_follow_every_edit_of_an_activity() {
+    for url in backends().await {
+        let f = Fixture {
+            db: migrated(&url).await,
+            keys: common::keys(),
+        };
+        let a = build(&f).await;
+        let exact = |step: &'static str| {
+            let db = f.db.clone();
+            let url = url.clone();
+            async move {
+                let (kept, counted) = common::activity_counts(&db).await;
+                assert!(!counted.is_empty() || step == "deleted", "{url} {step}");
+                assert_eq!(kept, counted, "{url}: {step}");
+            }
+        };
+        exact("built").await;
+        let monthly = |area: &Area| {
+            let area = area.clone();
+            let f = &f;
+            async move { nd(&f.figures(&area, "2026-05").await, "teams_monthly_activity") }
+        };
+        assert_eq!(monthly(&a.a1).await, (1, Some(1)), "{url}");
+        assert_eq!(monthly(&a.a2).await, (0, Some(1)), "{url}");
+
+        // Ấp 2's fourth activity of May is an automatic round not yet confirmed: not counted.
+        f.sql(&format!(
+            "INSERT INTO activities (commune_id, hamlet_id, team_id, kind, activity_date, active, \
+             confirmed, created_at) SELECT commune_id, hamlet_id, team_id, 'door_to_door', \
+             '2026-05-20', 1, 0, 1 FROM activities WHERE hamlet_id = {} LIMIT 1",
+            a.a2.id
+        ))
+        .await;
+        exact("an unconfirmed round").await;
+        assert_eq!(monthly(&a.a2).await, (0, Some(1)), "{url}");
+        f.sql("UPDATE activities SET confirmed = 1 WHERE confirmed = 0")
+            .await;
+        exact("confirmed").await;
+        assert_eq!(monthly(&a.a2).await, (1, Some(1)), "{url}");
+
+        // One of ấp 1's four moves to June: May falls short.
+        f.sql(&format!(
+            "UPDATE activities SET activity_date = '2026-06-02' WHERE id = \
+             (SELECT MIN(id) FROM activities WHERE hamlet_id = {} AND kind = 'door_to_door')",
+            a.a1.id
+        ))
+        .await;
+        exact("moved to June").await;
+        assert_eq!(monthly(&a.a1).await, (0, Some(1)), "{url}");
+        let june = f.figures(&a.a1, "2026-06").await;
+        assert_eq!(nd(&june, "teams_security_session"), (1, Some(1)), "{url}");
+
+        // The security session was a campaign after all: no session in the quarter.
+        f.sql("UPDATE activities SET kind = 'campaign' WHERE kind = 'security_session'")
+            .await;
+        exact("kind changed").await;
+        let june = f.figures(&a.a1, "2026-06").await;
+        assert_eq!(nd(&june, "teams_security_session"), (0, Some(1)), "{url}");
+
+        // Every May activity of the commune withdrawn in one statement, then deleted.
+        f.sql("UPDATE activities SET active = 0 WHERE activity_date < '2026-06-01'")
+            .await;
+        exact("withdrawn").await;
+        assert_eq!(monthly(&a.a2).await, (0, Some(1)), "{url}");
+        f.sql("DELETE FROM activities").await;
+        exact("deleted").await;
+    }
+}
+
 async fn counts(db: &Db) -> Vec<(i64, String, i64, i64)> {
     db.fetch_all(
         "SELECT area_id, metric, month, n FROM indicator_counts WHERE n <> 0 ORDER BY area_id, metric, month",

@@ -76,6 +76,18 @@ impl Scope {
     }
 }
 
+/// Ids (the database's own integers) as a list for `IN (…)`.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The month number (`period::Month`) of a `yyyy-mm` column, in SQL both databases run.
+fn month_of_code(col: &str) -> String {
+    format!(
+        "(CAST(SUBSTR({col}, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR({col}, 6, 2) AS INTEGER) - 1)"
+    )
+}
+
 fn add(totals: &mut Totals, metric: &str, n: i64) {
     *totals.entry(metric.to_string()).or_default() += n;
 }
@@ -188,50 +200,42 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         }
     }
 
-    // Activities per hamlet and month, from the start of the quarter window.
+    // Confirmed activities per hamlet and month, from the running counts (migration 0010):
+    // one row per hamlet, the months that met the minimum as bits from `from` on, and the
+    // security sessions of the quarter window.
+    // The window ends with the period (`quarter_window`).
     let (window_from, _) = p.quarter_window();
     let from = window_from.min(p.first_month());
-    let activity: Vec<(i64, String, i64, i64)> = db
+    let activity: Vec<(i64, i64, i64)> = db
         .fetch_all(
             &format!(
-                "SELECT hamlet_id, SUBSTR(activity_date, 1, 7), COUNT(*), \
-                 SUM(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END) \
-                 FROM activities WHERE active = 1 AND confirmed = 1 AND activity_date >= $1 AND activity_date <= $2 \
-                 AND {} GROUP BY hamlet_id, SUBSTR(activity_date, 1, 7)",
-                scope.rows("commune_id", "hamlet_id")
+                "SELECT hamlet_id, \
+                 CAST(SUM(CASE WHEN n >= {min} THEN CAST(1 AS BIGINT) << CAST(month - $1 AS INTEGER) \
+                 ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN month >= $3 THEN security ELSE 0 END) AS BIGINT) \
+                 FROM activity_counts WHERE month >= $1 AND month <= $2 AND {scope} \
+                 GROUP BY hamlet_id",
+                min = crate::fieldwork::MONTHLY_MINIMUM,
+                scope = scope.rows("commune_id", "hamlet_id")
             ),
-            &[
-                format!("{}-01", period::month_code(from)).into(),
-                r.clone().into(),
-            ],
+            &[from.into(), last.into(), window_from.into()],
         )
         .await?;
-    let mut per_month: HashMap<(i64, Month), i64> = HashMap::new();
+    let mut met: HashMap<i64, i64> = HashMap::new();
     let mut security: HashMap<i64, i64> = HashMap::new();
-    let (window_from, window_to) = p.quarter_window();
-    for (hamlet, ym, n, sec) in activity {
-        let Some(m) = period::month_of_date(&ym) else {
-            continue;
-        };
-        per_month.insert((hamlet, m), n);
-        if (window_from..=window_to).contains(&m) {
-            *security.entry(hamlet).or_default() += sec;
-        }
+    for (hamlet, mask, sec) in activity {
+        met.insert(hamlet, mask);
+        security.insert(hamlet, sec);
     }
     // Months of the period that have begun: a month still to come is not yet missed.
     let now = period::current_month();
     let months: Vec<Month> = p.months().filter(|m| *m <= now).collect();
     for (hamlet, (_, o)) in &open {
+        let mask = met.get(hamlet).copied().unwrap_or(0);
         for m in &months {
             if o.contains(*m) {
-                let n = per_month.get(&(*hamlet, *m)).copied().unwrap_or(0);
                 put(&mut out, *hamlet, "act.months", 1);
-                put(
-                    &mut out,
-                    *hamlet,
-                    "act.met",
-                    (n >= crate::fieldwork::MONTHLY_MINIMUM) as i64,
-                );
+                put(&mut out, *hamlet, "act.met", (mask >> (m - from)) & 1);
             }
         }
     }
@@ -263,34 +267,80 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         .into_iter()
         .map(|(c, rows)| (c, super::settings::DueDays::from_rows(rows)))
         .collect();
-    let submitted: Vec<(i64, String, String)> = db
-        .fetch_all(
-            &format!(
-                "SELECT hamlet_id, month, submitted_on FROM monthly_reports \
-                 WHERE submitted_on IS NOT NULL AND month >= $1 AND month <= $2 AND {}",
-                scope.rows("commune_id", "hamlet_id")
-            ),
-            &[
-                period::month_code(p.first_month()).into(),
-                period::month_code(last).into(),
-            ],
-        )
-        .await?;
-    let submitted: HashMap<(i64, String), String> =
-        submitted.into_iter().map(|(h, m, d)| ((h, m), d)).collect();
+    // One row per hamlet: the months of the period sent, and sent by their due date, as bits
+    // from the period's first month. Communes that share due days share one query (usually
+    // the whole province does).
+    let first = p.first_month();
+    let due_of = |commune: i64| -> Vec<String> {
+        let days = due_days.get(&commune).cloned().unwrap_or_default();
+        p.months()
+            .map(|m| period::due_date(m, days.for_month(&period::month_code(m))))
+            .collect()
+    };
+    let default_due = due_of(0);
+    let mut groups: HashMap<Vec<String>, Vec<i64>> = HashMap::new();
+    for c in due_days.keys() {
+        let due = due_of(*c);
+        if due != default_due {
+            groups.entry(due).or_default().push(*c);
+        }
+    }
+    let custom: Vec<i64> = groups.values().flatten().copied().collect();
+    let mut queries: Vec<(Vec<String>, String)> = vec![(
+        default_due,
+        if custom.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            format!("commune_id NOT IN ({})", id_list(&custom))
+        },
+    )];
+    for (due, communes) in groups {
+        queries.push((due, format!("commune_id IN ({})", id_list(&communes))));
+    }
+    let mut sent_masks: HashMap<i64, (i64, i64)> = HashMap::new();
+    let bit = format!(
+        "CAST(1 AS BIGINT) << CAST({} - {first} AS INTEGER)",
+        month_of_code("month")
+    );
+    for (due, communes) in queries {
+        // Month codes and due dates are made here from numbers: inlined, not user text.
+        let due_case: String = p
+            .months()
+            .zip(&due)
+            .map(|(m, d)| format!(" WHEN '{}' THEN '{d}'", period::month_code(m)))
+            .collect();
+        let rows: Vec<(i64, i64, i64)> = db
+            .fetch_all(
+                &format!(
+                    "SELECT hamlet_id, CAST(SUM({bit}) AS BIGINT), \
+                     CAST(SUM(CASE WHEN submitted_on <= CASE month{due_case} END THEN {bit} ELSE 0 END) AS BIGINT) \
+                     FROM monthly_reports \
+                     WHERE submitted_on IS NOT NULL AND month >= $1 AND month <= $2 AND {} AND {communes} \
+                     GROUP BY hamlet_id",
+                    scope.rows("commune_id", "hamlet_id")
+                ),
+                &[
+                    period::month_code(first).into(),
+                    period::month_code(last).into(),
+                ],
+            )
+            .await?;
+        for (hamlet, sent, on_time) in rows {
+            sent_masks.insert(hamlet, (sent, on_time));
+        }
+    }
     let today = super::today();
     for (hamlet, (commune, o)) in &open {
-        let days = due_days.get(commune).cloned().unwrap_or_default();
-        for m in p.months().filter(|m| o.contains(*m)) {
-            let due = period::due_date(m, days.for_month(&period::month_code(m)));
-            let sent = submitted.get(&(*hamlet, period::month_code(m)));
+        let due = due_of(*commune);
+        let (sent, on_time) = sent_masks.get(hamlet).copied().unwrap_or((0, 0));
+        for (m, due) in p.months().zip(&due).filter(|(m, _)| o.contains(*m)) {
+            let bit = m - first;
             // As the report pages judge it: counted once sent, or once its due day is over.
-            if sent.is_none() && due >= today {
+            if (sent >> bit) & 1 == 0 && *due >= today {
                 continue;
             }
             put(&mut out, *hamlet, "rep.expected", 1);
-            let on_time = sent.is_some_and(|d| *d <= due);
-            put(&mut out, *hamlet, "rep.on_time", on_time as i64);
+            put(&mut out, *hamlet, "rep.on_time", (on_time >> bit) & 1);
         }
     }
 
@@ -381,11 +431,7 @@ async fn targets_by_commune(
     if communes.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = communes
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = id_list(communes);
     // A plan with every target deleted still has a (empty) entry: its targets are none.
     let rows: Vec<PlanTargetRow> = db
         .fetch_all(

@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_commune_reports.sql"),
     migration!(8, "0008_scoring.sql"),
     migration!(9, "0009_field_changes.sql"),
+    migration!(10, "0010_activity_counts.sql"),
 ];
 
 impl Db {

@@ -298,3 +298,31 @@ pub async fn planner_rows(db: &Db, table: &str) -> i64 {
         stat.split(' ').next().unwrap().parse().unwrap()
     }
 }
+
+/// Hamlet, month, activities, security sessions.
+pub type ActivityCount = (i64, i64, i64, i64);
+
+/// The per-hamlet-month activity counts the triggers keep (migration 0010), and the same
+/// counted from the activities themselves: equal when the triggers kept up with every write.
+pub async fn activity_counts(db: &Db) -> (Vec<ActivityCount>, Vec<ActivityCount>) {
+    let kept = db
+        .fetch_all(
+            "SELECT hamlet_id, month, n, security FROM activity_counts \
+             WHERE n <> 0 OR security <> 0 ORDER BY hamlet_id, month",
+            &[],
+        )
+        .await
+        .unwrap();
+    let counted = db
+        .fetch_all(
+            "SELECT hamlet_id, CAST(SUBSTR(activity_date, 1, 4) AS BIGINT) * 12 \
+             + CAST(SUBSTR(activity_date, 6, 2) AS BIGINT) - 1 AS m, COUNT(*), \
+             CAST(SUM(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM activities WHERE active = 1 AND confirmed = 1 \
+             GROUP BY hamlet_id, m ORDER BY hamlet_id, m",
+            &[],
+        )
+        .await
+        .unwrap();
+    (kept, counted)
+}
