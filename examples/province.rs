@@ -556,7 +556,8 @@ async fn breakdown(db: &Db, requests: usize, period: &str, commune: &str) -> Res
                 times[1].push(t.elapsed());
                 let t = Instant::now();
                 let to = p.last_month();
-                indicators::monthly_series(db, a, to - 11, to).await?;
+                indicators::monthly_series(db, a, to - 11, to, &indicators::trend_metrics())
+                    .await?;
                 times[2].push(t.elapsed());
             }
             for t in times.iter_mut() {

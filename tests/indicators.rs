@@ -481,6 +481,54 @@ async fn every_indicator_matches_the_hand_computed_fixture() {
     }
 }
 
+/// On time means by the commune's own due day, month by month (its history of changes), for
+/// a commune, and for a province whose communes set different days.
+#[tokio::test]
+async fn reports_on_time_follow_each_communes_due_day() {
+    for url in backends().await {
+        let f = Fixture {
+            db: migrated(&url).await,
+            keys: common::keys(),
+        };
+        let a = build(&f).await;
+        let on_time = |area: &Area| {
+            let area = area.clone();
+            let f = &f;
+            async move { nd(&f.figures(&area, "2026-05").await, "reports_on_time") }
+        };
+        // Due on the 25th: ấp 1 (24th) on time, ấp 2 (27th) late; xb's two hamlets sent none.
+        assert_eq!(on_time(&a.commune).await, (1, Some(3)), "{url}");
+        assert_eq!(on_time(&a.province).await, (1, Some(5)), "{url}");
+        let set = |commune: i64, key: &str, value: &str| {
+            format!(
+                "INSERT INTO commune_settings (commune_id, key, value, updated_at) \
+                 VALUES ({commune}, '{key}', '{value}', 1)"
+            )
+        };
+        // xa moves its due day to the 28th: ấp 2 is on time too. xb writes down the default.
+        f.sql(&set(a.commune.id, "report_due_day", "28")).await;
+        f.sql(&set(a.other_commune.id, "report_due_day", "25"))
+            .await;
+        assert_eq!(on_time(&a.commune).await, (2, Some(3)), "{url}");
+        assert_eq!(on_time(&a.province).await, (2, Some(5)), "{url}");
+        let year = f.figures(&a.province, "2026").await;
+        assert_eq!(nd(&year, "reports_on_time").0, 2, "{url}");
+        // Until May xa's reports were due on the 24th: ấp 1 still on time, ấp 2 late again.
+        f.sql(&set(a.commune.id, "report_due_day@2026-01", "24"))
+            .await;
+        f.sql(&set(a.commune.id, "report_due_day@2026-06", "28"))
+            .await;
+        assert_eq!(on_time(&a.commune).await, (1, Some(3)), "{url}");
+        assert_eq!(on_time(&a.province).await, (1, Some(5)), "{url}");
+        let june = f.figures(&a.province, "2026-06").await;
+        assert_eq!(
+            nd(&june, "reports_on_time").0,
+            0,
+            "{url}: no June report was sent"
+        );
+    }
+}
+
 /// The activities a month counts, kept per hamlet and month by triggers (migration 0010),
 /// follow every kind of edit — confirming, moving the date, changing the kind, deactivating,
 /// deleting, one row or many in a statement — and equal a count from scratch after each.

@@ -61,3 +61,21 @@ ON activities WHEN NEW.active = 1 AND NEW.confirmed = 1 BEGIN
     WHERE commune_id = NEW.commune_id AND hamlet_id = NEW.hamlet_id
         AND month = CAST(SUBSTR(NEW.activity_date, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(NEW.activity_date, 6, 2) AS INTEGER) - 1;
 END;
+
+-- The province's teams read their members' dates and positions for each request: from the
+-- index alone, not from every member's row.
+CREATE INDEX members_team_dates ON members(team_id, joined_on, left_on, active, position);
+
+-- The running counts read by (area, metric, month range): rows stored in key order
+-- (WITHOUT ROWID), so a province's read is one pass over the key, not a lookup per row.
+CREATE TABLE indicator_counts_keyed (
+    area_id INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (area_id, metric, month)
+) WITHOUT ROWID;
+INSERT INTO indicator_counts_keyed (area_id, metric, month, n)
+    SELECT area_id, metric, month, n FROM indicator_counts;
+DROP TABLE indicator_counts;
+ALTER TABLE indicator_counts_keyed RENAME TO indicator_counts;

@@ -92,15 +92,32 @@ fn add(totals: &mut Totals, metric: &str, n: i64) {
     *totals.entry(metric.to_string()).or_default() += n;
 }
 
-/// Resident and household metrics at month `m`, per count area.
-async fn count_totals(db: &Db, areas: &str, m: Month) -> Result<HashMap<i64, Totals>> {
+/// Resident and household metrics at month `m`, per count area (or all summed under area 0
+/// when `per_area` is false: the database adds them, and fewer rows come back).
+/// Naming the metrics lets the database seek each (area, metric) and read only the months up
+/// to `m`, instead of every month of every metric (steps reach years ahead, to when today's
+/// children turn 15).
+async fn count_totals(
+    db: &Db,
+    areas: &str,
+    m: Month,
+    metrics: &[String],
+    per_area: bool,
+) -> Result<HashMap<i64, Totals>> {
+    let mut params: Vec<super::Param> = vec![m.into()];
+    let marks = metric_marks(metrics, &mut params);
+    let (area, group) = if per_area {
+        ("area_id", "area_id, metric")
+    } else {
+        ("0", "metric")
+    };
     let rows: Vec<(i64, String, i64)> = db
         .fetch_all(
             &format!(
-                "SELECT area_id, metric, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
-                 WHERE {areas} AND month <= $1 GROUP BY area_id, metric"
+                "SELECT {area}, metric, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
+                 WHERE {areas} AND metric IN ({marks}) AND month <= $1 GROUP BY {group}"
             ),
-            &[m.into()],
+            &params,
         )
         .await?;
     let mut out: HashMap<i64, Totals> = HashMap::new();
@@ -108,6 +125,33 @@ async fn count_totals(db: &Db, areas: &str, m: Month) -> Result<HashMap<i64, Tot
         add(out.entry(area).or_default(), &metric, n);
     }
     Ok(out)
+}
+
+/// Placeholders for `metrics`, appended to `params`.
+fn metric_marks(metrics: &[String], params: &mut Vec<super::Param>) -> String {
+    metrics
+        .iter()
+        .map(|metric| {
+            params.push(metric.clone().into());
+            format!("${}", params.len())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The metrics behind these indicators (numerators and denominators).
+fn metrics_of_all<'a>(codes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = codes
+        .into_iter()
+        .flat_map(|code| {
+            let (num, den) = catalog::metrics_of(code);
+            [num, den.to_string()]
+        })
+        .filter(|m| !m.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[derive(sqlx::FromRow)]
@@ -177,11 +221,11 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
     let teams: Vec<(i64, i64, i64, i64)> = db
         .fetch_all(
             &format!(
-                "SELECT t.area_id, t.zalo_active, \
-                 (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND {active_member}), \
-                 (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND m.position = 'leader' \
-                  AND {active_member}) \
-                 FROM teams t WHERE t.kind = 'hamlet' AND t.active = 1 AND {}",
+                "SELECT t.area_id, t.zalo_active, COUNT(m.id), \
+                 CAST(SUM(CASE WHEN m.position = 'leader' THEN 1 ELSE 0 END) AS BIGINT) \
+                 FROM teams t LEFT JOIN members m ON m.team_id = t.id AND {active_member} \
+                 WHERE t.kind = 'hamlet' AND t.active = 1 AND {} \
+                 GROUP BY t.id, t.area_id, t.zalo_active",
                 scope.rows("t.commune_id", "t.area_id")
             ),
             &[r.clone().into()],
@@ -214,7 +258,7 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
                  ELSE 0 END) AS BIGINT), \
                  CAST(SUM(CASE WHEN month >= $3 THEN security ELSE 0 END) AS BIGINT) \
                  FROM activity_counts WHERE month >= $1 AND month <= $2 AND {scope} \
-                 GROUP BY hamlet_id",
+                 GROUP BY commune_id, hamlet_id",
                 min = crate::fieldwork::MONTHLY_MINIMUM,
                 scope = scope.rows("commune_id", "hamlet_id")
             ),
@@ -232,11 +276,11 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
     let months: Vec<Month> = p.months().filter(|m| *m <= now).collect();
     for (hamlet, (_, o)) in &open {
         let mask = met.get(hamlet).copied().unwrap_or(0);
-        for m in &months {
-            if o.contains(*m) {
-                put(&mut out, *hamlet, "act.months", 1);
-                put(&mut out, *hamlet, "act.met", (mask >> (m - from)) & 1);
-            }
+        let open_months: Vec<&Month> = months.iter().filter(|m| o.contains(**m)).collect();
+        if !open_months.is_empty() {
+            let met_months = open_months.iter().map(|m| (mask >> (**m - from)) & 1).sum();
+            put(&mut out, *hamlet, "act.months", open_months.len() as i64);
+            put(&mut out, *hamlet, "act.met", met_months);
         }
     }
     for h in &open_at_r {
@@ -330,17 +374,23 @@ async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (
         }
     }
     let today = super::today();
+    let mut dues: HashMap<i64, Vec<String>> = HashMap::new();
     for (hamlet, (commune, o)) in &open {
-        let due = due_of(*commune);
+        let due = dues.entry(*commune).or_insert_with(|| due_of(*commune));
         let (sent, on_time) = sent_masks.get(hamlet).copied().unwrap_or((0, 0));
-        for (m, due) in p.months().zip(&due).filter(|(m, _)| o.contains(*m)) {
+        let (mut expected, mut in_time) = (0, 0);
+        for (m, due) in p.months().zip(due.iter()).filter(|(m, _)| o.contains(*m)) {
             let bit = m - first;
             // As the report pages judge it: counted once sent, or once its due day is over.
             if (sent >> bit) & 1 == 0 && *due >= today {
                 continue;
             }
-            put(&mut out, *hamlet, "rep.expected", 1);
-            put(&mut out, *hamlet, "rep.on_time", (on_time >> bit) & 1);
+            expected += 1;
+            in_time += (on_time >> bit) & 1;
+        }
+        if expected > 0 {
+            put(&mut out, *hamlet, "rep.expected", expected);
+            put(&mut out, *hamlet, "rep.on_time", in_time);
         }
     }
 
@@ -470,8 +520,10 @@ pub async fn definitions(db: &Db) -> Result<Vec<Definition>> {
 /// Every indicator of the area for the period.
 pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
     let scope = Scope::of(area);
+    let defs = definitions(db).await?;
+    let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
     let mut totals = Totals::new();
-    for t in count_totals(db, &scope.count_areas(), p.last_month())
+    for t in count_totals(db, &scope.count_areas(), p.last_month(), &metrics, false)
         .await?
         .into_values()
     {
@@ -485,12 +537,7 @@ pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
         _ => area.commune_id,
     };
     let targets = targets(db, commune, p.year()).await?;
-    Ok(catalog::figures(
-        &definitions(db).await?,
-        &totals,
-        &targets,
-        p,
-    ))
+    Ok(catalog::figures(&defs, &totals, &targets, p))
 }
 
 fn merge(into: &mut Totals, from: Totals) {
@@ -509,8 +556,16 @@ pub async fn overview(
 ) -> Result<(Vec<Figure>, Vec<(Area, Vec<Figure>)>)> {
     let scope = Scope::of(area);
     let children = super::areas::children(db, area.id).await?;
-    let mut totals: HashMap<i64, Totals> =
-        count_totals(db, &scope.child_count_areas(), p.last_month()).await?;
+    let defs = definitions(db).await?;
+    let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
+    let mut totals: HashMap<i64, Totals> = count_totals(
+        db,
+        &scope.child_count_areas(),
+        p.last_month(),
+        &metrics,
+        true,
+    )
+    .await?;
     for (key, (commune, t)) in team_totals(db, scope, p).await? {
         let child = match scope {
             Scope::Province(_) => commune,
@@ -522,7 +577,6 @@ pub async fn overview(
     for t in totals.values() {
         merge(&mut all, t.clone());
     }
-    let defs = definitions(db).await?;
     let communes: Vec<i64> = match scope {
         Scope::Province(_) => children.iter().map(|c| c.id).collect(),
         _ => area.commune_id.into_iter().collect(),
@@ -548,22 +602,26 @@ pub async fn overview(
     Ok((total, out))
 }
 
-/// The resident and household metrics at the end of each month from `from` to `to`.
+/// These resident and household metrics at the end of each month from `from` to `to`.
 pub async fn monthly_series(
     db: &Db,
     area: &Area,
     from: Month,
     to: Month,
+    metrics: &[String],
 ) -> Result<BTreeMap<Month, Totals>> {
     let scope = Scope::of(area);
+    let mut params: Vec<super::Param> = vec![to.into()];
+    let marks = metric_marks(metrics, &mut params);
     let rows: Vec<(String, i64, i64)> = db
         .fetch_all(
             &format!(
                 "SELECT metric, month, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
-                 WHERE {} AND month <= $1 GROUP BY metric, month ORDER BY month",
+                 WHERE {} AND metric IN ({marks}) AND month <= $1 \
+                 GROUP BY metric, month ORDER BY month",
                 scope.count_areas()
             ),
-            &[to.into()],
+            &params,
         )
         .await?;
     let mut running = Totals::new();
@@ -576,6 +634,11 @@ pub async fn monthly_series(
         out.insert(m, running.clone());
     }
     Ok(out)
+}
+
+/// The metrics the trend chart draws.
+pub fn trend_metrics() -> Vec<String> {
+    metrics_of_all(TREND.iter().map(|(code, _)| *code))
 }
 
 /// The lines of the trend chart: the plan's headline shares, month by month.
@@ -593,7 +656,7 @@ pub const TREND: [(&str, &str); 4] = [
 pub async fn trend(db: &Db, area: &Area, p: &Period) -> Result<Chart> {
     let to = p.last_month();
     let from = to - 11;
-    let series = monthly_series(db, area, from, to).await?;
+    let series = monthly_series(db, area, from, to, &trend_metrics()).await?;
     let labels = (from..=to)
         .map(|m| format!("{}/{}", period::month_number(m), period::year_of(m) % 100))
         .collect();
