@@ -142,7 +142,7 @@ async fn login(c: &Client, base: &str, user: &str) {
         .click()
         .await
         .unwrap();
-    wait_for(&c, Locator::Css("nav.nav"))
+    wait_for(c, Locator::Css("nav.nav"))
         .await
         .expect("the home page after login");
 }
@@ -283,7 +283,7 @@ async fn wait_for(
 /// Clicks the element, finding it again if the app re-rendered it in between.
 async fn click(c: &Client, css: &str) {
     for attempt in 0.. {
-        let found = wait_for(&c, Locator::Css(css)).await;
+        let found = wait_for(c, Locator::Css(css)).await;
         match found {
             Ok(el) => match el.click().await {
                 Ok(()) => return,
@@ -834,7 +834,7 @@ async fn opens_the_commune_dashboard_and_a_hamlet_work_list_on_a_phone() {
 
 async fn logout(c: &Client) {
     click(c, "header form[action='/logout'] button").await;
-    wait_for(&c, Locator::Id("login-form"))
+    wait_for(c, Locator::Id("login-form"))
         .await
         .expect("the login page after logging out");
 }
