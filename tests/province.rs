@@ -124,27 +124,41 @@ async fn generates_distinct_communes_that_sum_to_the_province() {
         assert_eq!((again.communes, again.written), (3, 1), "{url}");
         assert_eq!(count(&db, ids).await, count(&db, distinct).await);
 
-        // Each commune's counts are in place, and the province adds them up.
-        let period = Period::parse("2026-11").unwrap();
+        // Each commune's counts are in place, and the province adds them up: for a month, a
+        // quarter and the year (months met, reports on time and security sessions are read
+        // per hamlet over several months).
         let communes = [
             demo::COMMUNE_CODE.to_string(),
             code,
             demo::commune_names(3).0,
         ];
+        for period in ["2026-Q3", "2026", "2026-11"] {
+            let period = Period::parse(period).unwrap();
+            let province_figures = figures_of(&db, demo::PROVINCE_CODE, &period).await;
+            let mut parts = Vec::new();
+            for c in &communes {
+                parts.push(figures_of(&db, c, &period).await);
+            }
+            assert!(
+                parts.iter().all(|p| p["adults_guided"].numerator > 0),
+                "{url}"
+            );
+            assert!(
+                parts[0]["teams_monthly_activity"].numerator > 0,
+                "the demo commune's teams met the minimum in some months: {url}"
+            );
+            for (metric, f) in &province_figures {
+                let numerator: i64 = parts.iter().map(|p| p[metric].numerator).sum();
+                let denominator: Option<i64> = parts.iter().map(|p| p[metric].denominator).sum();
+                assert_eq!(f.numerator, numerator, "{metric} {period:?} on {url}");
+                assert_eq!(f.denominator, denominator, "{metric} {period:?} on {url}");
+            }
+        }
+        let period = Period::parse("2026-11").unwrap();
         let province_figures = figures_of(&db, demo::PROVINCE_CODE, &period).await;
         let mut parts = Vec::new();
         for c in &communes {
             parts.push(figures_of(&db, c, &period).await);
-        }
-        assert!(
-            parts.iter().all(|p| p["adults_guided"].numerator > 0),
-            "{url}"
-        );
-        for (metric, f) in &province_figures {
-            let numerator: i64 = parts.iter().map(|p| p[metric].numerator).sum();
-            let denominator: Option<i64> = parts.iter().map(|p| p[metric].denominator).sum();
-            assert_eq!(f.numerator, numerator, "{metric} on {url}");
-            assert_eq!(f.denominator, denominator, "{metric} on {url}");
         }
         // The dashboards' one-pass overview gives the same sums, in total and per commune.
         let (total, children) = indicators::overview(&db, &province, &period).await.unwrap();
