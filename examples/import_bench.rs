@@ -215,6 +215,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for r in p.rejected.iter().take(5) {
         println!("  rejected line {} {}: {}", r.line, r.column, r.reason);
     }
+    println!("peak memory of the preview: {}", peak_rss_mb());
     let t = Instant::now();
     let src = db::imports::Source {
         commune_id: commune,
@@ -222,7 +223,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         file_name: "list.xlsx",
     };
     let updates = std::sync::Mutex::new(0usize);
-    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {
+    let applied = db::imports::apply_residents(&db, &keys, &src, prepared, &|_, _| {
         if let Ok(mut n) = updates.lock() {
             *n += 1;
         }
@@ -238,7 +239,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "peak memory of the import (preview kept, then applied): {}",
         peak_rss_mb()
     );
-    drop(prepared);
 
     let t = Instant::now();
     let again =
@@ -265,7 +265,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         prepared.plan.unchanged()
     );
     let t = Instant::now();
-    let applied = db::imports::apply_residents(&db, &keys, &src, &prepared, &|_, _| {}).await?;
+    let applied = db::imports::apply_residents(&db, &keys, &src, prepared, &|_, _| {}).await?;
     println!(
         "apply updates: {:.2} s — updated {}",
         t.elapsed().as_secs_f64(),

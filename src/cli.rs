@@ -266,7 +266,7 @@ async fn import(db: &Db, settings: &Settings, cmd: ImportCommand) -> Result<()> 
                     eprintln!();
                 }
             };
-            let applied = imports::apply_residents(db, &keys, &src, &prepared, &progress).await?;
+            let applied = imports::apply_residents(db, &keys, &src, prepared, &progress).await?;
             println!(
                 "Đã nhập vào {}: thêm {} nhân khẩu ({} hộ mới), cập nhật {}, giữ nguyên {}, từ chối {}.",
                 commune.name,

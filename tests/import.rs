@@ -340,7 +340,7 @@ async fn messy_import_case(url: String) {
             account_id: None,
             file_name: "ap3.xlsx",
         },
-        &prepared,
+        prepared,
         &|_, _| {},
     )
     .await
@@ -536,7 +536,7 @@ async fn all_or_nothing_case(url: String) {
             account_id: None,
             file_name: "ap3.xlsx",
         },
-        &prepared,
+        prepared,
         &|_, _| {},
     )
     .await;
@@ -835,13 +835,19 @@ async fn bulk_case(url: String) {
     .unwrap();
     assert_eq!(p.plan.rejected.len(), 0, "{:?}", p.plan.rejected.first());
     let added = p.plan.adds() as i64;
+    let with_vneid = p
+        .plan
+        .items
+        .iter()
+        .filter(|i| i.services_done.contains(&"vneid"))
+        .count() as i64;
     let src = db::imports::Source {
         commune_id: commune,
         account_id: None,
         file_name: "bulk.csv",
     };
     let progress = std::sync::Mutex::new(Vec::new());
-    db::imports::apply_residents(&db, &k, &src, &p, &|d, t| {
+    db::imports::apply_residents(&db, &k, &src, p, &|d, t| {
         progress.lock().unwrap().push((d, t));
     })
     .await
@@ -852,12 +858,6 @@ async fn bulk_case(url: String) {
         "{steps:?}"
     );
     let after = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
-    let with_vneid = p
-        .plan
-        .items
-        .iter()
-        .filter(|i| i.services_done.contains(&"vneid"))
-        .count() as i64;
     assert_eq!(after, (before.0 + with_vneid, before.1 + added));
 }
 
@@ -937,11 +937,11 @@ async fn stale_case(url: String) {
     )
     .await
     .unwrap();
-    db::imports::apply_residents(&db, &k, &src, &first, &|_, _| {})
+    db::imports::apply_residents(&db, &k, &src, first, &|_, _| {})
         .await
         .unwrap();
     let before = residents_in(&db, "rach-kien-ap-03").await;
-    let err = db::imports::apply_residents(&db, &k, &src, &old, &|_, _| {})
+    let err = db::imports::apply_residents(&db, &k, &src, old, &|_, _| {})
         .await
         .unwrap_err();
     assert!(

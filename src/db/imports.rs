@@ -243,14 +243,34 @@ pub async fn update_residents(
     Ok(())
 }
 
+/// What a plan does with each line: add, update or leave which resident, or reject.
+fn decisions(p: &Plan) -> Vec<(usize, u8, i64)> {
+    p.items
+        .iter()
+        .map(|i| match &i.action {
+            Action::Add => (i.line, 0, 0),
+            Action::Update { id, .. } => (i.line, 1, *id),
+            Action::Unchanged { id } => (i.line, 2, *id),
+        })
+        .chain(p.rejected.iter().map(|r| (r.line, 3, 0)))
+        .collect()
+}
+
 /// Applies the plan in one transaction. `progress(done, total)` is called as rows are written.
 pub async fn apply_residents(
     db: &Db,
     keys: &Keys,
     src: &Source<'_>,
-    prepared: &Prepared,
+    prepared: Prepared,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<Applied> {
+    // The preview's plan is needed only for its decisions, and the rows move into the new
+    // plan: a large file is held once while it is written, not three times.
+    let Prepared {
+        sheet,
+        plan: previewed,
+    } = prepared;
+    let previewed = decisions(&previewed);
     let mut tx = db.begin_write().await?;
     let conn: &mut AnyConnection = &mut tx;
     // One import at a time per commune (the page, the API and the command line alike); on
@@ -262,23 +282,12 @@ pub async fn apply_residents(
             .await?;
     }
     // Compared again with what this transaction sees: a preview may be an hour old.
-    let current = current(conn, src.commune_id, &hashes_of(keys, &prepared.sheet)).await?;
-    let plan = crate::import::plan::plan(prepared.sheet.clone(), &current, &|c| keys.match_hash(c));
+    let current = current(conn, src.commune_id, &hashes_of(keys, &sheet)).await?;
+    let plan = crate::import::plan::plan(sheet, &current, &|c| keys.match_hash(c));
     let current = &current;
     let plan = &plan;
     // The same decision for every row, not only the same totals.
-    let decisions = |p: &Plan| -> Vec<(usize, u8, i64)> {
-        p.items
-            .iter()
-            .map(|i| match &i.action {
-                Action::Add => (i.line, 0, 0),
-                Action::Update { id, .. } => (i.line, 1, *id),
-                Action::Unchanged { id } => (i.line, 2, *id),
-            })
-            .chain(p.rejected.iter().map(|r| (r.line, 3, 0)))
-            .collect()
-    };
-    if decisions(plan) != decisions(&prepared.plan) {
+    if decisions(plan) != previewed {
         return Err(AppError::invalid(
             "Dữ liệu của xã đã thay đổi từ lúc xem trước (có người vừa sửa hoặc nhập). \
              Hãy tải tệp lên lại để xem trước rồi xác nhận.",

@@ -153,21 +153,22 @@ pub(super) async fn api_residents(
         .into());
     }
     let apply = !q.dry_run && p.writes();
+    let result = import_result(
+        apply,
+        (p.adds(), p.updates(), p.unchanged()),
+        Some(p.new_households.len()),
+        &p.ignored_columns,
+        &p.rejected,
+    );
     if apply {
         let src = Source {
             commune_id,
             account_id: Some(caller.account_id),
             file_name: name,
         };
-        imports::apply_residents(&s.db, &s.keys, &src, &prepared, &|_, _| {}).await?;
+        imports::apply_residents(&s.db, &s.keys, &src, prepared, &|_, _| {}).await?;
     }
-    Ok(axum::Json(import_result(
-        apply,
-        (p.adds(), p.updates(), p.unchanged()),
-        Some(p.new_households.len()),
-        &p.ignored_columns,
-        &p.rejected,
-    )))
+    Ok(axum::Json(result))
 }
 
 /// Nhập danh sách tổ viên
@@ -691,7 +692,7 @@ async fn apply(
                     j.done.store(done, Ordering::Relaxed);
                     j.total.store(total, Ordering::Relaxed);
                 };
-                imports::apply_residents(&state.db, &state.keys, &src, &p, &progress).await
+                imports::apply_residents(&state.db, &state.keys, &src, *p, &progress).await
             }
             Stage::Members(p) => imports::apply_members(&state.db, &src, &p).await,
             _ => return,
