@@ -138,10 +138,15 @@ fn reset_peak() {
 }
 
 fn peak_rss_mb() -> String {
+    status_mb("VmHWM:")
+}
+
+/// A memory line of /proc/self/status (`VmHWM:` the peak, `VmRSS:` now), in MB.
+fn status_mb(key: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
                 l.split_whitespace()
                     .nth(1)
                     .and_then(|k| k.parse::<f64>().ok())
@@ -198,6 +203,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let today = "2026-12-01";
     reset_peak();
+    println!(
+        "memory in use before the preview (the workbook and what the allocator kept): {}",
+        status_mb("VmRSS:")
+    );
     let t = Instant::now();
     let prepared =
         db::imports::prepare_residents(&db, &keys, commune, "list.xlsx", bytes.clone(), today)
