@@ -41,22 +41,15 @@ BEGIN
         SET n = activity_counts.n + EXCLUDED.n, security = activity_counts.security + EXCLUDED.security;
 END $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION activity_counts_new() RETURNS trigger AS $$
-DECLARE c BIGINT[]; h BIGINT[]; m BIGINT[]; n BIGINT[]; s BIGINT[];
+-- Inserted rows count +1, deleted rows -1 (the trigger's argument); both triggers name their
+-- transition table `changed_rows`, so one function serves them.
+CREATE FUNCTION activity_counts_one_way() RETURNS trigger AS $$
+DECLARE c BIGINT[]; h BIGINT[]; m BIGINT[]; n BIGINT[]; s BIGINT[]; sign BIGINT;
 BEGIN
+    sign := TG_ARGV[0]::BIGINT;
     SELECT array_agg(commune_id), array_agg(hamlet_id), array_agg(activity_month(activity_date)),
-           array_agg(1::BIGINT), array_agg(CASE WHEN kind = 'security_session' THEN 1 ELSE 0 END::BIGINT)
-    INTO c, h, m, n, s FROM new_rows WHERE active = 1 AND confirmed = 1;
-    PERFORM activity_counts_add(c, h, m, n, s);
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE FUNCTION activity_counts_old() RETURNS trigger AS $$
-DECLARE c BIGINT[]; h BIGINT[]; m BIGINT[]; n BIGINT[]; s BIGINT[];
-BEGIN
-    SELECT array_agg(commune_id), array_agg(hamlet_id), array_agg(activity_month(activity_date)),
-           array_agg(-1::BIGINT), array_agg(CASE WHEN kind = 'security_session' THEN -1 ELSE 0 END::BIGINT)
-    INTO c, h, m, n, s FROM old_rows WHERE active = 1 AND confirmed = 1;
+           array_agg(sign), array_agg(CASE WHEN kind = 'security_session' THEN sign ELSE 0 END)
+    INTO c, h, m, n, s FROM changed_rows WHERE active = 1 AND confirmed = 1;
     PERFORM activity_counts_add(c, h, m, n, s);
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -79,9 +72,11 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER activity_counts_ins AFTER INSERT ON activities
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_counts_new();
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION activity_counts_one_way('1');
 CREATE TRIGGER activity_counts_del AFTER DELETE ON activities
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_counts_old();
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION activity_counts_one_way('-1');
 CREATE TRIGGER activity_counts_upd AFTER UPDATE ON activities
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION activity_counts_both();
