@@ -82,6 +82,11 @@ enum Command {
         /// each sending `--requests` requests (0: skip).
         #[arg(long, default_value_t = 8)]
         readers: usize,
+        /// While the concurrent readers run, this many writes a second, each in a commune
+        /// picked at random (an activity confirmed or unconfirmed): what the province's kept
+        /// figures cost when communes keep changing.
+        #[arg(long, default_value_t = 0.0)]
+        writes_per_second: f64,
     },
     /// Time one SQL query through the application's pool (to see what a route spends on it).
     Sql {
@@ -120,7 +125,14 @@ async fn main() {
             period,
             commune,
             readers,
-        } => bench(&target, requests.max(1), warmup, &period, &commune, readers).await,
+            writes_per_second,
+        } => {
+            let load = Load {
+                readers,
+                writes_per_second,
+            };
+            bench(&target, requests.max(1), warmup, &period, &commune, load).await
+        }
         Command::Sql {
             target,
             requests,
@@ -392,7 +404,7 @@ async fn bench(
     warmup: usize,
     period: &str,
     commune: &str,
-    readers: usize,
+    load: Load,
 ) -> Result<()> {
     let (db, keys) = open(t).await?;
     congdongso::indicators::Period::parse(period)?;
@@ -466,21 +478,37 @@ async fn bench(
             route.path
         );
     }
-    if readers > 0 {
-        concurrent(&app, &province_cookie, readers, requests, period).await?;
+    if load.readers > 0 {
+        concurrent(&app, &db, &province_cookie, load, requests, period).await?;
     }
     breakdown(&db, requests, period, commune).await
 }
 
+/// The concurrent part of the bench.
+#[derive(Clone, Copy)]
+struct Load {
+    readers: usize,
+    writes_per_second: f64,
+}
+
 /// `readers` tasks at once, each alternating the province page and the indicators API for the
-/// year of `period`: the latencies of all, and the requests answered per second.
+/// year of `period`, with writes in random communes beside them if asked: the latencies of
+/// all, and the requests answered per second.
 async fn concurrent(
     app: &Router,
+    db: &Db,
     cookie: &str,
-    readers: usize,
+    load: Load,
     requests: usize,
     period: &str,
 ) -> Result<()> {
+    let readers = load.readers;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = (load.writes_per_second > 0.0).then(|| {
+        let (db, stop) = (db.clone(), stop.clone());
+        let every = Duration::from_secs_f64(1.0 / load.writes_per_second);
+        tokio::spawn(async move { toggle_activities(&db, every, &stop).await })
+    });
     let year = period.get(..4).unwrap_or(period);
     let province = demo::PROVINCE_CODE;
     let paths = [
@@ -512,9 +540,16 @@ async fn concurrent(
         }
     }
     let elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes = match writer {
+        Some(w) => w.await.map_err(|e| AppError::Internal(e.to_string()))??,
+        None => 0,
+    };
     println!(
-        "\n{readers} người đọc cùng lúc, mỗi người {requests} yêu cầu ({:.1} yêu cầu/giây):",
-        (readers * requests) as f64 / elapsed.as_secs_f64()
+        "\n{readers} người đọc cùng lúc, mỗi người {requests} yêu cầu ({:.1} yêu cầu/giây), \
+         {writes} lần ghi ({:.1}/giây):",
+        (readers * requests) as f64 / elapsed.as_secs_f64(),
+        writes as f64 / elapsed.as_secs_f64()
     );
     for (path, mut samples) in paths.iter().zip(all) {
         samples.sort();
@@ -526,6 +561,33 @@ async fn concurrent(
         );
     }
     Ok(())
+}
+
+/// Every `every`, in a commune picked at random, one confirmed activity unconfirmed (or
+/// confirmed again), each in its own write transaction, until `stop`; returns how many.
+async fn toggle_activities(
+    db: &Db,
+    every: Duration,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<u64> {
+    let ids: Vec<(i64,)> = db
+        .fetch_all("SELECT MIN(id) FROM activities GROUP BY commune_id", &[])
+        .await?;
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+    let mut tick = tokio::time::interval(every);
+    let mut writes = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) && !ids.is_empty() {
+        tick.tick().await;
+        let (id,) = ids[rand::Rng::gen_range(&mut rng, 0..ids.len())];
+        let mut tx = db.begin_write().await?;
+        congdongso::db::query("UPDATE activities SET confirmed = 1 - confirmed WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        writes += 1;
+    }
+    Ok(writes)
 }
 
 /// The data layer alone, without HTTP, sessions or templates: which call the time goes to.

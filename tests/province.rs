@@ -180,3 +180,126 @@ async fn generates_distinct_communes_that_sum_to_the_province() {
         }
     }
 }
+
+/// Everything a province reader sees for a period, as JSON: the figures (the API), the
+/// dashboard's overview per commune and the 12-month trend.
+async fn province_view(db: &Db, period: &str) -> serde_json::Value {
+    let province = areas::by_code(db, demo::PROVINCE_CODE)
+        .await
+        .unwrap()
+        .unwrap();
+    let period = Period::parse(period).unwrap();
+    let figures = indicators::figures(db, &province, &period).await.unwrap();
+    let (total, children) = indicators::overview(db, &province, &period).await.unwrap();
+    let children: Vec<_> = children
+        .into_iter()
+        .map(|(area, figures)| (area.code, figures))
+        .collect();
+    let trend = indicators::trend(db, &province, &period).await.unwrap();
+    serde_json::json!({"figures": figures, "total": total, "children": children, "trend": trend})
+}
+
+/// The province's figures keep each commune's share between requests (migration 0011's
+/// versions). After each kind of write, in one commune, the figures read through that kept
+/// state equal a fresh read by a second connection with nothing kept, and they did change.
+#[tokio::test]
+async fn kept_province_figures_follow_every_write() {
+    for url in backends().await {
+        let db = migrated(&url).await;
+        demo::generate_province(&db, &keys(), "mat-khau-tinh", &OPTS, |_| {})
+            .await
+            .unwrap();
+        let commune = areas::by_code(&db, demo::COMMUNE_CODE)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let guided = congdongso::indicators::catalog::metrics_of("adults_guided").0;
+        let first: i64 = db
+            .scalar_i64(
+                "SELECT MIN(month) FROM indicator_counts WHERE area_id = $1",
+                &[commune.into()],
+            )
+            .await
+            .unwrap();
+        let hamlet: i64 = db
+            .scalar_i64(
+                "SELECT MIN(id) FROM areas WHERE commune_id = $1 AND level = 'hamlet'",
+                &[commune.into()],
+            )
+            .await
+            .unwrap();
+        let writes: Vec<(&str, String)> = vec![
+            (
+                "an activity month unconfirmed (activity counts updated)",
+                format!(
+                    "UPDATE activities SET confirmed = 0 WHERE commune_id = {commune} \
+                     AND activity_date >= '2026-10-01' AND activity_date < '2026-11-01'"
+                ),
+            ),
+            (
+                "members leave (members updated)",
+                format!("UPDATE members SET left_on = '2026-01-02' WHERE commune_id = {commune}"),
+            ),
+            (
+                "March's reports sent on time (monthly reports inserted)",
+                format!(
+                    "INSERT INTO monthly_reports (commune_id, hamlet_id, month, status, submitted_on, \
+                     created_at, updated_at) SELECT commune_id, id, '2026-03', 'submitted', \
+                     '2026-03-20', 0, 0 FROM areas WHERE commune_id = {commune} AND level = 'hamlet'"
+                ),
+            ),
+            (
+                "a count row added (running counts inserted)",
+                format!(
+                    "INSERT INTO indicator_counts (area_id, metric, month, n) \
+                     VALUES ({commune}, '{guided}', {}, 7)",
+                    first - 1
+                ),
+            ),
+            (
+                "the count row taken out (running counts deleted)",
+                format!(
+                    "DELETE FROM indicator_counts WHERE area_id = {commune} AND month = {}",
+                    first - 1
+                ),
+            ),
+            (
+                "a good practice proposed (good practices inserted)",
+                format!(
+                    "INSERT INTO good_practices (commune_id, hamlet_id, title, proposed_on, created_at) \
+                     VALUES ({commune}, {hamlet}, 'Mô hình mới', '2026-06-01', 0)"
+                ),
+            ),
+            (
+                "a hamlet closed (areas updated)",
+                format!(
+                    "UPDATE areas SET active = 0, closed_on = '2026-05-31' WHERE id = {hamlet}"
+                ),
+            ),
+        ];
+        for period in ["2026", "2026-11"] {
+            // Read twice: the second read is served from what the first kept.
+            province_view(&db, period).await;
+        }
+        for (what, sql) in writes {
+            let before = province_view(&db, "2026").await;
+            db.execute(&sql, &[]).await.unwrap();
+            let fresh = Db::connect(&url).await.unwrap();
+            for period in ["2026", "2026-11"] {
+                let kept = province_view(&db, period).await;
+                assert_eq!(
+                    kept,
+                    province_view(&fresh, period).await,
+                    "{what} ({period}) on {url}"
+                );
+            }
+            assert_ne!(
+                province_view(&db, "2026").await,
+                before,
+                "the write changes the figures: {what} on {url}"
+            );
+            fresh.close().await;
+        }
+    }
+}

@@ -15,14 +15,16 @@ pub type Totals = HashMap<String, i64>;
 /// The area whose figures are asked for. Ids are the database's own integers, so conditions
 /// built from them are inlined without placeholders.
 #[derive(Clone, Copy, Debug)]
-pub enum Scope {
+pub enum Scope<'a> {
     Hamlet(i64),
     Commune(i64),
     Province(i64),
+    /// Some communes of a province (those whose cached share is out of date), never empty.
+    Communes(&'a [i64]),
 }
 
-impl Scope {
-    pub fn of(area: &Area) -> Scope {
+impl Scope<'_> {
+    pub fn of(area: &Area) -> Scope<'static> {
         match area.level.as_str() {
             "hamlet" => Scope::Hamlet(area.id),
             "commune" => Scope::Commune(area.id),
@@ -40,6 +42,7 @@ impl Scope {
             Scope::Hamlet(h) => format!("{hamlet_col} = {h}"),
             Scope::Commune(c) => format!("{commune_col} = {c}"),
             Scope::Province(p) => format!("{commune_col} IN {}", Self::communes_of(p)),
+            Scope::Communes(ids) => format!("{commune_col} IN ({})", id_list(ids)),
         }
     }
 
@@ -59,6 +62,7 @@ impl Scope {
             Scope::Hamlet(h) => format!("area_id = {h}"),
             Scope::Commune(c) => format!("area_id = {c}"),
             Scope::Province(p) => format!("area_id IN {}", Self::communes_of(p)),
+            Scope::Communes(ids) => format!("area_id IN ({})", id_list(ids)),
         }
     }
 
@@ -71,7 +75,7 @@ impl Scope {
                     "area_id IN (SELECT id FROM areas WHERE parent_id = {c} AND level = 'hamlet')"
                 )
             }
-            Scope::Province(p) => format!("area_id IN {}", Self::communes_of(p)),
+            Scope::Province(_) | Scope::Communes(_) => self.count_areas(),
         }
     }
 }
@@ -165,7 +169,7 @@ struct HamletRow {
 
 /// Team, activity, report, business and good-practice metrics of every hamlet in the area
 /// (keyed by hamlet; good practices of the commune itself are keyed by the commune).
-async fn team_totals(db: &Db, scope: Scope, p: &Period) -> Result<HashMap<i64, (i64, Totals)>> {
+async fn team_totals(db: &Db, scope: Scope<'_>, p: &Period) -> Result<HashMap<i64, (i64, Totals)>> {
     let r = p.reference_date();
     let last = p.last_month();
     let hamlets: Vec<HamletRow> = db
@@ -523,14 +527,20 @@ pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
     let defs = definitions(db).await?;
     let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
     let mut totals = Totals::new();
-    for t in count_totals(db, &scope.count_areas(), p.last_month(), &metrics, false)
-        .await?
-        .into_values()
-    {
-        merge(&mut totals, t);
-    }
-    for (_, t) in team_totals(db, scope, p).await?.into_values() {
-        merge(&mut totals, t);
+    if let Scope::Province(province) = scope {
+        for t in commune_totals(db, province, p, &metrics).await?.values() {
+            merge(&mut totals, t);
+        }
+    } else {
+        for t in count_totals(db, &scope.count_areas(), p.last_month(), &metrics, false)
+            .await?
+            .values()
+        {
+            merge(&mut totals, t);
+        }
+        for (_, t) in team_totals(db, scope, p).await?.values() {
+            merge(&mut totals, t);
+        }
     }
     let commune = match scope {
         Scope::Province(_) => None,
@@ -540,10 +550,60 @@ pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
     Ok(catalog::figures(&defs, &totals, &targets, p))
 }
 
-fn merge(into: &mut Totals, from: Totals) {
+fn merge(into: &mut Totals, from: &Totals) {
     for (k, v) in from {
-        *into.entry(k).or_default() += v;
+        match into.get_mut(k) {
+            Some(n) => *n += v,
+            None => {
+                into.insert(k.clone(), *v);
+            }
+        }
     }
+}
+
+/// The province's communes with their versions (migration 0011).
+async fn commune_versions(db: &Db, province: i64) -> Result<Vec<(i64, i64)>> {
+    db.fetch_all(
+        "SELECT a.id, COALESCE(v.version, 0) FROM areas a \
+         LEFT JOIN commune_versions v ON v.commune_id = a.id \
+         WHERE a.parent_id = $1 AND a.level = 'commune'",
+        &[province.into()],
+    )
+    .await
+}
+
+/// Each of the province's communes' sums for the period (running counts and team metrics):
+/// kept from an earlier request for a commune not written since, computed in one pass for
+/// the others (`figure_cache`).
+async fn commune_totals(
+    db: &Db,
+    province: i64,
+    p: &Period,
+    metrics: &[String],
+) -> Result<HashMap<i64, std::sync::Arc<Totals>>> {
+    let versions = commune_versions(db, province).await?;
+    // Team and report metrics depend on the day (what is due, which months have begun).
+    let key = format!(
+        "totals|{}|{}|{}",
+        p.code(),
+        super::today(),
+        metrics.join(",")
+    );
+    let (mut out, stale) = db.figure_cache.lookup::<Totals>(&key, &versions);
+    if stale.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = stale.iter().map(|(c, _)| *c).collect();
+    let scope = Scope::Communes(&ids);
+    let mut fresh = count_totals(db, &scope.count_areas(), p.last_month(), metrics, true).await?;
+    for (commune, t) in team_totals(db, scope, p).await?.into_values() {
+        merge(fresh.entry(commune).or_default(), &t);
+    }
+    for (commune, version) in stale {
+        let t = fresh.remove(&commune).unwrap_or_default();
+        out.insert(commune, db.figure_cache.put(&key, commune, version, t));
+    }
+    Ok(out)
 }
 
 /// Every indicator of the area and of each of its children (a commune's hamlets, a
@@ -558,24 +618,29 @@ pub async fn overview(
     let children = super::areas::children(db, area.id).await?;
     let defs = definitions(db).await?;
     let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
-    let mut totals: HashMap<i64, Totals> = count_totals(
-        db,
-        &scope.child_count_areas(),
-        p.last_month(),
-        &metrics,
-        true,
-    )
-    .await?;
-    for (key, (commune, t)) in team_totals(db, scope, p).await? {
-        let child = match scope {
-            Scope::Province(_) => commune,
-            _ => key,
-        };
-        merge(totals.entry(child).or_default(), t);
-    }
+    let mut totals: HashMap<i64, Totals> = if let Scope::Province(province) = scope {
+        commune_totals(db, province, p, &metrics)
+            .await?
+            .into_iter()
+            .map(|(c, t)| (c, std::sync::Arc::unwrap_or_clone(t)))
+            .collect()
+    } else {
+        let mut totals = count_totals(
+            db,
+            &scope.child_count_areas(),
+            p.last_month(),
+            &metrics,
+            true,
+        )
+        .await?;
+        for (hamlet, (_, t)) in team_totals(db, scope, p).await? {
+            merge(totals.entry(hamlet).or_default(), &t);
+        }
+        totals
+    };
     let mut all = Totals::new();
     for t in totals.values() {
-        merge(&mut all, t.clone());
+        merge(&mut all, t);
     }
     let communes: Vec<i64> = match scope {
         Scope::Province(_) => children.iter().map(|c| c.id).collect(),
@@ -603,6 +668,7 @@ pub async fn overview(
 }
 
 /// These resident and household metrics at the end of each month from `from` to `to`.
+/// A province's is the sum of its communes' (kept per commune, as `commune_totals`).
 pub async fn monthly_series(
     db: &Db,
     area: &Area,
@@ -611,27 +677,84 @@ pub async fn monthly_series(
     metrics: &[String],
 ) -> Result<BTreeMap<Month, Totals>> {
     let scope = Scope::of(area);
+    let Scope::Province(province) = scope else {
+        let mut series = series_by_area(db, &scope.count_areas(), from, to, metrics, false).await?;
+        return Ok(series.remove(&0).unwrap_or_else(|| empty_series(from, to)));
+    };
+    let versions = commune_versions(db, province).await?;
+    let key = format!("series|{from}|{to}|{}", metrics.join(","));
+    let (kept, stale) = db
+        .figure_cache
+        .lookup::<BTreeMap<Month, Totals>>(&key, &versions);
+    let mut shares: Vec<std::sync::Arc<BTreeMap<Month, Totals>>> = kept.into_values().collect();
+    if !stale.is_empty() {
+        let ids: Vec<i64> = stale.iter().map(|(c, _)| *c).collect();
+        let areas = Scope::Communes(&ids).count_areas();
+        let mut fresh = series_by_area(db, &areas, from, to, metrics, true).await?;
+        for (commune, version) in stale {
+            let share = fresh
+                .remove(&commune)
+                .unwrap_or_else(|| empty_series(from, to));
+            shares.push(db.figure_cache.put(&key, commune, version, share));
+        }
+    }
+    let mut out = empty_series(from, to);
+    for share in shares {
+        for (m, t) in share.iter() {
+            if let Some(sum) = out.get_mut(m) {
+                merge(sum, t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn empty_series(from: Month, to: Month) -> BTreeMap<Month, Totals> {
+    (from..=to).map(|m| (m, Totals::new())).collect()
+}
+
+/// `monthly_series` per count area (or all summed under area 0 when `per_area` is false).
+async fn series_by_area(
+    db: &Db,
+    areas: &str,
+    from: Month,
+    to: Month,
+    metrics: &[String],
+    per_area: bool,
+) -> Result<HashMap<i64, BTreeMap<Month, Totals>>> {
     let mut params: Vec<super::Param> = vec![to.into()];
     let marks = metric_marks(metrics, &mut params);
-    let rows: Vec<(String, i64, i64)> = db
+    let (area, group) = if per_area {
+        ("area_id", "area_id, metric, month")
+    } else {
+        ("0", "metric, month")
+    };
+    let rows: Vec<(i64, String, i64, i64)> = db
         .fetch_all(
             &format!(
-                "SELECT metric, month, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
-                 WHERE {} AND metric IN ({marks}) AND month <= $1 \
-                 GROUP BY metric, month ORDER BY month",
-                scope.count_areas()
+                "SELECT {area}, metric, month, CAST(SUM(n) AS BIGINT) FROM indicator_counts \
+                 WHERE {areas} AND metric IN ({marks}) AND month <= $1 \
+                 GROUP BY {group} ORDER BY month"
             ),
             &params,
         )
         .await?;
-    let mut running = Totals::new();
-    let mut out = BTreeMap::new();
-    let mut rows = rows.into_iter().peekable();
-    for m in from..=to {
-        while let Some((metric, _, n)) = rows.next_if(|(_, month, _)| *month <= m) {
-            add(&mut running, &metric, n);
+    let mut by_area: HashMap<i64, Vec<(String, Month, i64)>> = HashMap::new();
+    for (area, metric, month, n) in rows {
+        by_area.entry(area).or_default().push((metric, month, n));
+    }
+    let mut out = HashMap::new();
+    for (area, rows) in by_area {
+        let mut running = Totals::new();
+        let mut series = BTreeMap::new();
+        let mut rows = rows.into_iter().peekable();
+        for m in from..=to {
+            while let Some((metric, _, n)) = rows.next_if(|(_, month, _)| *month <= m) {
+                add(&mut running, &metric, n);
+            }
+            series.insert(m, running.clone());
         }
-        out.insert(m, running.clone());
+        out.insert(area, series);
     }
     Ok(out)
 }

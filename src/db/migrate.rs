@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_scoring.sql"),
     migration!(9, "0009_field_changes.sql"),
     migration!(10, "0010_activity_counts.sql"),
+    migration!(11, "0011_commune_versions.sql"),
 ];
 
 impl Db {

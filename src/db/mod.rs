@@ -14,6 +14,7 @@ pub mod commune_reports;
 pub mod communications;
 pub mod conflicts;
 pub mod field_changes;
+pub mod figure_cache;
 pub mod help;
 pub mod help_requests;
 pub mod households;
@@ -62,6 +63,8 @@ pub struct Db {
     writer: AnyPool,
     /// PostgreSQL replicas for `reader` (none unless configured).
     replicas: std::sync::Arc<replicas::Replicas>,
+    /// Each commune's share of the province figures, kept while its version holds.
+    figure_cache: std::sync::Arc<figure_cache::FigureCache>,
 }
 
 /// A bound value for dynamically built queries.
@@ -252,6 +255,7 @@ impl Db {
                 backend,
                 writer,
                 replicas: Default::default(),
+                figure_cache: Default::default(),
             })
         } else {
             let pool = options().max_connections(16).connect(&url).await?;
@@ -260,6 +264,7 @@ impl Db {
                 pool,
                 backend,
                 replicas: Default::default(),
+                figure_cache: Default::default(),
             })
         }
     }
