@@ -560,7 +560,24 @@ async fn concurrent(
             ms(percentile(&samples, 1.0)),
         );
     }
+    // The whole process: the server's state, the pools' page caches and the bench itself.
+    println!(
+        "  bộ nhớ của tiến trình: đang dùng {}, đỉnh {}",
+        status_mb("VmRSS:"),
+        status_mb("VmHWM:")
+    );
     Ok(())
+}
+
+/// A memory figure of this process from /proc/self/status (Linux), in MB.
+fn status_mb(key: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with(key))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or("?".into(), |kb| format!("{:.0} MB", kb / 1024.0))
 }
 
 /// Every `every`, in a commune picked at random, one confirmed activity unconfirmed (or

@@ -17,11 +17,16 @@ const MAX_ENTRIES: usize = 20_000;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
+/// Commune → (its version when computed, the value).
+type Shares = HashMap<i64, (i64, Value)>;
+
+/// The values still valid, by commune, and the communes to compute again with their version.
+pub type Lookup<T> = (HashMap<i64, Arc<T>>, Vec<(i64, i64)>);
+
 #[derive(Default)]
 pub struct FigureCache {
-    /// What was computed (the kind, the period, the day, the metrics) → commune →
-    /// (its version then, the value).
-    entries: Mutex<HashMap<String, HashMap<i64, (i64, Value)>>>,
+    /// What was computed (the kind, the period, the day, the metrics) → each commune's share.
+    entries: Mutex<HashMap<String, Shares>>,
 }
 
 impl FigureCache {
@@ -31,7 +36,7 @@ impl FigureCache {
         &self,
         key: &str,
         versions: &[(i64, i64)],
-    ) -> (HashMap<i64, Arc<T>>, Vec<(i64, i64)>) {
+    ) -> Lookup<T> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let kept = entries.get(key);
         let mut found = HashMap::new();
