@@ -32,11 +32,7 @@ pub struct FigureCache {
 impl FigureCache {
     /// The values of `key` for communes whose version is unchanged, and the communes (with
     /// their version now) that must be computed again.
-    pub fn lookup<T: Any + Send + Sync>(
-        &self,
-        key: &str,
-        versions: &[(i64, i64)],
-    ) -> Lookup<T> {
+    pub fn lookup<T: Any + Send + Sync>(&self, key: &str, versions: &[(i64, i64)]) -> Lookup<T> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let kept = entries.get(key);
         let mut found = HashMap::new();
