@@ -184,14 +184,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     }
 }
 
-/// A password good enough for an account that holds personal data.
-pub fn check_password_strength(password: &str) -> Result<()> {
-    if password.chars().count() < 8 {
-        return Err(AppError::invalid("Mật khẩu phải có ít nhất 8 ký tự."));
-    }
-    Ok(())
-}
-
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
     use base64::Engine;

@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     Role::ALL.map(|r| r.as_str()).join(", ")
                 ))
             })?;
-            let password = read_password()?;
+            let password = read_password(&username)?;
             let hash = auth::hash_password(&password)?;
             let mut tx = db.begin_write().await?;
             db::accounts::create(
@@ -88,7 +88,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Passwd { username }) => {
-            let password = read_password()?;
+            let password = read_password(&username)?;
             db::accounts::set_password(&db, &username, &password).await?;
             println!("Đã đổi mật khẩu của {username}.");
             Ok(())
@@ -341,8 +341,8 @@ fn load_keys(settings: &Settings) -> Result<Keys> {
     Keys::load(settings.secret_key.as_deref(), &settings.secret_file)
 }
 
-/// The first line of standard input, checked for strength.
-fn read_password() -> Result<String> {
+/// A password for `username`: the first line of standard input, held to the password policy.
+fn read_password(username: &str) -> Result<String> {
     eprintln!("Nhập mật khẩu (một dòng):");
     let mut line = String::new();
     std::io::stdin()
@@ -350,7 +350,7 @@ fn read_password() -> Result<String> {
         .read_line(&mut line)
         .map_err(|e| AppError::invalid(format!("Không đọc được mật khẩu: {e}")))?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
-    auth::check_password_strength(&password)?;
+    crate::password_policy::check(username, &password)?;
     Ok(password)
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fieldwork;
 pub mod import;
 pub mod indicators;
+pub mod password_policy;
 pub mod plan;
 pub mod reports;
 pub mod scoring;

@@ -86,8 +86,13 @@ fn serve_demo_seeds_prints_and_serves() {
 }
 
 fn user_add(url: &str, args: &[&str], password: &str) -> (bool, String) {
+    user_command(url, "add", args, password)
+}
+
+/// `congdongso user <sub> …` with `password` on standard input: success, and what it printed.
+fn user_command(url: &str, sub: &str, args: &[&str], password: &str) -> (bool, String) {
     let mut child = bin()
-        .args(["user", "add", "--database-url", url])
+        .args(["user", sub, "--database-url", url])
         .args(args)
         .env(
             "CONGDONGSO_SECRET_KEY",
@@ -182,7 +187,47 @@ async fn user_add_case(url: String) {
         ],
         "ngan",
     );
-    assert!(!ok && out.contains("ít nhất 8 ký tự"), "{out}");
+    assert!(!ok && out.contains("ít nhất 10 ký tự"), "{out}");
+    // The password policy: not the username, not a common password (the embedded list).
+    let xx3 = [
+        "--username",
+        "xx3",
+        "--role",
+        "team_member",
+        "--area",
+        "rach-kien-ap-03",
+    ];
+    let (ok, out) = user_add(&url, &xx3, "xx3-mat-khau-dai");
+    assert!(
+        !ok && out.contains("không được chứa tên đăng nhập «xx3»"),
+        "{out}"
+    );
+    let (ok, out) = user_add(&url, &xx3, "anhyeuem123");
+    assert!(!ok && out.contains("mật khẩu phổ biến"), "{out}");
+    // `user passwd` holds to the same policy, and changes the password when it passes.
+    let (ok, out) = user_command(&url, "passwd", &["--username", "vhxh2"], "1234567890");
+    assert!(!ok && out.contains("mật khẩu phổ biến"), "{out}");
+    let (ok, out) = user_command(&url, "passwd", &["--username", "vhxh2"], "          ");
+    assert!(!ok && out.contains("chỉ gồm dấu cách"), "{out}");
+    let (ok, out) = user_command(&url, "passwd", &["--username", "vhxh2"], "vhxh2-moi-2026");
+    assert!(!ok && out.contains("tên đăng nhập"), "{out}");
+    let (ok, out) = user_command(
+        &url,
+        "passwd",
+        &["--username", "vhxh2"],
+        "lua chin vang dong",
+    );
+    assert!(ok, "{out}");
+    let changed = congdongso::db::accounts::by_username(&db, "vhxh2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(congdongso::auth::verify_password(
+        "lua chin vang dong",
+        &changed.password_hash
+    ));
+    let (ok, out) = user_command(&url, "passwd", &["--username", "vhxh2"], "mot-mat-khau-dai");
+    assert!(ok, "{out}");
     let (ok, out) = user_add(
         &url,
         &[

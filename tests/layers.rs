@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("fieldwork", 1),
     ("import", 1),
     ("indicators", 1),
+    ("password_policy", 1),
     ("plan", 1),
     ("reports", 1),
     ("scoring", 1),
