@@ -166,6 +166,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     backup_dir: Option<PathBuf>,
     backup_keep: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// A PostgreSQL URL made fit for a pooler in transaction mode (PgBouncer's
@@ -243,6 +244,10 @@ pub struct Settings {
     /// An account's reads stay on the primary this long after its own write
     /// (`CONGDONGSO_REPLICA_STICKY_SECONDS`, default 5, never less than the lag allowed plus the checks' own delay).
     pub replica_sticky_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies` in the file,
+    /// or `CONGDONGSO_TRUSTED_PROXIES`, addresses or networks separated by commas). From any
+    /// other peer the header is ignored: a client could write anything in it.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -316,6 +321,13 @@ impl Settings {
             },
             replica_max_lag_seconds: seconds_var("CONGDONGSO_REPLICA_MAX_LAG_SECONDS", 5)?,
             replica_sticky_seconds: seconds_var("CONGDONGSO_REPLICA_STICKY_SECONDS", 5)?,
+            trusted_proxies: trusted_proxies(
+                std::env::var("CONGDONGSO_TRUSTED_PROXIES")
+                    .ok()
+                    .map(|v| v.split(',').map(str::to_string).collect())
+                    .or(file.trusted_proxies)
+                    .unwrap_or_default(),
+            )?,
             today: match std::env::var("CONGDONGSO_TODAY") {
                 Ok(v) if !v.trim().is_empty() => Some(
                     chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
@@ -346,8 +358,27 @@ impl Settings {
             replica_urls: Vec::new(),
             replica_max_lag_seconds: 5,
             replica_sticky_seconds: 5,
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+/// Addresses (`10.0.0.2`) and networks (`10.0.0.0/24`) of trusted proxies.
+fn trusted_proxies(items: Vec<String>) -> Result<Vec<ipnet::IpNet>> {
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    AppError::Config(format!(
+                        "trusted_proxies: «{s}» không phải địa chỉ IP hay dải mạng (ví dụ 10.0.0.2 hoặc 10.0.0.0/24)"
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn load_file(path: &Path) -> Result<FileSettings> {

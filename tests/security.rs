@@ -4,6 +4,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Client, PASSWORD, app, backends, demo_db, first_resident_of};
+use congdongso::db::sessions;
 
 async fn csrf(url: String) {
     let app = app(demo_db(&url).await);
@@ -183,6 +184,115 @@ async fn throttling(url: String) {
 async fn repeated_failed_logins_are_slowed_down() {
     for url in backends().await {
         throttling(url).await;
+    }
+}
+
+/// `POST /api/v1/login` as if from `peer` (the connection's address), with an
+/// `X-Forwarded-For` header if given: the status.
+async fn login_from(
+    app: &axum::Router,
+    username: &str,
+    password: &str,
+    peer: &str,
+    forwarded: Option<&str>,
+) -> StatusCode {
+    use tower::ServiceExt;
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let mut req = Request::post("/api/v1/login").header(header::CONTENT_TYPE, "application/json");
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req.body(Body::from(body)).unwrap();
+    let addr = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    app.clone().oneshot(req).await.unwrap().status()
+}
+
+/// Failures count per (username, address) and per address, never per username alone: an
+/// attacker failing on the owner's username does not keep the owner out, and one address
+/// trying one password against many usernames slows down. `X-Forwarded-For` names the
+/// client only when the connection comes from a trusted proxy.
+async fn throttling_by_address(url: String) {
+    let mut settings = congdongso::config::Settings::for_tests("unused");
+    settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let app = congdongso::web::router(std::sync::Arc::new(congdongso::web::AppState::new(
+        demo_db(&url).await,
+        common::keys(),
+        settings,
+    )));
+    let (attacker, owner, sprayer) = ("198.51.100.7", "203.0.113.9", "192.0.2.44");
+    for i in 0..5 {
+        let s = login_from(&app, "vhxh", "sai-mat-khau", attacker, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i} on {url}");
+    }
+    // The attacker's address now waits, even with the right password…
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, attacker, None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // …and so does the attacker through the trusted proxy, which names it.
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, "127.0.0.1", Some(attacker)).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner, from an address that has not been failing, logs in: directly, and through
+    // the proxy.
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, owner, None).await,
+        StatusCode::OK,
+        "{url}"
+    );
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, "127.0.0.1", Some(owner)).await,
+        StatusCode::OK
+    );
+    // An untrusted peer cannot pass its failures off as another address's: its header is
+    // ignored, so the failures are its own and the owner's address stays clear.
+    for _ in 0..5 {
+        login_from(&app, "vhxh", "sai-mat-khau", sprayer, Some(owner)).await;
+    }
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, sprayer, None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&app, "vhxh", PASSWORD, owner, None).await,
+        StatusCode::OK
+    );
+    // One password against 17 usernames from one address: after the address's allowance
+    // (its 5 failures above count) the next tries wait.
+    let users: Vec<String> = (1..=17).map(|i| format!("tovien{i:02}")).collect();
+    let mut statuses = Vec::new();
+    for u in &users {
+        statuses.push(login_from(&app, u, "mat-khau-doan-bua", sprayer, None).await);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        refused,
+        (sessions::FREE_ADDRESS_FAILURES - 5) as usize,
+        "{statuses:?} on {url}"
+    );
+    assert!(
+        statuses[refused..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Another address is not slowed by that.
+    assert_eq!(
+        login_from(&app, "chutich", PASSWORD, owner, None).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_count_per_address_not_per_username() {
+    for url in backends().await {
+        throttling_by_address(url).await;
     }
 }
 

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_field_changes.sql"),
     migration!(10, "0010_activity_counts.sql"),
     migration!(11, "0011_commune_versions.sql"),
+    migration!(12, "0012_login_addresses.sql"),
 ];
 
 impl Db {

@@ -94,19 +94,40 @@ pub async fn delete(db: &Db, token: &str) -> Result<()> {
 
 /// Failed logins are counted over this window.
 pub const FAILURE_WINDOW: i64 = 15 * 60;
-/// Failures allowed in the window before each new attempt must wait.
+/// Failures of one username from one address allowed in the window before each new attempt
+/// of that pair must wait.
 pub const FREE_FAILURES: i64 = 5;
+/// Failures from one address, whatever the usernames, allowed before each new attempt from it
+/// must wait: one password tried against many usernames slows down. Higher than a pair's, as
+/// a commune office or a mobile network may put several people behind one address.
+pub const FREE_ADDRESS_FAILURES: i64 = 10;
 
-/// How many seconds the next attempt for this username must still wait (0: go ahead).
-pub async fn login_wait(db: &Db, username_key: &str) -> Result<i64> {
+/// How many seconds the next attempt for this username from this address must still wait (0:
+/// go ahead). Failures count per (username, address) and per address, never per username
+/// alone: someone failing elsewhere does not keep the owner out.
+pub async fn login_wait(db: &Db, username_key: &str, address: &str) -> Result<i64> {
     let now = super::now();
-    let (n, last): (i64, Option<i64>) = db
+    let since = now - FAILURE_WINDOW;
+    let (pair, pair_last): (i64, Option<i64>) = db
         .fetch_one(
-            "SELECT COUNT(*), MAX(at) FROM login_failures WHERE username_key = $1 AND at > $2",
-            &[username_key.into(), (now - FAILURE_WINDOW).into()],
+            "SELECT COUNT(*), MAX(at) FROM login_failures \
+             WHERE username_key = $1 AND address = $2 AND at > $3",
+            &[username_key.into(), address.into(), since.into()],
         )
         .await?;
-    Ok(wait_after(n, last.unwrap_or(0), now))
+    let (all, all_last): (i64, Option<i64>) = db
+        .fetch_one(
+            "SELECT COUNT(*), MAX(at) FROM login_failures WHERE address = $1 AND at > $2",
+            &[address.into(), since.into()],
+        )
+        .await?;
+    Ok(
+        wait_after(pair, pair_last.unwrap_or(0), now).max(wait_after(
+            all - (FREE_ADDRESS_FAILURES - FREE_FAILURES),
+            all_last.unwrap_or(0),
+            now,
+        )),
+    )
 }
 
 /// The back-off: 30 s after the fifth failure, doubling each time, at most 15 minutes.
@@ -119,11 +140,11 @@ pub fn wait_after(failures: i64, last_at: i64, now: i64) -> i64 {
     (last_at + wait - now).max(0)
 }
 
-pub async fn record_failure(db: &Db, username_key: &str) -> Result<()> {
+pub async fn record_failure(db: &Db, username_key: &str, address: &str) -> Result<()> {
     let now = super::now();
     db.execute(
-        "INSERT INTO login_failures (username_key, at) VALUES ($1, $2)",
-        &[username_key.into(), now.into()],
+        "INSERT INTO login_failures (username_key, address, at) VALUES ($1, $2, $3)",
+        &[username_key.into(), address.into(), now.into()],
     )
     .await?;
     // Keep the table small: old failures no longer count.
@@ -135,10 +156,11 @@ pub async fn record_failure(db: &Db, username_key: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn clear_failures(db: &Db, username_key: &str) -> Result<()> {
+/// After a correct password: this pair's failures no longer count (the address's others do).
+pub async fn clear_failures(db: &Db, username_key: &str, address: &str) -> Result<()> {
     db.execute(
-        "DELETE FROM login_failures WHERE username_key = $1",
-        &[username_key.into()],
+        "DELETE FROM login_failures WHERE username_key = $1 AND address = $2",
+        &[username_key.into(), address.into()],
     )
     .await?;
     Ok(())

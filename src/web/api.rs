@@ -49,12 +49,13 @@ pub(super) struct LoginOut {
 )]
 pub(super) async fn login(
     State(s): State<SharedState>,
+    super::client_addr::ClientKey(address): super::client_addr::ClientKey,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(b) = body.map_err(|_| {
         AppError::invalid("Cần gửi JSON dạng {\"username\": \"…\", \"password\": \"…\"}.")
     })?;
-    let (token, csrf) = authenticate(&s, &b.username, &b.password).await?;
+    let (token, csrf) = authenticate(&s, &b.username, &b.password, &address).await?;
     let mut res = Json(LoginOut { csrf_token: csrf }).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,

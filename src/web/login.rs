@@ -1,5 +1,6 @@
 //! Login and logout, for pages and for the API, with throttling of repeated failures.
 
+use super::client_addr::ClientKey;
 use super::{PRE_CSRF_COOKIE, SESSION_COOKIE, SharedState, Shell, cookie, render, see_other};
 use crate::auth;
 use crate::db::{accounts, sessions};
@@ -35,14 +36,16 @@ fn dummy_hash() -> String {
         .clone()
 }
 
-/// Checks the password, with throttling; on success starts a session.
+/// Checks the password, with throttling per (username, client address) and per address
+/// (`address`: the keyed hash of `ClientKey`); on success starts a session.
 pub async fn authenticate(
     state: &SharedState,
     username: &str,
     password: &str,
+    address: &str,
 ) -> Result<(String, String), AppError> {
     let key = text::fold(username);
-    let wait = sessions::login_wait(&state.db, &key).await?;
+    let wait = sessions::login_wait(&state.db, &key, address).await?;
     if wait > 0 {
         return Err(AppError::TooManyAttempts(format!(
             "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây."
@@ -59,11 +62,11 @@ pub async fn authenticate(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     match account {
         Some(a) if ok && a.active == 1 => {
-            sessions::clear_failures(&state.db, &key).await?;
+            sessions::clear_failures(&state.db, &key, address).await?;
             sessions::create(&state.db, a.id).await
         }
         _ => {
-            sessions::record_failure(&state.db, &key).await?;
+            sessions::record_failure(&state.db, &key, address).await?;
             Err(AppError::BadCredentials(
                 "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
             ))
@@ -124,6 +127,7 @@ struct LoginForm {
 async fn login_submit(
     State(state): State<SharedState>,
     headers: axum::http::HeaderMap,
+    ClientKey(address): ClientKey,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     // The form sent a disguise of the cookie's token; the page again shows a new disguise of
@@ -131,7 +135,7 @@ async fn login_submit(
     let pre_csrf = cookie(&headers, PRE_CSRF_COOKIE)
         .map(str::to_string)
         .unwrap_or(f.csrf);
-    match authenticate(&state, &f.username, &f.password).await {
+    match authenticate(&state, &f.username, &f.password, &address).await {
         Ok((token, _csrf)) => {
             let mut res = see_other("/");
             res.headers_mut().insert(

@@ -8,6 +8,7 @@ mod api_input;
 mod api_lists;
 mod areas;
 mod assets;
+mod client_addr;
 mod commune_reports;
 mod communications;
 mod csrf_mask;

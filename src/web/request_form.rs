@@ -5,6 +5,7 @@
 //! for, and is rate-limited per sender and per hamlet. The sender is known only by a keyed hash
 //! of their address, never the address itself. The team works the requests in `request_queue`.
 
+use super::client_addr::ClientKey as SenderKey;
 use super::forms::Values;
 use super::login::pre_session_csrf;
 use super::{MaybeCaller, PRE_CSRF_COOKIE, SharedState, Shell, cookie, render};
@@ -15,14 +16,12 @@ use crate::error::AppError;
 use crate::text;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 
 pub fn routes() -> Router<SharedState> {
     Router::new().route("/yeu-cau/{code}", get(public_form).post(public_submit))
@@ -35,34 +34,6 @@ pub const PER_SENDER_PER_HOUR: i64 = 3;
 /// Public requests one hamlet accepts in an hour, from everyone together.
 pub const PER_HAMLET_PER_HOUR: i64 = 30;
 const HOUR: i64 = 3600;
-
-/// The sender of a public request, as a keyed hash of their address: raw addresses are never
-/// stored or logged. IPv6 addresses count by their /64 network, which one household gets.
-struct SenderKey(String);
-
-impl FromRequestParts<SharedState> for SenderKey {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        s: &SharedState,
-    ) -> Result<Self, std::convert::Infallible> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_string(), |c| sender_ip(c.0.ip()));
-        Ok(SenderKey(s.keys.match_hash(&format!("ip:{ip}"))))
-    }
-}
-
-fn sender_ip(ip: IpAddr) -> String {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
 
 /// An open hamlet and how the form names it ("Ấp 3, xã Rạch Kiến").
 struct PublicHamlet {
@@ -396,15 +367,6 @@ fn sent_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_senders_count_by_network() {
-        let a: IpAddr = "2001:db8:1:2:3:4:5:6".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert_eq!(sender_ip(a), sender_ip(b));
-        let v4: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
-        assert_eq!(sender_ip(v4), "203.0.113.9");
-    }
 
     #[test]
     fn waits_are_in_whole_minutes() {
