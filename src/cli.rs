@@ -422,17 +422,19 @@ async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
             (dir, settings.backup_keep),
         ));
     }
+    let limits = web::server::Limits {
+        header_timeout: std::time::Duration::from_secs(settings.header_timeout_seconds),
+        max_per_address: settings.max_connections_per_address,
+        trusted_proxies: settings.trusted_proxies.clone(),
+    };
     let state = AppState::new(db, keys, settings);
     println!("Cộng Đồng Số đang chạy tại http://{local}/");
     let app = web::router(Arc::new(state));
-    // The peer address keys the public request form's rate limit.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    web::server::serve(listener, app, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 /// Every night at 02:00 (Vietnam), a backup into the folder; the oldest beyond `keep` go.

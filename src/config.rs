@@ -216,6 +216,17 @@ fn seconds_var(name: &str, default: u64) -> Result<u64> {
     }
 }
 
+fn count_var(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
+            AppError::Config(format!(
+                "{name} phải là một số nguyên dương (nhận được «{v}»)"
+            ))
+        }),
+        _ => Ok(default),
+    }
+}
+
 /// Settings after merging: flag or environment, then the file, then the default.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -248,6 +259,14 @@ pub struct Settings {
     /// or `CONGDONGSO_TRUSTED_PROXIES`, addresses or networks separated by commas). From any
     /// other peer the header is ignored: a client could write anything in it.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A client must send a request's headers within this many seconds of connecting or of
+    /// its previous answer, or the connection is closed: the header read timeout and the idle
+    /// keep-alive timeout (`CONGDONGSO_HEADER_TIMEOUT_SECONDS`, default 20).
+    pub header_timeout_seconds: u64,
+    /// Connections one address may hold open at once; trusted proxies are not capped
+    /// (`CONGDONGSO_MAX_CONNECTIONS_PER_ADDRESS`, default 128: a mobile network may put many
+    /// phones behind one address, each browser opening up to 6).
+    pub max_connections_per_address: usize,
 }
 
 impl Settings {
@@ -321,6 +340,9 @@ impl Settings {
             },
             replica_max_lag_seconds: seconds_var("CONGDONGSO_REPLICA_MAX_LAG_SECONDS", 5)?,
             replica_sticky_seconds: seconds_var("CONGDONGSO_REPLICA_STICKY_SECONDS", 5)?,
+            header_timeout_seconds: seconds_var("CONGDONGSO_HEADER_TIMEOUT_SECONDS", 20)?.max(1),
+            max_connections_per_address: count_var("CONGDONGSO_MAX_CONNECTIONS_PER_ADDRESS", 128)?
+                .max(1),
             trusted_proxies: trusted_proxies(
                 std::env::var("CONGDONGSO_TRUSTED_PROXIES")
                     .ok()
@@ -359,6 +381,8 @@ impl Settings {
             replica_max_lag_seconds: 5,
             replica_sticky_seconds: 5,
             trusted_proxies: Vec::new(),
+            header_timeout_seconds: 20,
+            max_connections_per_address: 128,
         }
     }
 }

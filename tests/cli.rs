@@ -567,3 +567,118 @@ fn import_command_previews_applies_and_refuses() {
     assert!(!ok);
     assert!(err.contains("«Ấp» và «Họ và tên»"), "{err}");
 }
+
+/// `serve --demo` (a tiny demo) with these environment variables: the child and its address.
+fn start_server(dir: &std::path::Path, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+    let mut child = bin()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}/demo.db", dir.display()))
+        .env("CONGDONGSO_DEMO_PASSWORD", "demo-password-1")
+        .env("CONGDONGSO_DEMO_HOUSEHOLDS", "2")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("http://").nth(1) {
+                let _ = tx.send(rest.trim_end_matches('/').to_string());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the server prints its address");
+    (child, addr)
+}
+
+/// Reads until the server closes the connection: true if it did (end of stream or reset)
+/// within the 30 s the test allows, false if the wait ran out with the connection open.
+fn closed_by_server(s: &mut TcpStream) -> (bool, String) {
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (true, String::from_utf8_lossy(&got).into_owned()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (true, String::from_utf8_lossy(&got).into_owned());
+            }
+            Err(_) => return (false, String::from_utf8_lossy(&got).into_owned()),
+        }
+    }
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start_server(dir.path(), &[("CONGDONGSO_HEADER_TIMEOUT_SECONDS", "1")]);
+    // Headers that never end (a slow client, or one holding the connection): closed.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let (closed, got) = closed_by_server(&mut slow);
+    assert!(closed && !got.contains("200"), "{got}");
+    // A kept-alive connection answered and then left idle: closed too.
+    let mut idle = TcpStream::connect(&addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (closed, got) = closed_by_server(&mut idle);
+    assert!(
+        closed && got.starts_with("HTTP/1.1 200") && got.ends_with("ok"),
+        "{got}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn one_address_holds_a_bounded_number_of_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start_server(
+        dir.path(),
+        &[("CONGDONGSO_MAX_CONNECTIONS_PER_ADDRESS", "3")],
+    );
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    let from = |ip: &str| {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        async move {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(std::net::SocketAddr::new(ip, 0)).unwrap();
+            socket.connect(addr).await.unwrap()
+        }
+    };
+    let health = |mut s: tokio::net::TcpStream| async move {
+        // A closed connection may refuse the write: what counts is what comes back.
+        let _ = s
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out).await;
+        out
+    };
+    // Three open connections from 127.0.0.1 (each answered once, then kept)…
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = from("127.0.0.1").await;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        held.push(s);
+    }
+    // …and a fourth from the same address is closed unanswered…
+    let fourth = health(from("127.0.0.1").await).await;
+    assert!(fourth.is_empty(), "{fourth}");
+    // …while another address is served.
+    let other = health(from("127.0.0.2").await).await;
+    assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

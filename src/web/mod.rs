@@ -28,6 +28,7 @@ pub mod reports;
 mod request_form;
 mod request_queue;
 mod residents;
+pub mod server;
 mod service_cells;
 mod shell;
 mod teams;
