@@ -399,19 +399,70 @@ async fn rate_limits(url: String) {
         .await
         .unwrap();
     }
-    let r = v
-        .post(
-            "/yeu-cau/rach-kien-ap-05",
-            &request_fields("Người Mới", "0901234567", "vneid"),
-            Some("192.0.2.50:5000"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // Past the usual volume the next sender is not refused but asked a question a person
+    // answers at once; nothing is queued until it is answered.
+    let ap5 = "/yeu-cau/rach-kien-ap-05";
+    let before = stored(&db).await;
+    let fields = request_fields("Người Mới", "0901234567", "vneid");
+    let r = v.post(ap5, &fields, Some("192.0.2.50:5000")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains("Ấp 5 đang nhận quá nhiều yêu cầu"),
+        r.body.contains("nhiều yêu cầu hơn thường lệ") && r.body.contains(" cộng "),
         "{}",
         r.body
     );
+    assert!(r.body.contains("value=\"Người Mới\""), "the form is kept");
+    assert_eq!(stored(&db).await, before);
+    let hidden = |body: &str, name: &str| -> String {
+        let at = body.find(&format!("name=\"{name}\" value=\"")).expect(name);
+        let rest = &body[at + name.len() + 15..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    let answer_of = |body: &str| -> (String, String, String, String) {
+        let (a, b) = (hidden(body, "q_a"), hidden(body, "q_b"));
+        let sum = a.parse::<i64>().unwrap() + b.parse::<i64>().unwrap();
+        (a, b, hidden(body, "q_token"), sum.to_string())
+    };
+    let with_answer =
+        |q: &(String, String, String, String), answer: &str| -> Vec<(String, String)> {
+            let mut all: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            all.push(("q_a".into(), q.0.clone()));
+            all.push(("q_b".into(), q.1.clone()));
+            all.push(("q_token".into(), q.2.clone()));
+            all.push(("q_answer".into(), answer.into()));
+            all
+        };
+    let q = answer_of(&r.body);
+    // A wrong answer: asked again, nothing queued.
+    let wrong = with_answer(&q, "99");
+    let wrong: Vec<(&str, &str)> = wrong
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = v.post(ap5, &wrong, Some("192.0.2.50:5000")).await;
+    assert!(r.body.contains("chưa đúng"), "{}", r.body);
+    assert_eq!(stored(&db).await, before);
+    // Another sender cannot use this sender's answered question.
+    let right = with_answer(&q, &q.3);
+    let right: Vec<(&str, &str)> = right
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = v.post(ap5, &right, Some("192.0.2.51:5000")).await;
+    assert!(r.body.contains(" cộng "), "{}", r.body);
+    assert_eq!(stored(&db).await, before);
+    // The right answer from its sender: queued.
+    let r = v.post(ap5, &right, Some("192.0.2.50:5000")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains(" cộng "), "{}", r.body);
+    assert_eq!(stored(&db).await, before + 1);
+    // Sent again (a double tap, a retry): recognised as the same request, not queued twice.
+    let r = v.post(ap5, &right, Some("192.0.2.50:5000")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(stored(&db).await, before + 1);
     // Other hamlets are not affected.
     let r = v
         .post(

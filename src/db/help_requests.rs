@@ -262,3 +262,29 @@ pub async fn count_recent(
             .await?;
     Ok(Recent { count, oldest })
 }
+
+/// A public request from the same sender to the same hamlet since `since`, saying the same
+/// (name, phone, service, message): the form sent twice (a double tap, a reload, a retry on a
+/// weak line) is one request, not two in the queue.
+pub async fn repeat_of(
+    conn: &mut AnyConnection,
+    r: &NewRequest<'_>,
+    since: i64,
+) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = crate::db::query_as(
+        "SELECT id FROM help_requests WHERE source = 'public' AND sender_key = $1 \
+         AND hamlet_id = $2 AND requester_name = $3 AND COALESCE(phone, '') = $4 \
+         AND COALESCE(service_code, '') = $5 AND COALESCE(message, '') = $6 \
+         AND created_at >= $7 ORDER BY id LIMIT 1",
+    )
+    .bind(r.sender_key.unwrap_or_default().to_string())
+    .bind(r.hamlet_id)
+    .bind(r.requester_name.to_string())
+    .bind(r.phone.unwrap_or_default().to_string())
+    .bind(r.service_code.unwrap_or_default().to_string())
+    .bind(r.message.unwrap_or_default().to_string())
+    .bind(since)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}

@@ -87,6 +87,65 @@ struct RequestFormPage {
     error: Option<String>,
     name_max: usize,
     message_max: usize,
+    question: Option<Question>,
+}
+
+/// Asked when a hamlet's hour is busier than usual, instead of refusing its next senders: the
+/// sum of two small numbers written in words, which a person answers at once. The expected
+/// answer travels in the form under a keyed hash of the hamlet, the sender and the hour, so
+/// nothing is stored and a solved question serves only its sender, for an hour or two.
+struct Question {
+    a: i64,
+    b: i64,
+    token: String,
+    text: String,
+}
+
+const DIGIT_WORDS: [&str; 10] = [
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+];
+
+fn question_token(
+    s: &SharedState,
+    hamlet_id: i64,
+    sender: &str,
+    a: i64,
+    b: i64,
+    hour: i64,
+) -> String {
+    s.keys
+        .match_hash(&format!("question:{hamlet_id}:{sender}:{a}:{b}:{hour}"))
+}
+
+fn new_question(s: &SharedState, hamlet_id: i64, sender: &str, now: i64) -> Question {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let (a, b) = (rng.gen_range(1..=9), rng.gen_range(1..=9));
+    Question {
+        a,
+        b,
+        token: question_token(s, hamlet_id, sender, a, b, now / HOUR),
+        text: format!(
+            "Để gửi được, xin trả lời: {} cộng {} bằng mấy? (ghi bằng chữ số)",
+            DIGIT_WORDS[a as usize], DIGIT_WORDS[b as usize]
+        ),
+    }
+}
+
+/// Whether the form carries a question of this hour or the last, for this hamlet and sender,
+/// answered right.
+fn answered(s: &SharedState, hamlet_id: i64, sender: &str, raw: &Values, now: i64) -> bool {
+    let num = |k: &str| raw.get(k).trim().parse::<i64>().ok();
+    let (Some(a), Some(b), Some(answer)) = (num("q_a"), num("q_b"), num("q_answer")) else {
+        return false;
+    };
+    let token = raw.get("q_token");
+    (1..=9).contains(&a)
+        && (1..=9).contains(&b)
+        && answer == a + b
+        && [now / HOUR, now / HOUR - 1]
+            .iter()
+            .any(|hour| question_token(s, hamlet_id, sender, a, b, *hour) == token)
 }
 
 #[derive(Template)]
@@ -139,6 +198,7 @@ fn form_page(
         error,
         name_max: NAME_MAX,
         message_max: MESSAGE_MAX,
+        question: None,
     }
 }
 
@@ -258,56 +318,69 @@ async fn public_submit(
         Err(e) => return public_error(&h, caller.as_ref(), title, token, services, v, e),
     };
     let now = crate::db::now();
+    let service = Some(v.service.as_str()).filter(|c| !c.is_empty());
+    let message = Some(v.message.as_str()).filter(|m| !m.is_empty());
+    let request = NewRequest {
+        client_id: None,
+        commune_id: h.commune_id,
+        hamlet_id: h.area.id,
+        requester_name: &v.full_name,
+        phone: Some(&phone),
+        service_code: service,
+        message,
+        resident_id: None,
+        source: "public",
+        assigned_member_id: None,
+        sender_key: Some(&sender),
+    };
     let mut tx = s.db.begin_write().await?;
+    // The same request again within the hour is the one already received.
+    if help_requests::repeat_of(&mut tx, &request, now - HOUR)
+        .await?
+        .is_some()
+    {
+        tx.rollback().await?;
+        return sent_page(&h, caller.as_ref(), token, &phone);
+    }
     let by_sender =
         help_requests::count_recent(&mut tx, Counted::Sender(&sender), now - HOUR).await?;
-    let limited = if by_sender.count >= PER_SENDER_PER_HOUR {
-        Some(format!(
+    if by_sender.count >= PER_SENDER_PER_HOUR {
+        tx.rollback().await?;
+        tracing::warn!(
+            hamlet_id = h.area.id,
+            "public help request over the sender's rate limit"
+        );
+        let e = AppError::TooManyAttempts(format!(
             "Bạn đã gửi quá nhiều yêu cầu trong một giờ qua (tối đa {PER_SENDER_PER_HOUR} yêu cầu), \
              vui lòng thử lại sau khoảng {} phút. Tổ CNSCĐ đã nhận các yêu cầu trước của bạn và \
              sẽ liên hệ lại.",
             wait_minutes(by_sender.oldest, now)
-        ))
-    } else {
-        let by_hamlet =
-            help_requests::count_recent(&mut tx, Counted::Hamlet(h.area.id), now - HOUR).await?;
-        (by_hamlet.count >= PER_HAMLET_PER_HOUR).then(|| {
-            format!(
-                "{} đang nhận quá nhiều yêu cầu cùng lúc, vui lòng thử lại sau khoảng {} phút. \
-                 Nếu cần gấp, bạn hãy liên hệ trực tiếp trưởng ấp.",
-                h.area.name,
-                wait_minutes(by_hamlet.oldest, now)
-            )
-        })
-    };
-    if let Some(msg) = limited {
+        ));
+        return public_error(&h, caller.as_ref(), title, token, services, v, e);
+    }
+    // A busier hour than usual: the next senders answer a question a person answers at once,
+    // so a flood from many addresses cannot close the form for the hamlet's people.
+    let by_hamlet =
+        help_requests::count_recent(&mut tx, Counted::Hamlet(h.area.id), now - HOUR).await?;
+    if by_hamlet.count >= PER_HAMLET_PER_HOUR && !answered(&s, h.area.id, &sender, &raw, now) {
         tx.rollback().await?;
         tracing::warn!(
             hamlet_id = h.area.id,
-            "public help request over the rate limit"
+            "public help requests over the hamlet's usual volume: question asked"
         );
-        let e = AppError::TooManyAttempts(msg);
-        return public_error(&h, caller.as_ref(), title, token, services, v, e);
+        let tried = !raw.get("q_answer").trim().is_empty();
+        let note = if tried {
+            "Câu trả lời chưa đúng. Vui lòng trả lời câu hỏi mới bên dưới rồi bấm Gửi yêu cầu."
+        } else {
+            "Ấp đang nhận nhiều yêu cầu hơn thường lệ. Vui lòng trả lời câu hỏi nhỏ bên dưới rồi \
+             bấm Gửi yêu cầu; thông tin bạn đã nhập được giữ nguyên."
+        };
+        let shell = public_shell(caller.as_ref(), title, token);
+        let mut page = form_page(&h, shell, services, v, Some(note.to_string()));
+        page.question = Some(new_question(&s, h.area.id, &sender, now));
+        return Ok(render(&page)?.into_response());
     }
-    let service = Some(v.service.as_str()).filter(|c| !c.is_empty());
-    let message = Some(v.message.as_str()).filter(|m| !m.is_empty());
-    let id = help_requests::insert(
-        &mut tx,
-        &NewRequest {
-            client_id: None,
-            commune_id: h.commune_id,
-            hamlet_id: h.area.id,
-            requester_name: &v.full_name,
-            phone: Some(&phone),
-            service_code: service,
-            message,
-            resident_id: None,
-            source: "public",
-            assigned_member_id: None,
-            sender_key: Some(&sender),
-        },
-    )
-    .await?;
+    let id = help_requests::insert(&mut tx, &request).await?;
     audit::record(
         &mut tx,
         audit::Entry {
