@@ -2,7 +2,8 @@
 //! account, asks the hamlet's team for help.
 //!
 //! The form asks for as little as it can (name, phone, what for), states what the data is used
-//! for, and is rate-limited per sender and per hamlet. The sender is known only by a keyed hash
+//! for, and is rate-limited per sender; past a hamlet's usual hourly volume the next senders
+//! answer a small question instead of being refused. The sender is known only by a keyed hash
 //! of their address, never the address itself. The team works the requests in `request_queue`.
 
 use super::client_addr::ClientKey as SenderKey;
@@ -31,7 +32,8 @@ pub const NAME_MAX: usize = 100;
 pub const MESSAGE_MAX: usize = 500;
 /// Public requests one sender may send in an hour.
 pub const PER_SENDER_PER_HOUR: i64 = 3;
-/// Public requests one hamlet accepts in an hour, from everyone together.
+/// A hamlet's usual public requests in an hour, from everyone together: past it, senders
+/// answer a question first (`Question`).
 pub const PER_HAMLET_PER_HOUR: i64 = 30;
 const HOUR: i64 = 3600;
 
