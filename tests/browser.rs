@@ -1379,3 +1379,82 @@ async fn the_field_app_says_each_state_in_words_and_undoes_a_change() {
     c.close().await.ok();
     result
 }
+
+/// A hamlet whose hour is busier than usual: its public form asks a small sum, which fits a
+/// 360 px phone, and answered, the request is sent.
+#[tokio::test]
+async fn a_busy_hamlet_asks_a_question_that_fits_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db = demo_db(&format!("sqlite://{}/busy.db", dir.display())).await;
+    let hamlet = congdongso::db::areas::by_code(&db, "rach-kien-ap-05")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = congdongso::db::now();
+    for i in 0..congdongso::web::PUBLIC_REQUESTS_USUAL_PER_HOUR {
+        db.execute(
+            "INSERT INTO help_requests (commune_id, hamlet_id, requester_name, phone, source, \
+             status, sender_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, '0901234567', 'public', 'open', $4, $5, $5)",
+            &[
+                hamlet.commune_id.unwrap().into(),
+                hamlet.id.into(),
+                format!("Người {i}").into(),
+                format!("key-{i}").into(),
+                now.into(),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(db);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let c = connect(&driver).await;
+    let result = async {
+        c.goto(&format!("{base}/yeu-cau/rach-kien-ap-05"))
+            .await
+            .unwrap();
+        for (field, value) in [("full_name", "Lê Thị Bận"), ("phone", "0912345678")] {
+            c.find(Locator::Css(&format!("input[name={field}]")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        click(&c, "input[name=consent]").await;
+        click(&c, "main form button[type=submit]").await;
+        wait_for(&c, Locator::Css("input[name=q_answer]"))
+            .await
+            .expect("the question is asked");
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the question at 360 px: {bad:?}");
+        screenshot(&c, "phone-request-question").await;
+        let sum: i64 = c
+            .execute(
+                "return Number(document.querySelector('input[name=q_a]').value) + \
+                 Number(document.querySelector('input[name=q_b]').value)",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        c.find(Locator::Css("input[name=q_answer]"))
+            .await
+            .unwrap()
+            .send_keys(&sum.to_string())
+            .await
+            .unwrap();
+        click(&c, "main form button[type=submit]").await;
+        wait_for(&c, Locator::XPath("//h1[contains(., 'Đã gửi')]"))
+            .await
+            .expect("sent once answered");
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

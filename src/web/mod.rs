@@ -49,6 +49,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 
+pub use request_form::PER_HAMLET_PER_HOUR as PUBLIC_REQUESTS_USUAL_PER_HOUR;
 pub use shell::Shell;
 
 pub struct AppState {
