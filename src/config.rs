@@ -204,27 +204,24 @@ fn replica_urls(value: &str, pooler: bool) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A whole number of seconds from the environment, or the default when unset.
-fn seconds_var(name: &str, default: u64) -> Result<u64> {
+/// A whole number from the environment, or the default when unset; `what` names it in the
+/// message ("số giây nguyên không âm").
+fn number_var<T: std::str::FromStr>(name: &str, default: T, what: &str) -> Result<T> {
     match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
-            AppError::Config(format!(
-                "{name} phải là một số giây nguyên không âm (nhận được «{v}»)"
-            ))
-        }),
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| AppError::Config(format!("{name} phải là một {what} (nhận được «{v}»)"))),
         _ => Ok(default),
     }
 }
 
+fn seconds_var(name: &str, default: u64) -> Result<u64> {
+    number_var(name, default, "số giây nguyên không âm")
+}
+
 fn count_var(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
-            AppError::Config(format!(
-                "{name} phải là một số nguyên dương (nhận được «{v}»)"
-            ))
-        }),
-        _ => Ok(default),
-    }
+    number_var(name, default, "số nguyên dương")
 }
 
 /// Settings after merging: flag or environment, then the file, then the default.

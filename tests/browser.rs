@@ -107,6 +107,21 @@ async fn serve_router(make: impl FnOnce(congdongso::db::Db) -> axum::Router) -> 
     format!("http://{addr}")
 }
 
+/// Fills a hamlet's public help form (name, phone, consent) and sends it.
+async fn send_public_request(c: &Client, base: &str, hamlet: &str, name: &str, phone: &str) {
+    c.goto(&format!("{base}/yeu-cau/{hamlet}")).await.unwrap();
+    for (field, value) in [("full_name", name), ("phone", phone)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click(c, "input[name=consent]").await;
+    click(c, "main form button[type=submit]").await;
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
@@ -520,17 +535,7 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
         };
         // A resident asks for help through the hamlet's public form, so the queue has a request
         // whose closing form (with its radio buttons) can be measured.
-        c.goto(&format!("{base}/yeu-cau/rach-kien-ap-03")).await.unwrap();
-        for (field, value) in [("full_name", "Trần Văn Hỏi"), ("phone", "0901234567")] {
-            c.find(Locator::Css(&format!("input[name={field}]")))
-                .await
-                .unwrap()
-                .send_keys(value)
-                .await
-                .unwrap();
-        }
-        click(&c, "input[name=consent]").await;
-        click(&c, "main form button[type=submit]").await;
+        send_public_request(&c, &base, "rach-kien-ap-03", "Trần Văn Hỏi", "0901234567").await;
         wait_for(&c, Locator::XPath("//h1"))
             .await
             .unwrap();
@@ -1387,46 +1392,19 @@ async fn a_busy_hamlet_asks_a_question_that_fits_a_phone() {
     let Some(driver) = start_driver() else { return };
     let dir = tempfile::tempdir().unwrap().keep();
     let db = demo_db(&format!("sqlite://{}/busy.db", dir.display())).await;
-    let hamlet = congdongso::db::areas::by_code(&db, "rach-kien-ap-05")
-        .await
-        .unwrap()
-        .unwrap();
-    let now = congdongso::db::now();
-    for i in 0..congdongso::web::PUBLIC_REQUESTS_USUAL_PER_HOUR {
-        db.execute(
-            "INSERT INTO help_requests (commune_id, hamlet_id, requester_name, phone, source, \
-             status, sender_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, '0901234567', 'public', 'open', $4, $5, $5)",
-            &[
-                hamlet.commune_id.unwrap().into(),
-                hamlet.id.into(),
-                format!("Người {i}").into(),
-                format!("key-{i}").into(),
-                now.into(),
-            ],
-        )
-        .await
-        .unwrap();
-    }
+    common::busy_hour(
+        &db,
+        "rach-kien-ap-05",
+        congdongso::web::PUBLIC_REQUESTS_USUAL_PER_HOUR,
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = app(db);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let c = connect(&driver).await;
     let result = async {
-        c.goto(&format!("{base}/yeu-cau/rach-kien-ap-05"))
-            .await
-            .unwrap();
-        for (field, value) in [("full_name", "Lê Thị Bận"), ("phone", "0912345678")] {
-            c.find(Locator::Css(&format!("input[name={field}]")))
-                .await
-                .unwrap()
-                .send_keys(value)
-                .await
-                .unwrap();
-        }
-        click(&c, "input[name=consent]").await;
-        click(&c, "main form button[type=submit]").await;
+        send_public_request(&c, &base, "rach-kien-ap-05", "Lê Thị Bận", "0912345678").await;
         wait_for(&c, Locator::Css("input[name=q_answer]"))
             .await
             .expect("the question is asked");

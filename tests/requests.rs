@@ -378,27 +378,8 @@ async fn rate_limits(url: String) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
-    // The hamlet as a whole takes at most 30 an hour.
-    let hamlet = congdongso::db::areas::by_code(&db, "rach-kien-ap-05")
-        .await
-        .unwrap()
-        .unwrap();
-    let now = chrono_now();
-    for i in 0..30 {
-        db.execute(
-            "INSERT INTO help_requests (commune_id, hamlet_id, requester_name, phone, source, status, \
-             sender_key, created_at, updated_at) VALUES ($1, $2, $3, '0901234567', 'public', 'open', $4, $5, $5)",
-            &[
-                hamlet.commune_id.unwrap().into(),
-                hamlet.id.into(),
-                format!("Người {i}").into(),
-                format!("key-{i}").into(),
-                now.into(),
-            ],
-        )
-        .await
-        .unwrap();
-    }
+    // A busy hour in Ấp 5.
+    common::busy_hour(&db, "rach-kien-ap-05", 30).await;
     // Past the usual volume the next sender is not refused but asked a question a person
     // answers at once; nothing is queued until it is answered.
     let ap5 = "/yeu-cau/rach-kien-ap-05";
@@ -472,13 +453,6 @@ async fn rate_limits(url: String) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-}
-
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 #[tokio::test]

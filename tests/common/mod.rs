@@ -326,3 +326,29 @@ pub async fn activity_counts(db: &Db) -> (Vec<ActivityCount>, Vec<ActivityCount>
         .unwrap();
     (kept, counted)
 }
+
+/// Fills the last hour of hamlet `code` with `n` public requests from as many senders, as a
+/// busy hour would.
+pub async fn busy_hour(db: &Db, code: &str, n: i64) {
+    let hamlet = congdongso::db::areas::by_code(db, code)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = congdongso::db::now();
+    for i in 0..n {
+        db.execute(
+            "INSERT INTO help_requests (commune_id, hamlet_id, requester_name, phone, source, \
+             status, sender_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, '0901234567', 'public', 'open', $4, $5, $5)",
+            &[
+                hamlet.commune_id.unwrap().into(),
+                hamlet.id.into(),
+                format!("Người {i}").into(),
+                format!("key-{i}").into(),
+                now.into(),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+}
