@@ -57,6 +57,20 @@ impl Role {
         }
     }
 
+    /// The roles whose accounts a commune admin manages, in the commune (PRODUCT.md §2).
+    pub fn commune_managed(self) -> bool {
+        matches!(
+            self,
+            Role::HamletHead | Role::TeamMember | Role::CommuneLeader | Role::Finance
+        )
+    }
+
+    /// Roles that may hold API tokens for their scripts. Team members work in the field app,
+    /// which uses the session; a token on a volunteer's phone would outlive a lost phone.
+    pub fn uses_api(self) -> bool {
+        self != Role::TeamMember
+    }
+
     /// The area level an account of this role must be attached to.
     pub fn area_level(self) -> &'static [&'static str] {
         match self {
@@ -95,6 +109,8 @@ pub struct Caller {
     pub member_id: Option<i64>,
     /// The commune assigns households to members, so a team member sees only theirs.
     pub assignment_on: bool,
+    /// Logged in with a temporary password (new account, reset): nothing but changing it.
+    pub must_change_password: bool,
 }
 
 impl Caller {
@@ -153,14 +169,44 @@ impl Caller {
         }
     }
 
+    /// May see the accounts page: the operator (every account) and the commune admin (the
+    /// commune's).
+    pub fn may_list_accounts(&self) -> bool {
+        match self.role {
+            Role::Sysadmin => true,
+            Role::CommuneAdmin => self.commune_id.is_some(),
+            _ => false,
+        }
+    }
+
+    /// May create, change, reset or deactivate an account of `role` in `commune_id` (none: a
+    /// province-level account). Never one's own account this way: that is the own-account page.
+    pub fn may_manage_account(&self, role: Role, commune_id: Option<i64>) -> bool {
+        match self.role {
+            Role::Sysadmin => true,
+            Role::CommuneAdmin => {
+                role.commune_managed() && commune_id.is_some() && commune_id == self.commune_id
+            }
+            _ => false,
+        }
+    }
+
     pub fn can_edit_areas(&self, commune_id: i64) -> bool {
         self.role == Role::CommuneAdmin && self.commune_id == Some(commune_id)
     }
 
-    /// Phone numbers are shown in full only to the resident's own hamlet team and the commune.
+    /// Phone numbers in a file someone downloads (a list to print, to Excel) are full only in
+    /// the commune admin's: a file travels further than a screen (PRODUCT.md §8).
+    pub fn exports_full_phone(&self, hamlet_id: i64) -> bool {
+        self.role == Role::CommuneAdmin && self.sees_full_phone(hamlet_id)
+    }
+
+    /// Phone numbers are shown in full only to the resident's own hamlet team and the commune
+    /// admin, who coordinates the teams; masked for everyone else, the commune leader included
+    /// (PRODUCT.md §8).
     pub fn sees_full_phone(&self, hamlet_id: i64) -> bool {
         match self.role {
-            Role::CommuneAdmin | Role::CommuneLeader => true,
+            Role::CommuneAdmin => true,
             Role::HamletHead | Role::TeamMember => self.area_id == hamlet_id,
             _ => false,
         }

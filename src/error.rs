@@ -13,6 +13,12 @@ pub enum AppError {
     Forbidden,
     #[error("Không tìm thấy.")]
     NotFound,
+    /// Logged in with a temporary password: only changing it is allowed.
+    #[error(
+        "Bạn đang dùng mật khẩu tạm: hãy đổi mật khẩu trước khi làm việc khác \
+         (trang /account/password, hoặc POST /api/v1/me/password)."
+    )]
+    PasswordChangeRequired,
     #[error("{0}")]
     Invalid(String),
     /// A request the server cannot read: a parameter of the wrong type or out of range.
@@ -39,7 +45,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf(_) | AppError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -42,6 +42,31 @@ pub fn fold(s: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A Unix time as `dd/mm/yyyy hh:mm` in Vietnam's time (UTC+7, no daylight saving).
+pub fn format_time(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts + 7 * 3600, 0)
+        .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// A username from a person's name, as Vietnamese offices write them: the given name (the
+/// last word) followed by the initials of the others, without diacritics ("Nguyễn Văn An" →
+/// "annv"). Only ASCII letters and digits remain.
+pub fn username_from_name(full_name: &str) -> String {
+    let folded = fold(full_name);
+    let words: Vec<String> = folded
+        .split(' ')
+        .map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect())
+        .filter(|w: &String| !w.is_empty())
+        .collect();
+    let Some((given, rest)) = words.split_last() else {
+        return String::new();
+    };
+    let mut out: String = given.chars().take(20).collect();
+    out.extend(rest.iter().filter_map(|w| w.chars().next()));
+    out
+}
+
 /// The Vietnamese alphabet in dictionary order, with the foreign letters in Latin order.
 const LETTERS: [&str; 33] = [
     "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
@@ -306,6 +331,10 @@ mod tests {
     fn masks() {
         assert_eq!(mask_cccd("079123456789"), "0xx•••••••89");
         assert_eq!(mask_phone("0901234567"), "090•••••67");
+        assert_eq!(username_from_name("Nguyễn Văn An"), "annv");
+        assert_eq!(username_from_name("  Đặng  Thị Ánh  Tuyết "), "tuyetdta");
+        assert_eq!(username_from_name("Lê Đức"), "ducl");
+        assert_eq!(username_from_name("!!"), "");
     }
 
     #[test]

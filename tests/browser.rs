@@ -452,6 +452,8 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/requests", "requests"),
                     ("/assignments", "assignments"),
                     ("/import", "import"),
+                    ("/accounts", "accounts-commune"),
+                    ("/account", "my-account-commune"),
                     ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
                     ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
                 ],
@@ -1431,6 +1433,111 @@ async fn a_busy_hamlet_asks_a_question_that_fits_a_phone() {
         wait_for(&c, Locator::XPath("//h1[contains(., 'Đã gửi')]"))
             .await
             .expect("sent once answered");
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+#[tokio::test]
+async fn the_commune_admin_makes_a_member_account_and_the_member_sets_a_password_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "vhxh").await;
+        c.goto(&format!("{base}/teams")).await.unwrap();
+        click(&c, "#teams tbody tr:nth-child(4) a").await;
+        wait_for(&c, Locator::Css("#members .make-account"))
+            .await
+            .expect("a member's line offers an account");
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the team page at 360 px: {bad:?}");
+        click(&c, "#members .make-account").await;
+        let question = c.get_alert_text().await.expect("a confirmation");
+        assert!(question.contains("Tạo tài khoản"), "{question}");
+        c.accept_alert().await.unwrap();
+        let password = wait_for(&c, Locator::Id("temporary-password"))
+            .await
+            .expect("the one-time password is shown")
+            .text()
+            .await
+            .unwrap();
+        let username = c
+            .find(Locator::Id("new-username"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the one-time password at 360 px: {bad:?}");
+        screenshot(&c, "phone-account-created").await;
+        nav_to(&c, "/accounts").await;
+        wait_for(
+            &c,
+            Locator::Css(&format!("#accounts tr[data-username='{username}']")),
+        )
+        .await
+        .expect("the new account is listed");
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the accounts page at 360 px: {bad:?}");
+        screenshot(&c, "phone-accounts").await;
+        logout(&c).await;
+
+        // The member, on a phone: the one-time password leads to the change form only.
+        c.goto(&format!("{base}/login")).await.unwrap();
+        for (id, value) in [
+            ("username", username.as_str()),
+            ("password", password.as_str()),
+        ] {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        click(&c, "#login-form button[type=submit]").await;
+        wait_for(&c, Locator::Id("password-form"))
+            .await
+            .expect("the change form comes first");
+        assert!(c.find(Locator::Id("forced")).await.is_ok());
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the password form at 360 px: {bad:?}");
+        screenshot(&c, "phone-password-change").await;
+        c.goto(&format!("{base}/residents")).await.unwrap();
+        wait_for(&c, Locator::Id("password-form"))
+            .await
+            .expect("other pages lead back to the change form");
+        let new = "mùa nước nổi về đồng";
+        for (name, value) in [
+            ("current_password", password.as_str()),
+            ("new_password", new),
+            ("repeat_password", new),
+        ] {
+            c.find(Locator::Css(&format!("input[name={name}]")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        click(&c, "#password-form button[type=submit]").await;
+        wait_for(&c, Locator::Css("nav.nav"))
+            .await
+            .expect("the day's work after the change");
+        c.goto(&format!("{base}/field")).await.unwrap();
+        wait_for(&c, Locator::Css("#households"))
+            .await
+            .expect("the field app opens with the new password");
+        c.goto(&format!("{base}/account")).await.unwrap();
+        wait_for(&c, Locator::Id("sessions"))
+            .await
+            .expect("own sessions");
+        let bad = overflows(&c).await;
+        assert!(bad.is_empty(), "the own account page at 360 px: {bad:?}");
+        screenshot(&c, "phone-my-account").await;
     }
     .await;
     c.close().await.ok();

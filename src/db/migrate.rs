@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_activity_counts.sql"),
     migration!(11, "0011_commune_versions.sql"),
     migration!(12, "0012_login_addresses.sql"),
+    migration!(13, "0013_accounts_web.sql"),
 ];
 
 impl Db {

@@ -8,23 +8,70 @@ use crate::error::{AppError, Result};
 pub const SESSION_SECONDS: i64 = 14 * 24 * 3600;
 
 /// Starts a session; returns (cookie token, CSRF token). Only the token's hash is stored.
-pub async fn create(db: &Db, account_id: i64) -> Result<(String, String)> {
+/// `device` names the browser or app it was opened from (shown to its owner, cut short).
+pub async fn create(db: &Db, account_id: i64, device: &str) -> Result<(String, String)> {
     let token = auth::random_token();
     let csrf = auth::random_token();
     let now = super::now();
+    let device: String = crate::text::clean(device).chars().take(120).collect();
     db.execute(
-        "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, device) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             auth::sha256_hex(&token).into(),
             account_id.into(),
             csrf.clone().into(),
             now.into(),
             (now + SESSION_SECONDS).into(),
+            device.into(),
         ],
     )
     .await?;
+    db.execute(
+        "UPDATE accounts SET last_login_at = $1 WHERE id = $2",
+        &[now.into(), account_id.into()],
+    )
+    .await?;
     Ok((token, csrf))
+}
+
+/// One of an account's open sessions, as its owner sees it.
+#[derive(sqlx::FromRow, Debug)]
+pub struct OpenSession {
+    /// The stored hash of the cookie: names the session to end without being able to use it.
+    pub token_hash: String,
+    pub device: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub async fn for_account(db: &Db, account_id: i64) -> Result<Vec<OpenSession>> {
+    db.fetch_all(
+        "SELECT token_hash, device, created_at, expires_at FROM sessions \
+         WHERE account_id = $1 AND expires_at > $2 ORDER BY created_at DESC",
+        &[account_id.into(), super::now().into()],
+    )
+    .await
+}
+
+/// Ends one of the account's own sessions; false if it had no such session.
+pub async fn end_own(db: &Db, account_id: i64, token_hash: &str) -> Result<bool> {
+    let n = db
+        .execute(
+            "DELETE FROM sessions WHERE account_id = $1 AND token_hash = $2",
+            &[account_id.into(), token_hash.into()],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// Ends every session of the account but the one with `keep` (the hash of the caller's own).
+pub async fn end_others(db: &Db, account_id: i64, keep: &str) -> Result<u64> {
+    db.execute(
+        "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2",
+        &[account_id.into(), keep.into()],
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,6 +87,7 @@ pub(super) struct SessionRow {
     csrf_token: String,
     member_id: Option<i64>,
     assignment_on: i64,
+    must_change_password: i64,
 }
 
 pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
@@ -59,7 +107,7 @@ pub async fn load(db: &Db, token: &str) -> Result<Option<Caller>> {
 /// The caller's columns, selected from `accounts a JOIN areas ar` (sessions and API tokens).
 pub(super) const CALLER_COLUMNS: &str = "a.id AS account_id, a.username, a.full_name, a.role, \
      a.area_id, ar.name AS area_name, ar.level AS area_level, a.commune_id, a.member_id, \
-     (SELECT COUNT(*) FROM commune_settings cs WHERE cs.commune_id = a.commune_id \
+     a.must_change_password, (SELECT COUNT(*) FROM commune_settings cs WHERE cs.commune_id = a.commune_id \
       AND cs.key = 'assignment' AND cs.value = 'on') AS assignment_on";
 
 impl SessionRow {
@@ -79,6 +127,7 @@ impl SessionRow {
             csrf_token: r.csrf_token,
             member_id: r.member_id,
             assignment_on: r.assignment_on > 0,
+            must_change_password: r.must_change_password != 0,
         })
     }
 }

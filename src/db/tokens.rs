@@ -29,6 +29,12 @@ pub async fn create(db: &Db, username: &str, label: &str) -> Result<(i64, String
     let (account_id,) = account.ok_or_else(|| {
         AppError::invalid(format!("Không có tài khoản «{username}» đang hoạt động."))
     })?;
+    create_for(db, account_id, label).await
+}
+
+/// Creates a token for the account with this id (its owner, from the own-account page).
+pub async fn create_for(db: &Db, account_id: i64, label: &str) -> Result<(i64, String)> {
+    let label: String = crate::text::clean(label).chars().take(100).collect();
     let token = format!("{PREFIX}{}", auth::random_token());
     let (id,): (i64,) = db
         .fetch_one(
@@ -37,7 +43,7 @@ pub async fn create(db: &Db, username: &str, label: &str) -> Result<(i64, String
             &[
                 account_id.into(),
                 auth::sha256_hex(&token).into(),
-                crate::text::clean(label).into(),
+                label.into(),
                 super::now().into(),
             ],
         )
@@ -78,6 +84,27 @@ pub async fn list(db: &Db, username: &str) -> Result<Vec<Token>> {
         &[username.into()],
     )
     .await
+}
+
+pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<Token>> {
+    db.fetch_all(
+        "SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens \
+         WHERE account_id = $1 ORDER BY id",
+        &[account_id.into()],
+    )
+    .await
+}
+
+/// Revokes one of the account's own tokens; false if it has no such token in use.
+pub async fn revoke_own(db: &Db, account_id: i64, id: i64) -> Result<bool> {
+    let n = db
+        .execute(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 \
+             AND revoked_at IS NULL",
+            &[super::now().into(), id.into(), account_id.into()],
+        )
+        .await?;
+    Ok(n > 0)
 }
 
 /// Revokes a token; a revoked token is refused from the next request on.

@@ -50,12 +50,14 @@ pub(super) struct LoginOut {
 pub(super) async fn login(
     State(s): State<SharedState>,
     super::client_addr::ClientKey(address): super::client_addr::ClientKey,
+    headers: HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(b) = body.map_err(|_| {
         AppError::invalid("Cần gửi JSON dạng {\"username\": \"…\", \"password\": \"…\"}.")
     })?;
-    let (token, csrf) = authenticate(&s, &b.username, &b.password, &address).await?;
+    let device = super::login::device_name(&headers);
+    let (token, csrf) = authenticate(&s, &b.username, &b.password, &address, &device).await?;
     let mut res = Json(LoginOut { csrf_token: csrf }).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
@@ -68,6 +70,12 @@ pub(super) async fn login(
 #[derive(Serialize, ToSchema)]
 pub(super) struct Done {
     ok: bool,
+}
+
+impl Done {
+    pub(super) fn ok() -> Done {
+        Done { ok: true }
+    }
 }
 
 /// Đăng xuất
@@ -112,6 +120,8 @@ pub(super) struct Me {
     member_id: Option<i64>,
     /// The commune assigns households to members.
     assignment_on: bool,
+    /// Logged in with a temporary password: only `POST /api/v1/me/password` is allowed.
+    must_change_password: bool,
     username: String,
     full_name: Option<String>,
     /// sysadmin, commune_admin, commune_leader, hamlet_head, team_member, finance,
@@ -138,6 +148,7 @@ pub(super) async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
         csrf_token: c.csrf_token,
         member_id: c.member_id,
         assignment_on: c.assignment_on,
+        must_change_password: c.must_change_password,
         username: c.username,
         full_name: c.full_name,
         area_id: c.area_id,

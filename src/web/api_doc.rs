@@ -3,7 +3,7 @@
 //! `routes!` is documented by its types; nothing is written by hand.
 
 use super::api_errors::ErrorBody;
-use super::{SharedState, api, api_lists, field, imports, indicators};
+use super::{SharedState, accounts, api, api_lists, field, imports, indicators, my_account};
 use axum::http::header;
 use axum::response::IntoResponse;
 use std::sync::OnceLock;
@@ -19,9 +19,11 @@ use utoipa_axum::routes;
         version = "1",
         description = "API của Cộng Đồng Số. Xác thực bằng phiên (POST /api/v1/login, cookie \
             cds_session; mọi yêu cầu thay đổi dữ liệu gửi X-CSRF-Token) hoặc bằng mã truy cập: \
-            Authorization: Bearer cds_… (tạo bằng lệnh congdongso token create; không cần \
-            X-CSRF-Token). Mọi dữ liệu nằm trong phạm vi vai trò và đơn vị của tài khoản; lỗi \
-            trả về {\"error\": \"…\"} bằng tiếng Việt."
+            Authorization: Bearer cds_… (tạo ở trang Tài khoản của tôi hoặc bằng lệnh congdongso \
+            token create; không cần X-CSRF-Token). Tài khoản đăng nhập bằng mật khẩu tạm chỉ được \
+            đổi mật khẩu (POST /api/v1/me/password); yêu cầu khác trả về 403. Mọi dữ liệu nằm \
+            trong phạm vi vai trò và đơn vị của tài khoản; lỗi trả về {\"error\": \"…\"} bằng \
+            tiếng Việt."
     ),
     servers((url = "/")),
     modifiers(&Security),
@@ -65,6 +67,11 @@ fn api() -> OpenApiRouter<SharedState> {
         .routes(routes!(api::login))
         .routes(routes!(api::logout))
         .routes(routes!(api::me))
+        .routes(routes!(my_account::api_password))
+        .routes(routes!(accounts::api_list, accounts::api_create))
+        .routes(routes!(accounts::api_edit))
+        .routes(routes!(accounts::api_reset))
+        .routes(routes!(accounts::api_active))
         .routes(routes!(api::list_areas))
         .routes(routes!(api::list_residents))
         .routes(routes!(api::get_resident))

@@ -31,7 +31,7 @@ struct FormatOnly {
     format: String,
 }
 
-/// The members of every team the caller may see, phones masked outside the own hamlet.
+/// The members of every team the caller may see, phones full only in the commune admin's file.
 async fn members_file(
     State(s): State<SharedState>,
     caller: Caller,
@@ -45,7 +45,7 @@ async fn members_file(
     };
     let mut rows = Vec::new();
     for team in &teams {
-        let full_phone = caller.sees_full_phone(team.area_id);
+        let full_phone = caller.exports_full_phone(team.area_id);
         for m in crate::db::members::for_team(&db, team.id).await? {
             if m.active != 1 {
                 continue;
@@ -225,7 +225,11 @@ async fn residents_file(
                 Cell::Text(r.birth_label()),
                 Cell::Text(r.gender_label().to_string()),
                 opt(&r.cccd_masked),
-                Cell::Text(super::residents::shown_phone(&caller, r)),
+                Cell::Text(match &r.phone {
+                    Some(p) if caller.exports_full_phone(r.hamlet_id) => p.clone(),
+                    Some(p) => crate::text::mask_phone(p),
+                    None => String::new(),
+                }),
                 opt(&r.relation),
                 Cell::Text(
                     match r.has_smartphone {

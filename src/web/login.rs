@@ -43,6 +43,7 @@ pub async fn authenticate(
     username: &str,
     password: &str,
     address: &str,
+    device: &str,
 ) -> Result<(String, String), AppError> {
     let key = text::fold(username);
     let wait = sessions::login_wait(&state.db, &key, address).await?;
@@ -63,7 +64,7 @@ pub async fn authenticate(
     match account {
         Some(a) if ok && a.active == 1 => {
             sessions::clear_failures(&state.db, &key, address).await?;
-            sessions::create(&state.db, a.id).await
+            sessions::create(&state.db, a.id, device).await
         }
         _ => {
             sessions::record_failure(&state.db, &key, address).await?;
@@ -71,6 +72,48 @@ pub async fn authenticate(
                 "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
             ))
         }
+    }
+}
+
+/// A short name for the browser and system in a `User-Agent`, so the owner of a session can
+/// tell it apart ("Chrome · Android"); the header itself is not kept.
+pub fn device_name(headers: &HeaderMap) -> String {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let browser = [
+        ("Zalo", "Zalo"),
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("CocCoc", "Cốc Cốc"),
+        ("coc_coc", "Cốc Cốc"),
+        ("SamsungBrowser", "Samsung Internet"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+        ("python", "Python"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, v)| *v);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, v)| *v);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} · {s}"),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
+        (None, None) => String::new(),
     }
 }
 
@@ -88,13 +131,22 @@ pub fn session_cookie(state: &SharedState, token: &str, max_age: i64) -> HeaderV
 
 /// The double-submit token for a form used before a session exists: the one in the
 /// browser's `cds_csrf` cookie, or a new one with the `Set-Cookie` header that stores it.
-pub(super) fn pre_session_csrf(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+/// Under HTTPS (`secure_cookies`) it is `Secure` like the session's.
+pub(super) fn pre_session_csrf(
+    state: &SharedState,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
     match cookie(headers, PRE_CSRF_COOKIE) {
         Some(t) if t.len() >= 32 => (t.to_string(), None),
         _ => {
             let token = auth::random_token();
+            let secure = if state.settings.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
             let set = HeaderValue::from_str(&format!(
-                "{PRE_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+                "{PRE_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
             ))
             .expect("cookie is ASCII");
             (token, Some(set))
@@ -102,8 +154,11 @@ pub(super) fn pre_session_csrf(headers: &HeaderMap) -> (String, Option<HeaderVal
     }
 }
 
-async fn login_page(headers: HeaderMap) -> Result<Response, AppError> {
-    let (token, set) = pre_session_csrf(&headers);
+async fn login_page(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (token, set) = pre_session_csrf(&state, &headers);
     let page = render(&LoginPage {
         shell: Shell::public("Đăng nhập", token),
         error: None,
@@ -135,7 +190,8 @@ async fn login_submit(
     let pre_csrf = cookie(&headers, PRE_CSRF_COOKIE)
         .map(str::to_string)
         .unwrap_or(f.csrf);
-    match authenticate(&state, &f.username, &f.password, &address).await {
+    let device = device_name(&headers);
+    match authenticate(&state, &f.username, &f.password, &address, &device).await {
         Ok((token, _csrf)) => {
             let mut res = see_other("/");
             res.headers_mut().insert(

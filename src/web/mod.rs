@@ -1,5 +1,6 @@
 //! The web application: router, session and CSRF middleware, assets, page shell, errors.
 
+mod accounts;
 mod activities;
 mod api;
 mod api_doc;
@@ -22,6 +23,7 @@ mod households;
 mod imports;
 mod indicators;
 mod login;
+mod my_account;
 mod plan;
 mod reminders;
 pub mod reports;
@@ -82,6 +84,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::routes())
         .merge(login::routes())
+        .merge(accounts::routes())
+        .merge(my_account::routes())
         .merge(home::routes())
         .merge(areas::routes())
         .merge(teams::routes())
@@ -185,6 +189,17 @@ async fn session_layer(State(state): State<SharedState>, req: Request, next: Nex
         },
         (None, None) => None,
     };
+    // A temporary password (new account, reset) allows nothing but changing it: pages lead to
+    // the change form, the API answers 403.
+    if caller.as_ref().is_some_and(|c| c.must_change_password)
+        && !allowed_before_password_change(&path)
+    {
+        return if is_api(&path) {
+            error_response(AppError::PasswordChangeRequired, true)
+        } else {
+            see_other("/account/password")
+        };
+    }
     // A browser never adds an Authorization header by itself, so a token request cannot be
     // forged from another site: it needs no CSRF token.
     let req = if is_state_change(req.method()) && !by_token {
@@ -223,11 +238,41 @@ async fn session_layer(State(state): State<SharedState>, req: Request, next: Nex
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
+    // No page uses the camera, microphone, location or payment: a script injected somehow
+    // still cannot ask for them.
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    );
+    if state.settings.secure_cookies {
+        // Served over HTTPS: the browser keeps to HTTPS for a year.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     // Pages carry personal data: no shared or disk caches.
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// What an account with a temporary password may still reach: the change form, logging out,
+/// who it is, and the files the pages need.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/account/password"
+            | "/logout"
+            | "/login"
+            | "/healthz"
+            | "/api/v1/me"
+            | "/api/v1/me/password"
+            | "/api/v1/logout"
+            | "/api/v1/login"
+            | "/api/v1/openapi.json"
+    ) || path.starts_with("/assets/")
 }
 
 fn is_state_change(m: &Method) -> bool {

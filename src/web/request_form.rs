@@ -213,7 +213,7 @@ async fn public_form(
     let h = open_hamlet(&s, &code).await?;
     let (token, set_cookie) = match caller {
         Some(_) => (String::new(), None),
-        None => pre_session_csrf(&headers),
+        None => pre_session_csrf(&s, &headers),
     };
     let shell = public_shell(caller.as_ref(), public_title(&h.place), token);
     let page = form_page(

@@ -30,8 +30,6 @@ pub fn routes() -> Router<SharedState> {
 }
 
 pub const NOTE_MAX: usize = 500;
-/// Vietnam's time is UTC+7, all year.
-const VIETNAM_OFFSET: i64 = 7 * 3600;
 
 const OUTCOME_DONE: &str = "Đã hỗ trợ xong";
 const OUTCOME_UNREACHED: &str = "Không liên hệ được";
@@ -89,13 +87,6 @@ fn shown_phone(caller: &Caller, r: &HelpRequest) -> (String, bool) {
         Some(p) => (text::mask_phone(p), false),
         None => (String::new(), false),
     }
-}
-
-/// A Unix time as `dd/mm/yyyy hh:mm` in Vietnam's time.
-fn vn_time(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts + VIETNAM_OFFSET, 0)
-        .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
-        .unwrap_or_default()
 }
 
 fn excerpt(s: &str, max: usize) -> String {
@@ -171,8 +162,8 @@ fn base_url(s: &SharedState, headers: &HeaderMap) -> String {
 fn row(caller: &Caller, r: HelpRequest) -> Row {
     let (phone, phone_full) = shown_phone(caller, &r);
     Row {
-        created: vn_time(r.created_at),
-        closed: r.closed_at.map(vn_time).unwrap_or_default(),
+        created: text::format_time(r.created_at),
+        closed: r.closed_at.map(text::format_time).unwrap_or_default(),
         message: excerpt(r.message.as_deref().unwrap_or(""), 80),
         take: self_take(caller, &r),
         phone,
@@ -358,8 +349,8 @@ async fn detail_page(
         shell: Shell::new(caller, format!("Yêu cầu hỗ trợ #{}", r.id), "/requests"),
         phone,
         phone_full,
-        created: vn_time(r.created_at),
-        closed: r.closed_at.map(vn_time).unwrap_or_default(),
+        created: text::format_time(r.created_at),
+        closed: r.closed_at.map(text::format_time).unwrap_or_default(),
         error,
         members,
         can_manage: manage,

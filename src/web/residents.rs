@@ -28,6 +28,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/residents/{id}/active", post(set_active))
         .route("/residents/{id}/services", post(set_service))
         .route("/residents/{id}/cccd", post(reveal_cccd))
+        .route("/residents/{id}/phone", post(reveal_phone))
         .route("/residents/{id}/data", get(personal_data))
         .route("/residents/{id}/erase", post(erase))
         .route("/households/{id}/residents", post(create))
@@ -121,6 +122,8 @@ struct ShowPage {
     status_options: Vec<(&'static str, &'static str)>,
     today: String,
     cccd_full: Option<String>,
+    /// The phone is shown masked and may be revealed (logged).
+    phone_masked: bool,
 }
 
 async fn visible(s: &SharedState, caller: &Caller, id: i64) -> Result<Resident, AppError> {
@@ -135,8 +138,10 @@ async fn show_page(
     caller: &Caller,
     id: i64,
     cccd_full: Option<String>,
+    phone_full: bool,
 ) -> Result<Html<String>, AppError> {
     let r = visible(s, caller, id).await?;
+    let phone_masked = r.phone.is_some() && !caller.sees_full_phone(r.hamlet_id) && !phone_full;
     let services = services::active(&s.db).await?;
     let statuses = residents::statuses(&s.db, &[id]).await?;
     let names: HashMap<String, String> = services
@@ -160,7 +165,12 @@ async fn show_page(
         .collect();
     render(&ShowPage {
         shell: Shell::new(caller, r.full_name.clone(), "/residents"),
-        phone: shown_phone(caller, &r),
+        phone: if phone_full {
+            r.phone.clone().unwrap_or_default()
+        } else {
+            shown_phone(caller, &r)
+        },
+        phone_masked,
         cells: status_cells(&services, &statuses, id),
         history,
         help: crate::db::help::for_resident(&s.db, id).await?,
@@ -184,7 +194,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    show_page(&s, &caller, id, None).await
+    show_page(&s, &caller, id, None, false).await
 }
 
 /// Shows the full citizen ID once, and records who saw it.
@@ -208,7 +218,27 @@ async fn reveal_cccd(
     )
     .await?;
     tx.commit().await?;
-    show_page(&s, &caller, id, Some(full)).await
+    show_page(&s, &caller, id, Some(full), false).await
+}
+
+/// Shows a masked phone number in full once (the commune leader, say, calling a resident),
+/// and records who saw it, as for a citizen ID.
+async fn reveal_phone(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let r = visible(&s, &caller, id).await?;
+    let mut tx = s.db.begin_write().await?;
+    audit::record(
+        &mut tx,
+        entry(&caller, r.commune_id, "reveal_phone", id),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    show_page(&s, &caller, id, None, true).await
 }
 
 /// The commune's admin answers a resident's requests about their own data.

@@ -45,6 +45,13 @@ impl Shell {
         if caller.role == Role::CommuneAdmin && caller.area_level == "commune" {
             items.push(("/import", "Nhập Excel"));
         }
+        if caller.may_list_accounts() {
+            items.push(("/accounts", "Tài khoản"));
+        }
+        // A temporary password leads nowhere but the change form: no menu to wander off into.
+        if caller.must_change_password {
+            items.clear();
+        }
         let nav = items
             .into_iter()
             .map(|(href, label)| NavItem {

@@ -71,6 +71,8 @@ async fn editable_team(s: &SharedState, caller: &Caller, id: i64) -> Result<Team
 pub struct MemberRow {
     pub m: Member,
     pub phone: String,
+    /// The username of the member's account, if they have one.
+    pub account: Option<String>,
 }
 
 #[derive(Template)]
@@ -80,6 +82,8 @@ struct TeamPage {
     team: Team,
     members: Vec<MemberRow>,
     can_edit: bool,
+    /// The commune admin creates a member's account from the member's line, in one step.
+    can_make_accounts: bool,
 }
 
 async fn show(
@@ -89,10 +93,20 @@ async fn show(
 ) -> Result<Html<String>, AppError> {
     let team = visible_team(&s, &caller, id).await?;
     let full_phone = caller.sees_full_phone(team.area_id);
+    let can_make_accounts = caller.may_list_accounts() && team.kind == "hamlet";
+    let linked: HashMap<i64, String> = if can_make_accounts {
+        crate::db::accounts::linked_to_team(&s.db, id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let members = members::for_team(&s.db, id)
         .await?
         .into_iter()
         .map(|m| MemberRow {
+            account: linked.get(&m.id).cloned(),
             phone: match &m.phone {
                 Some(p) if full_phone => p.clone(),
                 Some(p) => crate::text::mask_phone(p),
@@ -104,6 +118,7 @@ async fn show(
     render(&TeamPage {
         shell: Shell::new(&caller, team.name.clone(), "/teams"),
         can_edit: caller.can_edit_team(team.commune_id, team.area_id),
+        can_make_accounts,
         team,
         members,
     })

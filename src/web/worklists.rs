@@ -102,8 +102,10 @@ async fn worklist(
         AppError::invalid("Danh sách không có. Chọn một trong các danh sách bên dưới.")
     })?;
     let today = db::today();
+    let export = !q.format.is_empty();
     let phone = |p: &Option<String>, hamlet_id: i64| match p {
-        Some(p) if caller.sees_full_phone(hamlet_id) => p.clone(),
+        Some(p) if export && caller.exports_full_phone(hamlet_id) => p.clone(),
+        Some(p) if !export && caller.sees_full_phone(hamlet_id) => p.clone(),
         Some(p) => crate::text::mask_phone(p),
         None => String::new(),
     };
