@@ -1,5 +1,6 @@
-//! List exports read back: the caller's scope only, citizen IDs masked, phones masked outside
-//! the caller's own hamlet, the same rows in Excel and CSV.
+//! List exports read back: the caller's scope only, citizen IDs masked, phones full only in the
+//! commune admin's files (PRODUCT.md §8: a file travels further than a screen), the same rows in
+//! Excel and CSV.
 
 mod common;
 use axum::http::StatusCode;
@@ -63,8 +64,12 @@ async fn exports(url: String) {
         "citizen IDs masked"
     );
     assert!(
-        rows.iter().any(|r| r[6].len() == 10 && !r[6].contains('•')),
-        "the own hamlet's phones in full"
+        rows.iter().any(|r| !r[6].is_empty())
+            && rows
+                .iter()
+                .filter(|r| !r[6].is_empty())
+                .all(|r| r[6].contains('•')),
+        "phones masked in the hamlet head's file, even the own hamlet's"
     );
     let csv = head.get("/residents/export?format=csv").await;
     assert_eq!(
@@ -83,6 +88,20 @@ async fn exports(url: String) {
     // The commune sees every hamlet; a filter narrows it.
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     let all = sheet_rows(vhxh.get("/residents/export").await.bytes);
+    assert!(
+        all.iter().any(|r| r[6].len() == 10 && !r[6].contains('•')),
+        "the commune admin's file has phones in full"
+    );
+    // The commune leader's file is masked.
+    let mut leader = Client::login(app.clone(), "chutich").await;
+    let led = sheet_rows(leader.get("/residents/export").await.bytes);
+    assert_eq!(led.len(), all.len());
+    assert!(
+        led.iter()
+            .filter(|r| !r[6].is_empty())
+            .all(|r| r[6].contains('•')),
+        "phones masked in the commune leader's file"
+    );
     assert_eq!(
         all.len(),
         count(&db, "SELECT COUNT(*) FROM residents WHERE active = 1").await
@@ -149,10 +168,19 @@ async fn exports(url: String) {
         .await
     );
     assert!(
-        team_rows.iter().all(|r| !r[4].contains('•')),
-        "own team's phones in full"
+        team_rows
+            .iter()
+            .filter(|r| !r[4].is_empty())
+            .all(|r| r[4].contains('•')),
+        "phones masked in the hamlet head's file"
     );
     let all_members = sheet_rows(vhxh.get("/members/export").await.bytes);
+    assert!(
+        all_members
+            .iter()
+            .any(|r| r[4].len() == 10 && !r[4].contains('•')),
+        "the commune admin's file has phones in full"
+    );
     assert_eq!(
         all_members.len(),
         count(&db, "SELECT COUNT(*) FROM members WHERE active = 1").await

@@ -266,3 +266,66 @@ async fn a_resident_is_exported_and_erased_with_aggregates_intact() {
         case(url).await;
     }
 }
+
+async fn phones(url: String) {
+    let db = demo_db(&url).await;
+    let app = app(db.clone());
+    let (id, phone): (i64, String) = db
+        .fetch_one(
+            "SELECT r.id, r.phone FROM residents r JOIN areas a ON a.id = r.hamlet_id \
+             WHERE a.code = 'rach-kien-ap-03' AND r.active = 1 AND r.phone IS NOT NULL \
+             ORDER BY r.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let masked = congdongso::text::mask_phone(&phone);
+    // In full for the commune admin (who coordinates the teams) and the own hamlet's team.
+    for user in ["vhxh", "truongap03", "tovien03"] {
+        let mut c = Client::login(app.clone(), user).await;
+        let page = c.get(&format!("/residents/{id}")).await;
+        assert!(page.body.contains(&phone), "{user} sees the number");
+        assert!(!page.body.contains("reveal-phone"), "{user}");
+        let api = c.get(&format!("/api/v1/residents/{id}")).await.json();
+        assert_eq!(api["phone"], phone.as_str(), "{user}");
+    }
+    // Masked for the commune leader, on the page, in the API and on the team page.
+    let mut leader = Client::login(app.clone(), "chutich").await;
+    let page = leader.get(&format!("/residents/{id}")).await;
+    assert!(!page.body.contains(&phone) && page.body.contains(&masked));
+    let api = leader.get(&format!("/api/v1/residents/{id}")).await.json();
+    assert_eq!(api["phone"], masked.as_str());
+    let (team, member_phone): (i64, String) = db
+        .fetch_one(
+            "SELECT m.team_id, m.phone FROM members m WHERE m.phone IS NOT NULL AND m.active = 1 \
+             ORDER BY m.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let team_page = leader.get(&format!("/teams/{team}")).await;
+    assert!(!team_page.body.contains(&member_phone), "member phones masked too");
+    // Revealing one is possible and logged, like a citizen ID.
+    assert!(page.body.contains("reveal-phone"));
+    let revealed = leader
+        .post_form(&format!("/residents/{id}/phone"), &[])
+        .await;
+    assert_eq!(revealed.status, StatusCode::OK);
+    assert!(revealed.body.contains(&phone));
+    let (logged,): (i64,) = db
+        .fetch_one(
+            "SELECT COUNT(*) FROM audit_log a JOIN accounts x ON x.id = a.account_id \
+             WHERE a.action = 'reveal_phone' AND a.entity_id = $1 AND x.username = 'chutich'",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged, 1);
+}
+
+#[tokio::test]
+async fn phones_are_masked_for_the_commune_leader_and_revealing_one_is_logged() {
+    for url in backends().await {
+        phones(url).await;
+    }
+}

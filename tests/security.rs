@@ -305,3 +305,48 @@ fn back_off_grows_and_expires() {
     assert_eq!(wait_after(5, 1000, 1030), 0);
     assert_eq!(wait_after(50, 1000, 1000), 900);
 }
+
+/// With HTTPS configured (`CONGDONGSO_SECURE_COOKIES=true`) every cookie is `Secure`, the
+/// pre-login one too, and the browser is told to keep to HTTPS; without it, no HSTS (it would
+/// lock a plain-HTTP commune PC out of its own server).
+#[tokio::test]
+async fn under_https_every_cookie_is_secure_and_hsts_is_sent() {
+    use congdongso::config::Settings;
+    use congdongso::web::{self, AppState};
+    use std::sync::Arc;
+    let url = backends().await.remove(0);
+    let db = demo_db(&url).await;
+    let mut settings = Settings::for_tests("unused");
+    settings.secure_cookies = true;
+    let secure = web::router(Arc::new(AppState::new(db.clone(), common::keys(), settings)));
+    let mut c = Client::new(secure);
+    let page = c.get("/login").await;
+    let pre = page.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(pre.starts_with("cds_csrf=") && pre.contains("; Secure"), "{pre}");
+    assert_eq!(
+        page.headers[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000"
+    );
+    assert!(
+        page.headers["permissions-policy"]
+            .to_str()
+            .unwrap()
+            .contains("camera=()")
+    );
+    let login = c.api_login("vhxh", PASSWORD).await;
+    let session = login.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(session.contains("; Secure") && session.contains("HttpOnly"), "{session}");
+    let form = c.get("/yeu-cau/rach-kien-ap-01").await;
+    assert!(form.headers.get(header::STRICT_TRANSPORT_SECURITY).is_some());
+
+    let mut plain = Client::new(app(db));
+    let page = plain.get("/login").await;
+    assert!(
+        !page.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+    assert!(page.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    assert!(page.headers.get("permissions-policy").is_some());
+}
