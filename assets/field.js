@@ -340,6 +340,10 @@
           gender: rec.gender, phone: rec.phone, relation: rec.relation, has_smartphone: rec.has_smartphone === undefined ? null : (rec.has_smartphone ? 1 : 0),
           status: 'living', version: 1, helped: 0, services: {}, local: true });
         break;
+      case 'consent':
+        // Someone who withdrew leaves the team's list at once, before the server confirms.
+        if (!rec.given) d.residents = d.residents.filter(function (x) { return !same(x.id, rec.resident_id); });
+        break;
       case 'household_new':
         d.households.push({ id: rec.id, code: rec.code || 'Hộ mới', address: rec.address, head_name: rec.head_name, last_visit: null, local: true });
         if (d.assignment_on && d.member_id) d.assigned[rec.id] = d.member_id;
@@ -552,7 +556,11 @@
             r.full_name + ': hồ sơ ' + kindName(d.dossier_kinds, v).toLowerCase());
         } }, [h('option', { value: '', text: '+ Hồ sơ DVC trực tuyến' })].concat(d.dossier_kinds.map(function (k) {
           return h('option', { value: k.code, text: k.name });
-        })))));
+        }))),
+        h('button', { type: 'button', class: 'small secondary', 'data-act': 'withdraw', onclick: function () {
+          if (window.confirm(r.full_name + ' rút lại đồng ý được ghi nhận thông tin? Người này sẽ không còn trong danh sách của tổ; các lượt hỗ trợ trước vẫn được tính.'))
+            enqueue({ type: 'consent', resident_id: r.id, given: false, date: today() }, r.full_name + ': rút lại đồng ý');
+        }, text: 'Rút lại đồng ý' })));
   }
 
   function householdView(id) {

@@ -90,6 +90,10 @@ pub struct PersonalScope {
     /// Only the households assigned to this member (a team member, when the commune
     /// turned assignment on).
     pub assigned_to: Option<i64>,
+    /// Only residents who have not withdrawn their consent to be recorded: the hamlet's team
+    /// no longer sees someone who withdrew (Law 91/2025); the commune office still does, to
+    /// record a renewed consent or answer the person.
+    pub consented_only: bool,
 }
 
 /// The logged-in account behind a request.
@@ -123,17 +127,20 @@ impl Caller {
                 commune_id,
                 hamlet_id: None,
                 assigned_to: None,
+                consented_only: false,
             }),
             Role::HamletHead => Some(PersonalScope {
                 commune_id,
                 hamlet_id: Some(self.area_id),
                 assigned_to: None,
+                consented_only: true,
             }),
             // A member not linked to a member record has nothing assigned: id 0 matches no row.
             Role::TeamMember => Some(PersonalScope {
                 commune_id,
                 hamlet_id: Some(self.area_id),
                 assigned_to: self.assignment_on.then(|| self.member_id.unwrap_or(0)),
+                consented_only: true,
             }),
             Role::Finance | Role::ProvinceViewer | Role::Sysadmin => None,
         }

@@ -29,6 +29,14 @@ pub const RESIDENT_STATUSES: [(&str, &str); 3] = [
     ("deceased", "Đã mất"),
 ];
 
+/// How a resident gave or withdrew their consent to be recorded.
+pub const CONSENT_METHODS: [(&str, &str); 4] = [
+    ("in_person", "Trực tiếp, bằng lời"),
+    ("paper", "Ký giấy"),
+    ("phone", "Qua điện thoại"),
+    ("field_app", "Tại nhà, ghi trên ứng dụng thực địa"),
+];
+
 /// The label of `code` in `list`; empty for a code the list does not have.
 pub fn label(list: &[(&str, &'static str)], code: &str) -> &'static str {
     list.iter().find(|(c, _)| *c == code).map_or("", |(_, l)| l)

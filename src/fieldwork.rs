@@ -126,6 +126,14 @@ pub enum Record {
         #[serde(default)]
         head_name: Option<String>,
     },
+    /// A resident gives or withdraws their consent to be recorded, at the door.
+    Consent {
+        resident_id: Ref,
+        given: bool,
+        date: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
     HelpRequest {
         #[serde(default)]
         resident_id: Option<Ref>,
@@ -149,6 +157,7 @@ impl Record {
             Record::ResidentNew { .. } => "resident_new",
             Record::HouseholdNew { .. } => "household_new",
             Record::HelpRequest { .. } => "help_request",
+            Record::Consent { .. } => "consent",
         }
     }
 }

@@ -171,10 +171,7 @@ async fn user_add_case(url: String) {
         ],
         "mot-mat-khau-dai",
     );
-    assert!(
-        !ok && out.contains("phải gắn với đơn vị cấp hamlet"),
-        "{out}"
-    );
+    assert!(!ok && out.contains("phải gắn với đơn vị cấp ấp"), "{out}");
     let (ok, out) = user_add(
         &url,
         &[
@@ -281,7 +278,7 @@ fn settings_file_and_migrate() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 12"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 14"));
     assert!(
         db_path.exists(),
         "the database named in the file was created"

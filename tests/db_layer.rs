@@ -114,6 +114,7 @@ async fn with_names(url: &str, names: &[&str]) -> (congdongso::db::Db, PersonalS
             commune_id: c,
             hamlet_id: None,
             assigned_to: None,
+            consented_only: false,
         },
     )
 }

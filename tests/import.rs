@@ -1036,3 +1036,56 @@ async fn batched_updates_check_the_version() {
         versioned_update_case(url).await;
     }
 }
+
+/// Uploads are read one at a time per commune: while another file holds the commune's turn, a
+/// new upload waits, and its page says how many files are ahead; then it is read.
+async fn queue_case(url: String) {
+    use congdongso::config::Settings;
+    use congdongso::web::{self, AppState};
+    use std::sync::Arc;
+    let db = demo_db(&url).await;
+    let state = Arc::new(AppState::new(
+        db.clone(),
+        common::keys(),
+        Settings::for_tests("unused"),
+    ));
+    let app = web::router(state.clone());
+    let commune = db::areas::by_code(&db, "rach-kien")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // Another file of the commune being read: it holds the turn.
+    let turns = state.read_turns.of(commune);
+    let reading = turns.wait(turns.ticket()).await.unwrap();
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let sent = admin
+        .post_bytes(
+            "/import/residents?name=cho.csv",
+            "Họ và tên,Ấp\nNgười Xếp Hàng,Ấp 3\n".as_bytes().to_vec(),
+        )
+        .await;
+    let job = sent.headers["location"].to_str().unwrap().to_string();
+    let waiting = admin.get(&job).await;
+    assert!(
+        waiting.body.contains("id=\"import-waiting\"") && waiting.body.contains("1 tệp khác"),
+        "{}",
+        waiting.body
+    );
+    assert!(waiting.body.contains("http-equiv=\"refresh\""));
+    // Its turn comes when the other file is done.
+    drop(reading);
+    let preview = admin.get(&format!("{job}?wait=1")).await;
+    assert!(
+        preview.body.contains("id=\"import-preview\""),
+        "{}",
+        preview.body
+    );
+}
+
+#[tokio::test]
+async fn uploads_wait_their_turn_per_commune() {
+    for url in backends().await {
+        queue_case(url).await;
+    }
+}

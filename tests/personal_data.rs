@@ -304,7 +304,10 @@ async fn phones(url: String) {
         .await
         .unwrap();
     let team_page = leader.get(&format!("/teams/{team}")).await;
-    assert!(!team_page.body.contains(&member_phone), "member phones masked too");
+    assert!(
+        !team_page.body.contains(&member_phone),
+        "member phones masked too"
+    );
     // Revealing one is possible and logged, like a citizen ID.
     assert!(page.body.contains("reveal-phone"));
     let revealed = leader
@@ -327,5 +330,154 @@ async fn phones(url: String) {
 async fn phones_are_masked_for_the_commune_leader_and_revealing_one_is_logged() {
     for url in backends().await {
         phones(url).await;
+    }
+}
+
+async fn consent(url: String) {
+    let db = demo_db(&url).await;
+    let app = app(db.clone());
+    // An adult of Ấp 3 no one has helped yet: on the "not yet guided" work list.
+    let (id, name, code): (i64, String, String) = db
+        .fetch_one(
+            "SELECT r.id, r.full_name, h.code FROM residents r JOIN areas a ON a.id = r.hamlet_id \
+             JOIN households h ON h.id = r.household_id \
+             WHERE a.code = 'rach-kien-ap-03' AND r.active = 1 AND r.status = 'living' \
+             AND r.birth_year <= 1990 \
+             AND NOT EXISTS (SELECT 1 FROM help_records h WHERE h.resident_id = r.id) \
+             AND (SELECT COUNT(*) FROM residents x WHERE x.full_name = r.full_name \
+                  AND x.household_id = r.household_id) = 1 \
+             ORDER BY r.id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    // Names repeat in a commune: the row is the household's code beside the name.
+    let row = format!("<td>{code}</td><td>{name}</td>");
+    let csv_row = format!("\"{code}\",\"Ấp 3\",\"{name}\"");
+    let in_field = format!("\"id\":{id},");
+    let link = format!("/residents/{id}\"");
+    let before = figures(&db, "rach-kien-ap-03").await;
+    let mut member = Client::login(app.clone(), "tovien03").await;
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let worklist = "/worklists/rach-kien-ap-03?list=unguided";
+    assert!(head.get(worklist).await.body.contains(&row));
+    let field = member.get("/api/v1/field/data").await;
+    assert!(field.body.contains(&in_field));
+    let export = admin.get("/residents/export?format=csv").await.body;
+    assert!(export.contains(&csv_row), "{csv_row} {}", &export[..400]);
+
+    // Withdrawn at the door, in the field app.
+    let today = congdongso::db::today();
+    let sent = member
+        .post_json(
+            "/api/v1/sync",
+            &serde_json::json!({"device_id": "phone-3", "records": [
+                {"id": "00000000-0000-4000-8000-00000000c001", "type": "consent",
+                 "resident_id": id, "given": false, "date": today}
+            ]}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert_eq!(
+        sent.json()["results"][0]["status"],
+        "applied",
+        "{}",
+        sent.body
+    );
+
+    // Off the team's lists, the work lists, the field app and the exports…
+    let (now,): (i64,) = db
+        .fetch_one("SELECT consent FROM residents WHERE id = $1", &[id.into()])
+        .await
+        .unwrap();
+    assert_eq!(now, 0);
+    assert!(!head.get(worklist).await.body.contains(&row));
+    assert!(!admin.get(worklist).await.body.contains(&row));
+    assert!(
+        !member
+            .get("/api/v1/field/data")
+            .await
+            .body
+            .contains(&in_field)
+    );
+    assert_eq!(
+        head.get(&format!("/residents/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        member.get(&format!("/api/v1/residents/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !head
+            .get("/residents?area=rach-kien-ap-03&per_page=500")
+            .await
+            .body
+            .contains(&link)
+    );
+    let export = admin.get("/residents/export?format=csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(!export.body.contains(&csv_row), "left off the export");
+    // … no longer recorded about by the team …
+    let help = member
+        .post_json(
+            "/api/v1/sync",
+            &serde_json::json!({"device_id": "phone-3", "records": [
+                {"id": "00000000-0000-4000-8000-00000000c002", "type": "help",
+                 "resident_id": id, "service": "vneid", "done": true, "date": today}
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        help.json()["results"][0]["status"],
+        "rejected",
+        "{}",
+        help.body
+    );
+    // … while the past still counts and the commune office still sees the person.
+    assert_eq!(figures(&db, "rach-kien-ap-03").await, before);
+    let page = admin.get(&format!("/residents/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("consent-withdrawn"));
+    assert!(page.body.contains("Tại nhà, ghi trên ứng dụng thực địa"));
+    // The person's own-data export lists it.
+    let data = admin.get(&format!("/api/v1/residents/{id}/data")).await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    let consents = data.json()["consents"].clone();
+    assert_eq!(consents[0]["given"], false);
+    assert_eq!(consents[0]["method"], "field_app");
+    assert!(consents[0]["recorded_by"].is_string());
+    // Consent given again (on paper, at the commune office): back on the team's lists.
+    let again = admin
+        .post_form(
+            &format!("/residents/{id}/consent"),
+            &[("given", "1"), ("method", "paper"), ("date", &today)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert!(head.get(worklist).await.body.contains(&row));
+    let (entries,): (i64,) = db
+        .fetch_one(
+            "SELECT COUNT(*) FROM consents WHERE resident_id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries, 2);
+    // A method that is not one of the list is refused.
+    let bad = admin
+        .post_form(
+            &format!("/residents/{id}/consent"),
+            &[("given", "0"), ("method", "zalo"), ("date", &today)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn consent_withdrawal_removes_the_resident_from_work_lists_and_exports() {
+    for url in backends().await {
+        consent(url).await;
     }
 }

@@ -318,11 +318,18 @@ async fn under_https_every_cookie_is_secure_and_hsts_is_sent() {
     let db = demo_db(&url).await;
     let mut settings = Settings::for_tests("unused");
     settings.secure_cookies = true;
-    let secure = web::router(Arc::new(AppState::new(db.clone(), common::keys(), settings)));
+    let secure = web::router(Arc::new(AppState::new(
+        db.clone(),
+        common::keys(),
+        settings,
+    )));
     let mut c = Client::new(secure);
     let page = c.get("/login").await;
     let pre = page.headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(pre.starts_with("cds_csrf=") && pre.contains("; Secure"), "{pre}");
+    assert!(
+        pre.starts_with("cds_csrf=") && pre.contains("; Secure"),
+        "{pre}"
+    );
     assert_eq!(
         page.headers[header::STRICT_TRANSPORT_SECURITY],
         "max-age=31536000"
@@ -335,9 +342,16 @@ async fn under_https_every_cookie_is_secure_and_hsts_is_sent() {
     );
     let login = c.api_login("vhxh", PASSWORD).await;
     let session = login.headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(session.contains("; Secure") && session.contains("HttpOnly"), "{session}");
+    assert!(
+        session.contains("; Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
     let form = c.get("/yeu-cau/rach-kien-ap-01").await;
-    assert!(form.headers.get(header::STRICT_TRANSPORT_SECURITY).is_some());
+    assert!(
+        form.headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_some()
+    );
 
     let mut plain = Client::new(app(db));
     let page = plain.get("/login").await;
@@ -347,6 +361,10 @@ async fn under_https_every_cookie_is_secure_and_hsts_is_sent() {
             .unwrap()
             .contains("Secure")
     );
-    assert!(page.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    assert!(
+        page.headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none()
+    );
     assert!(page.headers.get("permissions-policy").is_some());
 }

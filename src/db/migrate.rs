@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_commune_versions.sql"),
     migration!(12, "0012_login_addresses.sql"),
     migration!(13, "0013_accounts_web.sql"),
+    migration!(14, "0014_consents.sql"),
 ];
 
 impl Db {

@@ -13,6 +13,7 @@ pub mod batch;
 pub mod commune_reports;
 pub mod communications;
 pub mod conflicts;
+pub mod consents;
 pub mod field_changes;
 pub mod figure_cache;
 pub mod help;
@@ -417,6 +418,11 @@ impl Filter {
     /// `household` — the column holding the household id — when only assigned households count).
     pub fn scope(&mut self, scope: crate::auth::PersonalScope, prefix: &str, household: &str) {
         self.add(&format!("{prefix}commune_id = ?"), scope.commune_id);
+        // Residents only (`household` names the residents' household column): a withdrawn
+        // consent hides the person from the hamlet's team.
+        if scope.consented_only && household == "household_id" {
+            self.raw(&format!("{prefix}consent = 1"));
+        }
         if let Some(h) = scope.hamlet_id {
             self.add(&format!("{prefix}hamlet_id = ?"), h);
         }

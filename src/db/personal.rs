@@ -49,7 +49,20 @@ pub struct PersonalData {
     pub help: Vec<PersonalHelp>,
     pub help_requests: Vec<PersonalRequest>,
     pub field_changes: Vec<PersonalFieldChange>,
+    /// The person's consent to be recorded and its withdrawals, newest first.
+    pub consents: Vec<PersonalConsent>,
     pub audit: Vec<PersonalAudit>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonalConsent {
+    /// true: consent given; false: withdrawn.
+    pub given: bool,
+    pub date: String,
+    /// in_person, paper, phone, field_app.
+    pub method: String,
+    pub note: Option<String>,
+    pub recorded_by: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -189,6 +202,17 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
             &[id.into()],
         )
         .await?;
+    let consents = crate::db::consents::history(db, id)
+        .await?
+        .into_iter()
+        .map(|c| PersonalConsent {
+            given: c.given == 1,
+            date: c.on_date,
+            method: c.method,
+            note: c.note,
+            recorded_by: c.recorded_by,
+        })
+        .collect();
     let changes: Vec<(String, Option<String>, Option<String>, i64)> = db
         .fetch_all(
             "SELECT field, old_value, new_value, changed_at FROM resident_changes WHERE resident_id = $1 \
@@ -279,6 +303,7 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
                 at,
             })
             .collect(),
+        consents,
         audit: audit
             .into_iter()
             .map(|(action, at, before, after)| PersonalAudit {
@@ -333,6 +358,11 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     .bind(kept_birth_date(birth_date.as_deref()))
     .execute(&mut *conn)
     .await?;
+    // The consent history stays (it says the person's wishes were kept); its notes go.
+    crate::db::query("UPDATE consents SET note = NULL WHERE resident_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     // A household named after its head loses the name, and the audit of its changes (which
     // quote it) their contents; a generated code (a hash of name and birth) is replaced.
     let headed = crate::db::query(

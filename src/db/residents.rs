@@ -69,6 +69,8 @@ pub struct ListFilter<'a> {
     pub household_id: Option<i64>,
     pub q: &'a str,
     pub include_inactive: bool,
+    /// Leave off those who withdrew their consent (exports: a file travels).
+    pub consented_only: bool,
 }
 
 /// Residents in the caller's scope, searched ignoring diacritics, in Vietnamese name order.
@@ -89,6 +91,9 @@ pub async fn list(
     }
     if !lf.include_inactive {
         f.raw("r.active = 1");
+    }
+    if lf.consented_only && !scope.consented_only {
+        f.raw("r.consent = 1");
     }
     f.search("r.search_text", lf.q);
     let w = f.where_sql();
@@ -430,6 +435,7 @@ pub struct Tracked {
     pub phone: Option<String>,
     pub has_smartphone: Option<i64>,
     pub status: String,
+    pub consent: i64,
 }
 
 impl Tracked {
@@ -452,7 +458,7 @@ pub async fn tracked(conn: &mut AnyConnection, id: i64) -> Result<Option<Tracked
         ""
     };
     Ok(crate::db::query_as(&format!(
-        "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
+        "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status, consent \
          FROM residents WHERE id = $1{lock}"
     ))
     .bind(id)
@@ -475,7 +481,7 @@ pub async fn tracked_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<T
     for chunk in ids.chunks(500) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let rows: Vec<Tracked> = crate::db::query_as(&format!(
-            "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status \
+            "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status, consent \
              FROM residents WHERE id IN ({}) ORDER BY id{lock}",
             list.join(",")
         ))

@@ -899,6 +899,46 @@ async fn apply_record(
             }
             created(shared, ctx, "household", hid, &e, "Đã thêm hộ mới.")
         }
+        Record::Consent {
+            resident_id,
+            given,
+            date,
+            note,
+        } => {
+            let r = resident_reachable(conn, ctx, shared, resident_id).await?;
+            let date = crate::text::parse_date(date)
+                .ok_or_else(|| AppError::invalid("Ngày ghi nhận không hợp lệ."))?;
+            super::consents::check("field_app", &date, &ctx.today)?;
+            let note = fieldwork::clean_text(note.as_deref(), 500, "Ghi chú")?;
+            let cid = super::consents::record(
+                conn,
+                &super::consents::NewConsent {
+                    commune_id: r.commune_id,
+                    resident_id: r.id,
+                    given: *given,
+                    on_date: &date,
+                    method: "field_app",
+                    note: note.as_deref(),
+                    account_id: Some(ctx.account_id),
+                },
+            )
+            .await?;
+            // The batch's later records see the new state.
+            shared.residents.remove(&r.id);
+            let after = serde_json::json!({"resident_id": r.id, "given": given, "date": date});
+            created(
+                shared,
+                ctx,
+                "consent",
+                cid,
+                &after,
+                if *given {
+                    "Đã ghi nhận sự đồng ý."
+                } else {
+                    "Đã ghi nhận việc rút lại đồng ý; người này sẽ không còn trong danh sách của tổ."
+                },
+            )
+        }
         Record::HelpRequest {
             resident_id,
             name,
@@ -1120,7 +1160,24 @@ async fn in_scope(
     Ok(true)
 }
 
+/// A resident in scope to record about: someone who withdrew their consent is no longer
+/// recorded by the hamlet's team (a phone may still hold them until it refreshes).
 async fn resident_in_scope(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    shared: &mut Shared,
+    r: &Ref,
+) -> Result<residents::Tracked> {
+    let r = resident_reachable(conn, ctx, shared, r).await?;
+    if ctx.scope.consented_only && r.consent != 1 {
+        return Err(AppError::invalid(
+            "Người này đã rút lại đồng ý được ghi nhận thông tin; không ghi thêm về họ.",
+        ));
+    }
+    Ok(r)
+}
+
+async fn resident_reachable(
     conn: &mut AnyConnection,
     ctx: &Context<'_>,
     shared: &mut Shared,

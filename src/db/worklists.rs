@@ -50,6 +50,8 @@ async fn adults_where(
     let mut f = Filter::default();
     f.scope(scope, "r.", "household_id");
     f.add("r.hamlet_id = ?", hamlet_id);
+    // Someone who withdrew their consent is not visited about it again.
+    f.raw("r.consent = 1");
     living_adults(&mut f, today);
     f.raw(condition);
     db.fetch_all(

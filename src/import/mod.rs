@@ -3,6 +3,7 @@
 //! preview of adds, updates, unchanged and rejected rows. No SQL here: `db::imports` loads
 //! what the plan compares against and applies it.
 
+pub mod bounds;
 pub mod cells;
 pub mod headers;
 pub mod legacy;

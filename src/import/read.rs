@@ -96,19 +96,11 @@ fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
         "Không đọc được tệp: hãy lưu lại thành .xlsx (Excel), .xls, .ods hoặc .csv rồi tải lên lại."
             .to_string()
     };
+    // What the file declares is checked, streaming, before a reader builds it.
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|_| unreadable(calamine::Error::Msg("zip")))?;
-        let mut total: u64 = 0;
-        for i in 0..zip.len() {
-            let entry = zip
-                .by_index_raw(i)
-                .map_err(|_| unreadable(calamine::Error::Msg("zip entry")))?;
-            total = total.saturating_add(entry.size());
-        }
-        if total > MAX_UNZIPPED {
-            return Err(too_big());
-        }
+        super::bounds::zipped(bytes, MAX_UNZIPPED, MAX_TEXT as u64)?;
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        super::bounds::xls(bytes)?;
     }
     let book =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
@@ -143,8 +135,8 @@ fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
                 }
             }
         }
-        // .xls and .ods: calamine builds the whole range itself (an .xls sheet is bounded
-        // by its format; see docs/benchmarks.md for what is left open).
+        // .xls and .ods: calamine builds the whole range itself, within the extent
+        // `bounds` checked.
         mut other => {
             for i in 0..names.len() {
                 let Some(range) = other.worksheet_range_at(i) else {

@@ -208,6 +208,7 @@ async fn residents_file(
         &residents::ListFilter {
             hamlet_id,
             q: &p.q,
+            consented_only: true,
             ..Default::default()
         },
         1,

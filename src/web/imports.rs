@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -131,6 +131,8 @@ pub(super) async fn api_residents(
     } else {
         q.name.as_str()
     };
+    let turns = s.read_turns.of(commune_id);
+    let turn = turns.wait(turns.ticket()).await?;
     let prepared = imports::prepare_residents(
         &s.db,
         &s.keys,
@@ -139,7 +141,9 @@ pub(super) async fn api_residents(
         body.to_vec(),
         &s.settings.today(),
     )
-    .await?;
+    .await;
+    drop(turn);
+    let prepared = prepared?;
     let p = &prepared.plan;
     if p.items.is_empty() {
         return Err(AppError::invalid(format!(
@@ -195,7 +199,11 @@ pub(super) async fn api_members(
     } else {
         q.name.as_str()
     };
-    let p = imports::prepare_members(&s.db, commune_id, name, &body).await?;
+    let turns = s.read_turns.of(commune_id);
+    let turn = turns.wait(turns.ticket()).await?;
+    let p = imports::prepare_members(&s.db, commune_id, name, &body).await;
+    drop(turn);
+    let p = p?;
     if p.items.is_empty() {
         return Err(AppError::invalid(format!(
             "Không có dòng nào nhập được ({} dòng bị từ chối).",
@@ -270,6 +278,8 @@ pub(super) async fn api_personal_data(
 }
 
 enum Stage {
+    /// Waiting for the commune's other uploads to be read (its ticket in the commune's turns).
+    Waiting(u64),
     Reading,
     Residents(Box<Prepared>),
     Members(Box<MemberPlan>),
@@ -301,7 +311,7 @@ impl Job {
     fn running(&self) -> bool {
         self.stage
             .lock()
-            .map(|g| matches!(*g, Stage::Reading | Stage::Applying))
+            .map(|g| matches!(*g, Stage::Waiting(_) | Stage::Reading | Stage::Applying))
             .unwrap_or(false)
     }
 }
@@ -323,6 +333,55 @@ impl Jobs {
     }
     fn get(&self, id: &str) -> Option<Arc<Job>> {
         self.0.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+}
+
+/// Uploads are read one at a time per commune: reading a workbook takes memory, and four large
+/// files at once would take four times as much. The others wait their turn, in order, and the
+/// page says how many are ahead.
+#[derive(Default)]
+pub struct ReadTurns(Mutex<HashMap<i64, Arc<Turns>>>);
+
+pub struct Turns {
+    /// One permit: the file being read holds it. Tokio's semaphore serves waiters in order.
+    gate: tokio::sync::Semaphore,
+    /// The next ticket to hand out, and the ticket of the file being read.
+    next: AtomicU64,
+    reading: AtomicU64,
+}
+
+impl ReadTurns {
+    pub fn of(&self, commune_id: i64) -> Arc<Turns> {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(commune_id)
+            .or_insert_with(|| {
+                Arc::new(Turns {
+                    gate: tokio::sync::Semaphore::new(1),
+                    next: AtomicU64::new(0),
+                    reading: AtomicU64::new(0),
+                })
+            })
+            .clone()
+    }
+}
+
+impl Turns {
+    pub fn ticket(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::SeqCst)
+    }
+    /// Waits for this ticket's turn; reading goes on while the permit is held.
+    pub async fn wait(&self, ticket: u64) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let permit = self
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal("upload turns closed".into()))?;
+        self.reading.store(ticket, Ordering::SeqCst);
+        Ok(permit)
+    }
+    /// Files of the commune read before this one (the one being read included).
+    fn ahead(&self, ticket: u64) -> u64 {
+        ticket.saturating_sub(self.reading.load(Ordering::SeqCst))
     }
 }
 
@@ -433,6 +492,8 @@ async fn upload(
     if body.is_empty() {
         return Err(AppError::invalid("Chưa chọn tệp, hoặc tệp rỗng."));
     }
+    let turns = s.read_turns.of(commune_id);
+    let ticket = turns.ticket();
     let file_name: String = q
         .name
         .rsplit(['/', '\\'])
@@ -452,7 +513,7 @@ async fn upload(
             file_name
         },
         created: Instant::now(),
-        stage: Mutex::new(Stage::Reading),
+        stage: Mutex::new(Stage::Waiting(ticket)),
         changed: Notify::new(),
         done: AtomicUsize::new(0),
         total: AtomicUsize::new(0),
@@ -462,6 +523,11 @@ async fn upload(
     let state = s.clone();
     let watched = job.clone();
     let work = tokio::spawn(async move {
+        let _turn = match turns.wait(ticket).await {
+            Ok(p) => p,
+            Err(e) => return job.set(Stage::Failed(message(e))),
+        };
+        job.set(Stage::Reading);
         let bytes = body.to_vec();
         let stage = if job.members {
             match imports::prepare_members(&state.db, job.commune_id, &job.file_name, &bytes).await
@@ -543,6 +609,8 @@ struct JobPage {
     members: bool,
     running: bool,
     stage: &'static str,
+    /// Files of the commune read before this one, while it waits.
+    ahead: u64,
     done: usize,
     total: usize,
     adds: usize,
@@ -587,6 +655,7 @@ async fn job_page(
         members: job.members,
         running: false,
         stage: "",
+        ahead: 0,
         done: job.done.load(Ordering::Relaxed),
         total: job.total.load(Ordering::Relaxed),
         adds: 0,
@@ -606,6 +675,11 @@ async fn job_page(
             .lock()
             .map_err(|_| AppError::Internal("import job lock".into()))?;
         match &*g {
+            Stage::Waiting(ticket) => {
+                page.running = true;
+                page.stage = "waiting";
+                page.ahead = s.read_turns.of(job.commune_id).ahead(*ticket).max(1);
+            }
             Stage::Reading => {
                 page.running = true;
                 page.stage = "reading";

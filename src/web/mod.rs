@@ -60,6 +60,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Imports being read, previewed or written.
     pub imports: imports::Jobs,
+    /// One upload read at a time per commune.
+    pub read_turns: imports::ReadTurns,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             keys,
             settings,
             imports: imports::Jobs::default(),
+            read_turns: imports::ReadTurns::default(),
         }
     }
 }

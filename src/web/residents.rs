@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/residents/{id}/services", post(set_service))
         .route("/residents/{id}/cccd", post(reveal_cccd))
         .route("/residents/{id}/phone", post(reveal_phone))
+        .route("/residents/{id}/consent", post(set_consent))
         .route("/residents/{id}/data", get(personal_data))
         .route("/residents/{id}/erase", post(erase))
         .route("/households/{id}/residents", post(create))
@@ -124,6 +125,10 @@ struct ShowPage {
     cccd_full: Option<String>,
     /// The phone is shown masked and may be revealed (logged).
     phone_masked: bool,
+    /// Consenting to be recorded (or withdrawn), since when, and the history.
+    consent: (bool, Option<String>),
+    consents: Vec<crate::db::consents::ConsentEntry>,
+    consent_methods: Vec<(&'static str, &'static str)>,
 }
 
 async fn visible(s: &SharedState, caller: &Caller, id: i64) -> Result<Resident, AppError> {
@@ -171,6 +176,9 @@ async fn show_page(
             shown_phone(caller, &r)
         },
         phone_masked,
+        consent: crate::db::consents::current(&s.db, id).await?,
+        consents: crate::db::consents::history(&s.db, id).await?,
+        consent_methods: crate::codes::CONSENT_METHODS.to_vec(),
         cells: status_cells(&services, &statuses, id),
         history,
         help: crate::db::help::for_resident(&s.db, id).await?,
@@ -325,6 +333,68 @@ fn entry<'a>(caller: &Caller, commune_id: i64, action: &'a str, id: i64) -> audi
         entity: "resident",
         entity_id: Some(id),
     }
+}
+
+/// Records the resident's consent to be recorded, or its withdrawal: the commune admin, the
+/// hamlet head and the hamlet's members, on the resident's page.
+async fn set_consent(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let r = visible(&s, &caller, id).await?;
+    if !caller.can_record_services(r.commune_id, r.hamlet_id) {
+        return Err(AppError::Forbidden);
+    }
+    let v = Values(form);
+    let given = match v.get("given").as_str() {
+        "1" => true,
+        "0" => false,
+        _ => {
+            return Err(AppError::invalid(
+                "Chọn người này đồng ý hay rút lại đồng ý.",
+            ));
+        }
+    };
+    let date = v.date("date", "Ngày")?.unwrap_or_else(crate::db::today);
+    let method = v.get("method");
+    crate::db::consents::check(&method, &date, &crate::db::today())?;
+    let note = super::forms::long_text(&v.get("note"), "Ghi chú", 500)?;
+    let mut tx = s.db.begin_write().await?;
+    crate::db::consents::record(
+        &mut tx,
+        &crate::db::consents::NewConsent {
+            commune_id: r.commune_id,
+            resident_id: id,
+            given,
+            on_date: &date,
+            method: &method,
+            note: Some(note.as_str()).filter(|n| !n.is_empty()),
+            account_id: Some(caller.account_id),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        entry(
+            &caller,
+            r.commune_id,
+            if given { "consent" } else { "withdraw_consent" },
+            id,
+        ),
+        None::<&()>,
+        Some(&serde_json::json!({"given": given, "date": date, "method": method})),
+    )
+    .await?;
+    tx.commit().await?;
+    // After a withdrawal the hamlet's team no longer sees the person: back to the list.
+    let visible_after = given || !caller.require_personal()?.consented_only;
+    Ok(see_other(&if visible_after {
+        format!("/residents/{id}")
+    } else {
+        format!("/households/{}", r.household_id)
+    }))
 }
 
 async fn set_service(
