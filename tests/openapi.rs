@@ -117,6 +117,19 @@ async fn documented(url: String) {
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     // The field app's data and sync are for hamlet teams.
     let mut field = Client::login(app.clone(), "truongap03").await;
+    let account = |username: &'static str| {
+        let db = db.clone();
+        async move {
+            let (id,): (i64,) = db
+                .fetch_one(
+                    "SELECT id FROM accounts WHERE username = $1",
+                    &[username.into()],
+                )
+                .await
+                .unwrap();
+            id
+        }
+    };
     let mut operations = 0;
     for (p, ops) in paths {
         let concrete = p
@@ -155,9 +168,45 @@ async fn documented(url: String) {
                     let mut c = Client::login(app.clone(), "kinhte").await;
                     c.post_json(&concrete, &json!({})).await
                 }
+                ("post", "/api/v1/accounts") => {
+                    let body = json!({"username": "ketoan.moi", "full_name": "Kế toán mới",
+                        "role": "finance", "area": "rach-kien", "member_id": null});
+                    vhxh.post_json(&concrete, &body).await
+                }
+                ("post", "/api/v1/accounts/{id}") => {
+                    let id = account("truongap05").await;
+                    let body = json!({"full_name": "Trưởng ấp Năm", "role": "hamlet_head",
+                        "area": "rach-kien-ap-05"});
+                    vhxh.post_json(&format!("/api/v1/accounts/{id}"), &body)
+                        .await
+                }
+                ("post", "/api/v1/accounts/{id}/reset-password") => {
+                    let id = account("truongap06").await;
+                    vhxh.post_json(&format!("/api/v1/accounts/{id}/reset-password"), &json!({}))
+                        .await
+                }
+                ("post", "/api/v1/accounts/{id}/active") => {
+                    let id = account("truongap07").await;
+                    vhxh.post_json(
+                        &format!("/api/v1/accounts/{id}/active"),
+                        &json!({"active": false}),
+                    )
+                    .await
+                }
+                ("post", "/api/v1/me/password") => {
+                    let mut c = Client::login(app.clone(), "chutich").await;
+                    let body = json!({"current_password": common::PASSWORD,
+                        "new_password": "cánh đồng lúa Rạch Kiến"});
+                    c.post_json(&concrete, &body).await
+                }
                 other => panic!("no call written for the documented operation {other:?}"),
             };
-            assert_eq!(r.status, StatusCode::OK, "{method} {concrete}: {}", r.body);
+            let expected = if (method.as_str(), p.as_str()) == ("post", "/api/v1/accounts") {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(r.status, expected, "{method} {concrete}: {}", r.body);
             if p != "/api/v1/openapi.json" {
                 check_answer(&doc, method, p, &r);
             }
