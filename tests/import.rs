@@ -1089,3 +1089,104 @@ async fn uploads_wait_their_turn_per_commune() {
         queue_case(url).await;
     }
 }
+
+/// A list saved by LibreOffice as .xls and as .ods (what a commune PC may have) passes the
+/// size checks made before reading and reads as the same .xlsx does: shared strings, dates,
+/// numbers, Vietnamese text.
+#[tokio::test]
+async fn a_list_saved_as_xls_or_ods_reads_like_the_xlsx() {
+    let has_soffice = std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_soffice {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but soffice is missing (.ci/run installs LibreOffice)"
+        );
+        eprintln!("skipped: soffice is not installed");
+        return;
+    }
+    let mut rows = vec![vec![
+        C::T("Mã hộ"),
+        C::T("Ấp"),
+        C::T("Họ và tên"),
+        C::T("Ngày sinh"),
+        C::T("Số điện thoại"),
+        C::T("VNeID mức 2"),
+    ]];
+    let surnames = ["Trần", "Nguyễn", "Lê", "Phạm"];
+    let middles = ["Thị", "Văn", "Ngọc", "Minh", "Hữu"];
+    let given = [
+        "Ánh", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khoa", "Lan", "Mai", "Nguyệt", "Oanh",
+        "Phúc", "Quân", "Sơn", "Tâm", "Uyên", "Vy", "Xuân", "Yến", "Đức",
+    ];
+    for i in 0..400u32 {
+        let n = i as usize;
+        rows.push(vec![
+            C::S(format!("XL-{:04}", i / 4)),
+            C::T("Ấp 3"),
+            C::S(format!(
+                "{} {} {}",
+                surnames[n % 4],
+                middles[(n / 4) % 5],
+                given[n / 20]
+            )),
+            C::D(25569.0 + f64::from(i) * 17.0),
+            C::S(format!("09{:08}", 12_345_000 + i)),
+            C::T(if i % 2 == 0 { "Có" } else { "Không" }),
+        ]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("danh-sach.xlsx");
+    std::fs::write(&xlsx, workbook(&rows)).unwrap();
+    for format in ["xls", "ods"] {
+        // A profile of its own, so runs in parallel do not lock one another's.
+        let profile = format!(
+            "-env:UserInstallation=file://{}/lo-profile",
+            dir.path().display()
+        );
+        let out = std::process::Command::new("soffice")
+            .args([
+                profile.as_str(),
+                "--headless",
+                "--convert-to",
+                format,
+                "--outdir",
+            ])
+            .arg(dir.path())
+            .arg(&xlsx)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && dir.path().join(format!("danh-sach.{format}")).exists(),
+            "soffice to {format}: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let url = backends().await.remove(0);
+    let db = demo_db(&url).await;
+    let mut admin = Client::login(app(db), "vhxh").await;
+    let mut seen = Vec::new();
+    for format in ["xlsx", "xls", "ods"] {
+        let bytes = std::fs::read(dir.path().join(format!("danh-sach.{format}"))).unwrap();
+        let r = admin
+            .post_bytes(
+                &format!("/api/v1/imports/residents?name=danh-sach.{format}&dry_run=true"),
+                bytes,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{format}: {}", r.body);
+        let j = r.json();
+        assert_eq!(j["added"], 400, "{format}: {}", r.body);
+        assert_eq!(
+            j["rejected"].as_array().unwrap().len(),
+            0,
+            "{format}: {}",
+            r.body
+        );
+        seen.push((j["added"].clone(), j["new_households"].clone()));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+}

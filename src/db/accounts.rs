@@ -301,6 +301,16 @@ pub async fn update(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    // A role without API tokens of its own (a team member) keeps none made before.
+    if !e.role.uses_api() {
+        crate::db::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(super::now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(area)
 }
 

@@ -204,7 +204,10 @@ impl HelpEntry {
     }
 }
 
-const SELECT: &str = "SELECT hr.id, hr.resident_id, r.full_name AS resident_name, r.household_id, \
+/// Someone who withdrew their consent is not named in lists of help (an activity's, a month's):
+/// the help still counts.
+const SELECT: &str = "SELECT hr.id, hr.resident_id, \
+    CASE WHEN r.consent = 1 THEN r.full_name ELSE '(đã rút lại đồng ý)' END AS resident_name, r.household_id, \
     hr.service_code, s.short_name AS service_name, hr.dossier_kind, hr.done, hr.help_date, \
     m.full_name AS member_name, hr.activity_id \
     FROM help_records hr JOIN residents r ON r.id = hr.resident_id \

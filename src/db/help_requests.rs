@@ -112,7 +112,7 @@ impl HelpRequest {
 
 const SELECT: &str = "SELECT q.id, q.commune_id, q.hamlet_id, a.code AS hamlet_code, a.name AS hamlet_name, \
     q.requester_name, q.phone, q.service_code, s.name AS service_name, q.message, q.resident_id, \
-    r.full_name AS resident_name, q.source, q.status, q.assigned_member_id, m.full_name AS member_name, \
+    CASE WHEN r.consent = 1 THEN r.full_name END AS resident_name, q.source, q.status, q.assigned_member_id, m.full_name AS member_name, \
     q.help_id, q.close_note, q.created_at, q.updated_at, q.closed_at \
     FROM help_requests q JOIN areas a ON a.id = q.hamlet_id \
     LEFT JOIN services s ON s.code = q.service_code \

@@ -906,6 +906,11 @@ async fn apply_record(
             note,
         } => {
             let r = resident_reachable(conn, ctx, shared, resident_id).await?;
+            // The team no longer sees someone who withdrew: a renewed consent is recorded by
+            // the commune office, which does.
+            if *given && ctx.scope.consented_only && r.consent != 1 {
+                return Err(AppError::NotFound);
+            }
             let date = crate::text::parse_date(date)
                 .ok_or_else(|| AppError::invalid("Ngày ghi nhận không hợp lệ."))?;
             super::consents::check("field_app", &date, &ctx.today)?;

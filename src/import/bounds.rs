@@ -34,15 +34,16 @@ pub struct XmlStats {
 }
 
 /// Streams an XML part, refusing it as soon as a run of text or a tag is longer than any list
-/// needs, or it inflates past `max_bytes`. Counts `<si>` elements (shared strings).
+/// needs, or it inflates past `max_bytes`. Counts shared strings (`<si>`, whatever its prefix
+/// or spacing, `<si/>` too) and reads the counts an `<sst>` declares, which a reader trusts to
+/// reserve room.
 pub fn scan_xml(mut part: impl Read, max_bytes: u64) -> Result<XmlStats, String> {
     let mut stats = XmlStats::default();
     let mut buf = vec![0u8; 64 << 10];
     let mut in_tag = false;
     let mut run = 0usize;
-    // The first bytes of the tag being read, to recognise `<si>` and `<si ` across pieces.
-    let mut head = [0u8; 3];
-    let mut head_len = 0usize;
+    // The start of the tag being read (enough for its name and an `<sst>`'s counts).
+    let mut tag: Vec<u8> = Vec::with_capacity(TAG_HEAD);
     loop {
         let n = part
             .read(&mut buf)
@@ -57,33 +58,27 @@ pub fn scan_xml(mut part: impl Read, max_bytes: u64) -> Result<XmlStats, String>
         for &b in &buf[..n] {
             if in_tag {
                 if b == b'>' {
-                    if head_len >= 2 && &head[..2] == b"si" && (head_len == 2 || head[2] == b'>') {
-                        stats.strings += 1;
-                    }
+                    tag_end(&tag, &mut stats)?;
                     in_tag = false;
                     run = 0;
                     continue;
                 }
-                if head_len < 3 {
-                    head[head_len] = b;
-                    head_len += 1;
-                    if head_len == 3 && &head == b"si " {
-                        head[2] = b'>';
-                    }
+                if tag.len() < TAG_HEAD {
+                    tag.push(b);
                 }
                 run += 1;
                 if run > MAX_TAG {
-                    return Err(too_big("một thẻ XML quá dài"));
+                    return Err(too_big("dữ liệu trong tệp bị hỏng hoặc bất thường"));
                 }
             } else if b == b'<' {
                 in_tag = true;
-                head_len = 0;
+                tag.clear();
                 run = 0;
             } else {
                 run += 1;
                 stats.text += 1;
                 if run > MAX_RUN {
-                    return Err(too_big("một ô có hơn 32.767 ký tự"));
+                    return Err(too_big("một ô có quá nhiều chữ, quá 32.767 ký tự"));
                 }
             }
         }
@@ -92,6 +87,42 @@ pub fn scan_xml(mut part: impl Read, max_bytes: u64) -> Result<XmlStats, String>
         return Err(too_big("quá nhiều chuỗi ký tự"));
     }
     Ok(stats)
+}
+
+/// How much of a tag is kept to read its name and attributes.
+const TAG_HEAD: usize = 512;
+
+/// A tag's local name: after any prefix, up to a space, `/` or the end.
+fn local_name(tag: &[u8]) -> &[u8] {
+    let name = tag
+        .split(|b| b.is_ascii_whitespace() || *b == b'/')
+        .next()
+        .unwrap_or(&[]);
+    match name.iter().position(|b| *b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+fn tag_end(tag: &[u8], stats: &mut XmlStats) -> Result<(), String> {
+    match local_name(tag) {
+        b"si" => stats.strings += 1,
+        b"sst" => {
+            // `count` and `uniqueCount`: the reader reserves room for that many strings.
+            let text = String::from_utf8_lossy(tag);
+            for key in ["uniqueCount=\"", "count=\""] {
+                if let Some(rest) = text.split(key).nth(1) {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let n: u64 = digits.parse().unwrap_or(u64::MAX);
+                    if n > MAX_STRINGS {
+                        return Err(too_big("quá nhiều chuỗi ký tự"));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Every XML part of a zipped workbook (`.xlsx`, `.ods`), streamed: no text run or tag beyond
@@ -247,57 +278,242 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
     check(rows_used, cols_used)
 }
 
-/// The cells an `.xls` workbook's sheets span, read from the cell records of its `Workbook`
-/// stream (BIFF8) before the reader lays each sheet out densely from its first to its last.
-pub fn xls(bytes: &[u8]) -> Result<(), String> {
-    let mut file = cfb::CompoundFile::open(std::io::Cursor::new(bytes))
-        .map_err(|_| too_big("tệp .xls hỏng"))?;
-    let name = ["/Workbook", "/Book"]
-        .into_iter()
-        .find(|n| file.is_stream(n))
-        .ok_or_else(|| too_big("tệp .xls không có bảng tính"))?;
+/// What an `.xls` workbook makes its reader build, read from the records of its `Workbook`
+/// stream (BIFF8) the way the reader reads them: each sheet from the offset its BoundSheet
+/// record gives, charts inside a sheet skipped, every sheet built at once. Refused when the
+/// sheets together span more than `MAX_RANGE` cells (their DIMENSIONS record or their cells'
+/// corners), or their text cells copy more than `max_text` bytes out of the shared strings.
+pub fn xls(bytes: &[u8], max_text: u64) -> Result<(), String> {
+    let broken = || too_big("tệp .xls hỏng");
+    let file = cfb::CompoundFile::open(std::io::Cursor::new(bytes)).map_err(|_| broken())?;
+    // The reader takes the first entry named Workbook (or Book), anywhere, in any case: more
+    // than one is a file built to mislead.
+    let streams: Vec<String> = file
+        .walk()
+        .filter(|e| e.is_stream())
+        .filter(|e| {
+            let n = e.name().to_ascii_lowercase();
+            n == "workbook" || n == "book"
+        })
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect();
+    let [path] = streams.as_slice() else {
+        return Err(too_big("tệp .xls có cấu trúc bất thường"));
+    };
+    let mut file = file;
     let mut stream = Vec::new();
-    file.open_stream(name)
-        .map_err(|_| too_big("tệp .xls hỏng"))?
+    file.open_stream(path)
+        .map_err(|_| broken())?
         // The stream is inside the uploaded file, so it is no larger than the file.
         .take(bytes.len() as u64)
         .read_to_end(&mut stream)
-        .map_err(|_| too_big("tệp .xls hỏng"))?;
-    let mut span = Span::default();
-    let mut at = 0usize;
-    while at + 4 <= stream.len() {
-        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
-        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
-        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
-        let rc = |i: usize| -> Option<u32> {
-            Some(u16::from_le_bytes([*data.get(i)?, *data.get(i + 1)?]) as u32)
-        };
+        .map_err(|_| broken())?;
+
+    // The globals: where each sheet starts, and the shared strings' lengths.
+    let mut sheets = Vec::new();
+    let mut sst: Vec<&[u8]> = Vec::new();
+    let mut in_sst = false;
+    for (kind, data) in records(&stream, 0) {
         match kind {
-            // BOF: a new substream (the globals, then each sheet).
-            0x0809 => {
-                span.check()?;
-                span = Span::default();
+            0x0085 if data.len() >= 4 => {
+                sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize);
             }
-            // LABELSST, NUMBER, RK, LABEL, BLANK, BOOLERR, FORMULA, RSTRING: one cell.
-            0x00FD | 0x0203 | 0x027E | 0x0204 | 0x0201 | 0x0205 | 0x0006 | 0x00D6 => {
-                if let (Some(r), Some(c)) = (rc(0), rc(2)) {
-                    span.add(r, c);
-                }
+            0x00FC => {
+                sst = vec![data];
+                in_sst = true;
             }
-            // MULRK, MULBLANK: a row of cells from a first column to a last.
-            0x00BD | 0x00BE => {
-                if let (Some(r), Some(first), Some(last)) =
-                    (rc(0), rc(2), rc(data.len().saturating_sub(2)))
-                {
-                    span.add(r, first);
-                    span.add(r, last.max(first));
-                }
-            }
-            _ => {}
+            0x003C if in_sst => sst.push(data),
+            0x000A => break,
+            _ => in_sst = false,
         }
     }
-    span.check()
+    let lengths = sst_lengths(&sst).ok_or_else(broken)?;
+
+    let mut cells = 0u64;
+    let mut text = 0u64;
+    // Each cell record is kept by the reader before it lays the sheet out.
+    let mut records_kept = 0u64;
+    for at in sheets {
+        let mut span = Span::default();
+        let mut depth = 0usize;
+        for (kind, data) in records(&stream, at) {
+            let rc = |i: usize| -> Option<u32> {
+                Some(u16::from_le_bytes([*data.get(i)?, *data.get(i + 1)?]) as u32)
+            };
+            match kind {
+                0x0809 => depth += 1,
+                0x000A => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                // Inside a chart of the sheet: the reader skips it.
+                _ if depth > 1 => {}
+                // DIMENSIONS: the reader reserves rows × columns from it.
+                0x0200 if data.len() >= 12 => {
+                    let u = |i: usize| {
+                        u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]])
+                    };
+                    let rows = u(4).saturating_sub(u(0)) as u64;
+                    let cols = u16::from_le_bytes([data[10], data[11]])
+                        .saturating_sub(u16::from_le_bytes([data[8], data[9]]))
+                        as u64;
+                    cells = cells.saturating_add(rows.saturating_mul(cols));
+                }
+                // LABELSST: a copy of a shared string.
+                0x00FD => {
+                    records_kept += 1;
+                    if let (Some(r), Some(c)) = (rc(0), rc(2)) {
+                        span.add(r, c);
+                    }
+                    let i = data
+                        .get(6..10)
+                        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+                    text = text.saturating_add(lengths.get(i).copied().unwrap_or(0));
+                }
+                // NUMBER, RK, LABEL, BOOLERR, FORMULA, RSTRING: one cell.
+                0x0203 | 0x027E | 0x0204 | 0x0205 | 0x0006 | 0x00D6 => {
+                    records_kept += 1;
+                    if let (Some(r), Some(c)) = (rc(0), rc(2)) {
+                        span.add(r, c);
+                    }
+                    text = text.saturating_add(data.len() as u64);
+                }
+                // MULRK: a row of cells from a first column to a last.
+                0x00BD => {
+                    if let (Some(r), Some(first), Some(last)) =
+                        (rc(0), rc(2), rc(data.len().saturating_sub(2)))
+                    {
+                        span.add(r, first);
+                        span.add(r, last.max(first));
+                    }
+                }
+                _ => {}
+            }
+        }
+        cells = cells.saturating_add(span.area());
+        if cells > MAX_RANGE || records_kept > MAX_RANGE {
+            return Err(too_big("trang tính trải trên quá nhiều ô"));
+        }
+        if text > max_text {
+            return Err(too_big("quá nhiều chữ"));
+        }
+    }
+    Ok(())
+}
+
+/// The records of a BIFF stream from `at`: (type, data).
+fn records(stream: &[u8], mut at: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let head = stream.get(at..at + 4)?;
+        let kind = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let data = stream.get(at + 4..(at + 4 + len).min(stream.len()))?;
+        at += 4 + len;
+        Some((kind, data))
+    })
+}
+
+/// Each shared string's size once read (UTF-8, three bytes a character at most), from the SST
+/// record and its CONTINUE records. None when they do not hold what they declare.
+fn sst_lengths(parts: &[&[u8]]) -> Option<Vec<u64>> {
+    let Some(first) = parts.first() else {
+        return Some(Vec::new());
+    };
+    let unique = u32::from_le_bytes(first.get(4..8)?.try_into().ok()?) as usize;
+    let mut cur = Cursor {
+        parts,
+        part: 0,
+        at: 8,
+    };
+    let mut out = Vec::with_capacity(unique.min(MAX_STRINGS as usize));
+    for _ in 0..unique {
+        if out.len() as u64 >= MAX_STRINGS {
+            return None;
+        }
+        let cch = cur.u16()? as usize;
+        let flags = cur.u8()?;
+        let runs = if flags & 0x08 != 0 {
+            cur.u16()? as usize
+        } else {
+            0
+        };
+        let ext = if flags & 0x04 != 0 {
+            cur.u32()? as usize
+        } else {
+            0
+        };
+        cur.chars(cch, flags & 0x01 != 0)?;
+        cur.skip(4 * runs + ext)?;
+        out.push(3 * cch as u64);
+    }
+    Some(out)
+}
+
+/// Reading across an SST and its CONTINUE records.
+struct Cursor<'a> {
+    parts: &'a [&'a [u8]],
+    part: usize,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn next_part(&mut self) -> Option<()> {
+        self.part += 1;
+        self.at = 0;
+        (self.part < self.parts.len()).then_some(())
+    }
+    fn u8(&mut self) -> Option<u8> {
+        while self.at >= self.parts.get(self.part)?.len() {
+            self.next_part()?;
+        }
+        let b = self.parts[self.part][self.at];
+        self.at += 1;
+        Some(b)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes([self.u8()?, self.u8()?]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes([
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+        ]))
+    }
+    fn skip(&mut self, mut n: usize) -> Option<()> {
+        while n > 0 {
+            let left = self.parts.get(self.part)?.len() - self.at.min(self.parts[self.part].len());
+            if left == 0 {
+                self.next_part()?;
+                continue;
+            }
+            let step = left.min(n);
+            self.at += step;
+            n -= step;
+        }
+        Some(())
+    }
+    /// `cch` characters of one or two bytes; where they cross into a CONTINUE record, it starts
+    /// with a byte saying the width of the rest.
+    fn chars(&mut self, mut cch: usize, mut wide: bool) -> Option<()> {
+        while cch > 0 {
+            let part = self.parts.get(self.part)?;
+            let left = part.len().saturating_sub(self.at);
+            let width = if wide { 2 } else { 1 };
+            if left < width {
+                self.next_part()?;
+                wide = self.u8()? & 0x01 != 0;
+                continue;
+            }
+            let n = (left / width).min(cch);
+            self.at += n * width;
+            cch -= n;
+        }
+        Some(())
+    }
 }
 
 /// The rectangle a sheet's cells span.
@@ -311,13 +527,10 @@ impl Span {
             Some((r0, r1, c0, c1)) => (r0.min(r), r1.max(r), c0.min(c), c1.max(c)),
         });
     }
-    fn check(&self) -> Result<(), String> {
-        match self.0 {
-            Some((r0, r1, c0, c1)) if (r1 - r0 + 1) as u64 * (c1 - c0 + 1) as u64 > MAX_RANGE => {
-                Err(too_big("trang tính trải trên quá nhiều ô"))
-            }
-            _ => Ok(()),
-        }
+    fn area(&self) -> u64 {
+        self.0.map_or(0, |(r0, r1, c0, c1)| {
+            (r1 - r0 + 1) as u64 * (c1 - c0 + 1) as u64
+        })
     }
 }
 
@@ -327,14 +540,20 @@ mod tests {
 
     #[test]
     fn shared_strings_are_counted_and_long_runs_refused() {
-        let xml = b"<sst count=\"2\"><si><t>An</t></si><si ><t xml:space=\"preserve\">B</t></si><sz/></sst>";
+        let xml = b"<sst count=\"3\"><si><t>An</t></si><si ><t xml:space=\"preserve\">B</t></si><x:si\n/><sz/></sst>";
         let stats = scan_xml(&xml[..], 1 << 20).unwrap();
-        assert_eq!(stats.strings, 2);
+        assert_eq!(stats.strings, 3);
         assert_eq!(stats.text, 3);
         let mut long = b"<sst><si><t>".to_vec();
         long.extend(std::iter::repeat_n(b'a', MAX_RUN + 1));
         long.extend(b"</t></si></sst>");
         assert!(scan_xml(&long[..], 1 << 30).unwrap_err().contains("32.767"));
+        let reserving =
+            b"<sst xmlns=\"x\" count=\"1\" uniqueCount=\"4000000000\"><si><t>a</t></si></sst>";
+        assert!(
+            scan_xml(&reserving[..], 1 << 20).is_err(),
+            "a declared count is checked"
+        );
         assert!(scan_xml(&xml[..], 10).is_err(), "inflating past the bound");
     }
 

@@ -100,10 +100,43 @@ fn workbook(bytes: &[u8]) -> Result<Vec<Vec<Raw>>, String> {
     if bytes.starts_with(b"PK\x03\x04") {
         super::bounds::zipped(bytes, MAX_UNZIPPED, MAX_TEXT as u64)?;
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        super::bounds::xls(bytes)?;
+        super::bounds::xls(bytes, MAX_TEXT as u64)?;
     }
-    let book =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    // The reader that matches what was checked, never one that guesses: a zip found after
+    // junk bytes, or a zip appended to an .xls, is not read.
+    let cursor = std::io::Cursor::new(bytes);
+    let book = if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        calamine::Sheets::Xls(
+            calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsError| unreadable(e.into()))?,
+        )
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|_| unreadable(calamine::Error::Msg("zip")))?;
+        let has = |name: &str| {
+            zip.file_names()
+                .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
+        };
+        if has("content.xml") {
+            calamine::Sheets::Ods(
+                calamine::open_workbook_from_rs(cursor)
+                    .map_err(|e: calamine::OdsError| unreadable(e.into()))?,
+            )
+        } else if has("xl/workbook.bin") {
+            return Err(
+                "Tệp .xlsb (bảng tính nhị phân) chưa đọc được: hãy mở bằng Excel, lưu thành .xlsx \
+                 rồi tải lên lại."
+                    .into(),
+            );
+        } else {
+            calamine::Sheets::Xlsx(
+                calamine::open_workbook_from_rs(cursor)
+                    .map_err(|e: calamine::XlsxError| unreadable(e.into()))?,
+            )
+        }
+    } else {
+        return Err(unreadable(calamine::Error::Msg("not a workbook")));
+    };
     let names = book.sheet_names();
     match book {
         // Cell by cell: nothing is allocated for the space between cells.

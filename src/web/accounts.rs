@@ -566,6 +566,12 @@ async fn member_account_submit(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let member = members::get(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    if member.active != 1 {
+        return Err(AppError::invalid(format!(
+            "{} đã rời tổ: không tạo tài khoản.",
+            member.full_name
+        )));
+    }
     let team = teams::get(&s.db, member.team_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -755,9 +761,9 @@ pub(super) struct ActiveBody {
     active: bool,
 }
 
-/// Khoá hoặc mở lại tài khoản
+/// Khóa hoặc mở lại tài khoản
 ///
-/// Khoá thì mọi phiên và mã truy cập của tài khoản kết thúc.
+/// Khóa thì mọi phiên và mã truy cập của tài khoản kết thúc.
 #[utoipa::path(
     post,
     path = "/api/v1/accounts/{id}/active",
@@ -776,14 +782,23 @@ pub(super) async fn api_active(
     Ok(Json(a.into()))
 }
 
+/// What to change; a field left out keeps its value (`member_id: null` unlinks the member).
 #[derive(Deserialize, ToSchema)]
 pub(super) struct EditBody {
     #[serde(default)]
     full_name: Option<String>,
-    role: String,
-    area: String,
     #[serde(default)]
-    member_id: Option<i64>,
+    role: Option<String>,
+    #[serde(default)]
+    area: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    member_id: Option<Option<i64>>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from one left out (None).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// Sửa tài khoản
@@ -803,15 +818,16 @@ pub(super) async fn api_edit(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<EditBody>,
 ) -> Result<Json<AccountOut>, ApiError> {
+    let now = visible(&s, &c, id).await?;
     let a = edit(
         &s,
         &c,
         id,
         Edit {
-            full_name: b.full_name,
-            role: b.role,
-            area: b.area,
-            member_id: b.member_id,
+            full_name: b.full_name.or(now.full_name),
+            role: b.role.unwrap_or(now.role),
+            area: b.area.unwrap_or(now.area_code),
+            member_id: b.member_id.unwrap_or(now.member_id),
         },
     )
     .await?;

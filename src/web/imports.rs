@@ -29,6 +29,8 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Large enough for a 100,000-row workbook or CSV.
 const MAX_UPLOAD: usize = 64 << 20;
+/// Uploads of one commune that may wait their turn at once (each holds its file meanwhile).
+const MAX_WAITING: u64 = 3;
 /// Previews not confirmed within this time are dropped (they hold the file's rows).
 const KEEP: Duration = Duration::from_secs(3600);
 
@@ -369,6 +371,12 @@ impl Turns {
     pub fn ticket(&self) -> u64 {
         self.next.fetch_add(1, Ordering::SeqCst)
     }
+    /// Files handed a ticket and not yet read (each holds its bytes while it waits).
+    fn waiting(&self) -> u64 {
+        self.next
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.reading.load(Ordering::SeqCst) + 1)
+    }
     /// Waits for this ticket's turn; reading goes on while the permit is held.
     pub async fn wait(&self, ticket: u64) -> Result<tokio::sync::SemaphorePermit<'_>> {
         let permit = self
@@ -493,6 +501,11 @@ async fn upload(
         return Err(AppError::invalid("Chưa chọn tệp, hoặc tệp rỗng."));
     }
     let turns = s.read_turns.of(commune_id);
+    if turns.waiting() >= MAX_WAITING {
+        return Err(AppError::TooManyAttempts(format!(
+            "Đang có {MAX_WAITING} tệp của xã chờ đọc. Hãy đợi các tệp đó đọc xong rồi gửi lại."
+        )));
+    }
     let ticket = turns.ticket();
     let file_name: String = q
         .name
