@@ -473,6 +473,50 @@ async fn consent(url: String) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A household's head who withdraws (at the commune office): the household stays on the
+    // team's lists without naming them.
+    let (head_id, head_name, household): (i64, String, i64) = db
+        .fetch_one(
+            "SELECT r.id, r.full_name, h.id FROM residents r JOIN households h ON h.id = r.household_id \
+             JOIN areas a ON a.id = r.hamlet_id WHERE a.code = 'rach-kien-ap-03' \
+             AND h.head_name = r.full_name AND r.active = 1 AND h.active = 1 \
+             AND r.id <> $1 ORDER BY r.id LIMIT 1",
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    // Names repeat in a commune: this head gets one of their own for the test.
+    let head_name = format!("{head_name} Độc Nhất");
+    for sql in [
+        "UPDATE residents SET full_name = $1 WHERE id = $2",
+        "UPDATE households SET head_name = $1 WHERE id = $2",
+    ] {
+        let target = if sql.contains("residents") {
+            head_id
+        } else {
+            household
+        };
+        db.execute(sql, &[head_name.clone().into(), target.into()])
+            .await
+            .unwrap();
+    }
+    let named = format!("\"head_name\":\"{head_name}\"");
+    assert!(member.get("/api/v1/field/data").await.body.contains(&named));
+    let withdrawn = admin
+        .post_form(
+            &format!("/residents/{head_id}/consent"),
+            &[("given", "0"), ("method", "paper"), ("date", &today)],
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    let page = head.get(&format!("/households/{household}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains(&head_name),
+        "the household page names no one who withdrew"
+    );
+    assert!(!member.get("/api/v1/field/data").await.body.contains(&named));
 }
 
 #[tokio::test]

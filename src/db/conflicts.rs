@@ -45,7 +45,9 @@ impl Conflict {
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.commune_id, c.hamlet_id, c.resident_id, r.full_name AS resident_name, \
+// A resident who withdrew their consent is not named.
+const SELECT: &str = "SELECT c.id, c.commune_id, c.hamlet_id, c.resident_id, \
+    CASE WHEN r.consent = 1 THEN r.full_name ELSE '(đã rút lại đồng ý)' END AS resident_name, \
     c.field, c.proposed_value, c.current_value, COALESCE(a.full_name, a.username) AS sent_by, c.status, c.created_at \
     FROM sync_conflicts c JOIN residents r ON r.id = c.resident_id LEFT JOIN accounts a ON a.id = c.account_id";
 

@@ -9,6 +9,11 @@ use crate::error::{AppError, Result};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
+/// A household's head name as shown (on `households h`): none when the head it names withdrew
+/// their consent, so the household stays on the lists without naming them.
+pub const HEAD_NAME: &str = "CASE WHEN EXISTS (SELECT 1 FROM residents w WHERE w.household_id = h.id \
+     AND w.consent = 0 AND w.full_name = h.head_name) THEN NULL ELSE h.head_name END";
+
 /// One consent or withdrawal to record.
 pub struct NewConsent<'a> {
     pub commune_id: i64,

@@ -20,10 +20,17 @@ pub struct Household {
     pub resident_count: i64,
 }
 
-const SELECT: &str = "SELECT h.id, h.commune_id, h.hamlet_id, a.name AS hamlet_name, h.code, h.address, \
-    h.head_name, h.active, \
-    (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id AND r.active = 1 AND r.status = 'living') AS resident_count \
-    FROM households h JOIN areas a ON a.id = h.hamlet_id";
+/// The columns of a household as lists show it (the head's name left out once they withdrew
+/// their consent; see `consents::HEAD_NAME`).
+fn select() -> String {
+    format!(
+        "SELECT h.id, h.commune_id, h.hamlet_id, a.name AS hamlet_name, h.code, h.address, \
+         {} AS head_name, h.active, \
+         (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id AND r.active = 1 AND r.status = 'living') AS resident_count \
+         FROM households h JOIN areas a ON a.id = h.hamlet_id",
+        super::consents::HEAD_NAME
+    )
+}
 
 pub struct ListFilter<'a> {
     pub hamlet_id: Option<i64>,
@@ -56,7 +63,10 @@ pub async fn list(
     let offset = f.push((page - 1) * per_page);
     let items = db
         .fetch_all(
-            &format!("{SELECT}{w} ORDER BY a.sort_order, h.code LIMIT {limit} OFFSET {offset}"),
+            &format!(
+                "{}{w} ORDER BY a.sort_order, h.code LIMIT {limit} OFFSET {offset}",
+                select()
+            ),
             &f.params,
         )
         .await?;
@@ -73,7 +83,7 @@ pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Option<Househ
     let mut f = Filter::default();
     f.scope(scope, "h.", "id");
     f.add("h.id = ?", id);
-    db.fetch_optional(&format!("{SELECT}{}", f.where_sql()), &f.params)
+    db.fetch_optional(&format!("{}{}", select(), f.where_sql()), &f.params)
         .await
 }
 

@@ -396,10 +396,11 @@ async fn households_and_residents(
         .db
         .fetch_all(
             &format!(
-                "SELECT h.id, h.code, h.address, h.head_name, \
+                "SELECT h.id, h.code, h.address, {} AS head_name, \
                  (SELECT MAX(hr.help_date) FROM help_records hr JOIN residents r ON r.id = hr.resident_id \
                   WHERE r.household_id = h.id) AS last_visit \
                  FROM households h{} ORDER BY h.code",
+                crate::db::consents::HEAD_NAME,
                 f.where_sql()
             ),
             &f.params,
