@@ -182,10 +182,28 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
             .unwrap_or(1u64)
             .max(1)
     };
+    // A cell the reader keeps: one with a value of any kind, or a formula.
     let has_value = |e: &BytesStart| {
+        e.attributes().flatten().any(|a| {
+            matches!(
+                a.key.as_ref(),
+                "office:value-type"
+                    | "office:value"
+                    | "office:string-value"
+                    | "office:boolean-value"
+                    | "office:date-value"
+                    | "office:time-value"
+                    | "table:formula"
+            )
+        })
+    };
+    // Text a cell carries in its attributes, copied into every repeat of the cell.
+    let attr_text = |e: &BytesStart| -> u64 {
         e.attributes()
             .flatten()
-            .any(|a| a.key.as_ref() == "office:value-type")
+            .filter(|a| matches!(a.key.as_ref(), "office:string-value" | "table:formula"))
+            .map(|a| a.value.len() as u64)
+            .sum()
     };
     // Per sheet: the row cursor, the last row and column holding a value.
     let (mut row, mut rows_used, mut cols_used) = (0u64, 0u64, 0u64);
@@ -194,8 +212,10 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
     let mut cell: Option<(u64, bool)> = None;
     let mut row_text = 0u64;
     let mut text_total = 0u64;
-    let check = |rows: u64, cols: u64| {
-        if rows.saturating_mul(cols) > MAX_RANGE {
+    // The reader builds every sheet at once: their cells add up.
+    let mut done_cells = 0u64;
+    let check = |done: u64, rows: u64, cols: u64| {
+        if done.saturating_add(rows.saturating_mul(cols)) > MAX_RANGE {
             Err(too_big("trang tính có quá nhiều ô"))
         } else {
             Ok(())
@@ -208,7 +228,8 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
         match ev {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) if matches!(e.name().as_ref(), "table:table") => {
-                check(rows_used, cols_used)?;
+                check(done_cells, rows_used, cols_used)?;
+                done_cells = done_cells.saturating_add(rows_used.saturating_mul(cols_used));
                 (row, rows_used, cols_used) = (0, 0, 0);
             }
             Event::Start(e) if e.name().as_ref() == "table:table-row" => {
@@ -227,7 +248,7 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
                     if text_total > max_text {
                         return Err(too_big("quá nhiều chữ"));
                     }
-                    check(rows_used, cols_used)?;
+                    check(done_cells, rows_used, cols_used)?;
                 }
             }
             Event::Start(e)
@@ -236,7 +257,9 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
                     "table:table-cell" | "table:covered-table-cell"
                 ) =>
             {
-                cell = Some((repeat(&e, "table:number-columns-repeated"), has_value(&e)));
+                let n = repeat(&e, "table:number-columns-repeated");
+                row_text = row_text.saturating_add(attr_text(&e).saturating_mul(n));
+                cell = Some((n, has_value(&e)));
             }
             Event::Empty(e)
                 if matches!(
@@ -246,9 +269,21 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
             {
                 let n = repeat(&e, "table:number-columns-repeated");
                 col = col.saturating_add(n);
+                row_text = row_text.saturating_add(attr_text(&e).saturating_mul(n));
                 if has_value(&e) {
                     row_has = true;
                     row_cols = col;
+                }
+            }
+            // `<text:s text:c="…"/>`: that many spaces, which the reader writes out.
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "text:s" => {
+                if let Some((n, _)) = cell {
+                    let spaces = repeat(&e, "text:c");
+                    row_text = row_text.saturating_add(spaces.saturating_mul(n));
+                    // Checked at once: one element can claim gigabytes.
+                    if row_text.saturating_mul(row_repeat) > max_text {
+                        return Err(too_big("quá nhiều chữ"));
+                    }
                 }
             }
             Event::Text(t) => {
@@ -275,7 +310,7 @@ fn ods_extent(part: impl std::io::BufRead, max_text: u64) -> Result<(), String> 
         }
         buf.clear();
     }
-    check(rows_used, cols_used)
+    check(done_cells, rows_used, cols_used)
 }
 
 /// What an `.xls` workbook makes its reader build, read from the records of its `Workbook`
@@ -579,5 +614,22 @@ mod tests {
              <table:table-cell table:number-columns-repeated=\"3\"/>{cell}</table:table-row>"
         ));
         assert!(ods_extent(bomb.as_bytes(), 1 << 30).is_err());
+        // A value held only in an attribute still counts; spaces claimed by `text:s` too.
+        let attr_only = sheet(
+            "<table:table-row table:number-rows-repeated=\"1048575\">\
+             <table:table-cell office:value=\"1\" table:number-columns-repeated=\"4\"/></table:table-row>",
+        );
+        assert!(ods_extent(attr_only.as_bytes(), 1 << 30).is_err());
+        let spaces = sheet(
+            "<table:table-row><table:table-cell office:value-type=\"string\">\
+             <text:p>a<text:s text:c=\"2000000000\"/></text:p></table:table-cell></table:table-row>",
+        );
+        assert!(ods_extent(spaces.as_bytes(), 64 << 20).is_err());
+        // Sheets add up: two sheets of 1.5 million cells each are refused together.
+        let half = "<table:table-row table:number-rows-repeated=\"1500000\">\
+             <table:table-cell office:value=\"1\"/></table:table-row>";
+        let two = sheet(&format!("{half}</table:table><table:table>{half}"));
+        assert!(ods_extent(sheet(half).as_bytes(), 1 << 30).is_ok());
+        assert!(ods_extent(two.as_bytes(), 1 << 30).is_err());
     }
 }
