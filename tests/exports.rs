@@ -102,9 +102,23 @@ async fn exports(url: String) {
             .all(|r| r[6].contains('•')),
         "phones masked in the commune leader's file"
     );
+    // Everyone followed, but the demo's resident who withdrew their consent.
     assert_eq!(
         all.len(),
-        count(&db, "SELECT COUNT(*) FROM residents WHERE active = 1").await
+        count(
+            &db,
+            "SELECT COUNT(*) FROM residents WHERE active = 1 AND consent = 1"
+        )
+        .await
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM residents WHERE active = 1 AND consent = 0"
+        )
+        .await
+            > 0,
+        "the demo has someone who withdrew"
     );
     let ap1 = sheet_rows(
         vhxh.get("/residents/export?area=rach-kien-ap-01&format=xlsx")

@@ -7,6 +7,7 @@
 //! in one transaction with explicit ids and multi-row inserts: row-by-row inserts through the
 //! data layer would take minutes for this volume.
 
+mod consents;
 mod names;
 mod org;
 mod people;
@@ -139,6 +140,7 @@ pub async fn seed(
     .await?;
     reports::seed_commune_reports(db, w.commune_id, 1).await?;
     scores::write(db, w.commune_id).await?;
+    consents::write(db, w.commune_id).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {
