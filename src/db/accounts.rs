@@ -303,13 +303,7 @@ pub async fn update(
     .await?;
     // A role without API tokens of its own (a team member) keeps none made before.
     if !e.role.uses_api() {
-        crate::db::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(super::now())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        revoke_tokens(conn, id).await?;
     }
     Ok(area)
 }
@@ -321,6 +315,10 @@ pub async fn end_access(conn: &mut AnyConnection, id: i64) -> Result<()> {
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    revoke_tokens(conn, id).await
+}
+
+async fn revoke_tokens(conn: &mut AnyConnection, id: i64) -> Result<()> {
     crate::db::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
     )
@@ -331,18 +329,25 @@ pub async fn end_access(conn: &mut AnyConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Gives the account a temporary password (it must be changed at the next login) and ends its
-/// sessions and tokens.
-pub async fn reset_password(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<()> {
+/// A new password hash; `temporary`: set by someone else, to be changed at the next login.
+async fn set_hash(conn: &mut AnyConnection, id: i64, hash: &str, temporary: bool) -> Result<()> {
     crate::db::query(
-        "UPDATE accounts SET password_hash = $1, must_change_password = 1, updated_at = $2 \
-         WHERE id = $3",
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2, updated_at = $3 \
+         WHERE id = $4",
     )
     .bind(hash.to_string())
+    .bind(i64::from(temporary))
     .bind(super::now())
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Gives the account a temporary password (it must be changed at the next login) and ends its
+/// sessions and tokens.
+pub async fn reset_password(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<()> {
+    set_hash(conn, id, hash, true).await?;
     end_access(conn, id).await
 }
 
@@ -368,15 +373,7 @@ pub async fn change_own_password(
     hash: &str,
     keep: Option<&str>,
 ) -> Result<()> {
-    crate::db::query(
-        "UPDATE accounts SET password_hash = $1, must_change_password = 0, updated_at = $2 \
-         WHERE id = $3",
-    )
-    .bind(hash.to_string())
-    .bind(super::now())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    set_hash(conn, id, hash, false).await?;
     crate::db::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
         .bind(id)
         .bind(keep.unwrap_or("").to_string())

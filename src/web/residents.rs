@@ -217,16 +217,28 @@ async fn reveal_cccd(
     }
     let scope = caller.require_personal()?;
     let full = residents::reveal_cccd(&s.db, &s.keys, scope, id).await?;
+    log_seen(&s, &caller, r.commune_id, "reveal_cccd", id).await?;
+    show_page(&s, &caller, id, Some(full), false).await
+}
+
+/// Records that the caller saw something shown masked (a citizen ID, a phone) in full.
+async fn log_seen(
+    s: &SharedState,
+    caller: &Caller,
+    commune_id: i64,
+    action: &str,
+    id: i64,
+) -> Result<(), AppError> {
     let mut tx = s.db.begin_write().await?;
     audit::record(
         &mut tx,
-        entry(&caller, r.commune_id, "reveal_cccd", id),
+        entry(caller, commune_id, action, id),
         None::<&()>,
         None::<&()>,
     )
     .await?;
     tx.commit().await?;
-    show_page(&s, &caller, id, Some(full), false).await
+    Ok(())
 }
 
 /// Shows a masked phone number in full once (the commune leader, say, calling a resident),
@@ -237,15 +249,7 @@ async fn reveal_phone(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let r = visible(&s, &caller, id).await?;
-    let mut tx = s.db.begin_write().await?;
-    audit::record(
-        &mut tx,
-        entry(&caller, r.commune_id, "reveal_phone", id),
-        None::<&()>,
-        None::<&()>,
-    )
-    .await?;
-    tx.commit().await?;
+    log_seen(&s, &caller, r.commune_id, "reveal_phone", id).await?;
     show_page(&s, &caller, id, None, true).await
 }
 
