@@ -1,7 +1,7 @@
 //! The command-line commands: serve, migrate, user, demo.
 
 use crate::auth::{self, Role};
-use crate::config::{Cli, Command, ImportCommand, Settings, TokenCommand, UserCommand};
+use crate::config::{Cli, Command, ImportCommand, ServeArgs, Settings, TokenCommand, UserCommand};
 use crate::crypto::Keys;
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
@@ -100,11 +100,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve(args) => {
             let keys = load_keys(&settings)?;
+            let https = https(&args, &settings)?;
             if args.demo {
                 seed_demo(&db, &keys).await?;
             }
             let db = with_replicas(db, &settings).await?;
-            serve(db, keys, settings).await
+            let mut settings = settings;
+            if https.is_some() {
+                // Served over HTTPS only: cookies never travel in clear, and HSTS is sent.
+                settings.secure_cookies = true;
+            }
+            serve(db, keys, settings, https, args.http_addr).await
         }
     }
 }
@@ -408,13 +414,84 @@ async fn seed_demo(db: &Db, keys: &Keys) -> Result<()> {
     Ok(())
 }
 
-async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(&settings.addr)
+/// Where the HTTPS certificate comes from, if the server serves HTTPS itself.
+fn https(args: &ServeArgs, settings: &Settings) -> Result<Option<web::tls::Https>> {
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return Ok(Some(web::tls::Https::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        }));
+    }
+    if args.acme_domain.is_empty() {
+        if args.http_addr.is_some() {
+            return Err(AppError::Config(
+                "--http-addr chuyển khách sang HTTPS nên cần --tls-cert/--tls-key hoặc --acme-domain."
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let mut domains = Vec::new();
+    for d in &args.acme_domain {
+        let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !crate::text::is_domain_name(&d) {
+            return Err(AppError::Config(format!(
+                "«{d}» không phải một tên miền (ví dụ: congdongso.rachkien.gov.vn)."
+            )));
+        }
+        domains.push(d);
+    }
+    if let Some(e) = &args.acme_email
+        && !e.contains('@')
+    {
+        return Err(AppError::Config(format!(
+            "«{e}» không phải một địa chỉ thư điện tử."
+        )));
+    }
+    Ok(Some(web::tls::Https::Acme(web::tls::Acme {
+        domains,
+        email: args.acme_email.clone(),
+        directory: args.acme_directory.clone(),
+        cache_dir: args
+            .acme_cache
+            .clone()
+            .unwrap_or_else(|| web::tls::default_cache_dir(&settings.secret_file)),
+        directory_root: args.acme_directory_root.clone(),
+    })))
+}
+
+async fn bind(addr: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| AppError::Config(format!("Không mở được cổng {}: {e}", settings.addr)))?;
+        .map_err(|e| AppError::Config(format!("Không mở được cổng {addr}: {e}")))
+}
+
+async fn serve(
+    db: Db,
+    keys: Keys,
+    settings: Settings,
+    https: Option<web::tls::Https>,
+    http_addr: Option<String>,
+) -> Result<()> {
+    let listener = bind(&settings.addr).await?;
     let local = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let tls = match &https {
+        None => None,
+        Some(web::tls::Https::Files { cert, key }) => {
+            Some(Arc::new(web::tls::Acceptor::from_files(cert, key)?))
+        }
+        Some(web::tls::Https::Acme(acme)) => {
+            println!(
+                "Lấy chứng chỉ HTTPS cho {} từ {} (lưu ở {}).",
+                acme.domains.join(", "),
+                acme.directory,
+                acme.cache_dir.display()
+            );
+            Some(Arc::new(web::tls::Acceptor::acme(acme)?))
+        }
+    };
     if let Some(dir) = settings.backup_dir.clone() {
         tokio::spawn(nightly_backups(
             db.clone(),
@@ -427,10 +504,26 @@ async fn serve(db: Db, keys: Keys, settings: Settings) -> Result<()> {
         max_per_address: settings.max_connections_per_address,
         trusted_proxies: settings.trusted_proxies.clone(),
     };
+    if let Some(addr) = http_addr {
+        let redirect = bind(&addr).await?;
+        let shown = redirect
+            .local_addr()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        println!("Địa chỉ http://{shown}/ chuyển sang HTTPS.");
+        let app = web::tls::to_https(local.port());
+        tokio::spawn(web::server::serve(
+            redirect,
+            app,
+            limits.clone(),
+            None,
+            std::future::pending(),
+        ));
+    }
     let state = AppState::new(db, keys, settings);
-    println!("Cộng Đồng Số đang chạy tại http://{local}/");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Cộng Đồng Số đang chạy tại {scheme}://{local}/");
     let app = web::router(Arc::new(state));
-    web::server::serve(listener, app, limits, async {
+    web::server::serve(listener, app, limits, tls, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/congdongso.db";
 pub const DEFAULT_BACKUP_KEEP: usize = 14;
+/// Let's Encrypt's production directory, the default of `--acme-directory`.
+pub const LETS_ENCRYPT_DIRECTORY: &str = "https://acme-v02.api.letsencrypt.org/directory";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -91,6 +93,47 @@ pub struct ServeArgs {
     /// Seed the demo commune when the database is empty, then serve it.
     #[arg(long)]
     pub demo: bool,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+    #[arg(long, env = "CONGDONGSO_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "CONGDONGSO_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate obtained and renewed by itself from an ACME authority
+    /// (Let's Encrypt) for this domain name; several separated by commas. The server must be
+    /// reachable on port 443 under that name.
+    #[arg(
+        long,
+        env = "CONGDONGSO_ACME_DOMAIN",
+        value_delimiter = ',',
+        conflicts_with = "tls_cert"
+    )]
+    pub acme_domain: Vec<String>,
+    /// Contact address given to the ACME authority (expiry warnings).
+    #[arg(long, env = "CONGDONGSO_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+    /// The ACME directory URL.
+    #[arg(long, env = "CONGDONGSO_ACME_DIRECTORY", default_value = LETS_ENCRYPT_DIRECTORY)]
+    pub acme_directory: String,
+    /// Trust only the CA certificates of this PEM file when talking to the ACME directory
+    /// (a private or test authority).
+    #[arg(long, env = "CONGDONGSO_ACME_DIRECTORY_ROOT")]
+    pub acme_directory_root: Option<PathBuf>,
+    /// Where the ACME certificate and account key are kept (default: `acme` beside the
+    /// database).
+    #[arg(long, env = "CONGDONGSO_ACME_CACHE")]
+    pub acme_cache: Option<PathBuf>,
+    /// A plain-HTTP address that sends every request to HTTPS, e.g. 0.0.0.0:80 (only with
+    /// HTTPS on).
+    #[arg(long, env = "CONGDONGSO_HTTP_ADDR")]
+    pub http_addr: Option<String>,
+}
+
+impl ServeArgs {
+    /// Whether the server itself speaks HTTPS.
+    pub fn https(&self) -> bool {
+        self.tls_cert.is_some() || !self.acme_domain.is_empty()
+    }
 }
 
 #[derive(Subcommand, Debug)]

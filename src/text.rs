@@ -42,6 +42,22 @@ pub fn fold(s: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A DNS name with at least two labels of letters, digits and inner hyphens (already in
+/// lower case): what an ACME authority can issue a certificate for.
+pub fn is_domain_name(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    s.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// A Unix time as `dd/mm/yyyy hh:mm` in Vietnam's time (UTC+7, no daylight saving).
 pub fn format_time(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts + 7 * 3600, 0)

@@ -205,23 +205,30 @@ pub async fn input(
     };
     // Once the province acknowledged the commune's report, its figures stay as acknowledged.
     let figures = super::commune_reports::frozen_or(db, area, p, figures).await?;
+    let details = super::commune_details::get(db, commune.id).await?;
     let letterhead = if area.level == "hamlet" {
         let date = report
             .as_ref()
             .and_then(|r| r.last_submitted_on.clone())
             .unwrap_or(date);
-        Letterhead::hamlet(
+        let mut lh = Letterhead::hamlet(
             &commune.name,
             &area.name,
             &signer(db, "hamlet_head", area.id).await?,
             &date,
-        )
+        );
+        // The hamlet's date line names the same place as the commune's.
+        if !details.place.trim().is_empty() {
+            lh.place = details.place.trim().to_string();
+        }
+        lh
     } else {
         Letterhead::commune(
             &commune.name,
             &signer(db, "commune_leader", commune.id).await?,
             &date,
         )
+        .with_details(&details)
     };
     let frozen_trend = figures.trend.clone();
     let mut input = Input::new(kind, letterhead, figures);

@@ -103,6 +103,57 @@ impl Letterhead {
     }
 }
 
+/// The commune's own details for the headers of its reports, as its commune admin set them;
+/// an empty field keeps the default written by `Letterhead::commune`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommuneDetails {
+    /// The issuing body, line by line, e.g. `ỦY BAN NHÂN DÂN` / `XÃ RẠCH KIẾN`.
+    pub issuer: Vec<String>,
+    /// The document symbol after the number, e.g. `BC-UBND` → `Số:      /BC-UBND`.
+    pub number_symbol: String,
+    /// The place name of the date line, e.g. `Rạch Kiến`.
+    pub place: String,
+    /// The signer's authority, line by line, e.g. `TM. ỦY BAN NHÂN DÂN` / `CHỦ TỊCH`.
+    pub signer_title: Vec<String>,
+    /// The signer's name (otherwise the commune leader account's name).
+    pub signer_name: String,
+    /// The `Nơi nhận:` list.
+    pub recipients: Vec<String>,
+}
+
+impl CommuneDetails {
+    /// The `Số:` line for a symbol: room left for the number the office writes in.
+    pub fn number_line(symbol: &str) -> String {
+        format!("Số:      /{}", symbol.trim().trim_start_matches('/'))
+    }
+}
+
+impl Letterhead {
+    /// The commune's report with the commune's own details where it set them.
+    pub fn with_details(mut self, d: &CommuneDetails) -> Letterhead {
+        if !d.issuer.is_empty() {
+            self.issuer = d.issuer.clone();
+            self.issuer_superior = 0;
+        }
+        if !d.number_symbol.trim().is_empty() {
+            self.number = CommuneDetails::number_line(&d.number_symbol);
+        }
+        if !d.place.trim().is_empty() {
+            self.place = d.place.trim().to_string();
+        }
+        if !d.signer_title.is_empty() {
+            self.signature.authority = d.signer_title.clone();
+        }
+        if !d.signer_name.trim().is_empty() {
+            self.signature.name = d.signer_name.trim().to_string();
+        }
+        if !d.recipients.is_empty() {
+            self.recipients = d.recipients.clone();
+        }
+        self
+    }
+}
+
 /// The free text of a report: the hamlet head's, or for the commune the hamlets' collected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Narrative {

@@ -11,6 +11,7 @@ mod areas;
 mod assets;
 mod client_addr;
 mod commune_reports;
+mod commune_settings;
 mod communications;
 mod csrf_mask;
 mod exports;
@@ -31,6 +32,7 @@ mod request_form;
 mod request_queue;
 mod residents;
 pub mod server;
+pub mod tls;
 mod service_cells;
 mod shell;
 mod teams;
@@ -89,6 +91,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(login::routes())
         .merge(accounts::routes())
         .merge(my_account::routes())
+        .merge(commune_settings::routes())
         .merge(home::routes())
         .merge(areas::routes())
         .merge(teams::routes())

@@ -5,6 +5,7 @@
 //! `max_per_address` connections at once (trusted proxies excepted: every client behind them
 //! shares their address). Ctrl-C stops accepting and lets open requests finish.
 
+use super::tls::Acceptor;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -66,11 +67,13 @@ impl Drop for Slot {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes: plain HTTP, or HTTPS when `tls` is
+/// given (the handshake, too, must finish within the header timeout).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<Arc<Acceptor>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let open = Arc::new(Open::default());
@@ -110,13 +113,30 @@ pub async fn serve(
                 app.clone().oneshot(req.map(Body::new))
             },
         ));
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let Some(tls) = tls.clone() else {
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _slot = slot;
+                let _ = conn.await;
+            });
+            continue;
+        };
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
             let _slot = slot;
-            let _ = conn.await;
+            let Ok(Ok(Some(stream))) =
+                tokio::time::timeout(header_timeout, tls.accept(stream)).await
+            else {
+                return;
+            };
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let _ = watcher.watch(conn).await;
         });
     }
     drop(listener);

@@ -48,6 +48,9 @@ impl Shell {
         if caller.may_list_accounts() {
             items.push(("/accounts", "Tài khoản"));
         }
+        if caller.role == Role::CommuneAdmin && caller.area_level == "commune" {
+            items.push(("/settings", "Thiết lập"));
+        }
         // A temporary password leads nowhere but the change form: no menu to wander off into.
         if caller.must_change_password {
             items.clear();
