@@ -32,10 +32,10 @@ mod request_form;
 mod request_queue;
 mod residents;
 pub mod server;
-pub mod tls;
 mod service_cells;
 mod shell;
 mod teams;
+pub mod tls;
 mod worklists;
 mod yearend;
 
