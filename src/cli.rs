@@ -106,9 +106,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             let db = with_replicas(db, &settings).await?;
             let mut settings = settings;
-            if https.is_some() {
+            if let Some(h) = &https {
                 // Served over HTTPS only: cookies never travel in clear, and HSTS is sent.
                 settings.secure_cookies = true;
+                settings.https = Some(match h {
+                    web::tls::Https::Files { cert, .. } => {
+                        format!("chứng chỉ từ tệp {}", cert.display())
+                    }
+                    web::tls::Https::Acme(a) => format!(
+                        "chứng chỉ tự động (ACME) cho {} từ {}",
+                        a.domains.join(", "),
+                        a.directory
+                    ),
+                });
             }
             serve(db, keys, settings, https, args.http_addr).await
         }

@@ -277,6 +277,8 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// How the server itself serves HTTPS, in words for the sysadmin's page (none: plain HTTP).
+    pub https: Option<String>,
     /// The calendar day the report workflow takes as today (`CONGDONGSO_TODAY`, `yyyy-mm-dd`):
     /// for a demonstration or a training copy that replays a month of the plan, and for tests.
     /// Unset, it is today in Vietnam.
@@ -361,6 +363,7 @@ impl Settings {
             secret_file,
             secret_key: std::env::var("CONGDONGSO_SECRET_KEY").ok(),
             secure_cookies,
+            https: None,
             backup_dir: std::env::var("CONGDONGSO_BACKUP_DIR")
                 .ok()
                 .filter(|v| !v.trim().is_empty())
@@ -414,6 +417,7 @@ impl Settings {
             secret_file: PathBuf::from("unused"),
             secret_key: Some("dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=".into()),
             secure_cookies: false,
+            https: None,
             today: None,
             backup_dir: None,
             backup_keep: DEFAULT_BACKUP_KEEP,

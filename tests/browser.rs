@@ -454,6 +454,7 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/import", "import"),
                     ("/accounts", "accounts-commune"),
                     ("/account", "my-account-commune"),
+                    ("/settings", "settings-commune"),
                     ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
                     ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
                 ],
@@ -468,6 +469,7 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/field", "field-home"),
                 ],
             ),
+            ("quantri", &[("/server", "server")]),
             (
                 "so",
                 &[

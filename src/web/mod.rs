@@ -24,6 +24,7 @@ mod households;
 mod imports;
 mod indicators;
 mod login;
+mod maintenance;
 mod my_account;
 mod plan;
 mod reminders;
@@ -92,6 +93,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(accounts::routes())
         .merge(my_account::routes())
         .merge(commune_settings::routes())
+        .merge(maintenance::routes())
         .merge(home::routes())
         .merge(areas::routes())
         .merge(teams::routes())

@@ -51,6 +51,9 @@ impl Shell {
         if caller.role == Role::CommuneAdmin && caller.area_level == "commune" {
             items.push(("/settings", "Thiết lập"));
         }
+        if caller.role == Role::Sysadmin {
+            items.push(("/server", "Máy chủ"));
+        }
         // A temporary password leads nowhere but the change form: no menu to wander off into.
         if caller.must_change_password {
             items.clear();
