@@ -1545,3 +1545,67 @@ async fn the_commune_admin_makes_a_member_account_and_the_member_sets_a_password
     c.close().await.ok();
     result
 }
+
+/// The "?" of three pages, as three roles use them, opens the user guide at the page's own
+/// chapter; the guide fits a phone and its pictures are the screenshots the tests take.
+#[tokio::test]
+async fn the_question_mark_opens_the_guide_at_the_pages_chapter() {
+    let Some(driver) = start_driver() else { return };
+    let base = serve_demo().await;
+    let c = connect(&driver).await;
+    let result = async {
+        for (user, page, ready, chapter) in [
+            ("vhxh", "/plan", "main h1", "ke-hoach"),
+            ("truongap03", "/reports", "main h1", "truong-ap"),
+            ("tovien03", "/field", "#households", "tinh-nguyen-vien"),
+        ] {
+            login(&c, &base, user).await;
+            c.goto(&format!("{base}{page}")).await.unwrap();
+            wait_for(&c, Locator::Css(ready)).await.expect(page);
+            click(&c, "#help-link").await;
+            wait_for(&c, Locator::Css(".guide"))
+                .await
+                .expect("the guide");
+            let url = c.current_url().await.unwrap();
+            assert_eq!(url.path(), "/huong-dan", "{user} {page}");
+            assert_eq!(url.fragment(), Some(chapter), "{user} {page}");
+            // The chapter's heading is on screen, at the top.
+            let top: f64 = serde_json::from_value(
+                c.execute(
+                    "return document.getElementById(arguments[0]).getBoundingClientRect().top",
+                    vec![serde_json::json!(chapter)],
+                )
+                .await
+                .unwrap(),
+            )
+            .unwrap();
+            assert!(
+                (-2.0..200.0).contains(&top),
+                "{user} {page}: chapter at {top}"
+            );
+            let bad = overflows(&c).await;
+            assert!(bad.is_empty(), "the guide at 360 px: {bad:?}");
+            if user == "vhxh" {
+                // Every picture of the guide loaded.
+                let broken: Vec<String> = serde_json::from_value(
+                    c.execute(
+                        "return [...document.querySelectorAll('.guide img')].map(i => { \
+                           i.loading = 'eager'; return i; }).filter(i => i.complete && \
+                           i.naturalWidth === 0).map(i => i.getAttribute('src'))",
+                        vec![],
+                    )
+                    .await
+                    .unwrap(),
+                )
+                .unwrap();
+                assert!(broken.is_empty(), "pictures that did not load: {broken:?}");
+                screenshot(&c, "phone-guide").await;
+            }
+            c.goto(&format!("{base}/")).await.unwrap();
+            logout(&c).await;
+        }
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

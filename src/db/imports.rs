@@ -82,11 +82,10 @@ pub async fn current(
     for (r, s) in done {
         done_by.entry(r).or_default().push(s);
     }
-    let services: Vec<(String,)> =
-        crate::db::query_as("SELECT code FROM services WHERE active = 1")
-            .fetch_all(&mut *conn)
-            .await?;
-    let services = services.into_iter().map(|(c,)| c).collect();
+    let services = super::services::codes_in_force(conn, commune_id)
+        .await?
+        .into_iter()
+        .collect();
     Ok(Current {
         hamlets,
         households: households

@@ -512,19 +512,35 @@ async fn targets_by_commune(
     Ok(out)
 }
 
-pub async fn definitions(db: &Db) -> Result<Vec<Definition>> {
-    let services: Vec<(String, String)> = super::services::active(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.code, s.name))
-        .collect();
-    Ok(catalog::definitions(&services))
+/// The indicators of a commune (None: the province's, on the national list) for periods
+/// starting on `from` (`yyyy-mm-dd`): a service the commune retired before that day has no
+/// indicator any more; one it added has its own.
+pub async fn definitions(db: &Db, commune: Option<i64>, from: &str) -> Result<Vec<Definition>> {
+    let list = super::services::in_force(db, commune, from).await?;
+    let app = list
+        .iter()
+        .find(|s| s.code == "province_app")
+        .map_or_else(|| "ứng dụng của tỉnh".to_string(), |s| s.short_name.clone());
+    let services: Vec<(String, String)> = list.into_iter().map(|s| (s.code, s.name)).collect();
+    Ok(catalog::definitions(&services, &app))
+}
+
+/// The day a period starts, for `definitions`.
+pub fn period_start(p: &Period) -> String {
+    format!(
+        "{}-01",
+        crate::indicators::period::month_code(p.first_month())
+    )
 }
 
 /// Every indicator of the area for the period.
 pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
     let scope = Scope::of(area);
-    let defs = definitions(db).await?;
+    let commune = match scope {
+        Scope::Province(_) => None,
+        _ => area.commune_id,
+    };
+    let defs = definitions(db, commune, &period_start(p)).await?;
     let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
     let mut totals = Totals::new();
     if let Scope::Province(province) = scope {
@@ -542,10 +558,6 @@ pub async fn figures(db: &Db, area: &Area, p: &Period) -> Result<Vec<Figure>> {
             merge(&mut totals, t);
         }
     }
-    let commune = match scope {
-        Scope::Province(_) => None,
-        _ => area.commune_id,
-    };
     let targets = targets(db, commune, p.year()).await?;
     Ok(catalog::figures(&defs, &totals, &targets, p))
 }
@@ -616,7 +628,11 @@ pub async fn overview(
 ) -> Result<(Vec<Figure>, Vec<(Area, Vec<Figure>)>)> {
     let scope = Scope::of(area);
     let children = super::areas::children(db, area.id).await?;
-    let defs = definitions(db).await?;
+    let commune = match scope {
+        Scope::Province(_) => None,
+        _ => area.commune_id,
+    };
+    let defs = definitions(db, commune, &period_start(p)).await?;
     let metrics = metrics_of_all(defs.iter().map(|d| d.code.as_str()));
     let mut totals: HashMap<i64, Totals> = if let Scope::Province(province) = scope {
         commune_totals(db, province, p, &metrics)

@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_login_addresses.sql"),
     migration!(13, "0013_accounts_web.sql"),
     migration!(14, "0014_consents.sql"),
+    migration!(15, "0015_commune_services.sql"),
 ];
 
 impl Db {

@@ -426,7 +426,7 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         )
         .await?;
     let done: HashMap<String, (i64, i64)> = done.into_iter().map(|(c, a, b)| (c, (a, b))).collect();
-    let services = super::services::active(db)
+    let services = super::services::in_force(db, area.commune_id, &from)
         .await?
         .into_iter()
         .map(|s| {

@@ -306,7 +306,7 @@ async fn rejection(conn: &mut AnyConnection, id: &str, e: AppError) -> Result<Ou
 /// writes its log rows together.
 #[derive(Default)]
 struct Shared {
-    /// Active services, loaded at the first service named.
+    /// The services in force in the caller's commune, loaded at the first service named.
     services: Option<HashSet<String>>,
     /// Member → team (active members only), as asked.
     teams: HashMap<i64, Option<i64>>,
@@ -656,7 +656,7 @@ async fn apply_record(
             activity_id,
             member_id,
         } => {
-            check_service(conn, shared, service).await?;
+            check_service(conn, ctx.scope.commune_id, shared, service).await?;
             let what = HelpWhat {
                 service: Some(service),
                 dossier: None,
@@ -958,7 +958,7 @@ async fn apply_record(
             let name = fieldwork::clean_text(Some(name), 100, "Họ và tên")?
                 .ok_or_else(|| AppError::invalid("Cần họ và tên người yêu cầu hỗ trợ."))?;
             if let Some(s) = service {
-                check_service(conn, shared, s).await?;
+                check_service(conn, ctx.scope.commune_id, shared, s).await?;
             }
             let phone = fieldwork::optional_phone(phone.as_deref())?;
             let message = fieldwork::clean_text(message.as_deref(), 1000, "Nội dung")?;
@@ -1234,13 +1234,14 @@ async fn household_in_scope(
     Ok((id, commune, hamlet))
 }
 
-async fn check_service(conn: &mut AnyConnection, shared: &mut Shared, code: &str) -> Result<()> {
+async fn check_service(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    shared: &mut Shared,
+    code: &str,
+) -> Result<()> {
     if shared.services.is_none() {
-        let rows: Vec<(String,)> =
-            crate::db::query_as("SELECT code FROM services WHERE active = 1")
-                .fetch_all(&mut *conn)
-                .await?;
-        shared.services = Some(rows.into_iter().map(|(c,)| c).collect());
+        shared.services = Some(super::services::codes_in_force(conn, commune_id).await?);
     }
     if shared.services.as_ref().is_some_and(|s| s.contains(code)) {
         Ok(())

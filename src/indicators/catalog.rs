@@ -27,9 +27,9 @@ fn def(code: &str, name: &str, kind: Kind) -> Definition {
     }
 }
 
-/// Every indicator in the order of §4; `services` are the active services (code, name), each of
-/// which has its `adults_<service>` indicator.
-pub fn definitions(services: &[(String, String)]) -> Vec<Definition> {
+/// Every indicator in the order of §4; `services` are the services in force (code, name), each
+/// of which has its `adults_<service>` indicator; `app` is the province app's name.
+pub fn definitions(services: &[(String, String)], app: &str) -> Vec<Definition> {
     use Kind::*;
     let mut v = vec![
         def(
@@ -39,12 +39,12 @@ pub fn definitions(services: &[(String, String)]) -> Vec<Definition> {
         ),
         def(
             "households_province_app",
-            "Hộ có ít nhất 01 người cài đặt Tây Ninh Smart",
+            &format!("Hộ có ít nhất 01 người cài đặt {app}"),
             Ratio,
         ),
         def(
             "adults_province_app",
-            "Người trưởng thành cài đặt, sử dụng Tây Ninh Smart",
+            &format!("Người trưởng thành cài đặt, sử dụng {app}"),
             Ratio,
         ),
         def(
@@ -439,7 +439,10 @@ mod tests {
             .iter()
             .map(|c| (c.to_string(), c.to_uppercase()))
             .collect();
-        let codes: Vec<String> = definitions(&services).into_iter().map(|d| d.code).collect();
+        let codes: Vec<String> = definitions(&services, "Tây Ninh Smart")
+            .into_iter()
+            .map(|d| d.code)
+            .collect();
         for c in [
             "adults_guided",
             "households_province_app",

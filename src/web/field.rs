@@ -474,7 +474,7 @@ async fn field_rest(
     let month = &today[..7];
     let (from, to) = fieldwork::month_bounds(month).unwrap_or((today.clone(), today.clone()));
     let acts = activities::list(&s.db, scope.commune_id, Some(hamlet_id), &from, &to).await?;
-    let services = services::active(&s.db)
+    let services = services::current(&s.db, Some(scope.commune_id))
         .await?
         .into_iter()
         .map(|sv| FieldService {

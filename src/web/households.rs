@@ -116,7 +116,7 @@ async fn show(
         100,
     )
     .await?;
-    let services = services::active(&s.db).await?;
+    let services = services::current(&s.db, Some(h.commune_id)).await?;
     let ids: Vec<i64> = list.items.iter().map(|r| r.id).collect();
     let statuses = residents::statuses(&s.db, &ids).await?;
     let residents = list

@@ -18,6 +18,7 @@ mod exports;
 mod field;
 mod fieldadmin;
 mod forms;
+mod guide;
 mod hamlet_scope;
 mod home;
 mod households;
@@ -94,6 +95,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(my_account::routes())
         .merge(commune_settings::routes())
         .merge(maintenance::routes())
+        .merge(guide::routes())
         .merge(home::routes())
         .merge(areas::routes())
         .merge(teams::routes())
@@ -281,6 +283,7 @@ fn allowed_before_password_change(path: &str) -> bool {
             | "/api/v1/login"
             | "/api/v1/openapi.json"
     ) || path.starts_with("/assets/")
+        || path.starts_with("/huong-dan")
 }
 
 fn is_state_change(m: &Method) -> bool {

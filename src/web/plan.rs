@@ -117,7 +117,8 @@ async fn show(
     }
     let plan = plans::get(&s.db, commune.id, year).await?;
     let has_previous = plans::get(&s.db, commune.id, year - 1).await?.is_some();
-    let defs = db::indicators::definitions(&s.db).await?;
+    let defs =
+        db::indicators::definitions(&s.db, Some(commune.id), &format!("{year}-01-01")).await?;
     let name_of = |code: &str| {
         defs.iter()
             .find(|d| d.code == code)
@@ -359,7 +360,7 @@ async fn add_target(
     let plan = plans::get(&s.db, commune, year)
         .await?
         .ok_or_else(|| AppError::invalid(format!("Chưa có kế hoạch năm {year}.")))?;
-    let defs = db::indicators::definitions(&s.db).await?;
+    let defs = db::indicators::definitions(&s.db, Some(commune), &format!("{year}-01-01")).await?;
     let value = check_value(&defs, field("indicator"), field("target"))?;
     let timing = Timing::parse(field("timing"))
         .ok_or_else(|| AppError::invalid("Chọn thời hạn: đến hết kỳ, trong quý hoặc mọi kỳ."))?;
@@ -399,7 +400,7 @@ async fn set_target(
 ) -> Result<Response> {
     let commune = admin_commune(&caller)?;
     let (plan_id, before) = plans::target_plan(&s.db, commune, id).await?;
-    let defs = db::indicators::definitions(&s.db).await?;
+    let defs = db::indicators::definitions(&s.db, Some(commune), &period::today_iso()).await?;
     let value = check_value(&defs, &before.indicator, &f.target)?;
     let mut tx = s.db.begin_write().await?;
     plans::set_target_value(&mut tx, commune, id, value).await?;

@@ -334,7 +334,7 @@ async fn detail_page(
                 }
             })
             .collect();
-        services = services::active(&s.db)
+        services = services::current(&s.db, Some(r.commune_id))
             .await?
             .into_iter()
             .map(|sv| (sv.code, sv.name))
@@ -544,7 +544,7 @@ async fn check_close(
     let service = if f.service.is_empty() {
         None
     } else if Some(&f.service) == r.service_code.as_ref()
-        || services::active(&s.db)
+        || services::current(&s.db, Some(r.commune_id))
             .await?
             .iter()
             .any(|sv| sv.code == f.service)

@@ -147,7 +147,7 @@ async fn show_page(
 ) -> Result<Html<String>, AppError> {
     let r = visible(s, caller, id).await?;
     let phone_masked = r.phone.is_some() && !caller.sees_full_phone(r.hamlet_id) && !phone_full;
-    let services = services::active(&s.db).await?;
+    let services = services::current(&s.db, Some(r.commune_id)).await?;
     let statuses = residents::statuses(&s.db, &[id]).await?;
     let names: HashMap<String, String> = services
         .iter()
@@ -415,7 +415,7 @@ async fn set_service(
     let service = v.get("service");
     let status = v.get("status");
     let date = v.date("date", "Ngày")?.unwrap_or_else(crate::db::today);
-    let known = services::active(&s.db).await?;
+    let known = services::current(&s.db, Some(r.commune_id)).await?;
     if !known.iter().any(|sv| sv.code == service)
         || !services::STATUSES.iter().any(|(c, _)| *c == status)
     {

@@ -15,6 +15,26 @@ pub struct Shell {
     pub user: Option<(String, String, String)>,
     pub csrf: String,
     pub nav: Vec<NavItem>,
+    /// The user guide's chapter for this page (the "?" in the header).
+    pub help: String,
+}
+
+/// The guide's chapter for a page of a section, as the caller's role uses it.
+pub fn guide_chapter(role: Option<Role>, section: &str) -> &'static str {
+    let province = matches!(role, Some(Role::ProvinceViewer));
+    match section {
+        "/field" => "tinh-nguyen-vien",
+        _ if province || section == "/province" => "tinh",
+        _ if matches!(role, Some(Role::HamletHead)) => "truong-ap",
+        _ if matches!(role, Some(Role::TeamMember)) => "tinh-nguyen-vien",
+        "/plan" => "ke-hoach",
+        "/reports" | "/communications" => "bao-cao",
+        "/import" => "nhap-excel",
+        "/accounts" | "/settings" | "/server" | "/account" => "quan-tri",
+        "/" | "/dashboard" | "/areas" | "/teams" | "/households" | "/residents" | "/activities"
+        | "/requests" => "bang-chi-tieu",
+        _ => "bat-dau",
+    }
 }
 
 impl Shell {
@@ -78,6 +98,7 @@ impl Shell {
             )),
             csrf: super::csrf_mask::mask(&caller.csrf_token),
             nav,
+            help: format!("/huong-dan#{}", guide_chapter(Some(caller.role), section)),
         }
     }
 
@@ -87,6 +108,7 @@ impl Shell {
             user: None,
             csrf: super::csrf_mask::mask(&csrf),
             nav: vec![],
+            help: "/huong-dan#bat-dau".to_string(),
         }
     }
 }

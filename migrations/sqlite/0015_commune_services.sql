@@ -1,0 +1,15 @@
+-- The services list as each commune keeps it (PRODUCT.md §3, issue 18): a national service
+-- renamed or retired by a commune, and services a commune adds (another province's app, a new
+-- national platform). An added service is a row of `services` with its commune; a commune's
+-- changes to a national one are rows of `commune_services`. Retired on a day: from then on
+-- nothing new is recorded for it and its indicator is not counted for periods starting later.
+ALTER TABLE services ADD COLUMN commune_id INTEGER REFERENCES areas(id);
+CREATE TABLE commune_services (
+    commune_id INTEGER NOT NULL REFERENCES areas(id),
+    code TEXT NOT NULL REFERENCES services(code),
+    name TEXT,
+    short_name TEXT,
+    retired_on TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (commune_id, code)
+);
