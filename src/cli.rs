@@ -502,13 +502,8 @@ async fn serve(
             Some(Arc::new(web::tls::Acceptor::acme(acme)?))
         }
     };
-    if let Some(dir) = settings.backup_dir.clone() {
-        tokio::spawn(nightly_backups(
-            db.clone(),
-            settings.database_url.clone(),
-            (dir, settings.backup_keep),
-        ));
-    }
+    // Always watching: the sysadmin may turn the nightly backup on in the web.
+    tokio::spawn(nightly_backups(db.clone(), settings.clone()));
     let limits = web::server::Limits {
         header_timeout: std::time::Duration::from_secs(settings.header_timeout_seconds),
         max_per_address: settings.max_connections_per_address,
@@ -540,13 +535,49 @@ async fn serve(
     Ok(())
 }
 
-/// Every night at 02:00 (Vietnam), a backup into the folder; the oldest beyond `keep` go.
-async fn nightly_backups(db: Db, url: String, (dir, keep): (std::path::PathBuf, usize)) {
-    println!(
-        "Sao lưu hằng đêm lúc 02:00 vào {}, giữ {keep} bản gần nhất.",
-        dir.display()
-    );
+/// Every night at 02:00 (Vietnam), when on, a backup into the folder; the oldest beyond
+/// `keep` go. Whether it is on and how many to keep are read again every few minutes (the
+/// sysadmin's page changes them).
+async fn nightly_backups(db: Db, settings: Settings) {
+    let url = settings.database_url.clone();
+    let folder = settings.backup_folder();
+    let mut told = None;
     loop {
+        let plan = match db::backup::nightly_plan(
+            &db,
+            settings.backup_dir.as_deref(),
+            &folder,
+            settings.backup_keep,
+        )
+        .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e.user_message_for_cli(), "nightly backup settings unreadable");
+                tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+                continue;
+            }
+        };
+        if told.as_ref() != Some(&plan) {
+            if plan.on {
+                println!(
+                    "Sao lưu hằng đêm lúc 02:00 vào {}, giữ {} bản gần nhất.",
+                    plan.dir.display(),
+                    plan.keep
+                );
+            }
+            told = Some(plan.clone());
+        }
+        let (dir, keep) = (plan.dir.clone(), plan.keep);
+        if !plan.on {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            continue;
+        }
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            tracing::error!(error = %e, "backup folder cannot be created");
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            continue;
+        }
         // The wall clock is read every few minutes, so a machine that slept or was off at
         // 02:00 makes the missed backup as soon as it runs again.
         let stamp = (chrono::Utc::now() + chrono::Duration::hours(7))

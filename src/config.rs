@@ -312,6 +312,17 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The backup folder: the configured one, or `backups` beside the database.
+    pub fn backup_folder(&self) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| {
+            self.secret_file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("backups")
+        })
+    }
+
     /// Today for the report workflow: submission dates and whether a report is due.
     pub fn today(&self) -> String {
         self.today

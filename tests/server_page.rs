@@ -70,6 +70,61 @@ async fn server_page(url: String) {
         assert_eq!(n, 1, "{action} audited");
     }
 
+    // The nightly backup switched off and the count kept changed in the web: the page says so,
+    // the setting outlives the process (it is in the database), and "back up now" keeps that
+    // many.
+    let r = admin.post_form("/server/nightly", &[("keep", "2")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan = congdongso::db::backup::nightly_plan(&db, Some(dir.path()), dir.path(), 3)
+        .await
+        .unwrap();
+    assert!(!plan.on, "off in the web overrides the configured folder");
+    assert_eq!(plan.keep, 2);
+    let page = admin.get("/server").await;
+    assert!(
+        page.body.contains("Chưa bật sao lưu hằng đêm"),
+        "{}",
+        page.body
+    );
+    // Two older backups in the folder (and not the one just made).
+    std::fs::remove_file(dir.path().join(name)).unwrap();
+    for old in [
+        "congdongso-20250101-020000.db",
+        "congdongso-20250102-020000.db",
+    ] {
+        std::fs::write(dir.path().join(old), b"older").unwrap();
+    }
+    let r = admin.post_form("/server/backups", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left.len(), 2, "the newest two kept: {left:?}");
+    assert_eq!(
+        left[0], "congdongso-20250102-020000.db",
+        "the oldest went: {left:?}"
+    );
+    let r = admin
+        .post_form("/server/nightly", &[("nightly", "on"), ("keep", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post_form("/server/nightly", &[("nightly", "on"), ("keep", "7")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/server").await;
+    assert!(page.body.contains("giữ 7 bản gần nhất"), "{}", page.body);
+    let n = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'server_settings'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+
     // Only a backup's own name is served.
     for bad in [
         "..%2Fsecret.key",
@@ -96,6 +151,8 @@ async fn server_page(url: String) {
             "{who}"
         );
         let r = c.post_form("/server/backups", &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        let r = c.post_form("/server/nightly", &[("keep", "1")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
     }
 }

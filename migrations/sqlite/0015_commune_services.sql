@@ -13,3 +13,11 @@ CREATE TABLE commune_services (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (commune_id, code)
 );
+
+-- Server-wide settings changed in the web by the sysadmin (the nightly backup's switch and how
+-- many to keep); a key absent here falls back to the flag, environment or settings file.
+CREATE TABLE server_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);

@@ -376,6 +376,64 @@ pub fn newest_in(dir: &Path) -> Option<String> {
         .max()
 }
 
+/// The nightly backup as it stands: the sysadmin's choice in the web if made, otherwise the
+/// configuration (on when a folder is configured).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NightlyPlan {
+    pub on: bool,
+    pub keep: usize,
+    pub dir: PathBuf,
+}
+
+const NIGHTLY_KEY: &str = "backup_nightly";
+const KEEP_KEY: &str = "backup_keep";
+
+pub async fn nightly_plan(
+    db: &Db,
+    configured: Option<&Path>,
+    folder: &Path,
+    configured_keep: usize,
+) -> Result<NightlyPlan> {
+    let rows: Vec<(String, String)> = db
+        .fetch_all(
+            "SELECT key, value FROM server_settings WHERE key IN ($1, $2)",
+            &[NIGHTLY_KEY.into(), KEEP_KEY.into()],
+        )
+        .await?;
+    let get = |k: &str| {
+        rows.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    Ok(NightlyPlan {
+        on: get(NIGHTLY_KEY).map_or(configured.is_some(), |v| v == "on"),
+        keep: get(KEEP_KEY)
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(configured_keep.max(1)),
+        dir: folder.to_path_buf(),
+    })
+}
+
+/// The sysadmin's choice: nightly on or off, and how many to keep.
+pub async fn set_nightly(conn: &mut sqlx::AnyConnection, on: bool, keep: usize) -> Result<()> {
+    for (key, value) in [
+        (NIGHTLY_KEY, if on { "on" } else { "off" }.to_string()),
+        (KEEP_KEY, keep.to_string()),
+    ] {
+        crate::db::query(
+            "INSERT INTO server_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(super::now())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// One nightly backup into `dir` named by `stamp` (`20260501-020000`), then the oldest beyond
 /// `keep` removed. Returns the new file and the removed ones.
 pub async fn nightly(

@@ -14,7 +14,6 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -22,6 +21,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/server", get(page))
         .route("/server/backups", post(backup_now))
+        .route("/server/nightly", post(set_nightly))
         .route("/server/backups/{name}", get(download))
 }
 
@@ -33,17 +33,15 @@ fn sysadmin(caller: &Caller) -> Result<()> {
     }
 }
 
-/// Where backups go: the nightly folder, or `backups` beside the database when none is set
-/// (so "back up now" works on a PC nobody configured).
-fn backup_dir(s: &SharedState) -> PathBuf {
-    s.settings.backup_dir.clone().unwrap_or_else(|| {
-        s.settings
-            .secret_file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."))
-            .join("backups")
-    })
+/// The nightly backup as it stands (the web's choice, else the configuration).
+async fn plan(s: &SharedState) -> Result<backup::NightlyPlan> {
+    backup::nightly_plan(
+        &s.db,
+        s.settings.backup_dir.as_deref(),
+        &s.settings.backup_folder(),
+        s.settings.backup_keep,
+    )
+    .await
 }
 
 struct BackupRow {
@@ -152,15 +150,19 @@ async fn page(
                 .map_or_else(|| "hôm nay".into(), crate::text::format_date),
         ),
     ];
-    let dir = backup_dir(&s);
-    let notice = q.get("da-sao-luu").map(|f| format!("Đã sao lưu vào {f}."));
+    let plan = plan(&s).await?;
+    let notice = match (q.get("da-sao-luu"), q.contains_key("da-luu")) {
+        (Some(f), _) => Some(format!("Đã sao lưu vào {f}.")),
+        (None, true) => Some("Đã lưu thiết lập sao lưu.".to_string()),
+        _ => None,
+    };
     render(&ServerPage {
         shell: Shell::new(&caller, "Máy chủ và sao lưu", "/server"),
         settings,
-        dir: dir.display().to_string(),
-        nightly: st.backup_dir.is_some(),
-        keep: st.backup_keep,
-        backups: backups_in(&dir),
+        dir: plan.dir.display().to_string(),
+        nightly: plan.on,
+        keep: plan.keep,
+        backups: backups_in(&plan.dir),
         notice,
     })
 }
@@ -186,19 +188,25 @@ async fn record(s: &SharedState, caller: &Caller, action: &str, file: &str) -> R
 
 async fn backup_now(State(s): State<SharedState>, caller: Caller) -> Result<Response> {
     sysadmin(&caller)?;
-    let dir = backup_dir(&s);
+    let plan = plan(&s).await?;
+    let dir = plan.dir;
     std::fs::create_dir_all(&dir)
         .map_err(|e| AppError::invalid(format!("Không tạo được thư mục {}: {e}", dir.display())))?;
     let stamp = (chrono::Utc::now() + chrono::Duration::hours(7))
         .format("%Y%m%d-%H%M%S")
         .to_string();
-    let (done, _removed) = backup::nightly(
-        &s.db,
-        &s.settings.database_url,
-        (&dir, s.settings.backup_keep),
-        &stamp,
-    )
-    .await?;
+    // A second click within the same second: that backup is the one just made.
+    let ext = if s.db.backend == crate::db::Backend::Sqlite {
+        "db"
+    } else {
+        "dump"
+    };
+    let same = format!("{}{stamp}.{ext}", backup::NIGHTLY_PREFIX);
+    if dir.join(&same).exists() {
+        return Ok(see_other(&format!("/server?da-sao-luu={same}")));
+    }
+    let (done, _removed) =
+        backup::nightly(&s.db, &s.settings.database_url, (&dir, plan.keep), &stamp).await?;
     let name = done
         .path
         .file_name()
@@ -221,7 +229,7 @@ async fn download(
     if backup::stamp_of(&name).is_none() || name.contains(['/', '\\']) {
         return Err(AppError::NotFound);
     }
-    let path = backup_dir(&s).join(&name);
+    let path = s.settings.backup_folder().join(&name);
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| AppError::NotFound)?;
@@ -241,4 +249,36 @@ async fn download(
         body,
     )
         .into_response())
+}
+
+async fn set_nightly(
+    State(s): State<SharedState>,
+    caller: Caller,
+    axum::extract::Form(f): axum::extract::Form<HashMap<String, String>>,
+) -> Result<Response> {
+    sysadmin(&caller)?;
+    let on = f.get("nightly").is_some_and(|v| v == "on");
+    let keep: usize = f
+        .get("keep")
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| (1..=365).contains(n))
+        .ok_or_else(|| AppError::invalid("Số bản sao lưu giữ lại là một số từ 1 đến 365."))?;
+    let before = plan(&s).await?;
+    let mut tx = s.db.begin_write().await?;
+    backup::set_nightly(&mut tx, on, keep).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            commune_id: None,
+            account_id: Some(caller.account_id),
+            action: "set_setting",
+            entity: "server_settings",
+            entity_id: None,
+        },
+        Some(&serde_json::json!({"nightly": before.on, "keep": before.keep})),
+        Some(&serde_json::json!({"nightly": on, "keep": keep})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/server?da-luu"))
 }
