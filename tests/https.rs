@@ -21,6 +21,9 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
+/// The master key the servers of these tests run with (no key file).
+const KEY: &str = "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=";
+
 /// A child process killed when the test ends, however it ends.
 struct Running(Child);
 
@@ -100,10 +103,7 @@ fn serve(dir: &Path, args: &[&str]) -> (Running, mpsc::Receiver<String>) {
     let mut child = bin()
         .args(["serve", "--database-url", &url])
         .args(args)
-        .env(
-            "CONGDONGSO_SECRET_KEY",
-            "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=",
-        )
+        .env("CONGDONGSO_SECRET_KEY", KEY)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -296,52 +296,38 @@ async fn serves_https_from_certificate_files_and_sends_plain_http_there() {
     assert_eq!(parse(&raw, Vec::new()).status, 400);
 }
 
+/// What `serve` with these arguments says on stderr when it refuses to start.
+fn refusal(dir: &Path, args: &[&str]) -> String {
+    let out = bin()
+        .args(["serve", "--database-url"])
+        .arg(format!("sqlite://{}", dir.join("db.db").display()))
+        .args(args)
+        .env("CONGDONGSO_SECRET_KEY", KEY)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{args:?} should not start");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
 #[test]
 fn refuses_unreadable_certificates_and_a_redirect_without_https() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("khong-co.pem");
-    let out = bin()
-        .args([
-            "serve",
-            "--database-url",
-            &format!("sqlite://{}", dir.path().join("db.db").display()),
+    let missing = missing.to_str().unwrap();
+    let err = refusal(
+        dir.path(),
+        &[
             "--addr",
             "127.0.0.1:0",
             "--tls-cert",
-            missing.to_str().unwrap(),
+            missing,
             "--tls-key",
-            missing.to_str().unwrap(),
-        ])
-        .env(
-            "CONGDONGSO_SECRET_KEY",
-            "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=",
-        )
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Không đọc được chứng chỉ"), "{err}");
-
-    let out = bin()
-        .args([
-            "serve",
-            "--database-url",
-            &format!("sqlite://{}", dir.path().join("db.db").display()),
-            "--http-addr",
-            "127.0.0.1:0",
-        ])
-        .env(
-            "CONGDONGSO_SECRET_KEY",
-            "dGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXkgdGVzdCBrZXk=",
-        )
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--http-addr"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            missing,
+        ],
     );
+    assert!(err.contains("Không đọc được chứng chỉ"), "{err}");
+    let err = refusal(dir.path(), &["--http-addr", "127.0.0.1:0"]);
+    assert!(err.contains("--http-addr"), "{err}");
 }
 
 /// pebble and its DNS stand-in, or None (skip) when pebble is not installed outside CI.
@@ -451,21 +437,24 @@ async fn obtains_a_certificate_from_an_acme_authority_and_renews_it() {
     };
     let issued_by_pebble = trusting(&root);
 
-    let (server, rx) = serve(
-        dir.path(),
-        &[
-            "--addr",
-            &format!("127.0.0.1:{https_port}"),
-            "--acme-domain",
-            DOMAIN,
-            "--acme-email",
-            "quantri@rachkien.example.vn",
-            "--acme-directory",
-            &format!("https://localhost:{acme_port}/dir"),
-            "--acme-directory-root",
-            dir.path().join("ca.pem").to_str().unwrap(),
-        ],
+    let (addr_arg, directory) = (
+        format!("127.0.0.1:{https_port}"),
+        format!("https://localhost:{acme_port}/dir"),
     );
+    let root = dir.path().join("ca.pem");
+    let acme_args = [
+        "--addr",
+        addr_arg.as_str(),
+        "--acme-domain",
+        DOMAIN,
+        "--acme-email",
+        "quantri@rachkien.example.vn",
+        "--acme-directory",
+        directory.as_str(),
+        "--acme-directory-root",
+        root.to_str().unwrap(),
+    ];
+    let (server, rx) = serve(dir.path(), &acme_args);
     let mut seen = Vec::new();
     let addr: SocketAddr = wait_for(&rx, "đang chạy tại https://", &mut seen)
         .parse()
@@ -497,21 +486,7 @@ async fn obtains_a_certificate_from_an_acme_authority_and_renews_it() {
 
     // A restart takes the kept certificate instead of asking the authority again.
     drop(server);
-    let (_server, rx) = serve(
-        dir.path(),
-        &[
-            "--addr",
-            &format!("127.0.0.1:{https_port}"),
-            "--acme-domain",
-            DOMAIN,
-            "--acme-directory",
-            &format!("https://localhost:{acme_port}/dir"),
-            "--acme-directory-root",
-            dir.path().join("ca.pem").to_str().unwrap(),
-            "--acme-email",
-            "quantri@rachkien.example.vn",
-        ],
-    );
+    let (_server, rx) = serve(dir.path(), &acme_args);
     let mut seen = Vec::new();
     wait_for(&rx, "Dùng chứng chỉ HTTPS đã lưu", &mut seen);
 }
