@@ -5,7 +5,7 @@
 //! browser fails the run.
 
 mod common;
-use common::{PASSWORD, app, app_on, demo_db};
+use common::{PASSWORD, app, app_on, demo_db, demo_db_on};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
@@ -100,6 +100,20 @@ async fn serve_demo() -> String {
 async fn serve_router(make: impl FnOnce(congdongso::db::Db) -> axum::Router) -> String {
     let dir = tempfile::tempdir().unwrap().keep();
     let db = demo_db(&format!("sqlite://{}/browser.db", dir.display())).await;
+    serve_db(db, make).await
+}
+
+/// Serves the demo commune as it stood on `today`, with the workflow's calendar on that day.
+async fn serve_on(today: &'static str) -> String {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db = demo_db_on(&format!("sqlite://{}/browser.db", dir.display()), today).await;
+    serve_db(db, |db| app_on(db, today)).await
+}
+
+async fn serve_db(
+    db: congdongso::db::Db,
+    make: impl FnOnce(congdongso::db::Db) -> axum::Router,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = make(db);
@@ -851,8 +865,8 @@ async fn logout(c: &Client) {
 #[tokio::test]
 async fn a_hamlet_head_submits_the_monthly_report_and_the_commune_approves_it() {
     let Some(driver) = start_driver() else { return };
-    // The workflow's calendar on the 20th of May: the report goes in before its due day.
-    let base = serve_router(|db| app_on(db, "2026-05-20")).await;
+    // The commune on the 20th of May: the report goes in before its due day.
+    let base = serve_on("2026-05-20").await;
     let c = connect(&driver).await;
     let result = async {
         login(&c, &base, "truongap03").await;
@@ -1007,7 +1021,7 @@ async fn the_commune_admin_imports_an_excel_list_on_a_phone() {
 async fn the_commune_sends_its_report_up_and_the_province_acknowledges_it_on_a_phone() {
     let Some(driver) = start_driver() else { return };
     // December 2nd: November's commune report is written and sent to the Sở.
-    let base = serve_router(|db| app_on(db, "2026-12-02")).await;
+    let base = serve_on("2026-12-02").await;
     let c = connect(&driver).await;
     let result = async {
         login(&c, &base, "vhxh").await;

@@ -33,6 +33,12 @@ async fn adults_guided_target(c: &mut Client, period: &str) -> Option<i64> {
 async fn the_plan_starts_from_the_template_and_the_next_year_from_a_copy() {
     for url in backends().await {
         let db = demo_db(&url).await;
+        // A commune that has not made its plan yet: the demo's plans are taken away.
+        for table in ["plan_targets", "plan_tasks", "plans"] {
+            db.execute(&format!("DELETE FROM {table}"), &[])
+                .await
+                .unwrap();
+        }
         let app = app(db.clone());
         let mut admin = Client::login(app.clone(), "vhxh").await;
         let mut head = Client::login(app.clone(), "truongap03").await;

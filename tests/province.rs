@@ -44,9 +44,13 @@ async fn generates_distinct_communes_that_sum_to_the_province() {
     for url in backends().await {
         let db = migrated(&url).await;
         let mut seen = Vec::new();
-        let summary = demo::generate_province(&db, &keys(), "mat-khau-tinh", &OPTS, |d| {
-            seen.push(d.clone())
-        })
+        let summary = demo::generate_province_on(
+            &db,
+            &keys(),
+            "mat-khau-tinh",
+            (&OPTS, common::demo_day()),
+            |d| seen.push(d.clone()),
+        )
         .await
         .unwrap();
         assert_eq!((summary.communes, summary.written), (2, 2), "{url}");
@@ -118,9 +122,15 @@ async fn generates_distinct_communes_that_sum_to_the_province() {
             communes: 3,
             ..OPTS
         };
-        let again = demo::generate_province(&db, &keys(), "mat-khau-tinh", &more, |_| {})
-            .await
-            .unwrap();
+        let again = demo::generate_province_on(
+            &db,
+            &keys(),
+            "mat-khau-tinh",
+            (&more, common::demo_day()),
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!((again.communes, again.written), (3, 1), "{url}");
         assert_eq!(count(&db, ids).await, count(&db, distinct).await);
 
@@ -206,9 +216,15 @@ async fn province_view(db: &Db, period: &str) -> serde_json::Value {
 async fn kept_province_figures_follow_every_write() {
     for url in backends().await {
         let db = migrated(&url).await;
-        demo::generate_province(&db, &keys(), "mat-khau-tinh", &OPTS, |_| {})
-            .await
-            .unwrap();
+        demo::generate_province_on(
+            &db,
+            &keys(),
+            "mat-khau-tinh",
+            (&OPTS, common::demo_day()),
+            |_| {},
+        )
+        .await
+        .unwrap();
         let commune = areas::by_code(&db, demo::COMMUNE_CODE)
             .await
             .unwrap()

@@ -61,10 +61,13 @@ async fn commune_input(db: &Db, p: Period, kind: Kind) -> congdongso::reports::b
 async fn gathered(url: String) {
     let db = demo_db(&url).await;
     // The demo's commune reports carry the admin's own words, which would stand in for the
-    // gathered ones (tests/commune_reports.rs): here the commune has written none.
-    db.execute("DELETE FROM commune_reports", &[])
-        .await
-        .unwrap();
+    // gathered ones (tests/commune_reports.rs): here the commune has written none. Nor have
+    // the hamlets: the demo's monthly reports go too, so the words gathered are the test's.
+    for table in ["commune_reports", "monthly_reports"] {
+        db.execute(&format!("DELETE FROM {table}"), &[])
+            .await
+            .unwrap();
+    }
     let app = app_on(db.clone(), TODAY);
     let (ap3, ap5) = ("rach-kien-ap-03", "rach-kien-ap-05");
     send(
@@ -287,9 +290,12 @@ async fn the_periods_difficulties_and_proposals_are_the_hamlets_submitted_words(
 /// province reads them once sent, and the file is then dated the day it was sent.
 async fn own_words(url: String) {
     let db = demo_db(&url).await;
-    db.execute("DELETE FROM commune_reports", &[])
-        .await
-        .unwrap();
+    // Neither the commune nor the hamlets have reported yet: the words are the test's.
+    for table in ["commune_reports", "monthly_reports"] {
+        db.execute(&format!("DELETE FROM {table}"), &[])
+            .await
+            .unwrap();
+    }
     let app = app_on(db.clone(), TODAY);
     send(
         &app,

@@ -3,7 +3,7 @@
 
 mod common;
 use axum::http::StatusCode;
-use common::{Client, app_on, backends, demo_db};
+use common::{Client, app_on, backends, demo_db, demo_db_on};
 use congdongso::db::Db;
 
 const AP3: &str = "rach-kien-ap-03";
@@ -60,7 +60,8 @@ async fn draft_and_submit(app: &axum::Router) -> Client {
 }
 
 async fn workflow(url: String) {
-    let db = demo_db(&url).await;
+    // The demo as it stood on the day the test begins: May's reports still to write.
+    let db = demo_db_on(&url, "2026-05-20").await;
     let app = app_on(db.clone(), "2026-05-20");
     let mut head = draft_and_submit(&app).await;
     let (status, submitted_on, figures) = status_of(&db, AP3, "2026-05").await;
@@ -238,7 +239,8 @@ async fn a_hamlet_head_drafts_submits_and_the_commune_approves() {
 }
 
 async fn frozen(url: String) {
-    let db = demo_db(&url).await;
+    // The demo as it stood on the day the test begins: May's reports still to write.
+    let db = demo_db_on(&url, "2026-05-20").await;
     let app = app_on(db.clone(), "2026-05-20");
     draft_and_submit(&app).await;
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
@@ -303,7 +305,8 @@ async fn an_approved_reports_figures_do_not_move() {
 }
 
 async fn due_day_and_reminders(url: String) {
-    let db = demo_db(&url).await;
+    // The demo as it stood on the day the test begins: May's reports still to write.
+    let db = demo_db_on(&url, "2026-05-18").await;
     let app = app_on(db.clone(), "2026-05-18");
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     let r = vhxh
@@ -587,7 +590,8 @@ async fn year_end_evaluations_nominations_and_good_practices() {
 }
 
 async fn communications(url: String) {
-    let db = demo_db(&url).await;
+    // The demo as it stood before May: the month's communications are the test's alone.
+    let db = demo_db_on(&url, "2026-04-30").await;
     let app = app_on(db.clone(), "2026-05-20");
     let mut head = Client::login(app.clone(), "truongap03").await;
     for (fields, message) in [
@@ -716,7 +720,10 @@ async fn communications(url: String) {
 
     // Deleting: another hamlet's head may not, the commune admin may, with the audit kept.
     let (id,): (i64,) = db
-        .fetch_one("SELECT id FROM communications WHERE channel = 'video'", &[])
+        .fetch_one(
+            "SELECT id FROM communications WHERE channel = 'video' AND title = 'Phóng sự Ấp 1'",
+            &[],
+        )
         .await
         .unwrap();
     let mut other = Client::login(app.clone(), "truongap01").await;

@@ -6,7 +6,7 @@
 mod common;
 use axum::http::StatusCode;
 use calamine::Reader;
-use common::{Client, app_on, backends, demo_db};
+use common::{Client, app_on, backends, demo_db_on};
 use congdongso::db::{Db, areas, scoring};
 use congdongso::reports::docx;
 
@@ -44,14 +44,21 @@ fn points(tenths: i64) -> String {
     format!("{},{}", tenths / 10, tenths % 10)
 }
 
-/// Hamlet 3's year, made by hand: the demo's activities withdrawn, then 4 activities in each
-/// month from January to June (one of May's an information-security session), 3 in July and
-/// none in August or September; the monthly reports of January to June submitted on the
-/// 20th (on time), July's on the 28th (late), August's and September's not at all.
+/// Hamlet 3's year, made by hand: the demo's activities and monthly reports withdrawn, then
+/// 4 activities in each month from January to June (one of May's an information-security
+/// session), 3 in July and none in August or September; the monthly reports of January to
+/// June submitted on the 20th (on time), July's on the 28th (late), August's and September's
+/// not at all.
 async fn hamlet_three_year(db: &Db) {
     let hamlet = id_of(db, "SELECT id FROM areas WHERE code = $1", AP3).await;
     db.execute(
         "UPDATE activities SET active = 0 WHERE hamlet_id = $1",
+        &[hamlet.into()],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "DELETE FROM monthly_reports WHERE hamlet_id = $1",
         &[hamlet.into()],
     )
     .await
@@ -116,7 +123,7 @@ fn sheet_row<'a>(body: &'a str, team: &str) -> &'a str {
 
 async fn automatic_and_manual_points(url: String) {
     fix_today();
-    let db = demo_db(&url).await;
+    let db = demo_db_on(&url, TODAY).await;
     hamlet_three_year(&db).await;
     let app = app_on(db.clone(), TODAY);
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
@@ -369,7 +376,7 @@ async fn automatic_points_follow_the_data_and_the_ranking_feeds_the_nominations(
 
 async fn criteria_and_permissions(url: String) {
     fix_today();
-    let db = demo_db(&url).await;
+    let db = demo_db_on(&url, TODAY).await;
     let app = app_on(db.clone(), TODAY);
     let mut vhxh = Client::login(app.clone(), "vhxh").await;
     let criteria_of = |year: i64| {

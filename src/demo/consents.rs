@@ -3,6 +3,7 @@
 //! so a newcomer sees both on the residents' pages (and the withdrawn one absent from Ấp 16's
 //! lists).
 
+use super::calendar::{Calendar, iso};
 use crate::db::Db;
 use crate::db::consents::{self, NewConsent};
 use crate::error::Result;
@@ -12,15 +13,10 @@ const SIGNED_PER_HAMLET: usize = 3;
 /// The hamlet where someone withdrew (not one the tests' phones and lists lean on).
 const WITHDRAWN_IN: usize = 16;
 
-pub async fn write(db: &Db, commune_id: i64) -> Result<()> {
-    let today = crate::db::today();
-    let Ok(day) = chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d") else {
-        return Ok(());
-    };
+pub async fn write(db: &Db, commune_id: i64, cal: &Calendar) -> Result<()> {
+    let today = cal.today_iso();
     let start_of_year = format!("{}-01-15", &today[..4]).min(today.clone());
-    let withdrawn_on = (day - chrono::Duration::days(10))
-        .format("%Y-%m-%d")
-        .to_string();
+    let withdrawn_on = iso(cal.today - chrono::Duration::days(10));
     let admin: Option<(i64,)> = db
         .fetch_optional("SELECT id FROM accounts WHERE username = 'vhxh'", &[])
         .await?;

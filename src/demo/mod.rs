@@ -3,11 +3,20 @@
 //! `generate_province` adds more communes like it under Tây Ninh, for measuring at province
 //! scale.
 //!
+//! The demo is a commune well into its year on the day it is seeded (`calendar`): services,
+//! help and activities from January to today, the year's plan with its progress, the hamlets'
+//! monthly reports up to last month, communications, online dossiers, the reports to the
+//! province and, in the last quarter, the teams' year-end evaluations being drafted.
+//!
 //! The data is generated from a fixed seed so every demo database looks the same, and written
 //! in one transaction with explicit ids and multi-row inserts: row-by-row inserts through the
 //! data layer would take minutes for this volume.
 
+mod calendar;
+mod communications;
 mod consents;
+mod evaluations;
+mod monthly;
 mod names;
 mod org;
 mod people;
@@ -15,14 +24,18 @@ mod province;
 mod reports;
 mod scores;
 mod write;
+mod writers;
+mod yearplan;
 
-pub use province::generate_province;
 pub use province::{CommuneDone, ProvinceOptions, ProvinceSummary, commune_names};
+pub use province::{generate_province, generate_province_on};
 
 use crate::auth::Role;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::Result;
+use calendar::Calendar;
+use chrono::NaiveDate;
 use people::Issued;
 use write::{CommunePlan, Parent, Written};
 
@@ -119,28 +132,47 @@ pub fn account_list() -> Vec<DemoAccount> {
     v
 }
 
-/// Seeds the demo commune if the database has no areas yet; returns None when it was not empty.
+/// Seeds the demo commune as it stands today (`period::today`, which `CONGDONGSO_TODAY` sets) if
+/// the database has no areas yet; returns None when it was not empty.
 pub async fn seed(
     db: &Db,
     keys: &Keys,
     password: &str,
     opts: &DemoOptions,
 ) -> Result<Option<DemoSummary>> {
+    seed_on(db, keys, password, opts, crate::indicators::period::today()).await
+}
+
+/// Seeds the demo commune as it stands on `today`: the same seed and day give the same data.
+pub async fn seed_on(
+    db: &Db,
+    keys: &Keys,
+    password: &str,
+    opts: &DemoOptions,
+    today: NaiveDate,
+) -> Result<Option<DemoSummary>> {
     if db.scalar_i64("SELECT COUNT(*) FROM areas", &[]).await? > 0 {
         return Ok(None);
     }
+    let cal = Calendar::on(today);
     // Argon2 is deliberately slow: one hash serves every demo account.
     let password_hash = crate::auth::hash_password(password)?;
     let w = write_commune(
         db,
         keys,
-        &demo_plan(opts, &password_hash),
+        &demo_plan(opts, &password_hash, cal),
         &mut Issued::default(),
     )
     .await?;
-    reports::seed_commune_reports(db, w.commune_id, 1).await?;
-    scores::write(db, w.commune_id).await?;
-    consents::write(db, w.commune_id).await?;
+    let commune = w.commune_id;
+    // What the hamlets' reports freeze comes first: communications and the plan's targets.
+    communications::write(db, commune, &cal).await?;
+    yearplan::write(db, commune, &cal).await?;
+    monthly::write(db, commune, &cal, opts.seed).await?;
+    reports::seed_commune_reports(db, commune, 1, &cal).await?;
+    scores::write(db, commune, &cal).await?;
+    consents::write(db, commune, &cal).await?;
+    evaluations::write(db, commune, &cal, opts.seed).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {
@@ -151,7 +183,7 @@ pub async fn seed(
     }))
 }
 
-fn demo_plan<'a>(opts: &DemoOptions, password_hash: &'a str) -> CommunePlan<'a> {
+fn demo_plan<'a>(opts: &DemoOptions, password_hash: &'a str, cal: Calendar) -> CommunePlan<'a> {
     CommunePlan {
         code: COMMUNE_CODE,
         name: COMMUNE_NAME,
@@ -165,6 +197,7 @@ fn demo_plan<'a>(opts: &DemoOptions, password_hash: &'a str) -> CommunePlan<'a> 
             province_name: PROVINCE_NAME,
             password_hash,
         },
+        cal,
     }
 }
 
@@ -241,10 +274,15 @@ mod tests {
         }
     }
 
+    /// The day the unit tests generate people on.
+    fn cal() -> Calendar {
+        Calendar::on(NaiveDate::from_ymd_opt(2026, 12, 4).unwrap())
+    }
+
     #[test]
     fn dates_are_calendar_days() {
         assert_eq!(people::date_of(2026, 1), "2026-01-01");
-        assert_eq!(people::date_of(2026, people::LAST_ORDINAL), "2026-11-20");
+        assert_eq!(people::date_of(2026, 324), "2026-11-20");
         assert_eq!(people::date_of(2024, 60), "2024-02-29");
         assert_eq!(people::date_of(2025, 365), "2025-12-31");
     }
@@ -256,7 +294,14 @@ mod tests {
         let mut persons = 0;
         let mut cccds = std::collections::HashSet::new();
         for seq in 1..=2000 {
-            let h = people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 5, seq, None);
+            let h = people::household(
+                &mut rng,
+                (&mut issued, &cal()),
+                &people::DEMO_PLACE,
+                5,
+                seq,
+                None,
+            );
             assert_eq!(h.code, format!("RK-05-{seq:04}"));
             assert!(h.address.ends_with("Ấp 5, xã Rạch Kiến"));
             assert_eq!(h.people[0].relation, "Chủ hộ");
@@ -301,7 +346,7 @@ mod tests {
         for seq in 1..50 {
             let h = people::household(
                 &mut rng,
-                &mut issued,
+                (&mut issued, &cal()),
                 &people::DEMO_PLACE,
                 3,
                 seq,
@@ -328,18 +373,25 @@ mod tests {
             has_zalo: true,
         };
         let (mut adults, mut vneid, mut ecommerce) = (0, 0, 0);
+        let cal = cal();
         for seq in 1..=1500 {
-            for p in
-                people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 1, seq, None).people
-            {
-                let statuses = people::service_statuses(&mut rng, &p, &pace);
+            let h = people::household(
+                &mut rng,
+                (&mut issued, &cal),
+                &people::DEMO_PLACE,
+                1,
+                seq,
+                None,
+            );
+            for p in h.people {
+                let statuses = people::service_statuses(&mut rng, &p, &pace, &cal);
                 if p.status != "living" || p.age() < 15 {
                     assert!(statuses.is_empty());
                     continue;
                 }
                 adults += 1;
                 for s in &statuses {
-                    assert!(s.date.as_str() >= "2026-01-01" && s.date.as_str() <= "2026-11-20");
+                    assert!(s.date.as_str() >= "2026-01-01" && s.date.as_str() <= "2026-12-04");
                     if s.status == "done" {
                         vneid += (s.code == "vneid") as i32;
                         ecommerce += (s.code == "ecommerce") as i32;
@@ -358,11 +410,18 @@ mod tests {
             factor: 1.0,
             has_zalo: false,
         };
-        let p = people::household(&mut rng, &mut issued, &people::DEMO_PLACE, 1, 1, None)
-            .people
-            .remove(0);
+        let p = people::household(
+            &mut rng,
+            (&mut issued, &cal),
+            &people::DEMO_PLACE,
+            1,
+            1,
+            None,
+        )
+        .people
+        .remove(0);
         for _ in 0..50 {
-            let s = people::service_statuses(&mut rng, &p, &no_zalo);
+            let s = people::service_statuses(&mut rng, &p, &no_zalo, &cal);
             assert!(s.iter().all(|s| s.code != "zalo_group"));
         }
     }
@@ -372,7 +431,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(5);
         let zalo = org::ZaloPlan::new(&mut rng, HAMLETS);
         let teams: Vec<_> = (1..=HAMLETS)
-            .map(|n| org::hamlet_team(&mut rng, n, 590, &zalo))
+            .map(|n| org::hamlet_team(&mut rng, n, 590, &zalo, 2026))
             .collect();
         for t in &teams {
             assert!((4..=9).contains(&t.members.len()));
@@ -398,7 +457,7 @@ mod tests {
         }
         assert_eq!(teams.iter().filter(|t| t.zalo_link.is_some()).count(), 14);
         assert_eq!(teams.iter().filter(|t| t.zalo_active).count(), 13);
-        let group = org::commune_group(&mut rng, &teams);
+        let group = org::commune_group(&mut rng, &teams, 2026);
         let enterprises: Vec<_> = group
             .members
             .iter()

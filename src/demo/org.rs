@@ -1,7 +1,10 @@
 //! Teams, members and activities of a generated commune, in memory.
 
+use super::calendar::{Calendar, iso};
 use super::names::{self, Gender};
-use super::people::{YEAR, date_of};
+use super::people::date_of;
+use crate::indicators::period::{self, Month};
+use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
@@ -50,14 +53,14 @@ impl TeamPlan {
     }
 }
 
-/// Teams were set up through 2025, after the province's plan.
-fn joined_on(rng: &mut impl Rng) -> String {
-    date_of(YEAR - 1, rng.gen_range(60..=350))
+/// Teams were set up through the year before the demo's history, after the province's plan.
+fn joined_on(rng: &mut impl Rng, first_year: i32) -> String {
+    date_of(first_year - 1, rng.gen_range(60..=350))
 }
 
 /// A member whose age and gender fit the association they come from.
 fn member(
-    rng: &mut impl Rng,
+    (rng, first_year): (&mut impl Rng, i32),
     position: &'static str,
     affiliation: &'static str,
     detail: Option<String>,
@@ -76,7 +79,7 @@ fn member(
         position,
         affiliation,
         detail,
-        joined_on: joined_on(rng),
+        joined_on: joined_on(rng, first_year),
     }
 }
 
@@ -117,11 +120,13 @@ impl ZaloPlan {
     }
 }
 
+/// `first_year`: the first year of the demo's history (members joined the year before).
 pub fn hamlet_team(
     rng: &mut impl Rng,
     hamlet: usize,
     households: usize,
     zalo: &ZaloPlan,
+    first_year: i32,
 ) -> TeamPlan {
     let size = rng.gen_range(4..=9);
     let deputies = rng.gen_range(1..=2);
@@ -132,7 +137,7 @@ pub fn hamlet_team(
     } else {
         names::pick(rng, &[("youth_union", 5), ("veterans", 3), ("other", 2)])
     };
-    members.push(member(rng, "leader", leader_aff, None));
+    members.push(member((&mut *rng, first_year), "leader", leader_aff, None));
     for i in 0..deputies {
         let aff = if i == 0 && !head_leads {
             "hamlet_head"
@@ -142,11 +147,11 @@ pub fn hamlet_team(
                 &[("youth_union", 5), ("police", 4), ("women_union", 2)],
             )
         };
-        members.push(member(rng, "deputy", aff, None));
+        members.push(member((&mut *rng, first_year), "deputy", aff, None));
     }
     while members.len() < size {
         let aff = names::pick(rng, MEMBER_AFFILIATIONS);
-        members.push(member(rng, "member", aff, None));
+        members.push(member((&mut *rng, first_year), "member", aff, None));
     }
     let (zalo_link, zalo_members) = if zalo.has_group(hamlet) {
         let id: String = (0..8)
@@ -175,27 +180,32 @@ pub fn hamlet_team(
 
 /// The commune-level group: commune leaders, one representative per hamlet team, the police,
 /// and the enterprises that help (telecoms and the post office).
-pub fn commune_group(rng: &mut impl Rng, hamlet_teams: &[TeamPlan]) -> TeamPlan {
+pub fn commune_group(rng: &mut impl Rng, hamlet_teams: &[TeamPlan], first_year: i32) -> TeamPlan {
     let mut members = vec![
         member(
-            rng,
+            (&mut *rng, first_year),
             "leader",
             "commune_leader",
             Some("Chủ tịch UBND xã".into()),
         ),
         member(
-            rng,
+            (&mut *rng, first_year),
             "deputy",
             "commune_leader",
             Some("Phó Chủ tịch UBND xã".into()),
         ),
         member(
-            rng,
+            (&mut *rng, first_year),
             "deputy",
             "other",
             Some("Phòng Văn hóa – Xã hội".into()),
         ),
-        member(rng, "member", "police", Some("Công an xã".into())),
+        member(
+            (&mut *rng, first_year),
+            "member",
+            "police",
+            Some("Công an xã".into()),
+        ),
     ];
     for (i, t) in hamlet_teams.iter().enumerate() {
         if let Some(l) = t.members.get(t.leader()) {
@@ -210,7 +220,12 @@ pub fn commune_group(rng: &mut impl Rng, hamlet_teams: &[TeamPlan]) -> TeamPlan 
         }
     }
     for enterprise in ["VNPT", "Viettel", "MobiFone", "Bưu điện"] {
-        members.push(member(rng, "member", "enterprise", Some(enterprise.into())));
+        members.push(member(
+            (&mut *rng, first_year),
+            "member",
+            "enterprise",
+            Some(enterprise.into()),
+        ));
     }
     TeamPlan {
         kind: "commune",
@@ -231,30 +246,39 @@ pub struct ActivityPlan {
     pub present: Vec<usize>,
 }
 
-const ACTIVITY_KINDS: &[(&str, u32)] = &[
-    ("door_to_door", 40),
-    ("cultural_house", 20),
-    ("meeting_propaganda", 15),
-    ("campaign", 8),
-    ("security_session", 10),
-    ("training", 7),
+/// The occasional extra session of a month, besides the rounds and the cultural-house session.
+const EXTRA_KINDS: &[(&str, u32)] = &[
+    ("meeting_propaganda", 35),
+    ("cultural_house", 25),
+    ("campaign", 25),
+    ("training", 15),
 ];
 
-/// A few activities a month from January to 20 November, plus the event of the National
-/// Digital Transformation Day (10 October).
-pub fn activities(
-    rng: &mut impl Rng,
-    commune: &str,
-    hamlet: usize,
+/// Share of hamlet-quarters with an information-security session: most, not all.
+const SECURITY_SHARE: f64 = 0.85;
+
+/// The second Sunday of month `m`: the plan's day at the hamlet's cultural house.
+fn second_sunday(m: Month) -> u32 {
+    let first = Calendar::day_of(m, 1);
+    let to_sunday = (7 - first.weekday().num_days_from_sunday()) % 7;
+    1 + to_sunday + 7
+}
+
+/// A hamlet team's activities from the first month of the demo's history up to today, as the
+/// plan asks (at least 4 a month: door-to-door rounds and a Sunday at the cultural house), with
+/// a slack month here and there, an information-security session in most quarters, and the
+/// National Digital Transformation Day (10 October). This month has what happened by today,
+/// and at least one round.
+pub fn activities<R: Rng>(
+    rng: &mut R,
+    cal: &Calendar,
+    (commune, hamlet): (&str, usize),
     team_size: usize,
     groups: usize,
 ) -> Vec<ActivityPlan> {
     let mut out = Vec::new();
-    for month in 1..=11u32 {
-        let last_day = if month == 11 { 20 } else { 28 };
-        for _ in 0..rng.gen_range(2..=4) {
-            let kind = names::pick(rng, ACTIVITY_KINDS);
-            let day = rng.gen_range(1..=last_day);
+    let mut held = |rng: &mut R, kind: &'static str, day: NaiveDate| {
+        if cal.has_come(day) {
             out.push(activity(
                 rng,
                 commune,
@@ -262,19 +286,57 @@ pub fn activities(
                 team_size,
                 groups,
                 kind,
-                format!("{YEAR}-{month:02}-{day:02}"),
+                iso(day),
             ));
         }
+    };
+    let mut security_month = None;
+    for m in cal.months() {
+        let len = period::last_day(m).day();
+        let any_day = |rng: &mut R| Calendar::day_of(m, rng.gen_range(1..=len));
+        if (period::month_number(m) - 1) % 3 == 0 {
+            // The month of this quarter's security session, if the team holds one.
+            security_month = rng
+                .gen_bool(SECURITY_SHARE)
+                .then(|| m + rng.gen_range(0..3));
+        }
+        held(rng, "cultural_house", Calendar::day_of(m, second_sunday(m)));
+        let rounds = if rng.gen_bool(0.12) {
+            1
+        } else {
+            rng.gen_range(2..=3)
+        };
+        for _ in 0..rounds {
+            let d = any_day(rng);
+            held(rng, "door_to_door", d);
+        }
+        if security_month == Some(m) {
+            let d = any_day(rng);
+            held(rng, "security_session", d);
+        }
+        if rng.gen_bool(0.5) {
+            let kind = names::pick(rng, EXTRA_KINDS);
+            let d = any_day(rng);
+            held(rng, kind, d);
+        }
+        if period::month_number(m) == 10 {
+            held(rng, "dx_day", Calendar::day_of(m, 10));
+        }
     }
-    out.push(activity(
-        rng,
-        commune,
-        hamlet,
-        team_size,
-        groups,
-        "dx_day",
-        format!("{YEAR}-10-10"),
-    ));
+    // This month has begun with at least one round in every hamlet.
+    let this_month = period::month_code(cal.this_month());
+    if !out.iter().any(|a| a.date.starts_with(&this_month)) {
+        let d = Calendar::day_of(cal.this_month(), rng.gen_range(1..=cal.today.day()));
+        out.push(activity(
+            rng,
+            commune,
+            hamlet,
+            team_size,
+            groups,
+            "door_to_door",
+            iso(d),
+        ));
+    }
     out.sort_by(|a, b| a.date.cmp(&b.date));
     out
 }

@@ -2,14 +2,11 @@
 //!
 //! Everything here is pure (only the random generator), so it can be tested without a database.
 
+use super::calendar::Calendar;
 use super::names::{self, Gender};
+use chrono::Datelike;
 use rand::Rng;
 use std::collections::HashSet;
-
-/// The year the demo is set in: ages and service dates are relative to it.
-pub const YEAR: i32 = 2026;
-/// Service statuses and activities are dated up to this day of `YEAR` (20 November).
-pub const LAST_ORDINAL: u32 = 324;
 
 pub struct Person {
     pub full_name: String,
@@ -22,11 +19,13 @@ pub struct Person {
     pub has_smartphone: Option<i64>,
     pub status: &'static str,
     pub status_date: Option<String>,
+    /// The year the demo is seeded in: ages are counted to it.
+    pub year: i32,
 }
 
 impl Person {
     pub fn age(&self) -> i32 {
-        YEAR - self.birth_year
+        self.year - self.birth_year
     }
 }
 
@@ -58,11 +57,6 @@ pub fn date_of(year: i32, ordinal: u32) -> String {
 pub fn random_date_in(rng: &mut impl Rng, year: i32) -> String {
     let days = if is_leap(year) { 366 } else { 365 };
     date_of(year, rng.gen_range(1..=days))
-}
-
-/// A day of the demo year up to 20 November.
-pub fn random_date_2026(rng: &mut impl Rng) -> String {
-    date_of(YEAR, rng.gen_range(1..=LAST_ORDINAL))
 }
 
 /// A citizen ID: `0` + province `72` (Tây Ninh) + century/gender digit + year + 6 digits.
@@ -135,7 +129,7 @@ fn draft(family: &str, gender: Gender, birth_year: i32, relation: &'static str) 
     Draft {
         family: family.to_string(),
         gender,
-        birth_year: birth_year.clamp(1935, 2025),
+        birth_year: birth_year.max(1935),
         relation,
         name: None,
     }
@@ -149,18 +143,19 @@ fn gender(rng: &mut impl Rng) -> Gender {
     }
 }
 
-/// Up to `n` children of a mother born in `mother_year`, born when she was 20–38.
+/// Up to `n` children of a mother born in `mother_year`, born when she was 20–38 and before
+/// `this_year`.
 fn children(
     rng: &mut impl Rng,
     family: &str,
-    mother_year: i32,
+    (mother_year, this_year): (i32, i32),
     n: usize,
     relation: &'static str,
 ) -> Vec<Draft> {
     let mut out = Vec::new();
     let mut year = mother_year + rng.gen_range(20..=27);
     for _ in 0..n {
-        if year > 2025 || year > mother_year + 40 {
+        if year >= this_year || year > mother_year + 40 {
             break;
         }
         out.push(draft(family, gender(rng), year, relation));
@@ -206,7 +201,7 @@ fn wife(rng: &mut impl Rng, husband_year: i32) -> Draft {
     draft(f, Gender::Female, husband_year + rng.gen_range(0..=6), "Vợ")
 }
 
-fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
+fn members_of(rng: &mut impl Rng, shape: Shape, this_year: i32) -> Vec<Draft> {
     let fam = names::family(rng).to_string();
     match shape {
         Shape::SingleElder => {
@@ -229,7 +224,7 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
         Shape::Nuclear(n) => {
             let y = rng.gen_range(1965..=1998);
             let w = wife(rng, y);
-            let kids = children(rng, &fam, w.birth_year, n, "Con");
+            let kids = children(rng, &fam, (w.birth_year, this_year), n, "Con");
             let mut v = vec![draft(&fam, Gender::Male, y, "Chủ hộ"), w];
             v.extend(kids);
             v
@@ -240,7 +235,7 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
             let father = names::family(rng).to_string();
             let n = rng.gen_range(1..=2);
             let mut v = vec![draft(&fam, Gender::Female, y, "Chủ hộ")];
-            v.extend(children(rng, &father, y, n, "Con"));
+            v.extend(children(rng, &father, (y, this_year), n, "Con"));
             v
         }
         Shape::ThreeGenerations => {
@@ -255,7 +250,7 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
                 "Con dâu",
             );
             let n = rng.gen_range(1..=2);
-            let grandchildren = children(rng, &fam, dil.birth_year, n, "Cháu");
+            let grandchildren = children(rng, &fam, (dil.birth_year, this_year), n, "Cháu");
             let mut v = vec![
                 draft(&fam, Gender::Male, y, "Chủ hộ"),
                 w,
@@ -282,7 +277,7 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
             v.push(draft(mother_family, Gender::Female, mother_year, "Mẹ"));
             let n = rng.gen_range(0..=2);
             let wife_year = v[1].birth_year;
-            v.extend(children(rng, &fam, wife_year, n, "Con"));
+            v.extend(children(rng, &fam, (wife_year, this_year), n, "Con"));
             v
         }
     }
@@ -291,7 +286,7 @@ fn members_of(rng: &mut impl Rng, shape: Shape) -> Vec<Draft> {
 /// A household of hamlet `hamlet` (1-based) of the commune at `place`, number `seq` within it.
 pub fn household(
     rng: &mut impl Rng,
-    issued: &mut Issued,
+    (issued, cal): (&mut Issued, &Calendar),
     place: &Place,
     hamlet: usize,
     seq: usize,
@@ -301,7 +296,7 @@ pub fn household(
         Some(_) => names::pick(rng, MALE_HEAD_SHAPES),
         None => names::pick(rng, SHAPES),
     };
-    let mut drafts = members_of(rng, shape);
+    let mut drafts = members_of(rng, shape, cal.year());
     if let Some(name) = fixed_head {
         // Children and grandchildren take the head's family name.
         let fam = name.split(' ').next().unwrap_or(name).to_string();
@@ -326,7 +321,7 @@ pub fn household(
         }
         people.push(person(
             rng,
-            issued,
+            (issued, cal),
             full_name,
             d.gender,
             d.birth_year,
@@ -352,13 +347,13 @@ pub fn household(
 
 fn person(
     rng: &mut impl Rng,
-    issued: &mut Issued,
+    (issued, cal): (&mut Issued, &Calendar),
     full_name: String,
     gender: Gender,
     birth_year: i32,
     relation: &'static str,
 ) -> Person {
-    let age = YEAR - birth_year;
+    let age = cal.year() - birth_year;
     // About one in ten records carries only the year, as on old household books.
     let birth_date = (!rng.gen_bool(0.10)).then(|| random_date_in(rng, birth_year));
     let cccd = (age >= 14).then(|| issued.unique_cccd(rng, gender, birth_year));
@@ -398,9 +393,11 @@ fn person(
             status = "moved";
         }
         if status != "living" {
-            let year = rng.gen_range(2024..=YEAR);
-            status_date = Some(if year == YEAR {
-                random_date_2026(rng)
+            // In the demo's history, or in one of the two years before it.
+            let first = cal.start.year();
+            let year = rng.gen_range(first - 2..=first);
+            status_date = Some(if year == first {
+                cal.random_day(rng)
             } else {
                 random_date_in(rng, year)
             });
@@ -417,6 +414,7 @@ fn person(
         has_smartphone,
         status,
         status_date,
+        year: cal.year(),
     }
 }
 
@@ -449,7 +447,13 @@ pub struct ServiceStatus {
 }
 
 /// The statuses a living resident of 15 or more has; services never started are absent.
-pub fn service_statuses(rng: &mut impl Rng, p: &Person, pace: &HamletPace) -> Vec<ServiceStatus> {
+/// Their dates fall in the demo's history, up to today.
+pub fn service_statuses(
+    rng: &mut impl Rng,
+    p: &Person,
+    pace: &HamletPace,
+    cal: &Calendar,
+) -> Vec<ServiceStatus> {
     let mut out = Vec::new();
     let age = p.age();
     if p.status != "living" || age < 15 {
@@ -500,8 +504,37 @@ pub fn service_statuses(rng: &mut impl Rng, p: &Person, pace: &HamletPace) -> Ve
         out.push(ServiceStatus {
             code,
             status,
-            date: random_date_2026(rng),
+            date: cal.random_day(rng),
         });
     }
     out
+}
+
+/// Share of living adults the team helped submit an online public-service dossier in the demo's
+/// history (a birth registration, a marital-status certificate, another procedure).
+const DOSSIER_SHARE: f64 = 0.025;
+
+/// An online dossier submitted with the team's help.
+pub struct Dossier {
+    pub kind: &'static str,
+    pub date: String,
+}
+
+/// The online dossier a resident submitted with the team's help, if any: young parents
+/// register births, people of marrying age ask for their marital status.
+pub fn dossier(rng: &mut impl Rng, p: &Person, cal: &Calendar) -> Option<Dossier> {
+    let age = p.age();
+    if p.status != "living" || age < 18 || !rng.gen_bool(DOSSIER_SHARE) {
+        return None;
+    }
+    let x: f64 = rng.r#gen();
+    let kind = match age {
+        20..=40 if x < 0.45 => "birth_registration",
+        18..=45 if x < 0.75 => "marital_status",
+        _ => "other",
+    };
+    Some(Dossier {
+        kind,
+        date: cal.random_day(rng),
+    })
 }

@@ -4,6 +4,7 @@
 //! Each commune is written in its own transaction with its indicator tables, so an interrupted
 //! run leaves whole communes behind, and running again adds only the communes still missing.
 
+use super::calendar::Calendar;
 use super::people::Issued;
 use super::write::{CommunePlan, Parent};
 use super::{DemoOptions, PROVINCE_CODE, demo_plan, write_commune};
@@ -154,12 +155,25 @@ async fn analyze(db: &Db, communes: usize, analyzed_at: &mut usize) -> Result<()
 /// Writes the demo commune into an empty database (with the demo accounts, all with
 /// `password`), then adds communes under its province until it has `opts.communes`. On a
 /// database that already holds the demo province only the missing communes are added.
-/// `progress` hears of each commune once it is committed.
+/// `progress` hears of each commune once it is committed. The communes stand on today
+/// (`period::today`).
 pub async fn generate_province(
     db: &Db,
     keys: &Keys,
     password: &str,
     opts: &ProvinceOptions,
+    progress: impl FnMut(&CommuneDone),
+) -> Result<ProvinceSummary> {
+    let today = crate::indicators::period::today();
+    generate_province_on(db, keys, password, (opts, today), progress).await
+}
+
+/// `generate_province` with the communes as they stand on `today`.
+pub async fn generate_province_on(
+    db: &Db,
+    keys: &Keys,
+    password: &str,
+    (opts, today): (&ProvinceOptions, chrono::NaiveDate),
     mut progress: impl FnMut(&CommuneDone),
 ) -> Result<ProvinceSummary> {
     if opts.communes == 0 || opts.hamlets_per_commune == 0 || opts.households_per_hamlet == 0 {
@@ -179,6 +193,8 @@ pub async fn generate_province(
         summary.residents += d.residents;
         progress(&d);
     };
+    // Every commune stands on the same day.
+    let cal = Calendar::on(today);
     let mut issued;
     if db.scalar_i64("SELECT COUNT(*) FROM areas", &[]).await? == 0 {
         let started = Instant::now();
@@ -187,10 +203,10 @@ pub async fn generate_province(
             households_per_hamlet: opts.households_per_hamlet,
             seed: opts.seed,
         };
-        let plan = demo_plan(&demo, &password_hash);
+        let plan = demo_plan(&demo, &password_hash, cal);
         issued = Issued::default();
         let w = write_commune(db, keys, &plan, &mut issued).await?;
-        super::reports::seed_commune_reports(db, w.commune_id, 1).await?;
+        super::reports::seed_commune_reports(db, w.commune_id, 1, &cal).await?;
         let d = CommuneDone {
             index: 1,
             total: opts.communes,
@@ -233,9 +249,10 @@ pub async fn generate_province(
             households_per_hamlet: opts.households_per_hamlet,
             seed: commune_seed(opts.seed, index),
             parent: Parent::Province(province.id),
+            cal,
         };
         let w = write_commune(db, keys, &plan, &mut issued).await?;
-        super::reports::seed_commune_reports(db, w.commune_id, index).await?;
+        super::reports::seed_commune_reports(db, w.commune_id, index, &cal).await?;
         analyze(db, index, &mut analyzed_at).await?;
         let d = CommuneDone {
             index,

@@ -1,21 +1,22 @@
 //! The demo's year-end scored sheet: the default criteria for the demo year and the commune's
 //! manual points for every team, so a newcomer opens `/year-end` on a filled sheet.
 
-use super::people::YEAR;
+use super::calendar::Calendar;
 use crate::db::Db;
 use crate::db::scoring;
 use crate::error::Result;
 use crate::scoring::Manual;
 
-pub(super) async fn write(db: &Db, commune_id: i64) -> Result<()> {
+pub(super) async fn write(db: &Db, commune_id: i64, cal: &Calendar) -> Result<()> {
+    let year = cal.year() as i64;
     let mut tx = db.begin_write().await?;
-    scoring::seed(&mut tx, commune_id, YEAR as i64).await?;
+    scoring::seed(&mut tx, commune_id, year).await?;
     let manual: Vec<(i64, i64)> = crate::db::query_as(
         "SELECT id, max_points FROM score_criteria WHERE commune_id = $1 AND year = $2 \
          AND method = 'manual' AND active = 1 ORDER BY position",
     )
     .bind(commune_id)
-    .bind(YEAR as i64)
+    .bind(year)
     .fetch_all(&mut *tx)
     .await?;
     let teams: Vec<(i64, i64)> = crate::db::query_as(
@@ -25,7 +26,7 @@ pub(super) async fn write(db: &Db, commune_id: i64) -> Result<()> {
     .bind(commune_id)
     .fetch_all(&mut *tx)
     .await?;
-    let today = format!("{YEAR}-11-20");
+    let today = cal.today_iso();
     for (n, (team, zalo)) in teams.iter().enumerate() {
         for (k, (criterion, max)) in manual.iter().enumerate() {
             // Varied but fixed points: a team with a live Zalo group scores higher on the

@@ -5,6 +5,7 @@
 //! differ only in the `CommunePlan` (names, codes, seed, size, and whether the commune brings
 //! its province and the demo accounts).
 
+use super::calendar::Calendar;
 use super::names::{self, Gender};
 use super::org::{self, TeamPlan};
 use super::people::{self, HamletPace, Issued, Place};
@@ -15,6 +16,7 @@ use crate::db::batch::Rows;
 use crate::db::{Param, now};
 use crate::error::Result;
 use crate::text;
+use chrono::Datelike;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::AnyConnection;
@@ -22,6 +24,11 @@ use sqlx::AnyConnection;
 /// Share of completed services that also get a help record (the rest were done by residents
 /// themselves or recorded in bulk).
 const HELP_SHARE: f64 = 0.2;
+/// Added to the commune's seed for the generators of activities and of online dossiers: they
+/// draw from their own, so the residents (drawn from the main one) do not change with the
+/// number of activities, which grows with today.
+const ACTIVITY_SEED: u64 = 0x0AC7_1717;
+const DOSSIER_SEED: u64 = 0x0D05_5132;
 
 fn int(v: i64) -> Param {
     Param::Int(v)
@@ -76,6 +83,8 @@ pub struct CommunePlan<'a> {
     pub households_per_hamlet: usize,
     pub seed: u64,
     pub parent: Parent<'a>,
+    /// The day the commune is seeded on, which everything it dates is relative to.
+    pub cal: Calendar,
 }
 
 impl CommunePlan<'_> {
@@ -137,18 +146,19 @@ pub async fn write(
         commune: plan.name,
     };
     let zalo = org::ZaloPlan::new(&mut rng, hamlet_count);
+    let first_year = plan.cal.start.year();
     let hamlet_teams: Vec<TeamPlan> = (1..=hamlet_count)
-        .map(|n| org::hamlet_team(&mut rng, n, per_hamlet, &zalo))
+        .map(|n| org::hamlet_team(&mut rng, n, per_hamlet, &zalo, first_year))
         .collect();
-    let commune_team = org::commune_group(&mut rng, &hamlet_teams);
+    let commune_team = org::commune_group(&mut rng, &hamlet_teams, first_year);
     let teams: Vec<&TeamPlan> = std::iter::once(&commune_team)
         .chain(hamlet_teams.iter())
         .collect();
     let member_ids = write_teams(conn, &ids, &teams).await?;
     write_activities(
         conn,
-        &mut rng,
-        &ids,
+        &mut StdRng::seed_from_u64(plan.seed.wrapping_add(ACTIVITY_SEED)),
+        (&ids, &plan.cal),
         plan.name,
         &member_ids,
         per_hamlet.div_ceil(50),
@@ -170,8 +180,8 @@ pub async fn write(
         ),
         helps: Rows::new(
             "help_records",
-            "id, commune_id, hamlet_id, resident_id, member_id, service_code, done, help_date, \
-             created_at",
+            "id, commune_id, hamlet_id, resident_id, member_id, service_code, dossier_kind, done, \
+             help_date, created_at",
         ),
         services: Rows::new(
             "resident_services",
@@ -185,6 +195,8 @@ pub async fn write(
         next_resident: next_id(conn, "residents").await?,
         next_help: next_id(conn, "help_records").await?,
         next_history: next_id(conn, "service_status_history").await?,
+        cal: plan.cal,
+        dossier_rng: StdRng::seed_from_u64(plan.seed.wrapping_add(DOSSIER_SEED)),
     };
     let mut next_household = next_id(conn, "households").await?;
     // Only the demo has the name the tests search for; elsewhere it would be noise.
@@ -205,7 +217,14 @@ pub async fn write(
         };
         for seq in 1..=per_hamlet {
             let fixed_head = (n == 3 && fixed.contains(&seq)).then_some(FIXED_NAME);
-            let house = people::household(&mut rng, issued, &place, n, seq, fixed_head);
+            let house = people::household(
+                &mut rng,
+                (&mut *issued, &plan.cal),
+                &place,
+                n,
+                seq,
+                fixed_head,
+            );
             let search = text::fold(&format!(
                 "{} {} {}",
                 house.code, house.head_name, house.address
@@ -377,7 +396,7 @@ async fn write_teams(
 async fn write_activities(
     conn: &mut AnyConnection,
     rng: &mut StdRng,
-    ids: &Ids,
+    (ids, cal): (&Ids, &Calendar),
     commune_name: &str,
     member_ids: &[Vec<i64>],
     groups: usize,
@@ -390,18 +409,15 @@ async fn write_activities(
     let mut present = Rows::new("activity_members", "activity_id, member_id, commune_id");
     // This month's automatic door-to-door rounds (made by the day's first help) wait for the
     // hamlet head or the team leader to confirm them: the demo shows some waiting.
-    let today = crate::db::today();
+    let today = cal.today_iso();
     let auto_days: Vec<String> = (1..=2)
-        .filter_map(|back| {
-            let d = chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()?
-                - chrono::Duration::days(back);
-            let d = d.format("%Y-%m-%d").to_string();
-            (d[..7] == today[..7]).then_some(d)
-        })
+        .map(|back| super::calendar::iso(cal.today - chrono::Duration::days(back)))
+        .filter(|d| d[..7] == today[..7])
         .collect();
     let mut next_activity = next_id(conn, "activities").await?;
     for (n, team_members) in member_ids.iter().enumerate().skip(1) {
-        for a in org::activities(rng, commune_name, n, team_members.len(), groups) {
+        let team = (commune_name, n);
+        for a in org::activities(rng, cal, team, team_members.len(), groups) {
             activities.push(vec![
                 int(next_activity),
                 int(ids.commune),
@@ -459,9 +475,38 @@ struct PeopleRows {
     next_resident: i64,
     next_help: i64,
     next_history: i64,
+    cal: Calendar,
+    /// Draws the online dossiers, apart from the main generator.
+    dossier_rng: StdRng,
 }
 
 impl PeopleRows {
+    /// A help record by `member` of hamlet `hamlet` for resident `rid`: with a service, or
+    /// an online dossier of that kind. Returns its id.
+    fn push_help(
+        &mut self,
+        ids: &Ids,
+        (hamlet, rid, member): (i64, i64, i64),
+        (service, dossier): (Option<&str>, Option<&str>),
+        date: String,
+    ) -> Result<i64> {
+        let id = self.next_help;
+        self.helps.push(vec![
+            int(id),
+            int(ids.commune),
+            int(hamlet),
+            int(rid),
+            int(member),
+            opt_txt(service.map(str::to_string)),
+            opt_txt(dossier.map(str::to_string)),
+            int(1),
+            txt(date),
+            int(ids.ts),
+        ])?;
+        self.next_help += 1;
+        Ok(id)
+    }
+
     fn push(
         &mut self,
         rng: &mut StdRng,
@@ -506,23 +551,20 @@ impl PeopleRows {
             int(ids.ts),
             int(ids.ts),
         ])?;
-        for s in people::service_statuses(rng, p, &hamlet.pace) {
+        if let Some(d) = people::dossier(&mut self.dossier_rng, p, &self.cal)
+            && !hamlet.members.is_empty()
+        {
+            let member = hamlet.members[self.dossier_rng.gen_range(0..hamlet.members.len())];
+            let what = (None, Some(d.kind));
+            self.push_help(ids, (hamlet.id, rid, member), what, d.date)?;
+        }
+        for s in people::service_statuses(rng, p, &hamlet.pace, &self.cal) {
             let mut help_id = None;
             if s.status == "done" && !hamlet.members.is_empty() && rng.gen_bool(HELP_SHARE) {
                 let member = hamlet.members[rng.gen_range(0..hamlet.members.len())];
-                self.helps.push(vec![
-                    int(self.next_help),
-                    int(ids.commune),
-                    int(hamlet.id),
-                    int(rid),
-                    int(member),
-                    txt(s.code),
-                    int(1),
-                    txt(s.date.clone()),
-                    int(ids.ts),
-                ])?;
-                help_id = Some(self.next_help);
-                self.next_help += 1;
+                let what = (Some(s.code), None);
+                help_id =
+                    Some(self.push_help(ids, (hamlet.id, rid, member), what, s.date.clone())?);
             }
             self.services.push(vec![
                 int(ids.commune),

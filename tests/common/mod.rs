@@ -95,8 +95,24 @@ pub async fn migrated(url: &str) -> Db {
     db
 }
 
-/// A database with the demo commune at a small size (3 households per hamlet).
+/// The day the tests' demo commune stands on, whatever day the tests run: the demo dates its
+/// year relative to the day it is seeded, and the tests' fixed dates are 2026's. Its data run
+/// from January to 20 November 2026 (`tests/demo.rs` seeds it on the real today).
+pub const DEMO_DAY: &str = "2026-11-20";
+
+pub fn demo_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(DEMO_DAY, "%Y-%m-%d").unwrap()
+}
+
+/// A database with the demo commune at a small size (3 households per hamlet), as it stands
+/// on `DEMO_DAY`.
 pub async fn demo_db(url: &str) -> Db {
+    demo_db_on(url, DEMO_DAY).await
+}
+
+/// A database with the demo commune at the same small size, seeded as `serve --demo` seeds it:
+/// on the day the product takes as today (`period::today`, which `CONGDONGSO_TODAY` sets).
+pub async fn demo_db_today(url: &str) -> Db {
     let db = migrated(url).await;
     demo::seed(
         &db,
@@ -106,6 +122,27 @@ pub async fn demo_db(url: &str) -> Db {
             households_per_hamlet: 3,
             seed: 7,
         },
+    )
+    .await
+    .expect("seed demo")
+    .expect("database was empty");
+    db
+}
+
+/// A database with the demo commune at the same small size, as it stands on `today`
+/// (`yyyy-mm-dd`): its year, reports and activities up to that day.
+pub async fn demo_db_on(url: &str, today: &str) -> Db {
+    let db = migrated(url).await;
+    let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").expect("a yyyy-mm-dd day");
+    demo::seed_on(
+        &db,
+        &keys(),
+        PASSWORD,
+        &DemoOptions {
+            households_per_hamlet: 3,
+            seed: 7,
+        },
+        day,
     )
     .await
     .expect("seed demo")
