@@ -274,6 +274,21 @@ struct DashboardPage {
     /// The month whose hamlet report the page links to: the period's last month.
     month_code: String,
     month_label: String,
+    /// The teams' work in the period: what the indicators (cumulative, or "4 a month" at the
+    /// month's end) do not show while a month is under way.
+    pulse: Pulse,
+}
+
+/// Confirmed activities, those awaiting confirmation, teams with at least one, help given and
+/// online dossiers, in the period.
+#[derive(Default)]
+struct Pulse {
+    activities: i64,
+    unconfirmed: i64,
+    teams_active: usize,
+    teams: usize,
+    help: i64,
+    dossiers: i64,
 }
 
 async fn dashboard(
@@ -317,6 +332,32 @@ async fn dashboard(
     } else {
         Vec::new()
     };
+    let pulse = match area.commune_id {
+        Some(commune) => {
+            let hamlet = (area.level == "hamlet").then_some(area.id);
+            let from = format!(
+                "{}-01",
+                crate::indicators::period::month_code(period.first_month())
+            );
+            let teams = db::activities::month_by_team(
+                &db,
+                commune,
+                hamlet,
+                &from,
+                &period.reference_date(),
+            )
+            .await?;
+            Pulse {
+                activities: teams.iter().map(|t| t.activities).sum(),
+                unconfirmed: teams.iter().map(|t| t.unconfirmed).sum(),
+                teams_active: teams.iter().filter(|t| t.activities > 0).count(),
+                teams: teams.len(),
+                help: teams.iter().map(|t| t.help).sum(),
+                dossiers: teams.iter().map(|t| t.dossiers).sum(),
+            }
+        }
+        None => Pulse::default(),
+    };
     let parent_code = match area.parent_id {
         Some(p) => areas::visible_by_id(&db, &caller, p)
             .await
@@ -338,6 +379,7 @@ async fn dashboard(
         headline: HEADLINE_LABELS,
         worklists,
         parent_code,
+        pulse,
         area,
         period,
     };

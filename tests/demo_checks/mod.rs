@@ -247,6 +247,19 @@ pub async fn activities_up_to_today(db: &Db, today: &str) {
         "{this_month} in {}",
         page.body
     );
+    // The dashboard shows the month under way: activities confirmed in every team.
+    let page = admin
+        .get(&format!("/dashboard?area={COMMUNE}&period={code}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let pulse = page
+        .body
+        .split("id=\"period-activity\">")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .expect("the dashboard's line on the period's activity");
+    assert!(pulse.contains("17/17 Tổ có hoạt động"), "{pulse}");
+    assert!(!pulse.contains("<strong>0</strong>"), "{pulse}");
     // Last month most teams met the minimum of 4, and some reports were on time.
     let r = admin
         .get(&format!(
