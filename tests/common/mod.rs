@@ -100,6 +100,12 @@ pub async fn migrated(url: &str) -> Db {
 /// from January to 20 November 2026 (`tests/demo.rs` seeds it on the real today).
 pub const DEMO_DAY: &str = "2026-11-20";
 
+/// The tests' demo size: 3 households per hamlet, a fixed seed.
+const SMALL_DEMO: DemoOptions = DemoOptions {
+    households_per_hamlet: 3,
+    seed: 7,
+};
+
 pub fn demo_day() -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(DEMO_DAY, "%Y-%m-%d").unwrap()
 }
@@ -114,18 +120,10 @@ pub async fn demo_db(url: &str) -> Db {
 /// on the day the product takes as today (`period::today`, which `CONGDONGSO_TODAY` sets).
 pub async fn demo_db_today(url: &str) -> Db {
     let db = migrated(url).await;
-    demo::seed(
-        &db,
-        &keys(),
-        PASSWORD,
-        &DemoOptions {
-            households_per_hamlet: 3,
-            seed: 7,
-        },
-    )
-    .await
-    .expect("seed demo")
-    .expect("database was empty");
+    demo::seed(&db, &keys(), PASSWORD, &SMALL_DEMO)
+        .await
+        .expect("seed demo")
+        .expect("database was empty");
     db
 }
 
@@ -134,19 +132,10 @@ pub async fn demo_db_today(url: &str) -> Db {
 pub async fn demo_db_on(url: &str, today: &str) -> Db {
     let db = migrated(url).await;
     let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").expect("a yyyy-mm-dd day");
-    demo::seed_on(
-        &db,
-        &keys(),
-        PASSWORD,
-        &DemoOptions {
-            households_per_hamlet: 3,
-            seed: 7,
-        },
-        day,
-    )
-    .await
-    .expect("seed demo")
-    .expect("database was empty");
+    demo::seed_on(&db, &keys(), PASSWORD, &SMALL_DEMO, day)
+        .await
+        .expect("seed demo")
+        .expect("database was empty");
     db
 }
 
