@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod fieldwork;
+pub mod funding;
 pub mod import;
 pub mod indicators;
 pub mod password_policy;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_accounts_web.sql"),
     migration!(14, "0014_consents.sql"),
     migration!(15, "0015_commune_services.sql"),
+    migration!(16, "0016_funding.sql"),
 ];
 
 impl Db {

@@ -17,6 +17,7 @@ pub mod conflicts;
 pub mod consents;
 pub mod field_changes;
 pub mod figure_cache;
+pub mod funding;
 pub mod help;
 pub mod help_requests;
 pub mod households;

@@ -16,6 +16,7 @@ mod calendar;
 mod communications;
 mod consents;
 mod evaluations;
+mod funding;
 mod monthly;
 mod names;
 mod org;
@@ -173,6 +174,7 @@ pub async fn seed_on(
     scores::write(db, commune, &cal).await?;
     consents::write(db, commune, &cal).await?;
     evaluations::write(db, commune, &cal, opts.seed).await?;
+    funding::write(db, commune, &cal).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {

@@ -3,7 +3,9 @@
 //! `routes!` is documented by its types; nothing is written by hand.
 
 use super::api_errors::ErrorBody;
-use super::{SharedState, accounts, api, api_lists, field, imports, indicators, my_account};
+use super::{
+    SharedState, accounts, api, api_lists, field, funding_api, imports, indicators, my_account,
+};
 use axum::http::header;
 use axum::response::IntoResponse;
 use std::sync::OnceLock;
@@ -84,6 +86,11 @@ fn api() -> OpenApiRouter<SharedState> {
         .routes(routes!(api_lists::list_reports))
         .routes(routes!(api_lists::get_report))
         .routes(routes!(indicators::api_indicators))
+        .routes(routes!(funding_api::api_summary))
+        .routes(routes!(funding_api::api_payments))
+        .routes(routes!(funding_api::api_prepare))
+        .routes(routes!(funding_api::api_approve))
+        .routes(routes!(funding_api::api_paid))
         .routes(routes!(field::data))
         .routes(routes!(field::sync_records))
         .routes(routes!(imports::api_residents))

@@ -18,6 +18,8 @@ mod exports;
 mod field;
 mod fieldadmin;
 mod forms;
+mod funding;
+mod funding_api;
 mod guide;
 mod hamlet_scope;
 mod home;
@@ -94,6 +96,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(accounts::routes())
         .merge(my_account::routes())
         .merge(commune_settings::routes())
+        .merge(funding::routes())
         .merge(maintenance::routes())
         .merge(guide::routes())
         .merge(home::routes())

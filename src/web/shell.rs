@@ -49,7 +49,8 @@ impl Shell {
         } else {
             items.push(("/dashboard", "Chỉ tiêu"));
         }
-        if caller.commune_id.is_some() {
+        // Finance keeps the money and reads aggregates: the plan and the reports are not its.
+        if caller.commune_id.is_some() && caller.role != Role::Finance {
             items.push(("/plan", "Kế hoạch"));
             items.push(("/reports", "Báo cáo"));
         } else if caller.role == Role::ProvinceViewer {
@@ -61,6 +62,9 @@ impl Shell {
             items.push(("/teams", "Tổ CNSCĐ"));
             items.push(("/households", "Hộ"));
             items.push(("/residents", "Nhân khẩu"));
+        }
+        if super::funding::access(caller).is_ok() {
+            items.push(("/funding", "Kinh phí"));
         }
         if caller.role == Role::CommuneAdmin && caller.area_level == "commune" {
             items.push(("/import", "Nhập Excel"));
