@@ -212,12 +212,45 @@ async fn report(db: &Db, settings: &Settings, args: &crate::config::ReportArgs) 
         .ok_or_else(|| {
             AppError::invalid(format!("Không có ấp, xã hoặc tỉnh nào mã «{}».", args.area))
         })?;
-    let kind = Kind::parse(&args.kind)
-        .ok_or_else(|| AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly."))?;
     let format = Format::parse(&args.format)
         .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))?;
     let period = Period::parse(args.period.trim())?;
     let today = settings.today();
+    if args.kind == "settlement" || args.kind == "payments" {
+        let commune = area
+            .commune_id
+            .filter(|_| area.level == "commune")
+            .ok_or_else(|| AppError::invalid("Kinh phí được theo dõi theo xã: --area là mã xã."))?;
+        let bytes = match (args.kind.as_str(), &period) {
+            ("payments", Period::Month(m)) => {
+                db::funding::payment_file(db, commune, *m, &today, format).await?
+            }
+            ("payments", _) => {
+                return Err(AppError::invalid(
+                    "Danh sách chi theo tháng: --period 2026-11.",
+                ));
+            }
+            _ => db::funding::settlement_file(db, commune, &period, &today, format).await?,
+        };
+        std::fs::write(&args.output, &bytes).map_err(|e| {
+            AppError::invalid(format!("Không ghi được tệp {}: {e}", args.output.display()))
+        })?;
+        println!(
+            "Đã ghi {} {} của xã {} ({} byte) vào {}.",
+            if args.kind == "payments" {
+                "danh sách chi"
+            } else {
+                "báo cáo quyết toán kinh phí"
+            },
+            period.label_lower(),
+            area.name,
+            bytes.len(),
+            args.output.display()
+        );
+        return Ok(());
+    }
+    let kind = Kind::parse(&args.kind)
+        .ok_or_else(|| AppError::invalid("Loại báo cáo phải là monthly, quarterly hoặc yearly."))?;
     // The operator at the machine reads the database itself: the file keeps the names.
     let who = db::report_data::Audience {
         today: &today,

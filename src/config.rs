@@ -68,8 +68,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// monthly, quarterly or yearly.
-    #[arg(value_parser = ["monthly", "quarterly", "yearly"])]
+    /// monthly, quarterly or yearly; settlement (the funding settlement of a quarter or a year)
+    /// or payments (a month's payment list to be signed).
+    #[arg(value_parser = ["monthly", "quarterly", "yearly", "settlement", "payments"])]
     pub kind: String,
     /// Code of the hamlet, commune or province, e.g. rach-kien-ap-03, rach-kien or tay-ninh.
     #[arg(long)]

@@ -485,6 +485,15 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
             ),
             ("quantri", &[("/server", "server")]),
             (
+                "kinhte",
+                &[
+                    ("/funding", "funding"),
+                    ("/funding/payments/2026-11", "funding-list"),
+                    ("/funding/setup", "funding-setup"),
+                    ("/funding/expenses", "funding-expenses"),
+                ],
+            ),
+            (
                 "so",
                 &[
                     ("/province", "province"),
@@ -1618,6 +1627,90 @@ async fn the_question_mark_opens_the_guide_at_the_pages_chapter() {
             c.goto(&format!("{base}/")).await.unwrap();
             logout(&c).await;
         }
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+#[tokio::test]
+async fn finance_prepares_the_month_the_leader_approves_and_finance_pays_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    // The commune on 20 November: the month's list is a draft waiting for approval.
+    let base = serve_on("2026-11-20").await;
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "kinhte").await;
+        nav_to(&c, "/funding").await;
+        wait_for(&c, Locator::Css("#budget"))
+            .await
+            .expect("the budget per source");
+        c.goto(&format!("{base}/funding/payments/2026-11"))
+            .await
+            .unwrap();
+        click(&c, "#prepare").await;
+        let text = c.get_alert_text().await.expect("a confirmation");
+        assert!(text.contains("Lập lại danh sách"), "{text}");
+        c.accept_alert().await.unwrap();
+        wait_for(&c, Locator::Css("#list-status[data-status='draft']"))
+            .await
+            .expect("the draft, prepared again");
+        assert!(page_width(&c).await <= 360, "the list fits the phone");
+        logout(&c).await;
+
+        login(&c, &base, "chutich").await;
+        c.goto(&format!("{base}/funding/payments/2026-11"))
+            .await
+            .unwrap();
+        wait_for(&c, Locator::Id("approve-form"))
+            .await
+            .expect("the leader's approve button");
+        if c.find(Locator::Css("input[name=overrun_ok]")).await.is_ok() {
+            click(&c, "input[name=overrun_ok]").await;
+        }
+        click(&c, "#approve").await;
+        let text = c.get_alert_text().await.expect("a confirmation");
+        assert!(text.contains("Duyệt danh sách chi tháng 11/2026"), "{text}");
+        c.accept_alert().await.unwrap();
+        wait_for(&c, Locator::Css("#list-status[data-status='approved']"))
+            .await
+            .expect("approved");
+        assert!(
+            c.find(Locator::Id("approve-form")).await.is_err(),
+            "an approved list is approved once"
+        );
+        logout(&c).await;
+
+        login(&c, &base, "kinhte").await;
+        c.goto(&format!("{base}/funding/payments/2026-11"))
+            .await
+            .unwrap();
+        wait_for(&c, Locator::Css("#paid-form input[name=voucher_no]"))
+            .await
+            .unwrap()
+            .send_keys("UNC-11/2026")
+            .await
+            .unwrap();
+        click(&c, "#mark-paid").await;
+        let status = wait_for(&c, Locator::Css("#list-status[data-status='paid']"))
+            .await
+            .expect("paid")
+            .text()
+            .await
+            .unwrap();
+        assert!(status.contains("UNC-11/2026"), "{status}");
+        assert!(page_width(&c).await <= 360);
+        screenshot(&c, "phone-funding-paid").await;
+        // The signature list prints: its PDF comes from the page's link.
+        let head = c
+            .execute(
+                "return fetch(document.querySelector('#list-files a[href$=\"format=pdf\"]').href)\
+                 .then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, 5)))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(head, serde_json::json!([37, 80, 68, 70, 45]), "a PDF");
     }
     .await;
     c.close().await.ok();

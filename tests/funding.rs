@@ -639,6 +639,114 @@ async fn hand_computed_months(url: String) {
             .iter()
             .any(|l| l["member_name"] == "Trần Thị Bình")
     );
+    // The settlement report of the year, as the command line writes it, read back from the
+    // .docx and the .xlsx: the province source's row equals the API's figures.
+    let dir = tempfile::tempdir().unwrap();
+    let want = [
+        3_000_000,
+        approved_s1,
+        sum(&jun, f.s1),
+        250_000,
+        3_000_000 - approved_s1 - 250_000,
+    ];
+    for format in ["docx", "xlsx"] {
+        let out = dir.path().join(format!("quyet-toan.{format}"));
+        let run = common::bin()
+            .args([
+                "report",
+                "settlement",
+                "--area",
+                "xa-thu",
+                "--period",
+                "2026",
+            ])
+            .args(["--format", format, "--output"])
+            .arg(&out)
+            .args(["--database-url", &url])
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        if format == "docx" {
+            let p = congdongso::reports::docx::paragraphs_text(&bytes).unwrap();
+            let i = p
+                .iter()
+                .position(|x| x == "NQ 27/2023/NQ-HĐND")
+                .expect("the source's row");
+            let got: Vec<String> = p[i + 1..i + 6].to_vec();
+            let want: Vec<String> = want
+                .iter()
+                .map(|n| congdongso::text::format_int(*n))
+                .collect();
+            assert_eq!(got, want, "docx");
+            assert!(p.iter().any(|x| x.contains(
+                "Quyết toán kinh phí hỗ trợ hoạt động Tổ công nghệ số cộng đồng năm 2026"
+            )));
+        } else {
+            use calamine::{Data, Reader};
+            let mut wb: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+            // One sheet per section: the source's row is in one of them.
+            let sheets: Vec<_> = wb.worksheets().into_iter().map(|(_, r)| r).collect();
+            let row: Vec<Data> = sheets
+                .iter()
+                .flat_map(|sh| sh.rows())
+                .find(|r| {
+                    r.iter()
+                        .any(|c| matches!(c, Data::String(s) if s == "NQ 27/2023/NQ-HĐND"))
+                })
+                .expect("the source's row")
+                .to_vec();
+            let i = row
+                .iter()
+                .position(|c| matches!(c, Data::String(s) if s == "NQ 27/2023/NQ-HĐND"))
+                .unwrap();
+            let got: Vec<i64> = row[i + 1..i + 6]
+                .iter()
+                .map(|c| match c {
+                    Data::Float(f) => *f as i64,
+                    Data::Int(n) => *n,
+                    other => panic!("not a number: {other:?}"),
+                })
+                .collect();
+            assert_eq!(got, want.to_vec(), "xlsx");
+        }
+    }
+    // July's list to be signed: every recipient's line, the total, a column for signatures.
+    let out = dir.path().join("ky-nhan.docx");
+    let run = common::bin()
+        .args([
+            "report", "payments", "--area", "xa-thu", "--period", "2026-07",
+        ])
+        .args(["--format", "docx", "--output"])
+        .arg(&out)
+        .args(["--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = congdongso::reports::docx::paragraphs_text(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(text.iter().any(|x| x == "Ký nhận"), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|x| x == "Trần Thị Bình – Tổ CNSCĐ ấp Thử 1"),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|x| x == "1.280.000"), "{text:?}");
+    // The page offers the same file.
+    let r = finance
+        .get("/funding/payments/2026-07/file?format=pdf")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(b"%PDF"));
+
     // Another commune's finance does not see this one.
     let mut other = Client::login(app.clone(), "kinhte").await;
     let r = other

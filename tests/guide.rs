@@ -14,6 +14,7 @@ const CHAPTERS: &[&str] = &[
     "bao-cao",
     "nhap-excel",
     "quan-tri",
+    "kinh-phi",
     "tinh",
 ];
 
@@ -77,6 +78,8 @@ async fn the_guide_has_every_chapter_and_each_page_points_at_its_own() {
         ("truongap03", "/reports", "truong-ap"),
         ("tovien03", "/field", "tinh-nguyen-vien"),
         ("so", "/province", "tinh"),
+        ("kinhte", "/funding", "kinh-phi"),
+        ("chutich", "/funding/setup", "kinh-phi"),
     ] {
         let mut c = Client::login(app.clone(), user).await;
         let r = c.get(page).await;

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 1),
     ("crypto", 1),
     ("fieldwork", 1),
+    ("funding", 1),
     ("import", 1),
     ("indicators", 1),
     ("password_policy", 1),

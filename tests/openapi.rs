@@ -140,6 +140,91 @@ async fn documented(url: String) {
             operations += 1;
             let r = match (method.as_str(), p.as_str()) {
                 ("get", "/api/v1/field/data") => field.get(&concrete).await,
+                ("get", "/api/v1/funding/payments") => {
+                    vhxh.get(&format!("{concrete}?month=2026-05")).await
+                }
+                ("post", "/api/v1/funding/payments/{month}/prepare") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    finance
+                        .post_json("/api/v1/funding/payments/2025-08/prepare", &json!({}))
+                        .await
+                }
+                ("post", "/api/v1/funding/payments/{month}/approve") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    let r = finance
+                        .post_json("/api/v1/funding/payments/2025-09/prepare", &json!({}))
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                    let mut leader = Client::login(app.clone(), "chutich").await;
+                    leader
+                        .post_json(
+                            "/api/v1/funding/payments/2025-09/approve",
+                            &json!({"overrun_ok": true}),
+                        )
+                        .await
+                }
+                ("post", "/api/v1/funding/payments/{month}/paid") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    finance
+                        .post_json("/api/v1/funding/payments/2025-10/prepare", &json!({}))
+                        .await;
+                    let mut leader = Client::login(app.clone(), "chutich").await;
+                    let r = leader
+                        .post_json("/api/v1/funding/payments/2025-10/approve", &json!({}))
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                    let body = json!({"paid_on": "2025-11-10", "method": "transfer",
+                        "voucher_no": "UNC-10/2025"});
+                    finance
+                        .post_json("/api/v1/funding/payments/2025-10/paid", &body)
+                        .await
+                }
+                ("post", "/api/v1/funding/payments/{month}/adjustments") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    finance
+                        .post_json("/api/v1/funding/payments/2025-11/prepare", &json!({}))
+                        .await;
+                    let team = db
+                        .scalar_i64("SELECT MIN(id) FROM teams", &[])
+                        .await
+                        .unwrap();
+                    let source = db
+                        .scalar_i64("SELECT MIN(id) FROM funding_sources", &[])
+                        .await
+                        .unwrap();
+                    let body = json!({"team_id": team, "source_id": source, "amount": -50000,
+                        "for_month": "2025-10", "reason": "Thu hồi khoản chi trùng"});
+                    finance
+                        .post_json("/api/v1/funding/payments/2025-11/adjustments", &body)
+                        .await
+                }
+                ("post", "/api/v1/funding/sources") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    let body = json!({"kind": "other", "name": "Tài trợ của doanh nghiệp viễn thông",
+                        "allotted": 5000000});
+                    finance.post_json(&concrete, &body).await
+                }
+                ("post", "/api/v1/funding/rates") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    let source = db
+                        .scalar_i64("SELECT MIN(id) FROM funding_sources", &[])
+                        .await
+                        .unwrap();
+                    let body = json!({"source_id": source, "kind": "member_month",
+                        "amount": 50000, "from_month": "2027-01"});
+                    finance.post_json(&concrete, &body).await
+                }
+                ("post", "/api/v1/funding/expenses") => {
+                    let mut finance = Client::login(app.clone(), "kinhte").await;
+                    let source = db
+                        .scalar_i64("SELECT MIN(id) FROM funding_sources", &[])
+                        .await
+                        .unwrap();
+                    let body = json!({"source_id": source, "spent_on": "2026-11-03",
+                        "kind": "stationery", "amount": 450000,
+                        "description": "Sổ ghi chép cho các tổ", "voucher_no": "PC-99"});
+                    finance.post_json(&concrete, &body).await
+                }
                 ("get", _) => vhxh.get(&concrete).await,
                 ("post", "/api/v1/sync") => {
                     // One good record and one malformed: each is answered on its own.
@@ -201,7 +286,14 @@ async fn documented(url: String) {
                 }
                 other => panic!("no call written for the documented operation {other:?}"),
             };
-            let expected = if (method.as_str(), p.as_str()) == ("post", "/api/v1/accounts") {
+            let created = [
+                "/api/v1/accounts",
+                "/api/v1/funding/payments/{month}/adjustments",
+                "/api/v1/funding/sources",
+                "/api/v1/funding/rates",
+                "/api/v1/funding/expenses",
+            ];
+            let expected = if method == "post" && created.contains(&p.as_str()) {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK

@@ -6,7 +6,7 @@
 use super::{Db, Param};
 use crate::error::{AppError, Result};
 use crate::funding::{self, Inputs, Line, Member, Presence, Rate, Rules, Standing, Team};
-use crate::indicators::period::{self, Month};
+use crate::indicators::period::{self, Month, Period};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 
@@ -884,4 +884,160 @@ pub async fn remove_expense(conn: &mut AnyConnection, commune: i64, id: i64) -> 
         return Err(AppError::NotFound);
     }
     Ok(())
+}
+
+/// The payment list of a month as a file to sign, dated `today`.
+pub async fn payment_file(
+    db: &Db,
+    commune: i64,
+    month: Month,
+    today: &str,
+    format: crate::reports::Format,
+) -> Result<Vec<u8>> {
+    use crate::reports::funding::{PaidLine, PaymentSheet, payment_list};
+    let l = list(db, commune, month)
+        .await?
+        .ok_or_else(|| AppError::invalid("Danh sách tháng này chưa được lập."))?;
+    let lines = lines(db, l.id, None)
+        .await?
+        .into_iter()
+        .map(|x| PaidLine {
+            team: x.team_name,
+            member: x.member_name.unwrap_or_default(),
+            kind: funding::rate_kind_label(&x.kind).to_string(),
+            amount: x.amount,
+            basis: x.basis,
+        })
+        .collect();
+    let sheet = PaymentSheet {
+        letterhead: super::report_data::commune_letterhead(db, commune, today).await?,
+        month_words: format!(
+            "tháng {}/{}",
+            period::month_number(month),
+            period::year_of(month)
+        ),
+        status: l.status_label().to_string(),
+        lines,
+    };
+    crate::reports::render(&payment_list(&sheet), format)
+}
+
+/// What a settlement covers: the months of `p`, figures as `settlement_figures` reads them.
+pub struct Settled {
+    pub sources: Vec<crate::reports::funding::SourceFigures>,
+    pub teams: Vec<crate::reports::funding::TeamFigures>,
+    pub expenses: Vec<(String, i64)>,
+    pub lists: (usize, usize),
+}
+
+/// The approved and paid lists of the period's months, by source and by team and kind, and
+/// the period's expenses by kind.
+pub async fn settled(db: &Db, commune: i64, p: &Period) -> Result<Settled> {
+    use crate::reports::funding::{SourceFigures, TeamFigures};
+    let from = period::month_code(p.first_month());
+    let to = period::month_code(p.last_month());
+    let sources = sources(db, commune, p.year()).await?;
+    let by_source: Vec<(i64, String, i64)> = db
+        .fetch_all(
+            "SELECT x.source_id, l.status, CAST(SUM(x.amount) AS BIGINT) FROM payment_lines x \
+             JOIN payment_lists l ON l.id = x.list_id WHERE l.commune_id = $1 \
+             AND l.month >= $2 AND l.month <= $3 AND l.status <> 'draft' GROUP BY x.source_id, l.status",
+            &[commune.into(), from.as_str().into(), to.as_str().into()],
+        )
+        .await?;
+    let first_day = format!("{from}-01");
+    let last_day = period::last_day_iso(p.last_month());
+    let spent: Vec<(i64, String, i64)> = db
+        .fetch_all(
+            "SELECT source_id, kind, CAST(SUM(amount) AS BIGINT) FROM expenses WHERE commune_id = $1 \
+             AND active = 1 AND spent_on >= $2 AND spent_on <= $3 GROUP BY source_id, kind",
+            &[commune.into(), first_day.as_str().into(), last_day.as_str().into()],
+        )
+        .await?;
+    let sources = sources
+        .into_iter()
+        .map(|s| {
+            let approved = by_source.iter().filter(|r| r.0 == s.id).map(|r| r.2).sum();
+            let paid = by_source
+                .iter()
+                .filter(|r| r.0 == s.id && r.1 == "paid")
+                .map(|r| r.2)
+                .sum();
+            let spent = spent.iter().filter(|r| r.0 == s.id).map(|r| r.2).sum();
+            SourceFigures {
+                name: s.name,
+                allotted: s.allotted,
+                approved,
+                paid,
+                spent,
+            }
+        })
+        .collect();
+    let by_team: Vec<(String, String, i64)> = db
+        .fetch_all(
+            "SELECT x.team_name, x.kind, CAST(SUM(x.amount) AS BIGINT) FROM payment_lines x \
+             JOIN payment_lists l ON l.id = x.list_id WHERE l.commune_id = $1 \
+             AND l.month >= $2 AND l.month <= $3 AND l.status <> 'draft' \
+             GROUP BY x.team_name, x.kind ORDER BY x.team_name",
+            &[commune.into(), from.as_str().into(), to.as_str().into()],
+        )
+        .await?;
+    let mut teams: Vec<TeamFigures> = Vec::new();
+    for (name, kind, amount) in by_team {
+        let i = match kind.as_str() {
+            "team_month" => 0,
+            "member_month" => 1,
+            "person_day" => 2,
+            _ => 3,
+        };
+        match teams.iter_mut().find(|t| t.name == name) {
+            Some(t) => t.by_kind[i] += amount,
+            None => {
+                let mut by_kind = [0; 4];
+                by_kind[i] = amount;
+                teams.push(TeamFigures { name, by_kind });
+            }
+        }
+    }
+    let mut expenses: Vec<(String, i64)> = Vec::new();
+    for (code, label) in funding::EXPENSE_KINDS {
+        let n: i64 = spent.iter().filter(|r| r.1 == code).map(|r| r.2).sum();
+        if n != 0 {
+            expenses.push((label.to_string(), n));
+        }
+    }
+    let counts: Vec<(String,)> = db
+        .fetch_all(
+            "SELECT status FROM payment_lists WHERE commune_id = $1 AND month >= $2 AND month <= $3 \
+             AND status <> 'draft'",
+            &[commune.into(), from.as_str().into(), to.as_str().into()],
+        )
+        .await?;
+    let paid = counts.iter().filter(|(s,)| s == "paid").count();
+    Ok(Settled {
+        sources,
+        teams,
+        expenses,
+        lists: (counts.len(), paid),
+    })
+}
+
+/// The settlement report of a quarter or a year (a month too) as a file, dated `today`.
+pub async fn settlement_file(
+    db: &Db,
+    commune: i64,
+    p: &Period,
+    today: &str,
+    format: crate::reports::Format,
+) -> Result<Vec<u8>> {
+    let s = settled(db, commune, p).await?;
+    let doc = crate::reports::funding::settlement(&crate::reports::funding::Settlement {
+        letterhead: super::report_data::commune_letterhead(db, commune, today).await?,
+        period_words: p.label_lower(),
+        sources: s.sources,
+        teams: s.teams,
+        expenses: s.expenses,
+        lists: s.lists,
+    });
+    crate::reports::render(&doc, format)
 }

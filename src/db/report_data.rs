@@ -449,3 +449,18 @@ pub async fn file(
         .await
         .map_err(|e| AppError::Internal(format!("report: {e}")))?
 }
+
+/// The commune's letterhead for a paper dated `date`: its details from the settings, signed by
+/// the commune's leader.
+pub async fn commune_letterhead(db: &Db, commune_id: i64, date: &str) -> Result<Letterhead> {
+    let commune = super::areas::get(db, commune_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let details = super::commune_details::get(db, commune_id).await?;
+    Ok(Letterhead::commune(
+        &commune.name,
+        &signer(db, "commune_leader", commune_id).await?,
+        date,
+    )
+    .with_details(&details))
+}

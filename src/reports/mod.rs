@@ -5,6 +5,7 @@ pub mod build;
 pub mod document;
 pub mod docx;
 pub mod figures;
+pub mod funding;
 pub mod input;
 mod measure;
 pub mod pdf;

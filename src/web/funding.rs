@@ -34,6 +34,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/funding/rates", post(add_rate))
         .route("/funding/rules", post(set_rules))
         .route("/funding/payments/{month}", get(list_page))
+        .route("/funding/payments/{month}/file", get(list_file))
+        .route("/funding/settlement", get(settlement_file))
         .route("/funding/payments/{month}/prepare", post(prepare))
         .route(
             "/funding/payments/{month}/adjustments",
@@ -416,56 +418,67 @@ async fn add_adjustment(
     Path(month): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let commune = keeper(&caller)?;
+    keeper(&caller)?;
     let m = parse_month(&month)?;
-    let result = async {
-        let list = list_of(&s, commune, m).await?;
-        let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
-        let int = |k: &str| get(k).parse::<i64>().ok();
-        let team_id = int("team_id").ok_or_else(|| AppError::invalid("Chọn tổ được điều chỉnh."))?;
-        let source_id = int("source_id").ok_or_else(|| AppError::invalid("Chọn nguồn kinh phí."))?;
-        let amount = funding::parse_amount(get("amount"), true)?;
-        if amount == 0 {
-            return Err(AppError::invalid("Số tiền điều chỉnh phải khác 0 (âm để thu hồi)."));
-        }
-        let of = if get("for_month").is_empty() {
-            m
-        } else {
-            parse_month(get("for_month"))?
-        };
-        let reason = crate::text::clean(get("reason"));
-        if reason.is_empty() || reason.chars().count() > 300 {
-            return Err(AppError::invalid("Ghi lý do điều chỉnh (tối đa 300 ký tự)."));
-        }
-        let adj = Adjustment {
-            team_id,
-            member_id: int("member_id"),
-            month: of,
-            source_id,
-            amount,
-            reason: &reason,
-        };
-        let mut tx = s.db.begin_write().await?;
-        let id = store::add_adjustment(&s.db, &mut tx, commune, list.id, &adj).await?;
-        audit(
-            &mut tx,
-            &caller,
-            commune,
-            ("add_adjustment", "payment_lines", Some(id)),
-            serde_json::json!({"list": list.id, "team": team_id, "amount": amount, "month": period::month_code(of), "reason": reason}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(see_other(&format!(
+    match adjustment_with(&s, &caller, m, &f).await {
+        Ok(_) => Ok(see_other(&format!(
             "/funding/payments/{}",
             period::month_code(m)
         ))),
         Err(e) => list_error(&s, &caller, m, e).await,
     }
+}
+
+/// Adds an adjustment line to the draft list of `m` from a form's (or the API's) fields.
+pub(super) async fn adjustment_with(
+    s: &SharedState,
+    caller: &Caller,
+    m: Month,
+    f: &HashMap<String, String>,
+) -> Result<i64> {
+    let commune = keeper(caller)?;
+    let list = list_of(s, commune, m).await?;
+    let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
+    let int = |k: &str| get(k).parse::<i64>().ok();
+    let team_id = int("team_id").ok_or_else(|| AppError::invalid("Chọn tổ được điều chỉnh."))?;
+    let source_id = int("source_id").ok_or_else(|| AppError::invalid("Chọn nguồn kinh phí."))?;
+    let amount = funding::parse_amount(get("amount"), true)?;
+    if amount == 0 {
+        return Err(AppError::invalid(
+            "Số tiền điều chỉnh phải khác 0 (âm để thu hồi).",
+        ));
+    }
+    let of = if get("for_month").is_empty() {
+        m
+    } else {
+        parse_month(get("for_month"))?
+    };
+    let reason = crate::text::clean(get("reason"));
+    if reason.is_empty() || reason.chars().count() > 300 {
+        return Err(AppError::invalid(
+            "Ghi lý do điều chỉnh (tối đa 300 ký tự).",
+        ));
+    }
+    let adj = Adjustment {
+        team_id,
+        member_id: int("member_id"),
+        month: of,
+        source_id,
+        amount,
+        reason: &reason,
+    };
+    let mut tx = s.db.begin_write().await?;
+    let id = store::add_adjustment(&s.db, &mut tx, commune, list.id, &adj).await?;
+    audit(
+        &mut tx,
+        caller,
+        commune,
+        ("add_adjustment", "payment_lines", Some(id)),
+        serde_json::json!({"list": list.id, "team": team_id, "amount": amount, "month": period::month_code(of), "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 async fn remove_adjustment(
@@ -651,70 +664,79 @@ async fn add_source(
     caller: Caller,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let commune = keeper(&caller)?;
-    let result = async {
-        let get = |k: &str| crate::text::clean(f.get(k).map_or("", String::as_str));
-        let kind = get("kind");
-        if !funding::SOURCE_KINDS.iter().any(|(c, _)| *c == kind) {
-            return Err(AppError::invalid("Chọn loại nguồn."));
-        }
-        let name = get("name");
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(AppError::invalid(
-                "Nhập tên nguồn (tối đa 200 ký tự), ví dụ: Nghị quyết số 26/2025/NQ-HĐND.",
-            ));
-        }
-        let doc_number = get("doc_number");
-        let doc_date = match get("doc_date").as_str() {
-            "" => None,
-            d => Some(crate::text::parse_date(d).ok_or_else(|| {
-                AppError::invalid("Ngày ban hành không hợp lệ (dd/mm/yyyy).")
-            })?),
-        };
-        let cap = match get("cap_percent").as_str() {
-            "" => None,
-            c => Some(
-                c.parse::<i64>()
-                    .ok()
-                    .filter(|c| (1..=1000).contains(c))
-                    .ok_or_else(|| AppError::invalid("Mức trần là phần trăm từ 1 đến 1000, ví dụ 200."))?,
-            ),
-        };
-        let year = period::year_of(period::current_month());
-        let allotted = match get("allotted").as_str() {
-            "" => 0,
-            a => funding::parse_amount(a, false)?,
-        };
-        let mut tx = s.db.begin_write().await?;
-        let id = store::add_source(
-            &mut tx,
-            commune,
-            &NewSource {
-                kind: &kind,
-                name: &name,
-                doc_number: (!doc_number.is_empty()).then_some(doc_number.as_str()),
-                doc_date: doc_date.as_deref(),
-                cap_percent: cap,
-            },
-        )
-        .await?;
-        store::set_allotment(&mut tx, id, year, allotted).await?;
-        audit(
-            &mut tx,
-            &caller,
-            commune,
-            ("add_source", "funding_sources", Some(id)),
-            serde_json::json!({"kind": kind, "name": name, "doc_number": doc_number, "doc_date": doc_date, "cap_percent": cap, "year": year, "allotted": allotted}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(see_other("/funding/setup")),
+    keeper(&caller)?;
+    match source_with(&s, &caller, &f).await {
+        Ok(_) => Ok(see_other("/funding/setup")),
         Err(e) => setup_error(&s, &caller, e).await,
     }
+}
+
+/// Adds a funding source (and this year's allotment) from a form's or the API's fields.
+pub(super) async fn source_with(
+    s: &SharedState,
+    caller: &Caller,
+    f: &HashMap<String, String>,
+) -> Result<i64> {
+    let commune = keeper(caller)?;
+    let get = |k: &str| crate::text::clean(f.get(k).map_or("", String::as_str));
+    let kind = get("kind");
+    if !funding::SOURCE_KINDS.iter().any(|(c, _)| *c == kind) {
+        return Err(AppError::invalid("Chọn loại nguồn."));
+    }
+    let name = get("name");
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "Nhập tên nguồn (tối đa 200 ký tự), ví dụ: Nghị quyết số 26/2025/NQ-HĐND.",
+        ));
+    }
+    let doc_number = get("doc_number");
+    let doc_date = match get("doc_date").as_str() {
+        "" => None,
+        d => Some(
+            crate::text::parse_date(d)
+                .ok_or_else(|| AppError::invalid("Ngày ban hành không hợp lệ (dd/mm/yyyy)."))?,
+        ),
+    };
+    let cap = match get("cap_percent").as_str() {
+        "" => None,
+        c => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|c| (1..=1000).contains(c))
+                .ok_or_else(|| {
+                    AppError::invalid("Mức trần là phần trăm từ 1 đến 1000, ví dụ 200.")
+                })?,
+        ),
+    };
+    let year = period::year_of(period::current_month());
+    let allotted = match get("allotted").as_str() {
+        "" => 0,
+        a => funding::parse_amount(a, false)?,
+    };
+    let mut tx = s.db.begin_write().await?;
+    let id = store::add_source(
+        &mut tx,
+        commune,
+        &NewSource {
+            kind: &kind,
+            name: &name,
+            doc_number: (!doc_number.is_empty()).then_some(doc_number.as_str()),
+            doc_date: doc_date.as_deref(),
+            cap_percent: cap,
+        },
+    )
+    .await?;
+    store::set_allotment(&mut tx, id, year, allotted).await?;
+    audit(
+        &mut tx,
+        caller,
+        commune,
+        ("add_source", "funding_sources", Some(id)),
+        serde_json::json!({"kind": kind, "name": name, "doc_number": doc_number, "doc_date": doc_date, "cap_percent": cap, "year": year, "allotted": allotted}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 async fn set_allotment(
@@ -759,36 +781,42 @@ async fn add_rate(
     caller: Caller,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let commune = keeper(&caller)?;
-    let result = async {
-        let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
-        let source = get("source_id")
-            .parse::<i64>()
-            .map_err(|_| AppError::invalid("Chọn nguồn kinh phí của định mức."))?;
-        let kind = get("kind");
-        if !funding::RATE_KINDS.iter().any(|(c, _)| *c == kind) {
-            return Err(AppError::invalid("Chọn loại định mức."));
-        }
-        let amount = funding::parse_amount(get("amount"), false)?;
-        let from = parse_month(get("from_month"))?;
-        let mut tx = s.db.begin_write().await?;
-        let id = store::add_rate(&s.db, &mut tx, commune, (source, kind, amount, from)).await?;
-        audit(
-            &mut tx,
-            &caller,
-            commune,
-            ("add_rate", "funding_rates", Some(id)),
-            serde_json::json!({"source": source, "kind": kind, "amount": amount, "from_month": period::month_code(from)}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(see_other("/funding/setup#rates")),
+    keeper(&caller)?;
+    match rate_with(&s, &caller, &f).await {
+        Ok(_) => Ok(see_other("/funding/setup#rates")),
         Err(e) => setup_error(&s, &caller, e).await,
     }
+}
+
+/// Adds a rate from a month on, from a form's or the API's fields.
+pub(super) async fn rate_with(
+    s: &SharedState,
+    caller: &Caller,
+    f: &HashMap<String, String>,
+) -> Result<i64> {
+    let commune = keeper(caller)?;
+    let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
+    let source = get("source_id")
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("Chọn nguồn kinh phí của định mức."))?;
+    let kind = get("kind");
+    if !funding::RATE_KINDS.iter().any(|(c, _)| *c == kind) {
+        return Err(AppError::invalid("Chọn loại định mức."));
+    }
+    let amount = funding::parse_amount(get("amount"), false)?;
+    let from = parse_month(get("from_month"))?;
+    let mut tx = s.db.begin_write().await?;
+    let id = store::add_rate(&s.db, &mut tx, commune, (source, kind, amount, from)).await?;
+    audit(
+        &mut tx,
+        caller,
+        commune,
+        ("add_rate", "funding_rates", Some(id)),
+        serde_json::json!({"source": source, "kind": kind, "amount": amount, "from_month": period::month_code(from)}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 async fn set_rules(State(s): State<SharedState>, caller: Caller, body: Bytes) -> Result<Response> {
@@ -877,61 +905,9 @@ async fn add_expense(
     caller: Caller,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let commune = keeper(&caller)?;
-    let result = async {
-        let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
-        let source_id = get("source_id")
-            .parse::<i64>()
-            .map_err(|_| AppError::invalid("Chọn nguồn kinh phí."))?;
-        let spent_on = crate::text::parse_date(get("spent_on"))
-            .ok_or_else(|| AppError::invalid("Nhập ngày chi (dd/mm/yyyy)."))?;
-        let kind = get("kind");
-        if !funding::EXPENSE_KINDS.iter().any(|(c, _)| *c == kind) {
-            return Err(AppError::invalid("Chọn nội dung chi."));
-        }
-        let amount = funding::parse_amount(get("amount"), false)?;
-        if amount == 0 {
-            return Err(AppError::invalid("Số tiền chi phải lớn hơn 0."));
-        }
-        let description = crate::text::clean(get("description"));
-        if description.is_empty() || description.chars().count() > 300 {
-            return Err(AppError::invalid("Ghi nội dung chi (tối đa 300 ký tự)."));
-        }
-        let voucher_no = crate::text::clean(get("voucher_no"));
-        if voucher_no.chars().count() > 60 {
-            return Err(AppError::invalid("Số chứng từ tối đa 60 ký tự."));
-        }
-        let mut tx = s.db.begin_write().await?;
-        let id = store::add_expense(
-            &s.db,
-            &mut tx,
-            commune,
-            caller.account_id,
-            NewExpense {
-                source_id,
-                spent_on: &spent_on,
-                kind,
-                amount,
-                voucher_no: (!voucher_no.is_empty()).then_some(voucher_no.as_str()),
-                description: &description,
-                voucher: None,
-            },
-        )
-        .await?;
-        audit(
-            &mut tx,
-            &caller,
-            commune,
-            ("add_expense", "expenses", Some(id)),
-            serde_json::json!({"source": source_id, "spent_on": spent_on, "kind": kind, "amount": amount, "voucher_no": voucher_no, "description": description}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(spent_on)
-    }
-    .await;
-    match result {
-        Ok(on) => Ok(see_other(&format!("/funding/expenses?year={}", &on[..4]))),
+    keeper(&caller)?;
+    match expense_with(&s, &caller, &f).await {
+        Ok((_, on)) => Ok(see_other(&format!("/funding/expenses?year={}", &on[..4]))),
         Err(AppError::Invalid(msg)) => {
             let year = period::year_of(period::current_month());
             let page = expenses_view(&s, &caller, year, Some(msg)).await?;
@@ -939,6 +915,64 @@ async fn add_expense(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Records an expense from a form's or the API's fields; its id and day.
+pub(super) async fn expense_with(
+    s: &SharedState,
+    caller: &Caller,
+    f: &HashMap<String, String>,
+) -> Result<(i64, String)> {
+    let commune = keeper(caller)?;
+    let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
+    let source_id = get("source_id")
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("Chọn nguồn kinh phí."))?;
+    let spent_on = crate::text::parse_date(get("spent_on"))
+        .ok_or_else(|| AppError::invalid("Nhập ngày chi (dd/mm/yyyy)."))?;
+    let kind = get("kind");
+    if !funding::EXPENSE_KINDS.iter().any(|(c, _)| *c == kind) {
+        return Err(AppError::invalid("Chọn nội dung chi."));
+    }
+    let amount = funding::parse_amount(get("amount"), false)?;
+    if amount == 0 {
+        return Err(AppError::invalid("Số tiền chi phải lớn hơn 0."));
+    }
+    let description = crate::text::clean(get("description"));
+    if description.is_empty() || description.chars().count() > 300 {
+        return Err(AppError::invalid("Ghi nội dung chi (tối đa 300 ký tự)."));
+    }
+    let voucher_no = crate::text::clean(get("voucher_no"));
+    if voucher_no.chars().count() > 60 {
+        return Err(AppError::invalid("Số chứng từ tối đa 60 ký tự."));
+    }
+    let mut tx = s.db.begin_write().await?;
+    let id = store::add_expense(
+        &s.db,
+        &mut tx,
+        commune,
+        caller.account_id,
+        NewExpense {
+            source_id,
+            spent_on: &spent_on,
+            kind,
+            amount,
+            voucher_no: (!voucher_no.is_empty()).then_some(voucher_no.as_str()),
+            description: &description,
+            voucher: None,
+        },
+    )
+    .await?;
+    audit(
+        &mut tx,
+        caller,
+        commune,
+        ("add_expense", "expenses", Some(id)),
+        serde_json::json!({"source": source_id, "spent_on": spent_on, "kind": kind, "amount": amount, "voucher_no": voucher_no, "description": description}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, spent_on))
 }
 
 /// What a voucher file is, from its first bytes (never from its name): PDF, JPEG or PNG.
@@ -1062,4 +1096,87 @@ async fn remove_expense(
     .await?;
     tx.commit().await?;
     Ok(see_other("/funding/expenses"))
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    period: String,
+}
+
+fn format_of(q: &FileQuery) -> Result<crate::reports::Format> {
+    crate::reports::Format::parse(if q.format.is_empty() {
+        "docx"
+    } else {
+        &q.format
+    })
+    .ok_or_else(|| AppError::invalid("Định dạng phải là docx, xlsx hoặc pdf."))
+}
+
+/// A file to download under a name without diacritics and the Vietnamese one (RFC 6266).
+fn download(bytes: Vec<u8>, format: crate::reports::Format, plain: &str, shown: &str) -> Response {
+    let encoded = percent_encoding::utf8_percent_encode(shown, percent_encoding::NON_ALPHANUMERIC);
+    (
+        [
+            (header::CONTENT_TYPE, format.mime().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{plain}.{ext}\"; filename*=UTF-8''{encoded}.{ext}",
+                    ext = format.extension()
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The month's payment list to be signed (danh sách ký nhận), for the commune's offices.
+async fn list_file(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Path(month): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response> {
+    let commune = commune_reader(&caller)?;
+    let m = parse_month(&month)?;
+    let format = format_of(&q)?;
+    let bytes = store::payment_file(&s.db, commune, m, &s.settings.today(), format).await?;
+    let (n, y) = (period::month_number(m), period::year_of(m));
+    Ok(download(
+        bytes,
+        format,
+        &format!("danh-sach-ky-nhan-thang-{n}-{y}"),
+        &format!("Danh sách ký nhận tháng {n}-{y}"),
+    ))
+}
+
+/// The settlement report of a quarter or a year.
+async fn settlement_file(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<FileQuery>,
+) -> Result<Response> {
+    let commune = commune_reader(&caller)?;
+    let format = format_of(&q)?;
+    let p = if q.period.trim().is_empty() {
+        Period::Year(period::year_of(period::current_month()))
+    } else {
+        Period::parse(&q.period)?
+    };
+    let bytes = store::settlement_file(&s.db, commune, &p, &s.settings.today(), format).await?;
+    let plain = crate::reports::build::file_name("quyet toan kinh phi", &p, "x");
+    let plain = plain
+        .trim_start_matches("bao-cao-")
+        .trim_end_matches(".x")
+        .to_string();
+    Ok(download(
+        bytes,
+        format,
+        &format!("quyet-toan-kinh-phi-{plain}"),
+        &format!("Quyết toán kinh phí {}", p.label_lower().replace('/', "-")),
+    ))
 }

@@ -405,3 +405,183 @@ pub(super) async fn api_paid(
     tx.commit().await?;
     Ok(Json(payments(&s, &c, "", m).await?))
 }
+
+/// A typed body as the fields the pages send, so both are checked by the same code.
+fn fields(pairs: &[(&str, Option<String>)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct CreatedOut {
+    id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct AdjustmentBody {
+    team_id: i64,
+    /// Điều chỉnh cho một thành viên của tổ.
+    #[serde(default)]
+    member_id: Option<i64>,
+    source_id: i64,
+    /// Đồng; âm để thu hồi.
+    amount: i64,
+    /// Tháng được điều chỉnh (yyyy-mm); mặc định tháng của danh sách.
+    #[serde(default)]
+    for_month: Option<String>,
+    reason: String,
+}
+
+/// Thêm dòng điều chỉnh vào danh sách chưa duyệt
+///
+/// Phòng Kinh tế. Sai sót của tháng đã duyệt được sửa bằng dòng điều chỉnh ở tháng sau.
+#[utoipa::path(
+    post,
+    path = "/api/v1/funding/payments/{month}/adjustments",
+    tag = "Kinh phí",
+    params(("month" = String, Path, description = "Tháng của danh sách, ví dụ 2026-11")),
+    request_body = AdjustmentBody,
+    responses((status = 201, description = "Đã thêm", body = CreatedOut), WriteErrors)
+)]
+pub(super) async fn api_add_adjustment(
+    State(s): State<SharedState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(month): ApiPath<String>,
+    ApiJson(b): ApiJson<AdjustmentBody>,
+) -> Result<(axum::http::StatusCode, Json<CreatedOut>), ApiError> {
+    let m = month_of(&month)?;
+    let f = fields(&[
+        ("team_id", Some(b.team_id.to_string())),
+        ("member_id", b.member_id.map(|m| m.to_string())),
+        ("source_id", Some(b.source_id.to_string())),
+        ("amount", Some(b.amount.to_string())),
+        ("for_month", b.for_month),
+        ("reason", Some(b.reason)),
+    ]);
+    let id = super::funding::adjustment_with(&s, &c, m, &f).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(CreatedOut { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct SourceBody {
+    /// province, commune hoặc other.
+    kind: String,
+    name: String,
+    #[serde(default)]
+    doc_number: Option<String>,
+    /// yyyy-mm-dd
+    #[serde(default)]
+    doc_date: Option<String>,
+    /// Mức bổ sung tối đa, % mức của tỉnh (ngân sách xã bổ sung).
+    #[serde(default)]
+    cap_percent: Option<i64>,
+    /// Số được giao năm nay, đồng.
+    #[serde(default)]
+    allotted: Option<i64>,
+}
+
+/// Thêm nguồn kinh phí
+///
+/// Phòng Kinh tế.
+#[utoipa::path(
+    post,
+    path = "/api/v1/funding/sources",
+    tag = "Kinh phí",
+    request_body = SourceBody,
+    responses((status = 201, description = "Đã thêm", body = CreatedOut), WriteErrors)
+)]
+pub(super) async fn api_add_source(
+    State(s): State<SharedState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<SourceBody>,
+) -> Result<(axum::http::StatusCode, Json<CreatedOut>), ApiError> {
+    let f = fields(&[
+        ("kind", Some(b.kind)),
+        ("name", Some(b.name)),
+        ("doc_number", b.doc_number),
+        ("doc_date", b.doc_date),
+        ("cap_percent", b.cap_percent.map(|c| c.to_string())),
+        ("allotted", b.allotted.map(|a| a.to_string())),
+    ]);
+    let id = super::funding::source_with(&s, &c, &f).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(CreatedOut { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct RateBody {
+    source_id: i64,
+    /// team_month, member_month hoặc person_day.
+    kind: String,
+    /// Đồng.
+    amount: i64,
+    /// Áp dụng từ tháng (yyyy-mm).
+    from_month: String,
+}
+
+/// Thêm định mức chi từ một tháng
+///
+/// Phòng Kinh tế. Không áp dụng cho tháng đã có danh sách được duyệt.
+#[utoipa::path(
+    post,
+    path = "/api/v1/funding/rates",
+    tag = "Kinh phí",
+    request_body = RateBody,
+    responses((status = 201, description = "Đã thêm", body = CreatedOut), WriteErrors)
+)]
+pub(super) async fn api_add_rate(
+    State(s): State<SharedState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<RateBody>,
+) -> Result<(axum::http::StatusCode, Json<CreatedOut>), ApiError> {
+    let f = fields(&[
+        ("source_id", Some(b.source_id.to_string())),
+        ("kind", Some(b.kind)),
+        ("amount", Some(b.amount.to_string())),
+        ("from_month", Some(b.from_month)),
+    ]);
+    let id = super::funding::rate_with(&s, &c, &f).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(CreatedOut { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ExpenseBody {
+    source_id: i64,
+    /// yyyy-mm-dd
+    spent_on: String,
+    /// stationery, telecoms, water, printing, training hoặc other.
+    kind: String,
+    /// Đồng.
+    amount: i64,
+    description: String,
+    #[serde(default)]
+    voucher_no: Option<String>,
+}
+
+/// Ghi một khoản chi hoạt động
+///
+/// Phòng Kinh tế. Bản quét chứng từ gửi ở trang Chi hoạt động.
+#[utoipa::path(
+    post,
+    path = "/api/v1/funding/expenses",
+    tag = "Kinh phí",
+    request_body = ExpenseBody,
+    responses((status = 201, description = "Đã ghi", body = CreatedOut), WriteErrors)
+)]
+pub(super) async fn api_add_expense(
+    State(s): State<SharedState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<ExpenseBody>,
+) -> Result<(axum::http::StatusCode, Json<CreatedOut>), ApiError> {
+    let f = fields(&[
+        ("source_id", Some(b.source_id.to_string())),
+        ("spent_on", Some(b.spent_on)),
+        ("kind", Some(b.kind)),
+        ("amount", Some(b.amount.to_string())),
+        ("description", Some(b.description)),
+        ("voucher_no", b.voucher_no),
+    ]);
+    let (id, _) = super::funding::expense_with(&s, &c, &f).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(CreatedOut { id })))
+}

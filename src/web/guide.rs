@@ -26,6 +26,7 @@ use axum::routing::get;
 #[include = "import*.png"]
 #[include = "phone-accounts-commune.png"]
 #[include = "phone-settings-commune.png"]
+#[include = "phone-funding*.png"]
 #[include = "phone-province.png"]
 #[include = "reports-province.png"]
 struct Shots;

@@ -31,6 +31,7 @@ pub fn guide_chapter(role: Option<Role>, section: &str) -> &'static str {
         "/reports" | "/communications" => "bao-cao",
         "/import" => "nhap-excel",
         "/accounts" | "/settings" | "/server" | "/account" => "quan-tri",
+        "/funding" => "kinh-phi",
         "/" | "/dashboard" | "/areas" | "/teams" | "/households" | "/residents" | "/activities"
         | "/requests" => "bang-chi-tieu",
         _ => "bat-dau",
