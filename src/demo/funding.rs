@@ -61,7 +61,7 @@ pub async fn write(db: &Db, commune: i64, cal: &Calendar) -> Result<()> {
     .await?;
     for y in cal.years() {
         store::set_allotment(&mut tx, province, y.into(), 90_000_000).await?;
-        store::set_allotment(&mut tx, top_up, y.into(), 24_000_000).await?;
+        store::set_allotment(&mut tx, top_up, y.into(), 40_000_000).await?;
     }
     tx.commit().await?;
     let july = period::month(year, 7);

@@ -363,6 +363,68 @@ pub async fn the_other_registers(db: &Db, today: &str) {
     }
 }
 
+/// Kinh phí: a source with rates, every past month's list approved (paid once its payday of
+/// the 10th has come), this month's waiting for approval, and expenses, within the allotments.
+pub async fn the_money_of_the_year(db: &Db, today: &str) {
+    let commune = commune_id(db).await;
+    let this = month_of(day(today));
+    let status = |m: Month| {
+        let db = db.clone();
+        async move {
+            congdongso::db::funding::list(&db, commune, m)
+                .await
+                .unwrap()
+                .map(|l| l.status)
+        }
+    };
+    assert_eq!(
+        status(this).await.as_deref(),
+        Some("draft"),
+        "this month's list waits"
+    );
+    let first = month_of(day(today).with_day(1).unwrap().with_month(1).unwrap());
+    let start = if this == first { first - 12 } else { first };
+    for m in start..this {
+        let paid_by = period::due_date(m + 1, 10);
+        let want = if paid_by.as_str() <= today {
+            "paid"
+        } else {
+            "approved"
+        };
+        assert_eq!(
+            status(m).await.as_deref(),
+            Some(want),
+            "{}",
+            period::month_code(m)
+        );
+    }
+    let rates = count(
+        db,
+        "SELECT COUNT(*) FROM funding_rates WHERE commune_id = $1",
+        &[commune.into()],
+    )
+    .await;
+    assert!(rates >= 3, "{rates} rates");
+    let expenses = count(
+        db,
+        "SELECT COUNT(*) FROM expenses WHERE commune_id = $1 AND voucher IS NOT NULL",
+        &[commune.into()],
+    )
+    .await;
+    assert!(expenses >= 1, "expenses with a scanned voucher");
+    let year = period::year_of(this - 1);
+    for (id, st) in congdongso::db::funding::standing(db, commune, year)
+        .await
+        .unwrap()
+    {
+        assert!(st.approved > 0, "source {id} pays");
+        assert!(
+            st.remaining() >= 0,
+            "source {id} within its allotment: {st:?}"
+        );
+    }
+}
+
 /// Everything above, for the demo seeded on `today`.
 pub async fn a_commune_in_its_year(db: &Db, today: &str) {
     last_month_has_every_kind_of_report(db, today).await;
@@ -370,6 +432,7 @@ pub async fn a_commune_in_its_year(db: &Db, today: &str) {
     the_plan_of_the_year(db, today).await;
     activities_up_to_today(db, today).await;
     the_other_registers(db, today).await;
+    the_money_of_the_year(db, today).await;
 }
 
 /// What the demo holds, row by row (without ids and clocks), to compare two seedings.
