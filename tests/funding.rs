@@ -782,6 +782,54 @@ async fn workflow_and_roles(url: String) {
         .post_form("/funding/payments/2026-11/prepare", &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // An adjustment to one member, from the page; a zero amount comes back with a message.
+    let (team, member): (i64, i64) = db
+        .fetch_one(
+            "SELECT t.id, MIN(m.id) FROM teams t JOIN members m ON m.team_id = t.id \
+             JOIN areas a ON a.id = t.area_id WHERE a.code = 'rach-kien-ap-01' GROUP BY t.id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let source = db
+        .scalar_i64("SELECT MIN(id) FROM funding_sources", &[])
+        .await
+        .unwrap()
+        .to_string();
+    let (team, member) = (team.to_string(), member.to_string());
+    let adjust = |amount: &'static str| {
+        vec![
+            ("team_id", team.clone()),
+            ("member_id", member.clone()),
+            ("source_id", source.clone()),
+            ("for_month", "2026-10".to_string()),
+            ("amount", amount.to_string()),
+            ("reason", "Bổ sung ngày công ra quân bị sót".to_string()),
+        ]
+    };
+    let form = adjust("0");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = finance
+        .post_form("/funding/payments/2026-11/adjustments", &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("khác 0"), "{}", r.body);
+    let form = adjust("50.000");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = finance
+        .post_form("/funding/payments/2026-11/adjustments", &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = finance.get("/api/v1/funding/payments?month=2026-11").await;
+    assert!(
+        r.json()["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["kind"] == "adjustment" && l["amount"] == 50_000 && l["month"] == "2026-10"),
+        "{}",
+        r.body
+    );
     let r = finance
         .post_form("/funding/payments/2026-11/approve", &[])
         .await;

@@ -103,6 +103,21 @@ async fn reports_print_as_an_official_signs_them() {
         std::fs::write(&path, &r.bytes).expect("write docx");
         files.push((format!("{area} {kind} {period}"), path, r.bytes));
     }
+    // Kinh phí's papers: August's list to be signed, the third quarter's settlement.
+    let mut finance = Client::login(app.clone(), "kinhte").await;
+    for (i, url) in [
+        "/funding/payments/2026-08/file?format=docx",
+        "/funding/settlement?period=2026-Q3&format=docx",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = finance.get(url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+        let path = dir.path().join(format!("funding-{i}.docx"));
+        std::fs::write(&path, &r.bytes).expect("write docx");
+        files.push((url.to_string(), path, r.bytes));
+    }
     convert(dir.path(), files.iter().map(|(_, p, _)| p.as_path()));
 
     let mut problems = Vec::new();

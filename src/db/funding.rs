@@ -901,12 +901,25 @@ pub async fn payment_file(
     let lines = lines(db, l.id, None)
         .await?
         .into_iter()
-        .map(|x| PaidLine {
-            team: x.team_name,
-            member: x.member_name.unwrap_or_default(),
-            kind: funding::rate_kind_label(&x.kind).to_string(),
-            amount: x.amount,
-            basis: x.basis,
+        .map(|x| {
+            let month = period::month_of_date(&x.month)
+                .map(|m| format!("{:02}/{}", period::month_number(m), period::year_of(m)))
+                .unwrap_or_default();
+            let what = match x.kind.as_str() {
+                "team_month" => format!("Hỗ trợ tổ tháng {month}"),
+                "member_month" => format!("Hỗ trợ thành viên tháng {month}"),
+                "person_day" => format!(
+                    "Ngày công huy động {}",
+                    crate::text::format_date(x.day.as_deref().unwrap_or(""))
+                ),
+                _ => x.basis.clone(),
+            };
+            PaidLine {
+                team: x.team_name,
+                member: x.member_name.unwrap_or_default(),
+                amount: x.amount,
+                basis: format!("{what} ({})", x.source_name),
+            }
         })
         .collect();
     let sheet = PaymentSheet {

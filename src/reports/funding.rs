@@ -10,8 +10,8 @@ pub struct PaidLine {
     pub team: String,
     /// Empty for a team's own allowance (the team leader signs for it).
     pub member: String,
-    pub kind: String,
     pub amount: i64,
+    /// What is paid, short enough for a printed line: the kind, the month or day, the source.
     pub basis: String,
 }
 
@@ -62,7 +62,7 @@ pub fn payment_list(p: &PaymentSheet) -> Document {
             vec![
                 Cell::Int(i as i64 + 1),
                 Cell::Text(who),
-                Cell::Text(format!("{}: {}", l.kind, l.basis)),
+                Cell::Text(l.basis.clone()),
                 Cell::Int(l.amount),
                 Cell::Text(String::new()),
             ]
@@ -88,11 +88,11 @@ pub fn payment_list(p: &PaymentSheet) -> Document {
             columns: vec![
                 "STT".into(),
                 "Người nhận".into(),
-                "Khoản chi và căn cứ".into(),
+                "Khoản chi".into(),
                 "Số tiền (đồng)".into(),
                 "Ký nhận".into(),
             ],
-            widths: vec![1, 4, 6, 2, 3],
+            widths: vec![1, 4, 5, 2, 3],
             rows,
         }),
     ];

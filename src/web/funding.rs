@@ -235,6 +235,8 @@ struct ListPage {
     by_source: Vec<(String, i64)>,
     overruns: Vec<String>,
     teams: Vec<(i64, String)>,
+    /// The commune's members (id, name – team), for an adjustment to one person.
+    members: Vec<(i64, String)>,
     sources: Vec<(i64, String)>,
     error: Option<String>,
     today: String,
@@ -301,7 +303,7 @@ async fn list_view(
         })
         .collect();
     let total = lines.iter().map(|l| l.amount).sum();
-    let (teams, sources) = if access == Access::Keep {
+    let (teams, members, sources) = if access == Access::Keep {
         let teams: Vec<(i64, String)> = s
             .db
             .fetch_all(
@@ -314,9 +316,20 @@ async fn list_view(
             .into_iter()
             .map(|x| (x.id, x.name))
             .collect();
-        (teams, sources)
+        let members: Vec<(i64, String, String)> =
+            s.db.fetch_all(
+                "SELECT m.id, m.full_name, t.name FROM members m JOIN teams t ON t.id = m.team_id \
+                 WHERE m.commune_id = $1 ORDER BY t.name, m.sort_key",
+                &[commune.into()],
+            )
+            .await?;
+        let members = members
+            .into_iter()
+            .map(|(id, name, team)| (id, format!("{name} – {team}")))
+            .collect();
+        (teams, members, sources)
     } else {
-        (vec![], vec![])
+        (vec![], vec![], vec![])
     };
     render(&ListPage {
         shell: Shell::new(
@@ -333,6 +346,7 @@ async fn list_view(
         by_source: by_source.into_iter().map(|(_, n, a)| (n, a)).collect(),
         overruns,
         teams,
+        members,
         sources,
         error,
         today: s.settings.today(),
