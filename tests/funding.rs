@@ -271,7 +271,7 @@ async fn prepare(db: &Db, commune: i64, month: &str) -> i64 {
 
 async fn approve(db: &Db, commune: i64, id: i64) -> congdongso::error::Result<()> {
     let mut tx = db.begin_write().await?;
-    store::approve(db, &mut tx, commune, id, 0).await?;
+    store::approve(&mut tx, commune, id, 0).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -747,6 +747,29 @@ async fn hand_computed_months(url: String) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.bytes.starts_with(b"%PDF"));
 
+    // A month's draft keeps its own items: the next month's list does not repeat them.
+    activity(&db, &f, f.t2, "campaign", "2026-09-03", &[f.c]).await;
+    prepare(&db, f.commune, "2026-09").await;
+    prepare(&db, f.commune, "2026-10").await;
+    let sep = lines_of(&db, f.commune, "2026-09").await;
+    assert!(
+        sep.contains(&k(
+            "person_day",
+            f.t2,
+            Some(f.c),
+            "2026-09",
+            Some("2026-09-03"),
+            f.s1,
+            150_000
+        )),
+        "{sep:?}"
+    );
+    let oct = lines_of(&db, f.commune, "2026-10").await;
+    assert!(
+        !oct.iter().any(|l| l.3 == "2026-09"),
+        "September's draft keeps its items: {oct:?}"
+    );
+
     // Another commune's finance does not see this one.
     let mut other = Client::login(app.clone(), "kinhte").await;
     let r = other
@@ -845,12 +868,49 @@ async fn workflow_and_roles(url: String) {
     );
     let r = leader.get("/funding/payments/2026-11").await;
     assert!(r.body.contains("id=\"approve-form\""), "{}", r.body);
+    // The page carries what the leader read; the list as it stands now is what is approved.
+    let hidden = |name: &str| {
+        let at = r
+            .body
+            .find(&format!("name=\"{name}\" value=\""))
+            .expect(name);
+        let rest = &r.body[at + name.len() + 15..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    let (at, total, lines) = (
+        hidden("seen_prepared_at"),
+        hidden("seen_total"),
+        hidden("seen_lines"),
+    );
+    let stale = leader
+        .post_form(
+            "/funding/payments/2026-11/approve",
+            &[
+                ("overrun_ok", "1"),
+                ("seen_prepared_at", &at),
+                ("seen_total", "1"),
+                ("seen_lines", &lines),
+            ],
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a list changed since it was read"
+    );
+    assert!(stale.body.contains("xem lại"), "{}", stale.body);
+    let seen = [
+        ("overrun_ok", "1"),
+        ("seen_prepared_at", at.as_str()),
+        ("seen_total", total.as_str()),
+        ("seen_lines", lines.as_str()),
+    ];
     let r = leader
-        .post_form("/funding/payments/2026-11/approve", &[("overrun_ok", "1")])
+        .post_form("/funding/payments/2026-11/approve", &seen)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = leader
-        .post_form("/funding/payments/2026-11/approve", &[("overrun_ok", "1")])
+        .post_form("/funding/payments/2026-11/approve", &seen)
         .await;
     assert_eq!(
         r.status,
@@ -861,7 +921,7 @@ async fn workflow_and_roles(url: String) {
         .post_form(
             "/funding/payments/2026-11/paid",
             &[
-                ("paid_on", "25/11/2026"),
+                ("paid_on", "20/11/2026"),
                 ("method", "cash"),
                 ("voucher_no", "PC-11/2026"),
             ],

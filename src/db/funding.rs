@@ -221,10 +221,18 @@ pub async fn set_rules(conn: &mut AnyConnection, commune: i64, r: &Rules) -> Res
 }
 
 /// What a list for `month` is computed from, and the months it covers.
-pub async fn inputs(db: &Db, commune: i64, month: Month) -> Result<(Vec<Month>, Inputs)> {
+/// `list`: the list being made, whose own lines do not count as taken.
+pub async fn inputs(
+    db: &Db,
+    commune: i64,
+    month: Month,
+    list: Option<i64>,
+) -> Result<(Vec<Month>, Inputs)> {
+    // Catch-up reaches back to the first approved list only: a draft made by mistake for an
+    // old month must not widen it.
     let first: Option<(Option<String>,)> = db
         .fetch_optional(
-            "SELECT MIN(month) FROM payment_lists WHERE commune_id = $1",
+            "SELECT MIN(month) FROM payment_lists WHERE commune_id = $1 AND status <> 'draft'",
             &[commune.into()],
         )
         .await?;
@@ -318,10 +326,13 @@ pub async fn inputs(db: &Db, commune: i64, month: Month) -> Result<(Vec<Month>, 
             activity_kind,
         })
         .collect();
+    // Taken: what approved lists paid, and what other drafts hold (an earlier month's draft
+    // keeps its own items; the later list does not repeat them).
     let paid: Vec<(String,)> = db
         .fetch_all(
-            "SELECT pay_key FROM payment_lines WHERE commune_id = $1 AND frozen = 1 AND pay_key IS NOT NULL",
-            &[commune.into()],
+            "SELECT pay_key FROM payment_lines WHERE commune_id = $1 AND pay_key IS NOT NULL \
+             AND (frozen = 1 OR list_id <> $2)",
+            &[commune.into(), list.unwrap_or(0).into()],
         )
         .await?;
     Ok((
@@ -481,33 +492,41 @@ pub async fn prepare(
     month: Month,
     account: i64,
 ) -> Result<i64> {
-    let existing = list(db, commune, month).await?;
-    let id = match existing {
-        Some(l) if l.status != "draft" => {
-            return Err(AppError::invalid(format!(
-                "Danh sách tháng {} đã được duyệt, không lập lại được; sai sót được điều chỉnh ở danh sách tháng sau.",
-                period::month_code(month)
-            )));
-        }
+    let approved = || {
+        AppError::invalid(format!(
+            "Danh sách tháng {} đã được duyệt, không lập lại được; sai sót được điều chỉnh ở danh sách tháng sau.",
+            period::month_code(month)
+        ))
+    };
+    let id = match list(db, commune, month).await? {
+        Some(l) if l.status != "draft" => return Err(approved()),
         Some(l) => {
+            // Locked and checked again inside the transaction: an approval committed meanwhile
+            // must not see its frozen lines replaced.
+            let n = crate::db::query(
+                "UPDATE payment_lists SET prepared_by = $1, prepared_at = $2 \
+                 WHERE id = $3 AND commune_id = $4 AND status = 'draft'",
+            )
+            .bind(account)
+            .bind(super::now())
+            .bind(l.id)
+            .bind(commune)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(approved());
+            }
             crate::db::query(
                 "DELETE FROM payment_lines WHERE list_id = $1 AND kind <> 'adjustment'",
             )
             .bind(l.id)
             .execute(&mut *conn)
             .await?;
-            crate::db::query(
-                "UPDATE payment_lists SET prepared_by = $1, prepared_at = $2 WHERE id = $3",
-            )
-            .bind(account)
-            .bind(super::now())
-            .bind(l.id)
-            .execute(&mut *conn)
-            .await?;
             l.id
         }
         None => {
-            let (id,): (i64,) = crate::db::query_as(
+            let made: std::result::Result<(i64,), sqlx::Error> = crate::db::query_as(
                 "INSERT INTO payment_lists (commune_id, month, status, prepared_by, prepared_at) \
                  VALUES ($1, $2, 'draft', $3, $4) RETURNING id",
             )
@@ -516,11 +535,20 @@ pub async fn prepare(
             .bind(account)
             .bind(super::now())
             .fetch_one(&mut *conn)
-            .await?;
-            id
+            .await;
+            match made {
+                Ok((id,)) => id,
+                // Two people preparing the same new month at once: one list, the other retries.
+                Err(e) if crate::error::is_unique_violation(&e) => {
+                    return Err(AppError::invalid(
+                        "Danh sách tháng này vừa được lập ở nơi khác; hãy tải lại trang.",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
-    let (months, input) = inputs(db, commune, month).await?;
+    let (months, input) = inputs(db, commune, month, Some(id)).await?;
     let computed = funding::compute(&months, month, &input);
     insert_lines(conn, commune, id, &computed, &input).await?;
     Ok(id)
@@ -572,21 +600,24 @@ async fn insert_lines(
     rows.finish(conn).await
 }
 
-/// The draft list of a month, or why it cannot be changed.
-async fn draft(db: &Db, commune: i64, list_id: i64) -> Result<List> {
-    let l: List = db
-        .fetch_optional(
-            &format!("SELECT {LIST_COLS} WHERE l.commune_id = $1 AND l.id = $2"),
-            &[commune.into(), list_id.into()],
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if l.status != "draft" {
+/// The draft list, locked for this transaction (checked again inside it, so an approval
+/// committed meanwhile is seen), or why it cannot be changed.
+async fn lock_draft(conn: &mut AnyConnection, commune: i64, list_id: i64) -> Result<()> {
+    let n = crate::db::query(
+        "UPDATE payment_lists SET prepared_at = prepared_at \
+         WHERE id = $1 AND commune_id = $2 AND status = 'draft'",
+    )
+    .bind(list_id)
+    .bind(commune)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n != 1 {
         return Err(AppError::invalid(
             "Danh sách đã được duyệt nên không sửa được; hãy thêm dòng điều chỉnh vào danh sách tháng sau.",
         ));
     }
-    Ok(l)
+    Ok(())
 }
 
 /// A correction: an amount (negative to take back) for a team or a member, with its reason.
@@ -606,7 +637,7 @@ pub async fn add_adjustment(
     list_id: i64,
     a: &Adjustment<'_>,
 ) -> Result<i64> {
-    draft(db, commune, list_id).await?;
+    lock_draft(conn, commune, list_id).await?;
     source(db, commune, a.source_id).await?;
     let team: Option<(String,)> = db
         .fetch_optional(
@@ -651,13 +682,12 @@ pub async fn add_adjustment(
 }
 
 pub async fn remove_adjustment(
-    db: &Db,
     conn: &mut AnyConnection,
     commune: i64,
     list_id: i64,
     line: i64,
 ) -> Result<()> {
-    draft(db, commune, list_id).await?;
+    lock_draft(conn, commune, list_id).await?;
     let n = crate::db::query(
         "DELETE FROM payment_lines WHERE id = $1 AND list_id = $2 AND kind = 'adjustment'",
     )
@@ -672,43 +702,40 @@ pub async fn remove_adjustment(
     Ok(())
 }
 
-/// Approves a draft: its lines are frozen, and the database refuses any line already paid.
+/// Approves a draft: the status changes first (locking the list against a concurrent
+/// prepare), then its lines are frozen, and the database refuses any line already paid.
 pub async fn approve(
-    db: &Db,
     conn: &mut AnyConnection,
     commune: i64,
     list_id: i64,
     account: i64,
 ) -> Result<()> {
-    draft(db, commune, list_id).await?;
+    let n = crate::db::query(
+        "UPDATE payment_lists SET status = 'approved', approved_by = $1, approved_at = $2 \
+         WHERE id = $3 AND commune_id = $4 AND status = 'draft'",
+    )
+    .bind(account)
+    .bind(super::now())
+    .bind(list_id)
+    .bind(commune)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::invalid(
+            "Danh sách đã được duyệt (có thể vừa được duyệt ở nơi khác).",
+        ));
+    }
     let frozen = crate::db::query("UPDATE payment_lines SET frozen = 1 WHERE list_id = $1")
         .bind(list_id)
         .execute(&mut *conn)
         .await;
     match frozen {
-        Err(e) if crate::error::is_unique_violation(&e) => {
-            return Err(AppError::invalid(
-                "Danh sách có dòng đã được chi ở một danh sách đã duyệt khác (cùng tổ hoặc người, cùng tháng hoặc ngày, cùng nguồn). Hãy lập lại danh sách rồi duyệt.",
-            ));
-        }
-        other => {
-            other?;
-        }
+        Err(e) if crate::error::is_unique_violation(&e) => Err(AppError::invalid(
+            "Danh sách có dòng đã được chi ở một danh sách đã duyệt khác (cùng tổ hoặc người, cùng tháng hoặc ngày, cùng nguồn). Hãy lập lại danh sách rồi duyệt.",
+        )),
+        other => other.map(|_| ()).map_err(Into::into),
     }
-    let n = crate::db::query(
-        "UPDATE payment_lists SET status = 'approved', approved_by = $1, approved_at = $2 \
-         WHERE id = $3 AND status = 'draft'",
-    )
-    .bind(account)
-    .bind(super::now())
-    .bind(list_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(AppError::invalid("Danh sách vừa được duyệt ở nơi khác."));
-    }
-    Ok(())
 }
 
 /// Marks an approved list paid.
@@ -967,9 +994,30 @@ pub async fn settled(db: &Db, commune: i64, p: &Period) -> Result<Settled> {
             &[commune.into(), first_day.as_str().into(), last_day.as_str().into()],
         )
         .await?;
+    // From January to the period's end, for what remains.
+    let year_start = format!("{}-01", p.year());
+    let used: Vec<(i64, i64)> = db
+        .fetch_all(
+            "SELECT x.source_id, CAST(SUM(x.amount) AS BIGINT) FROM payment_lines x \
+             JOIN payment_lists l ON l.id = x.list_id WHERE l.commune_id = $1 \
+             AND l.month >= $2 AND l.month <= $3 AND l.status <> 'draft' GROUP BY x.source_id \
+             UNION ALL SELECT source_id, CAST(SUM(amount) AS BIGINT) FROM expenses \
+             WHERE commune_id = $1 AND active = 1 AND spent_on >= $4 AND spent_on <= $5 \
+             GROUP BY source_id",
+            &[
+                commune.into(),
+                year_start.as_str().into(),
+                to.as_str().into(),
+                format!("{year_start}-01").into(),
+                last_day.as_str().into(),
+            ],
+        )
+        .await?;
     let sources = sources
         .into_iter()
         .map(|s| {
+            let to_date: i64 = used.iter().filter(|r| r.0 == s.id).map(|r| r.1).sum();
+            let remaining = s.allotted - to_date;
             let approved = by_source.iter().filter(|r| r.0 == s.id).map(|r| r.2).sum();
             let paid = by_source
                 .iter()
@@ -983,6 +1031,7 @@ pub async fn settled(db: &Db, commune: i64, p: &Period) -> Result<Settled> {
                 approved,
                 paid,
                 spent,
+                remaining,
             }
         })
         .collect();

@@ -86,7 +86,7 @@ pub async fn write(db: &Db, commune: i64, cal: &Calendar) -> Result<()> {
             break;
         }
         let mut tx = db.begin_write().await?;
-        store::approve(db, &mut tx, commune, id, leader).await?;
+        store::approve(&mut tx, commune, id, leader).await?;
         let paid_on = iso(Calendar::day_of(m + 1, 10));
         if Calendar::day_of(m + 1, 10) <= cal.today {
             let voucher = format!("UNC-{:02}/{}", period::month_number(m), period::year_of(m));

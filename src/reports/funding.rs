@@ -118,6 +118,8 @@ pub struct SourceFigures {
     pub approved: i64,
     pub paid: i64,
     pub spent: i64,
+    /// The allotment less what was approved and spent from January to the period's end.
+    pub remaining: i64,
 }
 
 /// A team's payments over the period, by kind: per team, per member, person-days, adjustments.
@@ -143,19 +145,20 @@ pub fn settlement(s: &Settlement) -> Document {
     let mut blocks = Vec::new();
     blocks.push(Block::Heading("NGUỒN KINH PHÍ VÀ TÌNH HÌNH SỬ DỤNG".into()));
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut t = [0i64; 4];
+    let mut t = [0i64; 5];
     for src in &s.sources {
         t[0] += src.allotted;
         t[1] += src.approved;
         t[2] += src.paid;
         t[3] += src.spent;
+        t[4] += src.remaining;
         rows.push(vec![
             Cell::Text(src.name.clone()),
             Cell::Int(src.allotted),
             Cell::Int(src.approved),
             Cell::Int(src.paid),
             Cell::Int(src.spent),
-            Cell::Int(src.allotted - src.approved - src.spent),
+            Cell::Int(src.remaining),
         ]);
     }
     rows.push(vec![
@@ -164,10 +167,10 @@ pub fn settlement(s: &Settlement) -> Document {
         Cell::Int(t[1]),
         Cell::Int(t[2]),
         Cell::Int(t[3]),
-        Cell::Int(t[0] - t[1] - t[3]),
+        Cell::Int(t[4]),
     ]);
     blocks.push(Block::Paragraph(format!(
-        "Trong {}, {} danh sách chi hỗ trợ đã được duyệt, trong đó {} danh sách đã chi trả. Số được giao là dự toán cả năm; số còn lại là số được giao trừ số đã duyệt chi và chi hoạt động trong kỳ.",
+        "Trong {}, {} danh sách chi hỗ trợ đã được duyệt, trong đó {} danh sách đã chi trả. Số được giao là dự toán cả năm; số còn lại là số được giao trừ số đã duyệt chi và chi hoạt động từ đầu năm đến hết kỳ.",
         s.period_words, s.lists.0, s.lists.1
     )));
     blocks.push(Block::Table(Table {

@@ -240,6 +240,19 @@ struct ListPage {
     sources: Vec<(i64, String)>,
     error: Option<String>,
     today: String,
+    /// What was typed into the form that failed, shown again.
+    typed: HashMap<String, String>,
+}
+
+/// A field as typed into the form that failed (empty when none).
+fn typed<'a>(typed: &'a HashMap<String, String>, k: &str) -> &'a str {
+    typed.get(k).map_or("", String::as_str)
+}
+
+impl ListPage {
+    fn typed(&self, k: &str) -> &str {
+        typed(&self.typed, k)
+    }
 }
 
 async fn list_page(
@@ -248,7 +261,9 @@ async fn list_page(
     Path(month): Path<String>,
 ) -> Result<Response> {
     let m = parse_month(&month)?;
-    Ok(list_view(&s, &caller, m, None).await?.into_response())
+    Ok(list_view(&s, &caller, m, None, HashMap::new())
+        .await?
+        .into_response())
 }
 
 async fn list_view(
@@ -256,6 +271,7 @@ async fn list_view(
     caller: &Caller,
     m: Month,
     error: Option<String>,
+    typed: HashMap<String, String>,
 ) -> Result<Html<String>> {
     let (commune, access) = access(caller)?;
     let list = store::list(&s.db, commune, m).await?;
@@ -350,14 +366,22 @@ async fn list_view(
         sources,
         error,
         today: s.settings.today(),
+        typed,
     })
 }
 
-/// A form's failure shown on the list page with what went wrong (422), nothing lost.
-async fn list_error(s: &SharedState, caller: &Caller, m: Month, e: AppError) -> Result<Response> {
+/// A form's failure shown on the list page with what went wrong (422), what was typed kept.
+async fn list_error(
+    s: &SharedState,
+    caller: &Caller,
+    m: Month,
+    e: AppError,
+    form: Option<&HashMap<String, String>>,
+) -> Result<Response> {
     match e {
         AppError::Invalid(msg) => {
-            let page = list_view(s, caller, m, Some(msg)).await?;
+            let typed = form.cloned().unwrap_or_default();
+            let page = list_view(s, caller, m, Some(msg), typed).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         other => Err(other),
@@ -397,13 +421,14 @@ async fn prepare(
             AppError::invalid(
                 "Chưa đến tháng này: chỉ lập danh sách cho tháng hiện tại hoặc đã qua.",
             ),
+            None,
         )
         .await;
     }
     let mut tx = s.db.begin_write().await?;
     let id = match store::prepare(&s.db, &mut tx, commune, m, caller.account_id).await {
         Ok(id) => id,
-        Err(e) => return list_error(&s, &caller, m, e).await,
+        Err(e) => return list_error(&s, &caller, m, e, None).await,
     };
     audit(
         &mut tx,
@@ -439,7 +464,7 @@ async fn add_adjustment(
             "/funding/payments/{}",
             period::month_code(m)
         ))),
-        Err(e) => list_error(&s, &caller, m, e).await,
+        Err(e) => list_error(&s, &caller, m, e, Some(&f)).await,
     }
 }
 
@@ -504,8 +529,8 @@ async fn remove_adjustment(
     let m = parse_month(&month)?;
     let list = list_of(&s, commune, m).await?;
     let mut tx = s.db.begin_write().await?;
-    if let Err(e) = store::remove_adjustment(&s.db, &mut tx, commune, list.id, line).await {
-        return list_error(&s, &caller, m, e).await;
+    if let Err(e) = store::remove_adjustment(&mut tx, commune, list.id, line).await {
+        return list_error(&s, &caller, m, e, None).await;
     }
     audit(
         &mut tx,
@@ -536,6 +561,19 @@ async fn approve(
     let result = async {
         let list = list_of(&s, commune, m).await?;
         let lines = store::lines(&s.db, list.id, None).await?;
+        // What the leader read is what is approved: a list prepared again or adjusted after
+        // the page was opened is shown again first.
+        let total: i64 = lines.iter().map(|l| l.amount).sum();
+        let seen = (
+            f.get("seen_prepared_at").and_then(|v| v.parse::<i64>().ok()),
+            f.get("seen_total").and_then(|v| v.parse::<i64>().ok()),
+            f.get("seen_lines").and_then(|v| v.parse::<usize>().ok()),
+        );
+        if seen != (Some(list.prepared_at), Some(total), Some(lines.len())) {
+            return Err(AppError::invalid(
+                "Danh sách vừa được lập lại hoặc sửa sau khi bạn mở trang. Hãy xem lại danh sách dưới đây rồi duyệt.",
+            ));
+        }
         let standing = store::standing(&s.db, commune, period::year_of(m)).await?;
         // Approving past a source's allotment needs the leader to say so.
         if !funding::overruns(&store::as_lines(&lines), &standing).is_empty() && !f.contains_key("overrun_ok") {
@@ -544,8 +582,7 @@ async fn approve(
             ));
         }
         let mut tx = s.db.begin_write().await?;
-        store::approve(&s.db, &mut tx, commune, list.id, caller.account_id).await?;
-        let total: i64 = lines.iter().map(|l| l.amount).sum();
+        store::approve(&mut tx, commune, list.id, caller.account_id).await?;
         audit(
             &mut tx,
             &caller,
@@ -563,7 +600,7 @@ async fn approve(
             "/funding/payments/{}",
             period::month_code(m)
         ))),
-        Err(e) => list_error(&s, &caller, m, e).await,
+        Err(e) => list_error(&s, &caller, m, e, None).await,
     }
 }
 
@@ -578,8 +615,7 @@ async fn mark_paid(
     let result = async {
         let list = list_of(&s, commune, m).await?;
         let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or("");
-        let on = crate::text::parse_date(get("paid_on"))
-            .ok_or_else(|| AppError::invalid("Nhập ngày chi (dd/mm/yyyy)."))?;
+        let on = day_until_today(get("paid_on"), &s.settings.today(), "Ngày chi")?;
         let method = get("method");
         if !funding::PAY_METHODS.iter().any(|(c, _)| *c == method) {
             return Err(AppError::invalid("Chọn hình thức chi: tiền mặt hoặc chuyển khoản."));
@@ -607,8 +643,27 @@ async fn mark_paid(
             "/funding/payments/{}",
             period::month_code(m)
         ))),
-        Err(e) => list_error(&s, &caller, m, e).await,
+        Err(e) => list_error(&s, &caller, m, e, Some(&f)).await,
     }
+}
+
+/// A day typed as `dd/mm/yyyy` (or `yyyy-mm-dd`) within the product's years and not after
+/// `today`: a two-digit year ("26") would otherwise be the year 26.
+pub(super) fn day_until_today(typed: &str, today: &str, what: &str) -> Result<String> {
+    let bad = || {
+        AppError::invalid(format!(
+            "{what} không hợp lệ: nhập ngày dạng dd/mm/yyyy, ví dụ 05/11/2026."
+        ))
+    };
+    let day = crate::text::parse_date(typed).ok_or_else(bad)?;
+    let year: i64 = day[..4].parse().map_err(|_| bad())?;
+    if !(period::FIRST_YEAR..=period::LAST_YEAR).contains(&year) {
+        return Err(bad());
+    }
+    if day.as_str() > today {
+        return Err(AppError::invalid(format!("{what} không được sau hôm nay.")));
+    }
+    Ok(day)
 }
 
 #[derive(Template)]
@@ -624,6 +679,13 @@ struct SetupPage {
     called_out_choices: Vec<(&'static str, &'static str, bool)>,
     this_month: String,
     error: Option<String>,
+    typed: HashMap<String, String>,
+}
+
+impl SetupPage {
+    fn typed(&self, k: &str) -> &str {
+        typed(&self.typed, k)
+    }
 }
 
 async fn setup_view(
@@ -631,6 +693,7 @@ async fn setup_view(
     caller: &Caller,
     year: i64,
     error: Option<String>,
+    typed: HashMap<String, String>,
 ) -> Result<Html<String>> {
     let commune = commune_reader(caller)?;
     let keeps = keeper(caller).is_ok();
@@ -650,6 +713,7 @@ async fn setup_view(
         called_out_choices,
         this_month: period::month_code(period::current_month()),
         error,
+        typed,
     })
 }
 
@@ -659,14 +723,24 @@ async fn setup_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
     let year = year_of_query(&q)?;
-    setup_view(&s, &caller, year, None).await
+    setup_view(&s, &caller, year, None, HashMap::new()).await
 }
 
-async fn setup_error(s: &SharedState, caller: &Caller, e: AppError) -> Result<Response> {
+async fn setup_error(
+    s: &SharedState,
+    caller: &Caller,
+    e: AppError,
+    form: &HashMap<String, String>,
+) -> Result<Response> {
     match e {
         AppError::Invalid(msg) => {
-            let year = period::year_of(period::current_month());
-            let page = setup_view(s, caller, year, Some(msg)).await?;
+            // The year the form was about (an allotment), else this one.
+            let year = form
+                .get("year")
+                .and_then(|y| y.trim().parse::<i64>().ok())
+                .filter(|y| (period::FIRST_YEAR..=period::LAST_YEAR).contains(y))
+                .unwrap_or_else(|| period::year_of(period::current_month()));
+            let page = setup_view(s, caller, year, Some(msg), form.clone()).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         other => Err(other),
@@ -681,7 +755,7 @@ async fn add_source(
     keeper(&caller)?;
     match source_with(&s, &caller, &f).await {
         Ok(_) => Ok(see_other("/funding/setup")),
-        Err(e) => setup_error(&s, &caller, e).await,
+        Err(e) => setup_error(&s, &caller, e, &f).await,
     }
 }
 
@@ -708,6 +782,7 @@ pub(super) async fn source_with(
         "" => None,
         d => Some(
             crate::text::parse_date(d)
+                .filter(|d| ("2000".."2101").contains(&&d[..4]))
                 .ok_or_else(|| AppError::invalid("Ngày ban hành không hợp lệ (dd/mm/yyyy)."))?,
         ),
     };
@@ -786,7 +861,7 @@ async fn set_allotment(
     .await;
     match result {
         Ok(year) => Ok(see_other(&format!("/funding/setup?year={year}"))),
-        Err(e) => setup_error(&s, &caller, e).await,
+        Err(e) => setup_error(&s, &caller, e, &f).await,
     }
 }
 
@@ -798,7 +873,7 @@ async fn add_rate(
     keeper(&caller)?;
     match rate_with(&s, &caller, &f).await {
         Ok(_) => Ok(see_other("/funding/setup#rates")),
-        Err(e) => setup_error(&s, &caller, e).await,
+        Err(e) => setup_error(&s, &caller, e, &f).await,
     }
 }
 
@@ -876,6 +951,13 @@ struct ExpensesPage {
     today: String,
     error: Option<String>,
     max_voucher_mb: usize,
+    typed: HashMap<String, String>,
+}
+
+impl ExpensesPage {
+    fn typed(&self, k: &str) -> &str {
+        typed(&self.typed, k)
+    }
 }
 
 async fn expenses_view(
@@ -883,6 +965,7 @@ async fn expenses_view(
     caller: &Caller,
     year: i64,
     error: Option<String>,
+    typed: HashMap<String, String>,
 ) -> Result<Html<String>> {
     let commune = commune_reader(caller)?;
     let expenses = store::expenses(&s.db, commune, year).await?;
@@ -902,6 +985,7 @@ async fn expenses_view(
         today: crate::text::format_date(&s.settings.today()),
         error,
         max_voucher_mb: MAX_VOUCHER >> 20,
+        typed,
     })
 }
 
@@ -911,7 +995,7 @@ async fn expenses_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
     let year = year_of_query(&q)?;
-    expenses_view(&s, &caller, year, None).await
+    expenses_view(&s, &caller, year, None, HashMap::new()).await
 }
 
 async fn add_expense(
@@ -924,7 +1008,7 @@ async fn add_expense(
         Ok((_, on)) => Ok(see_other(&format!("/funding/expenses?year={}", &on[..4]))),
         Err(AppError::Invalid(msg)) => {
             let year = period::year_of(period::current_month());
-            let page = expenses_view(&s, &caller, year, Some(msg)).await?;
+            let page = expenses_view(&s, &caller, year, Some(msg), f.clone()).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
@@ -942,8 +1026,7 @@ pub(super) async fn expense_with(
     let source_id = get("source_id")
         .parse::<i64>()
         .map_err(|_| AppError::invalid("Chọn nguồn kinh phí."))?;
-    let spent_on = crate::text::parse_date(get("spent_on"))
-        .ok_or_else(|| AppError::invalid("Nhập ngày chi (dd/mm/yyyy)."))?;
+    let spent_on = day_until_today(get("spent_on"), &s.settings.today(), "Ngày chi")?;
     let kind = get("kind");
     if !funding::EXPENSE_KINDS.iter().any(|(c, _)| *c == kind) {
         return Err(AppError::invalid("Chọn nội dung chi."));
@@ -1036,7 +1119,7 @@ async fn attach_voucher(
     let mut tx = s.db.begin_write().await?;
     let n = crate::db::query(
         "UPDATE expenses SET voucher_name = $1, voucher_type = $2, voucher = $3 \
-         WHERE id = $4 AND commune_id = $5 AND active = 1",
+         WHERE id = $4 AND commune_id = $5 AND active = 1 AND voucher IS NULL",
     )
     .bind(&name)
     .bind(kind)
@@ -1047,7 +1130,9 @@ async fn attach_voucher(
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(AppError::NotFound);
+        return Err(AppError::invalid(
+            "Không đính kèm được: khoản chi không còn, hoặc đã có tệp chứng từ.",
+        ));
     }
     audit(
         &mut tx,
@@ -1058,7 +1143,11 @@ async fn attach_voucher(
     )
     .await?;
     tx.commit().await?;
-    Ok(see_other("/funding/expenses"))
+    // Back to the expense's own year.
+    let (on,): (String,) =
+        s.db.fetch_one("SELECT spent_on FROM expenses WHERE id = $1", &[id.into()])
+            .await?;
+    Ok(see_other(&format!("/funding/expenses?year={}", &on[..4])))
 }
 
 async fn voucher(

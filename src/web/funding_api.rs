@@ -302,6 +302,9 @@ pub(super) struct ApproveBody {
     /// Duyệt dù danh sách vượt số còn lại của một nguồn.
     #[serde(default)]
     overrun_ok: bool,
+    /// Tổng tiền của danh sách người duyệt đã xem; nếu gửi mà khác tổng hiện tại thì không duyệt.
+    #[serde(default)]
+    total: Option<i64>,
 }
 
 /// Duyệt danh sách chi của tháng
@@ -328,6 +331,14 @@ pub(super) async fn api_approve(
         .await?
         .ok_or_else(|| AppError::invalid("Danh sách tháng này chưa được lập."))?;
     let lines = store::lines(&s.db, list.id, None).await?;
+    if let Some(seen) = b.total
+        && seen != lines.iter().map(|l| l.amount).sum::<i64>()
+    {
+        return Err(AppError::invalid(
+            "Tổng tiền của danh sách đã thay đổi từ lúc xem; hãy xem lại rồi duyệt.",
+        )
+        .into());
+    }
     let standing = store::standing(&s.db, commune, period::year_of(m)).await?;
     if !b.overrun_ok && !funding::overruns(&store::as_lines(&lines), &standing).is_empty() {
         return Err(AppError::invalid(
@@ -336,7 +347,7 @@ pub(super) async fn api_approve(
         .into());
     }
     let mut tx = s.db.begin_write().await?;
-    store::approve(&s.db, &mut tx, commune, list.id, c.account_id).await?;
+    store::approve(&mut tx, commune, list.id, c.account_id).await?;
     super::audited(
         &mut tx,
         &c,
@@ -382,8 +393,7 @@ pub(super) async fn api_paid(
     let list = store::list(&s.db, commune, m)
         .await?
         .ok_or_else(|| AppError::invalid("Danh sách tháng này chưa được lập."))?;
-    let on = crate::text::parse_date(&b.paid_on)
-        .ok_or_else(|| AppError::invalid("Ngày chi không hợp lệ (yyyy-mm-dd)."))?;
+    let on = super::funding::day_until_today(&b.paid_on, &s.settings.today(), "Ngày chi")?;
     if !funding::PAY_METHODS.iter().any(|(k, _)| *k == b.method) {
         return Err(AppError::invalid("method: cash hoặc transfer.").into());
     }
