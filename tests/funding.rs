@@ -770,6 +770,21 @@ async fn hand_computed_months(url: String) {
         "September's draft keeps its items: {oct:?}"
     );
 
+    // A member who comes back joins again from today: the months away are not paid.
+    let mut tx = db.begin_write().await.unwrap();
+    congdongso::db::members::set_active(&mut tx, f.b, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (joined, left): (Option<String>, Option<String>) = db
+        .fetch_one(
+            &format!("SELECT joined_on, left_on FROM members WHERE id = {}", f.b),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((joined, left), (Some(congdongso::db::today()), None));
+
     // Another commune's finance does not see this one.
     let mut other = Client::login(app.clone(), "kinhte").await;
     let r = other
@@ -940,6 +955,22 @@ async fn workflow_and_roles(url: String) {
         .unwrap();
     assert_eq!(audited, 3, "every step audited");
 
+    // The team's founding day is kept on the team's page (it is paid from that month).
+    let team_id = team.clone();
+    let r = admin_edit_team(&app, &team_id, "31/02/2026").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin_edit_team(&app, &team_id, "01/03/2025").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let founded = db
+        .fetch_one::<(Option<String>,)>(
+            &format!("SELECT founded_on FROM teams WHERE id = {team_id}"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(founded.as_deref(), Some("2025-03-01"));
+
     // A hamlet head sees the team's own lines only; the province the totals only.
     let mut head = Client::login(app.clone(), "truongap01").await;
     let r = head.get("/api/v1/funding/payments?month=2026-11").await;
@@ -1060,6 +1091,16 @@ async fn workflow_and_roles(url: String) {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     let r = finance.get("/funding/expenses?year=2026").await;
     assert!(r.body.contains("In tờ rơi mã QR"));
+}
+
+async fn admin_edit_team(app: &axum::Router, team: &str, founded: &str) -> common::Resp {
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    admin
+        .post_form(
+            &format!("/teams/{team}"),
+            &[("name", "Tổ CNSCĐ Ấp 1"), ("founded_on", founded)],
+        )
+        .await
 }
 
 fn congdongso_max_voucher() -> usize {

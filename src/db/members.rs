@@ -129,14 +129,21 @@ pub async fn update(conn: &mut AnyConnection, id: i64, m: &MemberEdit) -> Result
     Ok(())
 }
 
-/// A member who leaves keeps their history; `left_on` records when.
+/// A member who leaves keeps their history; `left_on` records when. One who comes back joins
+/// again from today: the months away are not a member's months (Kinh phí pays by them).
 pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<()> {
-    crate::db::query("UPDATE members SET active = $1, left_on = $2, updated_at = $3 WHERE id = $4")
-        .bind(active as i64)
-        .bind((!active).then(super::today))
-        .bind(super::now())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    crate::db::query(
+        "UPDATE members SET active = $1, left_on = $2, \
+         joined_on = CASE WHEN left_on IS NOT NULL AND $3 = 1 THEN $4 ELSE joined_on END, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(active as i64)
+    .bind((!active).then(super::today))
+    .bind(active as i64)
+    .bind(super::today())
+    .bind(super::now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

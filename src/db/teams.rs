@@ -18,11 +18,14 @@ pub struct Team {
     pub zalo_active: i64,
     pub active: i64,
     pub member_count: i64,
+    /// The day the team was set up, when known (it is paid from that month on).
+    pub founded_on: Option<String>,
 }
 
 const SELECT: &str = "SELECT t.id, t.commune_id, t.area_id, a.name AS area_name, t.kind, t.name, \
     t.zalo_link, t.zalo_members, t.zalo_active, t.active, \
-    (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND m.active = 1) AS member_count \
+    (SELECT COUNT(*) FROM members m WHERE m.team_id = t.id AND m.active = 1) AS member_count, \
+    t.founded_on \
     FROM teams t JOIN areas a ON a.id = t.area_id";
 
 /// The commune's teams: the commune-level group first, then hamlets in order.
@@ -77,16 +80,20 @@ pub struct TeamEdit {
     pub zalo_link: Option<String>,
     pub zalo_members: Option<i64>,
     pub zalo_active: bool,
+    /// `yyyy-mm-dd`
+    pub founded_on: Option<String>,
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, e: &TeamEdit) -> Result<()> {
     crate::db::query(
-        "UPDATE teams SET name = $1, zalo_link = $2, zalo_members = $3, zalo_active = $4, updated_at = $5 WHERE id = $6",
+        "UPDATE teams SET name = $1, zalo_link = $2, zalo_members = $3, zalo_active = $4, \
+         founded_on = $5, updated_at = $6 WHERE id = $7",
     )
     .bind(e.name.clone())
     .bind(e.zalo_link.clone())
     .bind(e.zalo_members)
     .bind(e.zalo_active as i64)
+    .bind(e.founded_on.clone())
     .bind(super::now())
     .bind(id)
     .execute(&mut *conn)

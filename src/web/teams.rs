@@ -153,6 +153,18 @@ fn team_form(caller: &Caller, team: &Team, v: Option<&Values>) -> FormPage {
                 "Nhóm Zalo đang hoạt động",
                 v.map_or(team.zalo_active == 1, |v| v.checked("zalo_active")),
             ),
+            Field::text(
+                "founded_on",
+                "Ngày thành lập tổ (kinh phí hỗ trợ tính từ tháng này)",
+                get(
+                    "founded_on",
+                    team.founded_on
+                        .as_deref()
+                        .map(crate::text::format_date)
+                        .unwrap_or_default(),
+                ),
+            )
+            .placeholder("dd/mm/yyyy"),
         ],
         submit: "Lưu",
         cancel_href: format!("/teams/{}", team.id),
@@ -191,11 +203,22 @@ async fn update(
                 "Đường dẫn nhóm Zalo phải bắt đầu bằng https://",
             ));
         }
+        let founded_on = match v.opt("founded_on") {
+            None => None,
+            Some(d) => Some(
+                crate::text::parse_date(&d)
+                    .filter(|d| ("2000".."2101").contains(&&d[..4]))
+                    .ok_or_else(|| {
+                        AppError::invalid("Ngày thành lập tổ không hợp lệ: nhập dd/mm/yyyy.")
+                    })?,
+            ),
+        };
         Ok(TeamEdit {
             name,
             zalo_link,
             zalo_members: v.int("zalo_members", "Số thành viên nhóm Zalo")?,
             zalo_active: v.checked("zalo_active"),
+            founded_on,
         })
     })();
     let edit = match parsed {
