@@ -1692,6 +1692,9 @@ async fn finance_prepares_the_month_the_leader_approves_and_finance_pays_on_a_ph
             .await
             .unwrap();
         click(&c, "#mark-paid").await;
+        let text = c.get_alert_text().await.expect("a confirmation");
+        assert!(text.contains("không hoàn tác"), "{text}");
+        c.accept_alert().await.unwrap();
         let status = wait_for(&c, Locator::Css("#list-status[data-status='paid']"))
             .await
             .expect("paid")
