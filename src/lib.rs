@@ -18,6 +18,7 @@ pub mod plan;
 pub mod reports;
 pub mod scoring;
 pub mod text;
+pub mod trainings;
 pub mod web;
 pub mod xlsx;
 

@@ -469,6 +469,8 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/accounts", "accounts-commune"),
                     ("/account", "my-account-commune"),
                     ("/settings", "settings-commune"),
+                    ("/trainings", "trainings"),
+                    ("/trainings/needs", "training-needs"),
                     ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
                     ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
                 ],

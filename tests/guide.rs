@@ -14,6 +14,7 @@ const CHAPTERS: &[&str] = &[
     "bao-cao",
     "nhap-excel",
     "quan-tri",
+    "tap-huan",
     "kinh-phi",
     "tinh",
 ];
@@ -79,6 +80,7 @@ async fn the_guide_has_every_chapter_and_each_page_points_at_its_own() {
         ("tovien03", "/field", "tinh-nguyen-vien"),
         ("so", "/province", "tinh"),
         ("kinhte", "/funding", "kinh-phi"),
+        ("vhxh", "/trainings", "tap-huan"),
         ("chutich", "/funding/setup", "kinh-phi"),
     ] {
         let mut c = Client::login(app.clone(), user).await;

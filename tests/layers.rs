@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 /// any layer below, never one above. A new top-level module must be placed here.
 const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
+    ("trainings", 1),
     ("error", 0),
     ("auth", 1),
     ("charts", 1),

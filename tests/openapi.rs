@@ -198,6 +198,20 @@ async fn documented(url: String) {
                         .post_json("/api/v1/funding/payments/2025-11/adjustments", &body)
                         .await
                 }
+                ("post", "/api/v1/trainings") => {
+                    let topic = db
+                        .scalar_i64("SELECT MIN(id) FROM training_topics", &[])
+                        .await
+                        .unwrap();
+                    let member = db
+                        .scalar_i64("SELECT MIN(id) FROM members WHERE active = 1", &[])
+                        .await
+                        .unwrap();
+                    let body = json!({"topic_id": topic, "date": "2026-05-06",
+                        "organiser": "telecom", "organiser_name": "VNPT", "method": "hands_on",
+                        "present": [member]});
+                    vhxh.post_json(&concrete, &body).await
+                }
                 ("post", "/api/v1/funding/sources") => {
                     let mut finance = Client::login(app.clone(), "kinhte").await;
                     let body = json!({"kind": "other", "name": "Tài trợ của doanh nghiệp viễn thông",
@@ -292,6 +306,7 @@ async fn documented(url: String) {
                 "/api/v1/funding/sources",
                 "/api/v1/funding/rates",
                 "/api/v1/funding/expenses",
+                "/api/v1/trainings",
             ];
             let expected = if method == "post" && created.contains(&p.as_str()) {
                 StatusCode::CREATED

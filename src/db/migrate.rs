@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_consents.sql"),
     migration!(15, "0015_commune_services.sql"),
     migration!(16, "0016_funding.sql"),
+    migration!(17, "0017_trainings.sql"),
 ];
 
 impl Db {

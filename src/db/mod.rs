@@ -41,6 +41,7 @@ pub mod stats;
 pub mod sync;
 pub mod teams;
 pub mod tokens;
+pub mod trainings;
 pub mod worklists;
 pub mod yearend;
 

@@ -24,6 +24,7 @@ mod people;
 mod province;
 mod reports;
 mod scores;
+mod trainings;
 mod write;
 mod writers;
 mod yearplan;
@@ -175,6 +176,7 @@ pub async fn seed_on(
     consents::write(db, commune, &cal).await?;
     evaluations::write(db, commune, &cal, opts.seed).await?;
     funding::write(db, commune, &cal).await?;
+    trainings::write(db, commune, &cal, opts.seed).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {

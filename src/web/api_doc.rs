@@ -5,6 +5,7 @@
 use super::api_errors::ErrorBody;
 use super::{
     SharedState, accounts, api, api_lists, field, funding_api, imports, indicators, my_account,
+    trainings,
 };
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -95,6 +96,7 @@ fn api() -> OpenApiRouter<SharedState> {
         .routes(routes!(funding_api::api_add_source))
         .routes(routes!(funding_api::api_add_rate))
         .routes(routes!(funding_api::api_add_expense))
+        .routes(routes!(trainings::api_list, trainings::api_add))
         .routes(routes!(field::data))
         .routes(routes!(field::sync_records))
         .routes(routes!(imports::api_residents))

@@ -40,6 +40,7 @@ mod service_cells;
 mod shell;
 mod teams;
 pub mod tls;
+mod trainings;
 mod worklists;
 mod yearend;
 
@@ -97,6 +98,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(my_account::routes())
         .merge(commune_settings::routes())
         .merge(funding::routes())
+        .merge(trainings::routes())
         .merge(maintenance::routes())
         .merge(guide::routes())
         .merge(home::routes())

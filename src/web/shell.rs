@@ -32,6 +32,7 @@ pub fn guide_chapter(role: Option<Role>, section: &str) -> &'static str {
         "/import" => "nhap-excel",
         "/accounts" | "/settings" | "/server" | "/account" => "quan-tri",
         "/funding" => "kinh-phi",
+        "/trainings" => "tap-huan",
         "/" | "/dashboard" | "/areas" | "/teams" | "/households" | "/residents" | "/activities"
         | "/requests" => "bang-chi-tieu",
         _ => "bat-dau",
@@ -63,6 +64,13 @@ impl Shell {
             items.push(("/teams", "Tổ CNSCĐ"));
             items.push(("/households", "Hộ"));
             items.push(("/residents", "Nhân khẩu"));
+        }
+        if matches!(
+            caller.role,
+            Role::CommuneAdmin | Role::CommuneLeader | Role::HamletHead
+        ) && caller.commune_id.is_some()
+        {
+            items.push(("/trainings", "Tập huấn"));
         }
         if super::funding::access(caller).is_ok() {
             items.push(("/funding", "Kinh phí"));
