@@ -112,6 +112,15 @@ async fn documented(url: String) {
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 20, "{:?}", paths.keys());
+    // OpenAPI asks every operationId to be unique (handlers of two modules may share a name).
+    let mut ids = std::collections::HashSet::new();
+    for ops in paths.values() {
+        for op in ops.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                assert!(ids.insert(id.to_string()), "operationId {id} used twice");
+            }
+        }
+    }
 
     let resident = first_resident_of(&app, "rach-kien-ap-03").await;
     let mut vhxh = Client::login(app.clone(), "vhxh").await;

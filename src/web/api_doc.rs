@@ -96,7 +96,10 @@ fn api() -> OpenApiRouter<SharedState> {
         .routes(routes!(funding_api::api_add_source))
         .routes(routes!(funding_api::api_add_rate))
         .routes(routes!(funding_api::api_add_expense))
-        .routes(routes!(trainings::api_list, trainings::api_add))
+        .routes(routes!(
+            trainings::api_trainings,
+            trainings::api_add_training
+        ))
         .routes(routes!(field::data))
         .routes(routes!(field::sync_records))
         .routes(routes!(imports::api_residents))

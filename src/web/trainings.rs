@@ -512,7 +512,7 @@ async fn commune_of(s: &SharedState, c: &Caller, code: &str) -> Result<i64> {
     params(TrainingsQuery),
     responses((status = 200, description = "Các buổi tập huấn", body = Vec<TrainingOut>), ReadErrors)
 )]
-pub(super) async fn api_list(
+pub(super) async fn api_trainings(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<TrainingsQuery>,
@@ -584,7 +584,7 @@ pub(super) struct CreatedTraining {
     request_body = NewTrainingBody,
     responses((status = 201, description = "Đã ghi", body = CreatedTraining), WriteErrors)
 )]
-pub(super) async fn api_add(
+pub(super) async fn api_add_training(
     State(s): State<SharedState>,
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<NewTrainingBody>,
