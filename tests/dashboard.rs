@@ -59,7 +59,7 @@ async fn the_plan_starts_from_the_template_and_the_next_year_from_a_copy() {
         let r = admin.post_form("/plan", &[("year", "2026")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(scalar(&db, "SELECT COUNT(*) FROM plan_tasks").await, 15);
-        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM plan_targets").await, 13);
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM plan_targets").await, 15);
         let r = admin.post_form("/plan", &[("year", "2026")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "only once");
 

@@ -215,6 +215,93 @@ async fn case(url: String) {
         StatusCode::NOT_FOUND
     );
 
+    // The indicators of ấp 3, by hand: with the team's members all joined before 2025, two of
+    // them trained in March 2025 (A and B) and one certified in April (A).
+    let team = scalar(
+        &db,
+        &format!("SELECT id FROM teams WHERE area_id = {hamlet}"),
+    )
+    .await;
+    db.execute(
+        &format!("UPDATE members SET joined_on = '2024-01-01' WHERE team_id = {team}"),
+        &[],
+    )
+    .await
+    .unwrap();
+    let n = scalar(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM members WHERE team_id = {team} \
+             AND (active = 1 OR left_on IS NOT NULL) AND (left_on IS NULL OR left_on > '2025-12-31')"
+        ),
+    )
+    .await;
+    let figure = |period: &'static str, code: &'static str| {
+        let app = app.clone();
+        async move {
+            let mut head = Client::login(app, "truongap03").await;
+            let r = head
+                .get(&format!(
+                    "/api/v1/indicators?area=rach-kien-ap-03&period={period}"
+                ))
+                .await;
+            let all = r.json();
+            let f = all
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == code)
+                .unwrap_or_else(|| panic!("{code}"))
+                .clone();
+            (
+                f["numerator"].as_i64().unwrap(),
+                f["denominator"].as_i64().unwrap(),
+            )
+        }
+    };
+    assert_eq!(figure("2025", "members_trained").await, (2, n));
+    assert_eq!(figure("2025-03", "members_trained").await, (2, n));
+    assert_eq!(figure("2025-02", "members_trained").await, (0, n));
+    assert_eq!(figure("2025", "members_digital_skills").await, (1, n));
+    assert_eq!(
+        figure("2025-03", "members_digital_skills").await,
+        (0, n),
+        "certified in April"
+    );
+
+    // Live up to the province: a third member marked present moves the province's figure
+    // at once (its cached share of the commune is dropped by the write).
+    let province = || {
+        let app = app.clone();
+        async move {
+            let mut so = Client::login(app, "so").await;
+            let r = so.get("/api/v1/indicators?area=tay-ninh&period=2025").await;
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "members_trained")
+                .unwrap()["numerator"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let before = province().await;
+    let kc = format!("m{}", team_members[2].0);
+    let r = admin
+        .post_form(
+            &format!("/trainings/{id}/attendance"),
+            &[
+                ("present", &ka),
+                (&format!("result_{ka}"), "certificate"),
+                ("present", &kb),
+                ("present", &kc),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(province().await, before + 1);
+
     // The API records a session with its attendance at once, or nothing.
     let before = scalar(&db, "SELECT COUNT(*) FROM trainings").await;
     let body = serde_json::json!({"topic_id": policies, "date": "2025-06-01", "organiser": "commune",

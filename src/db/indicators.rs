@@ -248,6 +248,34 @@ async fn team_totals(db: &Db, scope: Scope<'_>, p: &Period) -> Result<HashMap<i6
         }
     }
 
+    // The hamlet teams' members on the reference date: trained in the period (present at a
+    // session held in it), and holding their own digital-skills certificate by then.
+    let first_day = format!("{}-01", period::month_code(p.first_month()));
+    let trained: Vec<(i64, i64, i64, i64)> = db
+        .fetch_all(
+            &format!(
+                "SELECT t.area_id, COUNT(m.id), \
+                 CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM training_attendees a \
+                   JOIN trainings x ON x.id = a.training_id WHERE a.member_id = m.id \
+                   AND a.attended = 1 AND x.active = 1 AND x.held_on >= $2 AND x.held_on <= $1) \
+                 THEN 1 ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN m.digital_skills_on IS NOT NULL AND m.digital_skills_on <= $1 \
+                 THEN 1 ELSE 0 END) AS BIGINT) \
+                 FROM teams t JOIN members m ON m.team_id = t.id AND {active_member} \
+                 WHERE t.kind = 'hamlet' AND t.active = 1 AND {} GROUP BY t.area_id",
+                scope.rows("t.commune_id", "t.area_id")
+            ),
+            &[r.clone().into(), first_day.into()],
+        )
+        .await?;
+    for (hamlet, members, trained, skills) in trained {
+        if counts_at_r(hamlet) {
+            put(&mut out, hamlet, "mem.active", members);
+            put(&mut out, hamlet, "mem.trained", trained);
+            put(&mut out, hamlet, "mem.skills", skills);
+        }
+    }
+
     // Confirmed activities per hamlet and month, from the running counts (migration 0010):
     // one row per hamlet, the months that met the minimum as bits from `from` on, and the
     // security sessions of the quarter window.
