@@ -1091,6 +1091,27 @@ async fn workflow_and_roles(url: String) {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     let r = finance.get("/funding/expenses?year=2026").await;
     assert!(r.body.contains("In tờ rơi mã QR"));
+    // An expense entered by mistake leaves every list and sum.
+    let commune = db
+        .scalar_i64("SELECT id FROM areas WHERE code = 'rach-kien'", &[])
+        .await
+        .unwrap();
+    let spent = |db: Db| async move {
+        congdongso::db::funding::standing(&db, commune, 2026)
+            .await
+            .unwrap()
+            .values()
+            .map(|s| s.spent)
+            .sum::<i64>()
+    };
+    let before = spent(db.clone()).await;
+    let r = finance
+        .post_form(&format!("/funding/expenses/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(spent(db.clone()).await, before - 1_250_000);
+    let r = finance.get("/funding/expenses?year=2026").await;
+    assert!(!r.body.contains("In tờ rơi mã QR"));
 }
 
 async fn admin_edit_team(app: &axum::Router, team: &str, founded: &str) -> common::Resp {

@@ -318,6 +318,22 @@ async fn case(url: String) {
     let r = admin.post_json("/api/v1/trainings", &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["present"], 2);
+    // A session entered by mistake is removed from the list (kept for the record).
+    let made = r.json()["id"].as_i64().unwrap();
+    let r = admin
+        .post_form(&format!("/trainings/{made}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin.get(&format!("/trainings/{made}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = admin.get("/api/v1/trainings?year=2025").await;
+    assert_eq!(
+        r.json().as_array().unwrap().len(),
+        1,
+        "only the first session"
+    );
 
     // Who may: the leader reads; finance, the province, a team member see nothing.
     let mut leader = Client::login(app.clone(), "chutich").await;

@@ -899,18 +899,7 @@ pub async fn voucher(db: &Db, commune: i64, id: i64) -> Result<(String, String, 
 
 /// Removes an expense entered by mistake (kept in the table, out of every sum).
 pub async fn remove_expense(conn: &mut AnyConnection, commune: i64, id: i64) -> Result<()> {
-    let n = crate::db::query(
-        "UPDATE expenses SET active = 0 WHERE id = $1 AND commune_id = $2 AND active = 1",
-    )
-    .bind(id)
-    .bind(commune)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+    super::deactivate(conn, "expenses", commune, id).await
 }
 
 /// The payment list of a month as a file to sign, dated `today`.

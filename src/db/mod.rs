@@ -210,6 +210,28 @@ where
     sqlx::query_as(sql).persistent(persistent())
 }
 
+/// Takes a commune's row out of every list and sum (`active = 0`), keeping it for the record;
+/// 404 when the commune has no such row still active.
+pub async fn deactivate(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    commune: i64,
+    id: i64,
+) -> Result<()> {
+    let n = query(&format!(
+        "UPDATE {table} SET active = 0 WHERE id = $1 AND commune_id = $2 AND active = 1"
+    ))
+    .bind(id)
+    .bind(commune)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(crate::error::AppError::NotFound);
+    }
+    Ok(())
+}
+
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

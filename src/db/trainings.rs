@@ -141,18 +141,7 @@ pub async fn add(
 
 /// Removes a session entered by mistake (kept, out of every list and count).
 pub async fn remove(conn: &mut AnyConnection, commune: i64, id: i64) -> Result<()> {
-    let n = crate::db::query(
-        "UPDATE trainings SET active = 0 WHERE id = $1 AND commune_id = $2 AND active = 1",
-    )
-    .bind(id)
-    .bind(commune)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+    super::deactivate(conn, "trainings", commune, id).await
 }
 
 /// An attendee of a session: a member (with the team) or an official (with the role).

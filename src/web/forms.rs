@@ -6,6 +6,23 @@ use askama::Template;
 use axum::response::Html;
 use std::collections::HashMap;
 
+/// The `year` of a query (`?year=2026`), this year when absent.
+pub fn year_param(q: &HashMap<String, String>) -> Result<i64, AppError> {
+    use crate::indicators::period::{self, Period};
+    match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
+        Some(y) => match Period::parse(y)? {
+            Period::Year(y) => Ok(y),
+            _ => Err(AppError::invalid("Chọn một năm, ví dụ 2026.")),
+        },
+        None => Ok(period::year_of(period::current_month())),
+    }
+}
+
+/// A field as typed into a form that failed, to show it again (empty when none).
+pub fn typed<'a>(typed: &'a HashMap<String, String>, k: &str) -> &'a str {
+    typed.get(k).map_or("", String::as_str)
+}
+
 /// Free text of several lines from a form, cleaned (`text::clean_lines`) and at most `max`
 /// characters, or a message saying which field is too long.
 pub fn long_text(s: &str, what: &str, max: usize) -> Result<String, AppError> {

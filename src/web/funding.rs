@@ -120,16 +120,6 @@ fn month_label(m: Month) -> String {
     format!("tháng {}/{}", period::month_number(m), period::year_of(m))
 }
 
-fn year_of_query(q: &HashMap<String, String>) -> Result<i64> {
-    match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
-        Some(y) => match Period::parse(y)? {
-            Period::Year(y) => Ok(y),
-            _ => Err(AppError::invalid("Chọn một năm, ví dụ 2026.")),
-        },
-        None => Ok(period::year_of(period::current_month())),
-    }
-}
-
 /// A source's row of the budget table.
 pub struct BudgetRow {
     pub name: String,
@@ -181,7 +171,7 @@ async fn overview(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
     let (commune, access) = access(&caller)?;
-    let year = year_of_query(&q)?;
+    let year = super::forms::year_param(&q)?;
     let (rows, total) = match access {
         Access::Team(_) => (vec![], Standing::default()),
         _ => budget(&s.db, commune, year).await?,
@@ -244,14 +234,9 @@ struct ListPage {
     typed: HashMap<String, String>,
 }
 
-/// A field as typed into the form that failed (empty when none).
-fn typed<'a>(typed: &'a HashMap<String, String>, k: &str) -> &'a str {
-    typed.get(k).map_or("", String::as_str)
-}
-
 impl ListPage {
     fn typed(&self, k: &str) -> &str {
-        typed(&self.typed, k)
+        super::forms::typed(&self.typed, k)
     }
 }
 
@@ -684,7 +669,7 @@ struct SetupPage {
 
 impl SetupPage {
     fn typed(&self, k: &str) -> &str {
-        typed(&self.typed, k)
+        super::forms::typed(&self.typed, k)
     }
 }
 
@@ -722,7 +707,7 @@ async fn setup_page(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
-    let year = year_of_query(&q)?;
+    let year = super::forms::year_param(&q)?;
     setup_view(&s, &caller, year, None, HashMap::new()).await
 }
 
@@ -956,7 +941,7 @@ struct ExpensesPage {
 
 impl ExpensesPage {
     fn typed(&self, k: &str) -> &str {
-        typed(&self.typed, k)
+        super::forms::typed(&self.typed, k)
     }
 }
 
@@ -994,7 +979,7 @@ async fn expenses_page(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
-    let year = year_of_query(&q)?;
+    let year = super::forms::year_param(&q)?;
     expenses_view(&s, &caller, year, None, HashMap::new()).await
 }
 

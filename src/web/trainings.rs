@@ -9,7 +9,7 @@ use super::{ApiCaller, ApiError, SharedState, Shell, render, see_other};
 use crate::auth::{Caller, Role};
 use crate::db::trainings::{self as store, NewTraining};
 use crate::error::AppError;
-use crate::indicators::period::{self, Period};
+use crate::indicators::period;
 use crate::trainings;
 use askama::Template;
 use axum::Json;
@@ -56,16 +56,6 @@ fn keeper(c: &Caller) -> Result<i64> {
     }
 }
 
-fn year_of(q: &HashMap<String, String>) -> Result<i64> {
-    match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
-        Some(y) => match Period::parse(y)? {
-            Period::Year(y) => Ok(y),
-            _ => Err(AppError::invalid("Chọn một năm, ví dụ 2026.")),
-        },
-        None => Ok(period::year_of(period::current_month())),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "trainings.html")]
 struct ListPage {
@@ -81,7 +71,7 @@ struct ListPage {
 
 impl ListPage {
     fn typed(&self, k: &str) -> &str {
-        self.typed.get(k).map_or("", String::as_str)
+        super::forms::typed(&self.typed, k)
     }
     fn is_typed(&self, k: &str, v: impl AsRef<str>) -> bool {
         self.typed(k) == v.as_ref()
@@ -113,7 +103,7 @@ async fn list_page(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
-    let year = year_of(&q)?;
+    let year = super::forms::year_param(&q)?;
     list_view(&s, &caller, year, None, HashMap::new()).await
 }
 
@@ -408,7 +398,7 @@ async fn needs_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response> {
     let (commune, _, hamlet) = reader(&caller)?;
-    let year = year_of(&q)?;
+    let year = super::forms::year_param(&q)?;
     let (topics, needs) = store::needs(&s.db, commune, hamlet, year).await?;
     let page = NeedsPage {
         shell: Shell::new(&caller, "Danh sách tập huấn", "/trainings"),
