@@ -269,6 +269,39 @@ async fn case(url: String) {
         "certified in April"
     );
 
+    // The reports count the register's sessions: ấp 3's report of 2025 has this session (its
+    // members were there) and their attendances; the commune's, the same.
+    for code in ["rach-kien-ap-03", "rach-kien"] {
+        let area = congdongso::db::areas::by_code(&db, code)
+            .await
+            .unwrap()
+            .unwrap();
+        let f = congdongso::db::reports::area_figures(
+            &db,
+            &area,
+            &congdongso::indicators::Period::Year(2025),
+        )
+        .await
+        .unwrap();
+        assert_eq!((f.trainings, f.training_attendances), (1, 2), "{code}");
+    }
+    let other = congdongso::db::areas::by_code(&db, "rach-kien-ap-01")
+        .await
+        .unwrap()
+        .unwrap();
+    let f = congdongso::db::reports::area_figures(
+        &db,
+        &other,
+        &congdongso::indicators::Period::Year(2025),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (f.trainings, f.training_attendances),
+        (0, 0),
+        "ấp 1's team was not there"
+    );
+
     // Live up to the province: a third member marked present moves the province's figure
     // at once (its cached share of the commune is dropped by the write).
     let province = || {

@@ -484,6 +484,20 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
             count: comm.get(*code).copied().unwrap_or(0),
         })
         .collect();
+    // The training register's sessions (issue 20) the area's team members attended, and how
+    // many attendances: a hamlet counts its own team's.
+    let (sessions, training_attendances): (i64, i64) = db
+        .fetch_one(
+            &format!(
+                "SELECT COUNT(DISTINCT t.id), COUNT(a.id) FROM trainings t \
+                 JOIN training_attendees a ON a.training_id = t.id AND a.attended = 1 \
+                 JOIN members m ON m.id = a.member_id JOIN teams tm ON tm.id = m.team_id \
+                 WHERE t.active = 1 AND t.held_on >= $1 AND t.held_on <= $2 AND {}",
+                area_rows(area, "t.commune_id", "tm.area_id")?
+            ),
+            &range(),
+        )
+        .await?;
     let figures = super::indicators::figures(db, area, p).await?;
     let indicators: Vec<IndicatorLine> = figures.iter().map(IndicatorLine::from).collect();
     let monthly = indicators
@@ -506,7 +520,8 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         services,
         dossiers,
         dossiers_to_date,
-        trainings: count_of("training"),
+        trainings: count_of("training") + sessions,
+        training_attendances,
         propaganda_sessions: count_of("meeting_propaganda") + count_of("security_session"),
         communications,
         indicators,

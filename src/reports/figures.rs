@@ -128,9 +128,13 @@ pub struct AreaFigures {
     pub services: Vec<ServiceCount>,
     pub dossiers: Vec<Count>,
     pub dossiers_to_date: i64,
-    /// Trainings held (activities of kind training) and propaganda sessions (meetings and
-    /// information-security sessions) in the period.
+    /// Trainings held (activities of kind training, as recorded before the training register,
+    /// and the register's sessions the area's team members attended) and propaganda sessions
+    /// (meetings and information-security sessions) in the period.
     pub trainings: i64,
+    /// The team members' attendances at those sessions (0 in reports frozen before it).
+    #[serde(default)]
+    pub training_attendances: i64,
     pub propaganda_sessions: i64,
     /// Communications of the period by channel (broadcasts, posts, videos: times counted).
     pub communications: Vec<Count>,

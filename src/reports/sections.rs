@@ -167,8 +167,13 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
     }));
     out.push(Block::Subheading("Tập huấn, tuyên truyền".into()));
     out.push(Block::Paragraph(format!(
-        "Số buổi tập huấn: {}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}. Số lượt tuyên truyền trên loa, mạng xã hội, trang thông tin: {}.",
+        "Số buổi tập huấn: {}{}. Số buổi tuyên truyền (họp ấp, hội, đoàn thể; an toàn thông tin, chống lừa đảo): {}. Số lượt tuyên truyền trên loa, mạng xã hội, trang thông tin: {}.",
         f.trainings,
+        if f.training_attendances > 0 {
+            format!(" ({} lượt thành viên Tổ tham dự)", f.training_attendances)
+        } else {
+            String::new()
+        },
         f.propaganda_sessions,
         f.communications_total()
     )));

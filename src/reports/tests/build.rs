@@ -34,6 +34,7 @@ fn figures(level: &str) -> AreaFigures {
         dossiers: vec![],
         dossiers_to_date: 0,
         trainings: 0,
+        training_attendances: 0,
         propaganda_sessions: 1,
         communications: vec![],
         indicators: vec![IndicatorLine {
