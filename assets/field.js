@@ -22,7 +22,8 @@
     open: null,        // {rid, service} of the chip whose actions are shown
     activity: '',      // '' = today's door-to-door round, else an activity id or client id
     flushing: false,
-    notice: ''
+    notice: '',
+    guides: null       // {etag, data} of /api/v1/field/guides, kept on the phone
   };
 
   // ---------- IndexedDB ----------
@@ -59,6 +60,8 @@
   }
   function kvGet(k) { return tx('kv', 'readonly', function (s) { return s.get(k); }); }
   function kvPut(k, v) { return tx('kv', 'readwrite', function (s) { s.put(v, k); }); }
+  function kvDel(k) { return tx('kv', 'readwrite', function (s) { s.delete(k); }); }
+  function kvKeys() { return tx('kv', 'readonly', function (s) { return s.getAllKeys(); }); }
   function qAll() { return tx('queue', 'readonly', function (s) { return s.getAll(); }); }
   function qPut(r) { return tx('queue', 'readwrite', function (s) { s.put(r); }); }
   function qDel(id) { return tx('queue', 'readwrite', function (s) { s.delete(id); }); }
@@ -154,7 +157,7 @@
       return kvGet('owner').then(function (owner) {
         if (owner !== undefined && owner !== me.account_id) {
           // Another account on this phone: nothing of the previous one may stay.
-          return wipe().then(function () { st.queue = []; st.base = null; });
+          return wipe().then(function () { st.queue = []; st.base = null; st.guides = null; });
         }
       }).then(function () { return kvPut('owner', me.account_id); });
     }).then(function () {
@@ -190,6 +193,100 @@
     }).catch(function (e) {
       if (e && e.message && e.message !== 'login' && st.online) { st.notice = e.message; softRender(); }
     });
+  }
+
+  // ---------- guides (cẩm nang), kept for use with no signal ----------
+  // The text of every guide and its pictures as far as the server's budget allows; pictures
+  // are stored as blobs under their address (which changes when a picture does).
+  var guidesBusy = false;
+  function loadGuides() {
+    if (guidesBusy || st.online === false) return Promise.resolve();
+    guidesBusy = true;
+    var extra = st.guides && st.guides.etag ? { 'If-None-Match': st.guides.etag } : undefined;
+    return call('GET', '/api/v1/field/guides', undefined, extra).then(function (res) {
+      if (res.status === 304 || !res.ok) return null;
+      var etag = res.headers.get('ETag');
+      return res.json().then(function (data) {
+        st.guides = { etag: etag, data: data };
+        return kvPut('guides', st.guides);
+      });
+    }).then(function () { return storePictures(); }).catch(function () { /* tried again later */ })
+      .then(function () { guidesBusy = false; root.setAttribute('data-guides', String(guidePictures().length)); });
+  }
+  function guidePictures() {
+    var urls = [];
+    ((st.guides && st.guides.data.guides) || []).forEach(function (g) {
+      g.steps.forEach(function (x) { if (x.picture) urls.push(x.picture); });
+    });
+    return urls;
+  }
+  function storePictures() {
+    var want = {};
+    guidePictures().forEach(function (u) { want['pic:' + u] = u; });
+    return kvKeys().then(function (keys) {
+      var have = {};
+      var drops = [];
+      keys.forEach(function (k) {
+        if (typeof k !== 'string' || k.indexOf('pic:') !== 0) return;
+        if (want[k]) have[k] = true; else drops.push(kvDel(k));
+      });
+      // One at a time: a slow network fills the phone picture by picture, nothing half-stored.
+      var chain = Promise.all(drops);
+      Object.keys(want).filter(function (k) { return !have[k]; }).forEach(function (k) {
+        chain = chain.then(function () {
+          return fetch(want[k], { credentials: 'same-origin' }).then(function (res) {
+            if (!res.ok) return null;
+            return res.blob().then(function (b) { return kvPut(k, b); });
+          });
+        });
+      });
+      return chain;
+    });
+  }
+  var pictureUrls = {};
+  // An <img> filled from the copy on the phone (never from the network: it works offline).
+  function storedPicture(url, alt) {
+    var img = h('img', { alt: alt, class: 'step-picture' });
+    if (pictureUrls[url]) { img.src = pictureUrls[url]; return img; }
+    kvGet('pic:' + url).then(function (b) {
+      if (!b) { img.replaceWith(h('span', { class: 'muted', text: '(ảnh chưa tải về máy)' })); return; }
+      pictureUrls[url] = URL.createObjectURL(b);
+      img.src = pictureUrls[url];
+    });
+    return img;
+  }
+  function guidesFor(service) {
+    return ((st.guides && st.guides.data.guides) || []).filter(function (g) { return !service || g.service === service; });
+  }
+  function guideView(service) {
+    var list = guidesFor(service);
+    var back = h('p', { class: 'crumbs' }, h('a', { href: '#/', onclick: function (e) {
+      if (history.length > 1) { e.preventDefault(); history.back(); }
+    }, text: '← Quay lại' }));
+    if (!list.length) return [back, h('p', { class: 'muted', text: st.guides ? 'Chưa có cẩm nang cho dịch vụ này.' : 'Chưa tải cẩm nang về máy; cần kết nối mạng một lần.' })];
+    return [back].concat(list.map(function (g) {
+      return h('article', { class: 'card f-guide', 'data-guide': String(g.id) },
+        h('h1', { text: g.title }),
+        g.service_name ? h('p', { class: 'muted', text: g.service_name + (g.checked_on ? ' · kiểm tra ' + fmtDate(g.checked_on) : '') }) : null,
+        g.sample ? h('p', { class: 'warn', text: 'Mẫu — cần kiểm tra lại trước khi dùng' }) : null,
+        h('ol', { class: 'steps' }, g.steps.map(function (x) {
+          return h('li', null, x.text, x.picture ? h('br') : null, x.picture ? storedPicture(x.picture, 'Ảnh bước ' + x.n) : null);
+        })),
+        g.tips ? [h('h2', { text: 'Mẹo' }), h('p', { class: 'pre', text: g.tips })] : null,
+        g.mistakes ? [h('h2', { text: 'Lỗi thường gặp' }), h('p', { class: 'pre', text: g.mistakes })] : null);
+    }));
+  }
+  function guideListView() {
+    var list = guidesFor(null);
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
+      h('h1', { text: 'Cẩm nang' }),
+      list.length ? null : h('p', { class: 'muted', text: st.guides ? 'Chưa có cẩm nang nào.' : 'Chưa tải cẩm nang về máy; cần kết nối mạng một lần.' }),
+      h('ul', { class: 'f-list', id: 'guide-list' }, list.map(function (g) {
+        return h('li', null, h('a', { href: g.service ? '#/guide/' + encodeURIComponent(g.service) : '#/guide-id/' + g.id, text: g.title }),
+          g.sample ? h('span', { class: 'f-tag', text: 'mẫu' }) : null);
+      }))
+    ];
   }
 
   function flush() {
@@ -451,7 +548,8 @@
       h('ul', { class: 'f-list', id: 'households' }, list.slice(0, 60).map(householdLine)),
       h('div', { class: 'actions' },
         h('a', { class: 'button', href: '#/new-household', text: '+ Hộ mới' }),
-        h('a', { class: 'button secondary', href: '#/activities', text: 'Buổi hoạt động' }))
+        h('a', { class: 'button secondary', href: '#/activities', text: 'Buổi hoạt động' }),
+        h('a', { class: 'button secondary', href: '#/guides', id: 'guides-link', text: 'Cẩm nang' }))
     ];
   }
 
@@ -532,6 +630,7 @@
         h('b', { text: svcName(open.service) + ': ' }),
         h('button', { type: 'button', 'data-act': 'progress', onclick: function () { recordHelp(r, open.service, false); }, text: 'Đang hướng dẫn' }),
         h('button', { type: 'button', 'data-act': 'done', class: 'ok', onclick: function () { recordHelp(r, open.service, true); }, text: 'Đã hoàn thành' }),
+        guidesFor(open.service).length ? h('a', { class: 'button small secondary', 'data-act': 'guide', href: '#/guide/' + encodeURIComponent(open.service), text: 'Cẩm nang' }) : null,
         h('button', { type: 'button', class: 'link', onclick: function () { st.open = null; render(); }, text: 'Đóng' })) : null,
       h('div', { class: 'f-props' },
         h('button', { type: 'button', class: 'small secondary', 'data-act': 'smartphone',
@@ -692,6 +791,9 @@
       else if (hash === '#/new-household') view = newHouseholdView();
       else if (hash === '#/activities') view = activitiesView();
       else if (hash === '#/queue') view = queueView();
+      else if ((m = hash.match(/^#\/guide\/(.+)$/))) view = guideView(decodeURIComponent(m[1]));
+      else if ((m = hash.match(/^#\/guide-id\/(\d+)$/))) view = guideView(null).filter(function (el, i) { return i === 0 || el.getAttribute('data-guide') === m[1]; });
+      else if (hash === '#/guides') view = guideListView();
       else view = homeView();
     }
     var notice = st.notice ? h('p', { class: 'error', role: 'alert', text: st.notice }) : null;
@@ -752,12 +854,17 @@
     // Another account's data must never be shown: wipe it before anything is displayed.
     if (owner !== undefined && owner !== account) return wipe();
   }).then(function () {
-    return Promise.all([kvGet('snapshot'), qAll()]);
+    return Promise.all([kvGet('snapshot'), qAll(), kvGet('guides')]);
   }).then(function (res) {
     st.base = res[0] || null;
     st.queue = res[1] || [];
+    st.guides = res[2] || null;
     rebuild();
     render();
-  }).catch(function () { render(); }).then(refresh).then(flush);
-  setInterval(function () { flush(); if (!st.flushing && st.online === false) refresh(); }, RETRY_MS);
+  }).catch(function () { render(); }).then(refresh).then(flush).then(loadGuides);
+  setInterval(function () {
+    flush();
+    if (!st.flushing && st.online === false) refresh();
+    else if (!st.guides) loadGuides();
+  }, RETRY_MS);
 })();

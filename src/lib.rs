@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod fieldwork;
 pub mod funding;
+pub mod guides;
 pub mod import;
 pub mod indicators;
 pub mod password_policy;

@@ -4,9 +4,9 @@
 
 mod common;
 use axum::http::StatusCode;
-use common::{Client, app_on, backends, bin, demo_db_on, keys, migrated};
+use common::{Client, add_account, add_commune, app_on, backends, bin, demo_db_on, keys, migrated};
 use congdongso::auth::Role;
-use congdongso::db::{Db, accounts, areas, commune_reports, province_report, reports};
+use congdongso::db::{Db, areas, commune_reports, province_report, reports};
 use congdongso::demo::{self, ProvinceOptions};
 use congdongso::indicators::Period;
 use congdongso::indicators::period::month;
@@ -16,36 +16,6 @@ use congdongso::reports::figures::Timeliness;
 /// The demo as it stood on the day these tests start from: October's report sent on 4 November,
 /// August's and September's acknowledged, the third quarter's sent, November's still to come.
 const DEMO_DAY: &str = "2026-11-20";
-
-/// A commune under `parent` (a province code) with a commune admin `<code>-admin`, opened on
-/// `opened_on` when given.
-async fn add_commune(db: &Db, code: &str, parent: &str, opened_on: Option<&str>) -> i64 {
-    let parent = areas::by_code(db, parent).await.unwrap().unwrap();
-    let mut tx = db.begin_write().await.unwrap();
-    let id = areas::insert(&mut tx, code, code, "commune", Some(&parent), 50)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    if let Some(d) = opened_on {
-        db.execute(
-            "UPDATE areas SET opened_on = $1 WHERE id = $2",
-            &[d.into(), id.into()],
-        )
-        .await
-        .unwrap();
-    }
-    add_account(db, &format!("{code}-admin"), Role::CommuneAdmin, code).await;
-    id
-}
-
-async fn add_account(db: &Db, username: &str, role: Role, area: &str) {
-    let hash = congdongso::auth::hash_password(common::PASSWORD).unwrap();
-    let mut tx = db.begin_write().await.unwrap();
-    accounts::create(db, &mut tx, username, &hash, role, area, None)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-}
 
 async fn report(db: &Db, code: &str, period: &str) -> commune_reports::CommuneReport {
     let c = areas::by_code(db, code).await.unwrap().unwrap();

@@ -15,6 +15,7 @@ const CHAPTERS: &[&str] = &[
     "nhap-excel",
     "quan-tri",
     "tap-huan",
+    "cam-nang",
     "kinh-phi",
     "tinh",
 ];
@@ -81,6 +82,8 @@ async fn the_guide_has_every_chapter_and_each_page_points_at_its_own() {
         ("so", "/province", "tinh"),
         ("kinhte", "/funding", "kinh-phi"),
         ("vhxh", "/trainings", "tap-huan"),
+        ("tovien03", "/guides", "cam-nang"),
+        ("vhxh", "/guides", "cam-nang"),
         ("chutich", "/funding/setup", "kinh-phi"),
     ] {
         let mut c = Client::login(app.clone(), user).await;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("crypto", 1),
     ("fieldwork", 1),
     ("funding", 1),
+    ("guides", 1),
     ("import", 1),
     ("indicators", 1),
     ("password_policy", 1),

@@ -205,6 +205,8 @@ pub struct AccountView {
     pub must_change_password: i64,
     pub last_login_at: Option<i64>,
     pub created_at: i64,
+    /// A province account the sysadmin let publish guides (cẩm nang) for every commune.
+    pub publishes_guides: i64,
 }
 
 impl AccountView {
@@ -222,7 +224,7 @@ impl AccountView {
 
 const VIEW: &str = "SELECT a.id, a.username, a.full_name, a.role, a.area_id, ar.code AS area_code, \
      ar.name AS area_name, a.commune_id, a.member_id, m.full_name AS member_name, a.active, \
-     a.must_change_password, a.last_login_at, a.created_at \
+     a.must_change_password, a.last_login_at, a.created_at, a.publishes_guides \
      FROM accounts a JOIN areas ar ON ar.id = a.area_id LEFT JOIN members m ON m.id = a.member_id";
 
 pub async fn view(db: &Db, id: i64) -> Result<Option<AccountView>> {

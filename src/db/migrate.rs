@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_commune_services.sql"),
     migration!(16, "0016_funding.sql"),
     migration!(17, "0017_trainings.sql"),
+    migration!(18, "0018_guides.sql"),
 ];
 
 impl Db {

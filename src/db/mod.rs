@@ -18,6 +18,7 @@ pub mod consents;
 pub mod field_changes;
 pub mod figure_cache;
 pub mod funding;
+pub mod guides;
 pub mod help;
 pub mod help_requests;
 pub mod households;

@@ -17,6 +17,7 @@ mod communications;
 mod consents;
 mod evaluations;
 mod funding;
+mod guides;
 mod monthly;
 mod names;
 mod org;
@@ -177,6 +178,7 @@ pub async fn seed_on(
     evaluations::write(db, commune, &cal, opts.seed).await?;
     funding::write(db, commune, &cal).await?;
     trainings::write(db, commune, &cal, opts.seed).await?;
+    guides::write(db, commune, &cal).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {

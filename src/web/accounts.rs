@@ -220,6 +220,8 @@ pub(super) struct Edit {
     pub role: String,
     pub area: String,
     pub member_id: Option<i64>,
+    /// Only the sysadmin sets it, and only a province account keeps it.
+    pub publishes_guides: Option<bool>,
 }
 
 pub(super) async fn edit(
@@ -248,6 +250,10 @@ pub(super) async fn edit(
         },
     )
     .await?;
+    if caller.role == Role::Sysadmin {
+        let on = e.publishes_guides.unwrap_or(before.publishes_guides == 1);
+        crate::db::guides::set_publisher(&mut tx, id, on && role == Role::ProvinceViewer).await?;
+    }
     let after = accounts::view_on(&mut tx, id).await?;
     record(&mut tx, caller, "update", Some(&before), Some(&after)).await?;
     tx.commit().await?;
@@ -392,6 +398,19 @@ async fn account_form(
             .help("Để ghi công hỗ trợ của thành viên khi làm việc trên ứng dụng thực địa."),
         );
     }
+    // The sysadmin lets a province account publish guides for every commune.
+    if caller.role == Role::Sysadmin {
+        if let Some(a) = existing.filter(|a| a.role == "province_viewer") {
+            let on = v.map_or(a.publishes_guides == 1, |v| {
+                v.get("publishes_guides") == "1"
+            });
+            fields.push(Field::checkbox(
+                "publishes_guides",
+                "Được soạn cẩm nang của tỉnh (mọi xã đều thấy)",
+                on,
+            ));
+        }
+    }
     let (heading, action, submit) = match existing {
         None => (
             "Tạo tài khoản".to_string(),
@@ -521,6 +540,7 @@ async fn edit_submit(
                     role: v.get("role"),
                     area: v.get("area"),
                     member_id,
+                    publishes_guides: Some(v.get("publishes_guides") == "1"),
                 },
             )
             .await
@@ -794,6 +814,9 @@ pub(super) struct EditBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     member_id: Option<Option<i64>>,
+    /// Tài khoản tỉnh được soạn cẩm nang cho mọi xã (chỉ quản trị hệ thống đặt).
+    #[serde(default)]
+    publishes_guides: Option<bool>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from one left out (None).
@@ -828,6 +851,7 @@ pub(super) async fn api_edit(
             role: b.role.unwrap_or(now.role),
             area: b.area.unwrap_or(now.area_code),
             member_id: b.member_id.unwrap_or(now.member_id),
+            publishes_guides: b.publishes_guides,
         },
     )
     .await?;

@@ -1204,7 +1204,12 @@ fn format_of(q: &FileQuery) -> Result<crate::reports::Format> {
 }
 
 /// A file to download under a name without diacritics and the Vietnamese one (RFC 6266).
-fn download(bytes: Vec<u8>, format: crate::reports::Format, plain: &str, shown: &str) -> Response {
+pub(super) fn download(
+    bytes: Vec<u8>,
+    format: crate::reports::Format,
+    plain: &str,
+    shown: &str,
+) -> Response {
     let encoded = percent_encoding::utf8_percent_encode(shown, percent_encoding::NON_ALPHANUMERIC);
     (
         [

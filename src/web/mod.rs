@@ -21,6 +21,7 @@ mod forms;
 mod funding;
 mod funding_api;
 mod guide;
+mod guides;
 mod hamlet_scope;
 mod home;
 mod households;
@@ -99,6 +100,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(commune_settings::routes())
         .merge(funding::routes())
         .merge(trainings::routes())
+        .merge(guides::routes())
         .merge(maintenance::routes())
         .merge(guide::routes())
         .merge(home::routes())
@@ -249,7 +251,7 @@ async fn session_layer(State(state): State<SharedState>, req: Request, next: Nex
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );

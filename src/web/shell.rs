@@ -24,6 +24,7 @@ pub fn guide_chapter(role: Option<Role>, section: &str) -> &'static str {
     let province = matches!(role, Some(Role::ProvinceViewer));
     match section {
         "/field" => "tinh-nguyen-vien",
+        "/guides" => "cam-nang",
         _ if province || section == "/province" => "tinh",
         _ if matches!(role, Some(Role::HamletHead)) => "truong-ap",
         _ if matches!(role, Some(Role::TeamMember)) => "tinh-nguyen-vien",
@@ -72,6 +73,7 @@ impl Shell {
         {
             items.push(("/trainings", "Tập huấn"));
         }
+        items.push(("/guides", "Cẩm nang"));
         if super::funding::access(caller).is_ok() {
             items.push(("/funding", "Kinh phí"));
         }

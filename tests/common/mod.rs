@@ -378,3 +378,42 @@ pub async fn busy_hour(db: &Db, code: &str, n: i64) {
         .unwrap();
     }
 }
+
+/// A commune under `parent` (a province code) with a commune admin `<code>-admin`, opened on
+/// `opened_on` when given.
+pub async fn add_commune(db: &Db, code: &str, parent: &str, opened_on: Option<&str>) -> i64 {
+    let parent = congdongso::db::areas::by_code(db, parent)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    let id = congdongso::db::areas::insert(&mut tx, code, code, "commune", Some(&parent), 50)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    if let Some(d) = opened_on {
+        db.execute(
+            "UPDATE areas SET opened_on = $1 WHERE id = $2",
+            &[d.into(), id.into()],
+        )
+        .await
+        .unwrap();
+    }
+    add_account(
+        db,
+        &format!("{code}-admin"),
+        congdongso::auth::Role::CommuneAdmin,
+        code,
+    )
+    .await;
+    id
+}
+
+pub async fn add_account(db: &Db, username: &str, role: congdongso::auth::Role, area: &str) {
+    let hash = congdongso::auth::hash_password(PASSWORD).unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    congdongso::db::accounts::create(db, &mut tx, username, &hash, role, area, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}

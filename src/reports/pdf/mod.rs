@@ -15,6 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 use self::Align::{Center, Justify, Left, Right};
 use self::Style::{Bold, BoldItalic, Italic, Regular};
 mod finish;
+pub mod handout;
 
 use self::finish::finish;
 use super::measure::{self, BOLD, ITALIC, REGULAR};
