@@ -471,6 +471,11 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/settings", "settings-commune"),
                     ("/trainings", "trainings"),
                     ("/trainings/needs", "training-needs"),
+                    ("/guides", "guides"),
+                    // The demo's first guide: the province's VNeID starter.
+                    ("/guides/1", "guide-vneid"),
+                    // The commune's own guide (after the twelve of the province).
+                    ("/guides/13/edit", "guide-edit"),
                     ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
                     ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
                 ],
@@ -1716,6 +1721,84 @@ async fn finance_prepares_the_month_the_leader_approves_and_finance_pays_on_a_ph
             .await
             .unwrap();
         assert_eq!(head, serde_json::json!([37, 80, 68, 70, 45]), "a PDF");
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+#[tokio::test]
+async fn offline_a_volunteer_opens_the_vneid_guide_from_a_residents_chip() {
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap().keep();
+    let db_url = format!("sqlite://{}/guides.db", dir.display());
+    demo_db(&db_url).await.close().await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server::start(&db_url, port);
+    let c = connect(&driver).await;
+    let result = async {
+        login(&c, &base, "tovien03").await;
+        c.goto(&format!("{base}/field")).await.unwrap();
+        click(&c, "#tab-all").await;
+        wait_for(&c, Locator::Css("a.hh"))
+            .await
+            .expect("the hamlet's households");
+        // The guides and their pictures are on the phone once the app says so.
+        wait_for(&c, Locator::Css("#field-app[data-guides]"))
+            .await
+            .expect("guides stored on the phone");
+        c.execute_async(
+            "const done = arguments[0]; navigator.serviceWorker.ready.then(() => { \
+               if (navigator.serviceWorker.controller) done(true); \
+               else navigator.serviceWorker.addEventListener('controllerchange', () => done(true)); })",
+            vec![],
+        )
+        .await
+        .expect("service worker active");
+
+        server.stop();
+        c.goto(&format!("{base}/field")).await.unwrap();
+        wait_for(&c, Locator::XPath(
+                "//span[@id='net-status' and contains(., 'Mất kết nối')]",
+            ))
+            .await
+            .expect("the app says it is offline");
+        click(&c, "#tab-all").await;
+        click(&c, "a.hh").await;
+        wait_for(&c, Locator::Css("section.f-res")).await.unwrap();
+        let rid: String = serde_json::from_value(
+            c.execute("return document.querySelector('section.f-res').dataset.rid", vec![])
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        click(&c, &format!("button.chip[data-rid='{rid}'][data-service='vneid']")).await;
+        click(&c, "a[data-act=guide]").await;
+        wait_for(&c, Locator::XPath(
+                "//article[contains(@class,'f-guide')]/h1[contains(., 'VNeID mức 2')]",
+            ))
+            .await
+            .expect("the VNeID guide, offline");
+        // Its pictures come from the copy on the phone: drawn, with no server to ask.
+        let drawn: serde_json::Value = c
+            .execute_async(
+                "const done = arguments[0]; const t0 = Date.now(); (function check() { \
+                   const imgs = Array.from(document.querySelectorAll('article.f-guide img.step-picture')); \
+                   const ok = imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); \
+                   if (ok || Date.now() - t0 > 10000) done([imgs.length, ok]); else setTimeout(check, 100); })()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(drawn, serde_json::json!([5, true]), "the five steps' pictures");
+        assert!(
+            c.source().await.unwrap().contains("Mẫu — cần kiểm tra lại trước khi dùng"),
+            "the starter is marked a sample"
+        );
+        screenshot(&c, "phone-field-guide").await;
+        let w = page_width(&c).await;
+        assert!(w <= 360, "the guide fits a 360 px screen (is {w} px wide)");
     }
     .await;
     c.close().await.ok();

@@ -29,7 +29,7 @@ const SIZES: [f32; 9] = [20.0, 18.0, 16.0, 15.0, 14.0, 13.0, 12.0, 11.0, 10.0];
 const PICTURE_W: f32 = 55.0 * MM;
 const PICTURE_SCALES: [f32; 3] = [1.0, 0.7, 0.5];
 /// A picture's box is this much as high as it is wide (a portrait screenshot shrinks to it).
-const BOX_RATIO: f32 = 0.9;
+const BOX_RATIO: f32 = 1.3;
 const GAP: f32 = 4.0 * MM;
 
 struct Fit {
