@@ -375,7 +375,8 @@
 
   // A change answer applied to the copy on the phone: changed households replace theirs with
   // their residents, removed ones go, the small lists are replaced only when sent.
-  var LISTS = ['assigned', 'services', 'activity_kinds', 'dossier_kinds', 'members', 'activities'];
+  var LISTS = ['assigned', 'services', 'activity_kinds', 'dossier_kinds', 'members', 'activities',
+    'businesses', 'business_kinds', 'business_steps', 'platforms'];
   function merge(base, d) {
     if (d.full || !base || !base.households) return d;
     var drop = {};
@@ -444,6 +445,26 @@
       case 'household_new':
         d.households.push({ id: rec.id, code: rec.code || 'Hộ mới', address: rec.address, head_name: rec.head_name, last_visit: null, local: true });
         if (d.assignment_on && d.member_id) d.assigned[rec.id] = d.member_id;
+        break;
+      case 'business_new':
+        d.businesses = d.businesses || [];
+        d.businesses.push({ id: rec.id, name: rec.name, owner_name: rec.owner_name, kind: rec.kind, products: rec.products,
+          address: rec.address, phone: rec.phone, steps: {}, platform: null, shop_url: null, version: 1, local: true });
+        break;
+      case 'business_update':
+        var b = (d.businesses || []).filter(function (x) { return same(x.id, rec.business_id); })[0];
+        if (!b) return;
+        b.steps = b.steps || {};
+        Object.keys(rec.steps || {}).forEach(function (k) {
+          var c = rec.steps[k];
+          if (!c.done) b.steps[k] = null;
+          else if (!b.steps[k]) b.steps[k] = c.date || today();
+          if (k === 'ecommerce' && c.done) {
+            if (c.platform) b.platform = c.platform;
+            if (c.link) b.shop_url = c.link;
+          }
+        });
+        b.pending = true;
         break;
       case 'activity':
         d.activities.unshift({ id: rec.id, kind: rec.kind, kind_label: kindName(d.activity_kinds, rec.kind), date: rec.date,
@@ -549,7 +570,8 @@
       h('div', { class: 'actions' },
         h('a', { class: 'button', href: '#/new-household', text: '+ Hộ mới' }),
         h('a', { class: 'button secondary', href: '#/activities', text: 'Buổi hoạt động' }),
-        h('a', { class: 'button secondary', href: '#/guides', id: 'guides-link', text: 'Cẩm nang' }))
+        h('a', { class: 'button secondary', href: '#/guides', id: 'guides-link', text: 'Cẩm nang' }),
+        h('a', { class: 'button secondary', href: '#/businesses', id: 'businesses-link', text: 'Cơ sở kinh doanh' }))
     ];
   }
 
@@ -715,6 +737,82 @@
     return [h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })), h('h1', { text: 'Thêm hộ mới' }), f];
   }
 
+  // ---------- businesses (kinh tế số) ----------
+  function businessesView() {
+    var d = st.data;
+    var list = (d.businesses || []).slice().sort(function (a, b) { return a.name < b.name ? -1 : 1; });
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
+      h('h1', { text: 'Cơ sở kinh doanh' }),
+      h('p', { class: 'muted', text: list.length + ' cơ sở · ' + list.filter(function (b) { return (b.steps || {}).ecommerce; }).length + ' có gian hàng TMĐT' }),
+      h('ul', { class: 'f-list', id: 'business-list' }, list.map(function (b) {
+        var done = (d.business_steps || []).filter(function (k) { return (b.steps || {})[k.code]; }).length;
+        return h('li', null, h('a', { href: '#/b/' + b.id, class: 'biz', 'data-id': String(b.id) }, h('b', { text: b.name }),
+          h('span', { class: 'muted', text: ' · ' + done + '/' + (d.business_steps || []).length + ' bước' }),
+          b.local ? h('span', { class: 'f-tag', text: 'chưa gửi' }) : null,
+          (b.steps || {}).ecommerce ? h('span', { class: 'f-tag ok', text: 'Có gian hàng' }) : null));
+      })),
+      h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/new-business', id: 'new-business-link', text: '+ Cơ sở mới' }))
+    ];
+  }
+  function findBusiness(d, id) { return (d.businesses || []).filter(function (x) { return same(x.id, id); })[0]; }
+  function businessView(id) {
+    var d = st.data;
+    var b = findBusiness(d, id);
+    if (!b) return [h('p', { class: 'error', text: 'Không tìm thấy cơ sở này trên máy.' }), h('a', { href: '#/businesses', text: '← Cơ sở kinh doanh' })];
+    var baseB = st.base && findBusiness(st.base, id);
+    function send(step, change, summary) {
+      var steps = {};
+      steps[step] = change;
+      enqueue({ type: 'business_update', business_id: b.id, base_version: baseB ? baseB.version : 1, steps: steps }, b.name + ': ' + summary);
+    }
+    return [
+      h('p', { class: 'crumbs' }, h('a', { href: '#/businesses', text: '← Cơ sở kinh doanh' })),
+      h('h1', { text: b.name }),
+      h('p', { class: 'muted', text: [kindName(d.business_kinds, b.kind), b.owner_name, b.products].filter(Boolean).join(' · ') }),
+      h('ul', { class: 'f-list', id: 'business-steps' }, (d.business_steps || []).map(function (k) {
+        var on = (b.steps || {})[k.code];
+        if (on) {
+          return h('li', { 'data-step': k.code, 'data-done': 'true' }, h('span', { class: 'f-tag ok', text: '✓ ' + k.name }), ' từ ' + fmtDate(on),
+            k.code === 'ecommerce' && b.platform ? h('span', { class: 'muted', text: ' · ' + kindName(d.platforms, b.platform) }) : null);
+        }
+        if (k.code === 'ecommerce') {
+          var f = h('form', { class: 'stack', id: 'shop-form', onsubmit: function (e) {
+            e.preventDefault();
+            var link = f.elements.link.value.trim();
+            send('ecommerce', { done: true, date: today(), platform: f.elements.platform.value, link: link || null }, 'gian hàng trên ' + kindName(d.platforms, f.elements.platform.value));
+          } },
+            h('b', { text: k.name }),
+            field('Sàn', h('select', { name: 'platform' }, (d.platforms || []).map(function (p) { return h('option', { value: p.code, text: p.name }); }))),
+            field('Địa chỉ gian hàng (nếu có)', h('input', { name: 'link', type: 'url', placeholder: 'https://' })),
+            h('button', { type: 'submit', 'data-step': 'ecommerce', text: 'Ghi nhận đã có gian hàng' }));
+          return h('li', { 'data-step': k.code, 'data-done': 'false' }, f);
+        }
+        return h('li', { 'data-step': k.code, 'data-done': 'false' }, h('span', { text: k.name + ' ' }),
+          h('button', { type: 'button', class: 'small secondary', 'data-step': k.code, onclick: function () { send(k.code, { done: true, date: today() }, k.name.toLowerCase()); }, text: 'Đã có' }));
+      }))
+    ];
+  }
+  function newBusinessView() {
+    var d = st.data;
+    var f = h('form', { id: 'new-business', class: 'card', onsubmit: function (e) {
+      e.preventDefault();
+      var v = function (n) { return f.elements[n].value.trim(); };
+      if (!v('name')) { st.notice = 'Cần nhập tên cơ sở.'; render(); return; }
+      var rec = { type: 'business_new', name: v('name'), owner_name: v('owner_name') || null, kind: v('kind'),
+        products: v('products') || null, address: v('address') || null, phone: v('phone') || null };
+      enqueue(rec, 'Thêm cơ sở ' + rec.name).then(function () { location.hash = '#/b/' + rec.id; });
+    } },
+      field('Tên cơ sở', h('input', { name: 'name', required: true })),
+      field('Chủ cơ sở', h('input', { name: 'owner_name' })),
+      field('Loại', h('select', { name: 'kind' }, (d.business_kinds || []).map(function (k) { return h('option', { value: k.code, text: k.name }); }))),
+      field('Sản phẩm', h('input', { name: 'products' })),
+      field('Địa chỉ', h('input', { name: 'address' })),
+      field('Số điện thoại', h('input', { name: 'phone', type: 'tel', inputmode: 'tel' })),
+      h('button', { type: 'submit', text: 'Thêm cơ sở' }));
+    return [h('p', { class: 'crumbs' }, h('a', { href: '#/businesses', text: '← Cơ sở kinh doanh' })), h('h1', { text: 'Thêm cơ sở kinh doanh' }), f];
+  }
+
   function activitiesView() {
     var d = st.data;
     var month = d.today.slice(0, 7);
@@ -794,6 +892,9 @@
       else if ((m = hash.match(/^#\/guide\/(.+)$/))) view = guideView(decodeURIComponent(m[1]));
       else if ((m = hash.match(/^#\/guide-id\/(\d+)$/))) view = guideView(null).filter(function (el, i) { return i === 0 || el.getAttribute('data-guide') === m[1]; });
       else if (hash === '#/guides') view = guideListView();
+      else if (hash === '#/businesses') view = businessesView();
+      else if (hash === '#/new-business') view = newBusinessView();
+      else if ((m = hash.match(/^#\/b\/(.+)$/))) view = businessView(decodeURIComponent(m[1]));
       else view = homeView();
     }
     var notice = st.notice ? h('p', { class: 'error', role: 'alert', text: st.notice }) : null;

@@ -134,6 +134,34 @@ pub enum Record {
         #[serde(default)]
         note: Option<String>,
     },
+    /// A business of the hamlet, recorded at its door.
+    BusinessNew {
+        name: String,
+        #[serde(default)]
+        owner_name: Option<String>,
+        /// The owner, when a resident of the hamlet.
+        #[serde(default)]
+        owner_resident_id: Option<Ref>,
+        /// household, producer, cooperative, enterprise.
+        #[serde(default)]
+        kind: Option<String>,
+        #[serde(default)]
+        products: Option<String>,
+        #[serde(default)]
+        address: Option<String>,
+        #[serde(default)]
+        phone: Option<String>,
+    },
+    /// A business's digital steps and details, changed offline from `base_version`.
+    BusinessUpdate {
+        business_id: Ref,
+        base_version: i64,
+        /// By step: ecommerce, listed, einvoice, cashless, social.
+        #[serde(default)]
+        steps: std::collections::BTreeMap<String, crate::businesses::StepChange>,
+        #[serde(default)]
+        changes: crate::businesses::DetailChanges,
+    },
     HelpRequest {
         #[serde(default)]
         resident_id: Option<Ref>,
@@ -158,6 +186,8 @@ impl Record {
             Record::HouseholdNew { .. } => "household_new",
             Record::HelpRequest { .. } => "help_request",
             Record::Consent { .. } => "consent",
+            Record::BusinessNew { .. } => "business_new",
+            Record::BusinessUpdate { .. } => "business_update",
         }
     }
 }

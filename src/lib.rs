@@ -1,6 +1,7 @@
 //! Cộng Đồng Số: the system that runs the work of the Community Digital Technology Teams.
 
 pub mod auth;
+pub mod businesses;
 pub mod charts;
 pub mod cli;
 pub mod codes;

@@ -744,7 +744,7 @@ async fn a_help_from_the_field_moves_every_level_at_once() {
         }
         // Every indicator is there, for any area the caller may see, and no other.
         let r = head.get(&format!("/api/v1/indicators?area={hamlet}")).await;
-        assert_eq!(r.json().as_array().unwrap().len(), 26);
+        assert_eq!(r.json().as_array().unwrap().len(), 28);
         let r = head.get("/api/v1/indicators?area=rach-kien").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         let r = so

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("trainings", 1),
     ("error", 0),
     ("auth", 1),
+    ("businesses", 1),
     ("charts", 1),
     ("codes", 1),
     ("config", 1),

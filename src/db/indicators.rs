@@ -442,21 +442,27 @@ async fn team_totals(db: &Db, scope: Scope<'_>, p: &Period) -> Result<HashMap<i6
         }
     }
 
-    let business: Vec<(i64, i64, i64)> = db
+    // Businesses in the register by the reference day, and those with each step done by then.
+    let business: Vec<(i64, i64, i64, i64, i64)> = db
         .fetch_all(
             &format!(
                 "SELECT hamlet_id, COUNT(*), \
-                 SUM(CASE WHEN ecommerce_on IS NOT NULL AND ecommerce_on <= $1 THEN 1 ELSE 0 END) \
-                 FROM businesses WHERE active = 1 AND {} GROUP BY hamlet_id",
+                 SUM(CASE WHEN ecommerce_on IS NOT NULL AND ecommerce_on <= $1 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN einvoice_on IS NOT NULL AND einvoice_on <= $1 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN cashless_on IS NOT NULL AND cashless_on <= $1 THEN 1 ELSE 0 END) \
+                 FROM businesses WHERE active = 1 AND (registered_on IS NULL OR registered_on <= $1) \
+                 AND {} GROUP BY hamlet_id",
                 scope.rows("commune_id", "hamlet_id")
             ),
             &[r.clone().into()],
         )
         .await?;
-    for (h, all, shop) in business {
+    for (h, all, shop, einvoice, cashless) in business {
         if counts_at_r(h) {
             put(&mut out, h, "biz.all", all);
             put(&mut out, h, "biz.ecommerce", shop);
+            put(&mut out, h, "biz.einvoice", einvoice);
+            put(&mut out, h, "biz.cashless", cashless);
         }
     }
 

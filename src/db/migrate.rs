@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_funding.sql"),
     migration!(17, "0017_trainings.sql"),
     migration!(18, "0018_guides.sql"),
+    migration!(19, "0019_businesses.sql"),
 ];
 
 impl Db {

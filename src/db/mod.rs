@@ -10,6 +10,7 @@ pub mod assignments;
 pub mod audit;
 pub mod backup;
 pub mod batch;
+pub mod businesses;
 pub mod commune_details;
 pub mod commune_reports;
 pub mod communications;

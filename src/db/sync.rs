@@ -2,7 +2,9 @@
 //! sender's scope, a request's records in one transaction; a rejected record does not stop
 //! the others.
 
-use super::{Db, audit, conflicts, help, help_requests, households, indicator_sources, residents};
+use super::{
+    Db, audit, businesses, conflicts, help, help_requests, households, indicator_sources, residents,
+};
 use crate::auth::PersonalScope;
 use crate::crypto::Keys;
 use crate::error::{AppError, Result, is_unique_violation};
@@ -943,6 +945,132 @@ async fn apply_record(
                     "Đã ghi nhận việc rút lại đồng ý; người này sẽ không còn trong danh sách của tổ."
                 },
             )
+        }
+        Record::BusinessNew {
+            name,
+            owner_name,
+            owner_resident_id,
+            kind,
+            products,
+            address,
+            phone,
+        } => {
+            let name = fieldwork::clean_text(Some(name), 150, "Tên cơ sở")?
+                .ok_or_else(|| AppError::invalid("Cần tên cơ sở kinh doanh."))?;
+            let kind = kind.as_deref().unwrap_or("household");
+            if crate::businesses::kind_label(kind).is_empty() {
+                return Err(AppError::invalid(
+                    "Loại cơ sở phải là: household, producer, cooperative hoặc enterprise.",
+                ));
+            }
+            let owner = match owner_resident_id {
+                Some(r) => Some(resident_in_scope(conn, ctx, shared, r).await?.id),
+                None => None,
+            };
+            let owner_name = fieldwork::clean_text(owner_name.as_deref(), 100, "Chủ cơ sở")?;
+            let products = fieldwork::clean_text(products.as_deref(), 300, "Sản phẩm")?;
+            let address = fieldwork::clean_text(address.as_deref(), 200, "Địa chỉ")?;
+            let phone = fieldwork::optional_phone(phone.as_deref())?;
+            let bid = businesses::insert(
+                conn,
+                ctx.scope.commune_id,
+                Some(ctx.account_id),
+                &businesses::NewBusiness {
+                    hamlet_id: ctx.hamlet_id,
+                    name: &name,
+                    owner_name: owner_name.as_deref(),
+                    owner_resident_id: owner,
+                    kind,
+                    products: products.as_deref(),
+                    address: address.as_deref(),
+                    phone: phone.as_deref(),
+                    registered_on: &ctx.today,
+                    import_key: None,
+                },
+            )
+            .await?;
+            // The business and its kind; the owner's name and phone stay out of the audit log.
+            let after = serde_json::json!({"hamlet_id": ctx.hamlet_id, "kind": kind});
+            created(
+                shared,
+                ctx,
+                "business",
+                bid,
+                &after,
+                "Đã thêm cơ sở kinh doanh.",
+            )
+        }
+        Record::BusinessUpdate {
+            business_id,
+            base_version,
+            steps,
+            changes,
+        } => {
+            let bid = resolve(conn, ctx, shared, business_id, "business_new").await?;
+            let b = businesses::get_on(conn, bid)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            businesses::in_scope(ctx.scope, &b)?;
+            if *base_version < 1 || *base_version > b.version {
+                return Err(AppError::invalid(
+                    "Phiên bản dữ liệu (base_version) không hợp lệ; hãy tải lại dữ liệu của ấp.",
+                ));
+            }
+            let wanted = crate::businesses::normalized(
+                steps,
+                changes,
+                |d| fieldwork::check_date(d, &ctx.today),
+                &ctx.today,
+            )?;
+            let wanted = crate::businesses::keep_first_day(wanted, |f| b.value(f));
+            let since =
+                businesses::changed_since(conn, b.id, *base_version, ctx.account_id).await?;
+            let plan = fieldwork::plan_update(wanted, &since, |f| b.value(f));
+            if !plan.apply.is_empty() {
+                businesses::apply(conn, &b, &plan.apply, Some(ctx.account_id), "field").await?;
+                let fields: Vec<&str> = plan.apply.iter().map(|(f, _)| *f).collect();
+                shared.audit(ctx, "update_from_field", "business", b.id, &fields);
+            }
+            if plan.conflicts.is_empty() {
+                return Ok(Applied::ok(
+                    b.id,
+                    if plan.apply.is_empty() {
+                        "Không có gì thay đổi so với dữ liệu trên máy chủ."
+                    } else {
+                        "Đã cập nhật cơ sở kinh doanh."
+                    },
+                ));
+            }
+            let mut parts = Vec::new();
+            for (field, proposed, current) in &plan.conflicts {
+                businesses::add_conflict(
+                    conn,
+                    businesses::NewConflict {
+                        business: &b,
+                        client_id: id,
+                        account_id: ctx.account_id,
+                        field,
+                        base_version: *base_version,
+                        proposed_value: proposed.clone(),
+                        current_value: current.clone(),
+                    },
+                )
+                .await?;
+                parts.push(format!(
+                    "{} (bạn ghi «{}», trên máy chủ đã là «{}»)",
+                    crate::businesses::field_label(field),
+                    crate::businesses::value_label(field, proposed.as_deref()),
+                    crate::businesses::value_label(field, current.as_deref()),
+                ));
+            }
+            Ok(Applied {
+                status: "conflict",
+                target_id: Some(b.id),
+                message: format!(
+                    "Người khác đã sửa cùng thông tin của cơ sở trước bạn: {}. Trưởng ấp sẽ xem và chọn giá trị đúng.",
+                    parts.join("; ")
+                ),
+            })
         }
         Record::HelpRequest {
             resident_id,

@@ -12,6 +12,7 @@
 //! in one transaction with explicit ids and multi-row inserts: row-by-row inserts through the
 //! data layer would take minutes for this volume.
 
+mod businesses;
 mod calendar;
 mod communications;
 mod consents;
@@ -179,6 +180,7 @@ pub async fn seed_on(
     funding::write(db, commune, &cal).await?;
     trainings::write(db, commune, &cal, opts.seed).await?;
     guides::write(db, commune, &cal).await?;
+    businesses::write(db, commune, &cal, opts.seed).await?;
     // Everything was just loaded: the planner learns the tables' sizes now.
     db.analyze(&[]).await?;
     Ok(Some(DemoSummary {

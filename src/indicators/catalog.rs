@@ -91,6 +91,16 @@ pub fn definitions(services: &[(String, String)], app: &str) -> Vec<Definition> 
             Ratio,
         ),
         def(
+            "businesses_einvoice",
+            "Cơ sở kinh doanh dùng hóa đơn điện tử",
+            Ratio,
+        ),
+        def(
+            "businesses_cashless",
+            "Cơ sở kinh doanh nhận thanh toán không dùng tiền mặt",
+            Ratio,
+        ),
+        def(
             "teams_monthly_activity",
             "Tổ hoạt động tối thiểu 4 lần/tháng",
             Ratio,
@@ -409,6 +419,8 @@ pub fn metrics_of(code: &str) -> (String, &'static str) {
         "teams_monthly_activity" => pair("act.met", "act.months"),
         "reports_on_time" => pair("rep.on_time", "rep.expected"),
         "businesses_ecommerce" => pair("biz.ecommerce", "biz.all"),
+        "businesses_einvoice" => pair("biz.einvoice", "biz.all"),
+        "businesses_cashless" => pair("biz.cashless", "biz.all"),
         "good_practices" => pair("practices", ""),
         other => (
             super::steps::service_metric(other.strip_prefix("adults_").unwrap_or(other)),

@@ -4,8 +4,8 @@
 
 use super::api_errors::ErrorBody;
 use super::{
-    SharedState, accounts, api, api_lists, field, funding_api, guides, imports, indicators,
-    my_account, trainings,
+    SharedState, accounts, api, api_lists, businesses, field, funding_api, guides, imports,
+    indicators, my_account, trainings,
 };
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -101,6 +101,7 @@ fn api() -> OpenApiRouter<SharedState> {
             trainings::api_add_training
         ))
         .routes(routes!(guides::api_guides))
+        .routes(routes!(businesses::api_businesses))
         .routes(routes!(guides::api_field_guides))
         .routes(routes!(field::data))
         .routes(routes!(field::sync_records))

@@ -206,6 +206,16 @@ pub(super) struct FieldData {
     /// This month's activities. Absent from a change answer when unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     activities: Option<Vec<FieldActivity>>,
+    /// The hamlet's businesses with their steps. Absent from a change answer when unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    businesses: Option<Vec<super::businesses::BusinessOut>>,
+    /// Kinds of business, their digital steps and the e-commerce platforms, for the forms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business_kinds: Option<Vec<Choice>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business_steps: Option<Vec<Choice>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platforms: Option<Vec<Choice>>,
     /// Every household (full), or each changed or new one.
     households: Vec<FieldHousehold>,
     /// The residents of the households above, with their service statuses.
@@ -225,6 +235,7 @@ struct FieldRest {
     dossier_kinds: Vec<Choice>,
     members: Vec<FieldMember>,
     activities: Vec<FieldActivity>,
+    businesses: Vec<super::businesses::BusinessOut>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -328,17 +339,20 @@ pub(super) async fn data(
     };
     let rest_changed = since.as_ref().is_none_or(|p| p.rest != current.rest);
     let rest = rest_changed.then_some(rest);
-    let (assigned, services, activity_kinds, dossier_kinds, members, activities) = match rest {
-        Some(r) => (
-            Some(r.assigned),
-            Some(r.services),
-            Some(r.activity_kinds),
-            Some(r.dossier_kinds),
-            Some(r.members),
-            Some(r.activities),
-        ),
-        None => (None, None, None, None, None, None),
-    };
+    let (assigned, services, activity_kinds, dossier_kinds, members, activities, businesses) =
+        match rest {
+            Some(r) => (
+                Some(r.assigned),
+                Some(r.services),
+                Some(r.activity_kinds),
+                Some(r.dossier_kinds),
+                Some(r.members),
+                Some(r.activities),
+                Some(r.businesses),
+            ),
+            None => (None, None, None, None, None, None, None),
+        };
+    let sent = businesses.is_some();
     let body = FieldData {
         cursor,
         full: since.is_none(),
@@ -358,6 +372,10 @@ pub(super) async fn data(
         dossier_kinds,
         members,
         activities,
+        businesses,
+        business_kinds: sent.then(|| kinds(&crate::businesses::KINDS)),
+        business_steps: sent.then(|| kinds(&crate::businesses::STEPS)),
+        platforms: sent.then(|| kinds(&crate::businesses::PLATFORMS)),
         households,
         residents,
         removed_households,
@@ -491,7 +509,18 @@ async fn field_rest(
     } else {
         BTreeMap::new()
     };
+    let code = crate::db::areas::get(&s.db, hamlet_id)
+        .await?
+        .map(|a| a.code)
+        .unwrap_or_default();
+    let businesses =
+        crate::db::businesses::list(&s.db, scope, &crate::db::businesses::Query::default())
+            .await?
+            .iter()
+            .map(|b| super::businesses::business_out(c, b, code.clone()))
+            .collect();
     Ok(FieldRest {
+        businesses,
         assigned,
         services,
         activity_kinds: kinds(&fieldwork::ACTIVITY_KINDS),

@@ -9,6 +9,7 @@ mod api_input;
 mod api_lists;
 mod areas;
 mod assets;
+mod businesses;
 mod client_addr;
 mod commune_reports;
 mod commune_settings;
@@ -101,6 +102,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(funding::routes())
         .merge(trainings::routes())
         .merge(guides::routes())
+        .merge(businesses::routes())
         .merge(maintenance::routes())
         .merge(guide::routes())
         .merge(home::routes())

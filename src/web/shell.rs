@@ -35,7 +35,7 @@ pub fn guide_chapter(role: Option<Role>, section: &str) -> &'static str {
         "/funding" => "kinh-phi",
         "/trainings" => "tap-huan",
         "/" | "/dashboard" | "/areas" | "/teams" | "/households" | "/residents" | "/activities"
-        | "/requests" => "bang-chi-tieu",
+        | "/requests" | "/businesses" => "bang-chi-tieu",
         _ => "bat-dau",
     }
 }
@@ -65,6 +65,7 @@ impl Shell {
             items.push(("/teams", "Tổ CNSCĐ"));
             items.push(("/households", "Hộ"));
             items.push(("/residents", "Nhân khẩu"));
+            items.push(("/businesses", "Kinh tế số"));
         }
         if matches!(
             caller.role,
