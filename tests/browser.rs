@@ -476,6 +476,10 @@ async fn every_page_fits_a_phone_and_the_menu_reaches_every_item() {
                     ("/guides/1", "guide-vneid"),
                     // The commune's own guide (after the twelve of the province).
                     ("/guides/13/edit", "guide-edit"),
+                    ("/businesses", "businesses"),
+                    ("/businesses/new", "business-new"),
+                    // The demo's first business.
+                    ("/businesses/1", "business"),
                     ("/worklists/rach-kien-ap-03?list=unguided", "worklist-paged"),
                     ("/dashboard?area=rach-kien-ap-03", "dashboard-hamlet-360"),
                 ],
@@ -1728,7 +1732,7 @@ async fn finance_prepares_the_month_the_leader_approves_and_finance_pays_on_a_ph
 }
 
 #[tokio::test]
-async fn offline_a_volunteer_opens_the_vneid_guide_from_a_residents_chip() {
+async fn offline_a_volunteer_opens_the_vneid_guide_and_records_a_business_and_its_shop() {
     let Some(driver) = start_driver() else { return };
     let dir = tempfile::tempdir().unwrap().keep();
     let db_url = format!("sqlite://{}/guides.db", dir.display());
@@ -1799,6 +1803,70 @@ async fn offline_a_volunteer_opens_the_vneid_guide_from_a_residents_chip() {
         screenshot(&c, "phone-field-guide").await;
         let w = page_width(&c).await;
         assert!(w <= 360, "the guide fits a 360 px screen (is {w} px wide)");
+
+        // Still offline: a new business of the hamlet, then its shop on voso.vn.
+        c.goto(&format!("{base}/field#/businesses")).await.unwrap();
+        click(&c, "#new-business-link").await;
+        let form = wait_for(&c, Locator::Id("new-business")).await.unwrap();
+        form.find(Locator::Css("input[name=name]"))
+            .await
+            .unwrap()
+            .send_keys("Cơ sở bánh tráng Út Hiền")
+            .await
+            .unwrap();
+        form.find(Locator::Css("input[name=products]"))
+            .await
+            .unwrap()
+            .send_keys("Bánh tráng phơi sương")
+            .await
+            .unwrap();
+        click(&c, "#new-business button[type=submit]").await;
+        let shop = wait_for(&c, Locator::Id("shop-form")).await.expect("the new business's steps");
+        shop.find(Locator::Css("select[name=platform] option[value=voso]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        shop.find(Locator::Css("input[name=link]"))
+            .await
+            .unwrap()
+            .send_keys("https://voso.vn/shop/banh-trang-ut-hien")
+            .await
+            .unwrap();
+        click(&c, "#shop-form button[type=submit]").await;
+        wait_for(&c, Locator::Css("li[data-step=ecommerce][data-done=true]"))
+            .await
+            .expect("the shop shows on the phone at once");
+        wait_for(&c, Locator::Css("#queue-count[data-pending='2']"))
+            .await
+            .expect("two records wait on the phone");
+        screenshot(&c, "phone-field-business").await;
+        let db = congdongso::db::Db::connect(&db_url).await.unwrap();
+        let named = "SELECT COUNT(*) FROM businesses WHERE name = 'Cơ sở bánh tráng Út Hiền'";
+        assert_eq!(db.scalar_i64(named, &[]).await.unwrap(), 0, "nothing reached the server");
+
+        // Back online: both arrive, once.
+        let server = Server::start(&db_url, port);
+        click(&c, "#sync-now").await;
+        wait_for(&c, Locator::Css("#queue-count[data-pending='0']"))
+            .await
+            .expect("the queue is sent");
+        click(&c, "#sync-now").await;
+        wait_for(&c, Locator::XPath(
+                "//span[@id='net-status' and contains(., 'Đã kết nối')]",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(db.scalar_i64(named, &[]).await.unwrap(), 1, "the business, once");
+        let shop = "SELECT COUNT(*) FROM businesses WHERE name = 'Cơ sở bánh tráng Út Hiền' \
+                    AND ecommerce_on IS NOT NULL AND platform = 'voso' \
+                    AND shop_url = 'https://voso.vn/shop/banh-trang-ut-hien'";
+        assert_eq!(db.scalar_i64(shop, &[]).await.unwrap(), 1, "its shop");
+        let kinds = "SELECT COUNT(*) FROM sync_records WHERE kind IN ('business_new', 'business_update')";
+        assert_eq!(db.scalar_i64(kinds, &[]).await.unwrap(), 2, "each record once");
+        db.close().await;
+        drop(server);
     }
     .await;
     c.close().await.ok();

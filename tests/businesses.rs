@@ -473,3 +473,166 @@ async fn business_indicators_by_hand_roll_up_by_sums_and_the_register_reads_back
         indicators_and_register(url).await;
     }
 }
+
+/// A business list as a commune keeps it: a title row, the export's columns in another order.
+fn list_file(rows: &[[&str; 7]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "DANH SÁCH CƠ SỞ KINH DOANH XÃ RẠCH KIẾN")
+        .unwrap();
+    let headers = [
+        "STT",
+        "Tên cơ sở",
+        "Ấp",
+        "Loại",
+        "Gian hàng TMĐT từ ngày",
+        "Sàn TMĐT",
+        "Hóa đơn điện tử",
+        "Ghi chú",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write(2, c as u16, *h).unwrap();
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let line = 3 + i as u32;
+        ws.write(line, 0, (i + 1) as f64).unwrap();
+        for (c, v) in r.iter().enumerate() {
+            ws.write(line, c as u16 + 1, *v).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+async fn import_case(url: String) {
+    let db = demo_db(&url).await;
+    let app = app_on(db.clone(), DAY);
+    db.execute(
+        "UPDATE businesses SET active = 0 WHERE hamlet_id = (SELECT id FROM areas WHERE code = 'rach-kien-ap-03')",
+        &[],
+    )
+    .await
+    .unwrap();
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let r = admin
+        .post_form(
+            "/businesses",
+            &[
+                ("hamlet", "rach-kien-ap-03"),
+                ("name", "Tạp hóa Cô Ba"),
+                ("kind", "household"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let file = list_file(&[
+        // Known: its e-invoice from 12 November is new.
+        [
+            "TẠP HÓA CÔ BA",
+            "Ấp 3",
+            "Hộ kinh doanh",
+            "",
+            "",
+            "12/11/2026",
+            "",
+        ],
+        // New, already on postmart.
+        [
+            "Vườn bưởi Năm Roi",
+            "ấp 03",
+            "HKD",
+            "01/10/2026",
+            "Postmart.vn",
+            "",
+            "",
+        ],
+        ["Lò gạch", "Ấp 99", "", "", "", "", ""],
+        ["Quán nước", "Ấp 3", "Nhà hàng", "", "", "", ""],
+    ]);
+    let preview = |file: Vec<u8>| {
+        let app = app.clone();
+        async move {
+            let mut admin = Client::login(app, "vhxh").await;
+            let r = admin
+                .post_bytes("/import/businesses?name=co-so.xlsx", file)
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            let job = r.headers["location"].to_str().unwrap().to_string();
+            let page = admin.get(&format!("{job}?wait=1")).await;
+            assert!(page.body.contains("id=\"import-preview\""), "{}", page.body);
+            (admin, job, page.body)
+        }
+    };
+    let (mut admin, job, body) = preview(file.clone()).await;
+    for want in [
+        "Thêm mới: <strong>1</strong>",
+        "Cập nhật: <strong>1</strong>",
+        "Giữ nguyên (đã có, không đổi): <strong>0</strong>",
+        "Bị từ chối: <strong>2</strong>",
+        "xã không có ấp «Ấp 99»",
+        "Ghi chú",
+    ] {
+        assert!(body.contains(want), "{want}: {body}");
+    }
+    // Nothing written by the preview.
+    let named = "SELECT COUNT(*) FROM businesses WHERE name = 'Vườn bưởi Năm Roi'";
+    assert_eq!(scalar(&db, named).await, 0);
+    let r = admin.post_form(&format!("{job}/apply"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let done = admin.get(&format!("{job}?wait=1")).await;
+    assert!(
+        done.body.contains("Đã nhập: thêm 1 cơ sở, cập nhật 1"),
+        "{}",
+        done.body
+    );
+    assert_eq!(scalar(&db, named).await, 1);
+    let (ecommerce, platform): (Option<String>, Option<String>) = db
+        .fetch_one(
+            "SELECT ecommerce_on, platform FROM businesses WHERE name = 'Vườn bưởi Năm Roi'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (ecommerce.as_deref(), platform.as_deref()),
+        (Some("2026-10-01"), Some("postmart"))
+    );
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM businesses WHERE name = 'Tạp hóa Cô Ba' AND einvoice_on = '2026-11-12' AND active = 1").await,
+        1
+    );
+    let mut head = Client::login(app.clone(), "truongap03").await;
+    assert_eq!(
+        figure(
+            &mut head,
+            "rach-kien-ap-03",
+            "2026-11",
+            "businesses_einvoice"
+        )
+        .await,
+        (1, 2)
+    );
+
+    // The same file again: nothing to add or change.
+    let (_, _, body) = preview(file).await;
+    for want in [
+        "Thêm mới: <strong>0</strong>",
+        "Cập nhật: <strong>0</strong>",
+        "Giữ nguyên (đã có, không đổi): <strong>2</strong>",
+    ] {
+        assert!(body.contains(want), "{want}: {body}");
+    }
+    // The hamlet head does not import.
+    assert_eq!(
+        head.post_bytes("/import/businesses?name=x.xlsx", list_file(&[]))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_business_list_is_previewed_applied_and_imported_again_without_change() {
+    for url in backends().await {
+        import_case(url).await;
+    }
+}

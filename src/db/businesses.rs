@@ -466,3 +466,164 @@ pub async fn close_conflict(
     .await?;
     Ok(())
 }
+
+/// The commune's hamlets and its businesses as an import compares them, read on `conn`.
+async fn import_basis(
+    conn: &mut AnyConnection,
+    commune: i64,
+) -> Result<(Vec<(i64, String)>, Vec<crate::import::businesses::Existing>)> {
+    let hamlets: Vec<(i64, String)> = crate::db::query_as(
+        "SELECT id, name FROM areas WHERE commune_id = $1 AND level = 'hamlet' AND active = 1",
+    )
+    .bind(commune)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows: Vec<Business> = crate::db::query_as(&format!(
+        "{SELECT} WHERE b.commune_id = $1 AND b.active = 1"
+    ))
+    .bind(commune)
+    .fetch_all(&mut *conn)
+    .await?;
+    let existing = rows
+        .into_iter()
+        .map(|b| crate::import::businesses::Existing {
+            id: b.id,
+            hamlet_id: b.hamlet_id,
+            tracked: crate::businesses::TRACKED
+                .iter()
+                .map(|f| (*f, b.value(f)))
+                .collect(),
+            name: b.name,
+            owner_name: b.owner_name,
+            kind: b.kind,
+        })
+        .collect();
+    Ok((hamlets, existing))
+}
+
+/// Reads a business list and compares it with the commune's register; nothing is written.
+pub async fn prepare_import(
+    db: &Db,
+    commune: i64,
+    file_name: &str,
+    bytes: &[u8],
+    today: &str,
+) -> Result<(
+    crate::import::businesses::BusinessSheet,
+    crate::import::businesses::BusinessPlan,
+)> {
+    let (name, bytes, day) = (file_name.to_string(), bytes.to_vec(), today.to_string());
+    let sheet = tokio::task::spawn_blocking(move || {
+        let table = crate::import::read::table(&name, &bytes)?;
+        crate::import::businesses::businesses(&table, &day)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import: {e}")))?
+    .map_err(AppError::invalid)?;
+    let mut conn = db.begin_read().await?;
+    let (hamlets, existing) = import_basis(&mut conn, commune).await?;
+    let plan = crate::import::businesses::plan(sheet.clone(), &hamlets, &existing);
+    Ok((sheet, plan))
+}
+
+/// Writes a previewed list in one transaction, compared again inside it (what changed since
+/// the preview is taken into account; the same list twice adds nothing).
+pub async fn apply_import(
+    db: &Db,
+    src: &crate::db::imports::Source<'_>,
+    sheet: crate::import::businesses::BusinessSheet,
+    today: &str,
+) -> Result<crate::db::imports::Applied> {
+    use crate::import::businesses::Action;
+    let mut tx = db.begin_write().await?;
+    let (hamlets, existing) = import_basis(&mut tx, src.commune_id).await?;
+    let plan = crate::import::businesses::plan(sheet, &hamlets, &existing);
+    for item in &plan.items {
+        let r = &item.row;
+        let (id, action, changes) = match &item.action {
+            Action::Unchanged(_) => continue,
+            Action::Add => {
+                let id = insert(
+                    &mut tx,
+                    src.commune_id,
+                    src.account_id,
+                    &NewBusiness {
+                        hamlet_id: item.hamlet_id,
+                        name: &r.name,
+                        owner_name: r.owner_name.as_deref(),
+                        owner_resident_id: None,
+                        kind: r.kind.unwrap_or("household"),
+                        products: None,
+                        address: None,
+                        phone: None,
+                        registered_on: today,
+                        import_key: Some(&crate::text::fold(&r.name)),
+                    },
+                )
+                .await?;
+                let changes = crate::import::businesses::plan_row_changes(r);
+                (id, "import_add", changes)
+            }
+            Action::Update {
+                id,
+                details,
+                changes,
+            } => {
+                if *details {
+                    let b = get_on(&mut tx, *id).await?.ok_or(AppError::NotFound)?;
+                    let owner = r.owner_name.clone().or(b.owner_name.clone());
+                    let kind = r.kind.map(str::to_string).or(b.kind.clone());
+                    rename(
+                        &mut tx,
+                        &b,
+                        &b.name,
+                        owner.as_deref(),
+                        kind.as_deref().unwrap_or("household"),
+                    )
+                    .await?;
+                }
+                (*id, "import_update", changes.clone())
+            }
+        };
+        if !changes.is_empty() {
+            let b = get_on(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            apply(&mut tx, &b, &changes, src.account_id, "import").await?;
+        }
+        let fields: Vec<&str> = changes.iter().map(|(f, _)| *f).collect();
+        super::audit::record(
+            &mut tx,
+            super::audit::Entry {
+                commune_id: Some(src.commune_id),
+                account_id: src.account_id,
+                action,
+                entity: "businesses",
+                entity_id: Some(id),
+            },
+            None::<&()>,
+            Some(&fields),
+        )
+        .await?;
+    }
+    let applied = crate::db::imports::Applied {
+        added: plan.count(|a| *a == Action::Add),
+        updated: plan.count(|a| matches!(a, Action::Update { .. })),
+        unchanged: plan.count(|a| matches!(a, Action::Unchanged(_))),
+        rejected: plan.rejected.len(),
+        households_added: 0,
+    };
+    super::audit::record(
+        &mut tx,
+        super::audit::Entry {
+            commune_id: Some(src.commune_id),
+            account_id: src.account_id,
+            action: "import",
+            entity: "businesses",
+            entity_id: None,
+        },
+        None::<&()>,
+        Some(&applied),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(applied)
+}

@@ -4,6 +4,7 @@
 //! what the plan compares against and applies it.
 
 pub mod bounds;
+pub mod businesses;
 pub mod cells;
 pub mod headers;
 pub mod legacy;

@@ -9,6 +9,7 @@ use crate::auth::{Caller, Role};
 use crate::db::imports::{self, Applied, Prepared, Source};
 use crate::db::personal::PersonalData;
 use crate::error::{AppError, Result};
+use crate::import::businesses::{BusinessPlan, BusinessSheet};
 use crate::import::members::{MemberAction, MemberPlan};
 use crate::import::plan::Action;
 use crate::import::{Problem, template};
@@ -285,6 +286,7 @@ enum Stage {
     Reading,
     Residents(Box<Prepared>),
     Members(Box<MemberPlan>),
+    Businesses(Box<(BusinessSheet, BusinessPlan)>),
     Applying,
     Done(Applied),
     Failed(String),
@@ -293,6 +295,7 @@ enum Stage {
 pub struct Job {
     id: String,
     members: bool,
+    businesses: bool,
     commune_id: i64,
     account_id: i64,
     file_name: String,
@@ -492,9 +495,10 @@ async fn upload(
     Query(q): Query<UploadQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    let members = match kind.as_str() {
-        "residents" => false,
-        "members" => true,
+    let (members, businesses) = match kind.as_str() {
+        "residents" => (false, false),
+        "members" => (true, false),
+        "businesses" => (false, true),
         _ => return Err(AppError::NotFound),
     };
     if body.is_empty() {
@@ -518,6 +522,7 @@ async fn upload(
     let job = Arc::new(Job {
         id: job_id(),
         members,
+        businesses,
         commune_id,
         account_id: caller.account_id,
         file_name: if file_name.is_empty() {
@@ -542,7 +547,21 @@ async fn upload(
         };
         job.set(Stage::Reading);
         let bytes = body.to_vec();
-        let stage = if job.members {
+        let stage = if job.businesses {
+            let today = state.settings.today();
+            match crate::db::businesses::prepare_import(
+                &state.db,
+                job.commune_id,
+                &job.file_name,
+                &bytes,
+                &today,
+            )
+            .await
+            {
+                Ok(p) => Stage::Businesses(Box::new(p)),
+                Err(e) => Stage::Failed(message(e)),
+            }
+        } else if job.members {
             match imports::prepare_members(&state.db, job.commune_id, &job.file_name, &bytes).await
             {
                 Ok(p) => Stage::Members(Box::new(p)),
@@ -620,6 +639,7 @@ struct JobPage {
     id: String,
     file_name: String,
     members: bool,
+    businesses: bool,
     running: bool,
     stage: &'static str,
     /// Files of the commune read before this one, while it waits.
@@ -666,6 +686,7 @@ async fn job_page(
         id: job.id.clone(),
         file_name: job.file_name.clone(),
         members: job.members,
+        businesses: job.businesses,
         running: false,
         stage: "",
         ahead: 0,
@@ -733,6 +754,17 @@ async fn job_page(
                     .take(SHOWN)
                     .collect();
             }
+            Stage::Businesses(p) => {
+                use crate::import::businesses::Action as B;
+                let p = &p.1;
+                page.stage = "preview";
+                page.adds = p.count(|a| *a == B::Add);
+                page.updates = p.count(|a| matches!(a, B::Update { .. }));
+                page.unchanged = p.count(|a| matches!(a, B::Unchanged(_)));
+                page.ignored = p.ignored_columns.clone();
+                page.rejected = p.rejected.iter().take(SHOWN).cloned().collect();
+                page.rejected_more = p.rejected.len().saturating_sub(SHOWN);
+            }
             Stage::Members(p) => {
                 page.stage = "preview";
                 page.adds = p.count(|a| *a == MemberAction::Add);
@@ -760,7 +792,9 @@ async fn apply(
             .lock()
             .map_err(|_| AppError::Internal("import job lock".into()))?;
         match &*g {
-            Stage::Residents(_) | Stage::Members(_) => std::mem::replace(&mut *g, Stage::Applying),
+            Stage::Residents(_) | Stage::Members(_) | Stage::Businesses(_) => {
+                std::mem::replace(&mut *g, Stage::Applying)
+            }
             // Applying twice, or after it failed, does nothing more.
             _ => return Ok(see_other(&format!("/import/jobs/{id}"))),
         }
@@ -782,6 +816,10 @@ async fn apply(
                 imports::apply_residents(&state.db, &state.keys, &src, *p, &progress).await
             }
             Stage::Members(p) => imports::apply_members(&state.db, &src, &p).await,
+            Stage::Businesses(p) => {
+                let today = state.settings.today();
+                crate::db::businesses::apply_import(&state.db, &src, p.0, &today).await
+            }
             _ => return,
         };
         j.set(match result {
