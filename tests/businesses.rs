@@ -371,6 +371,60 @@ async fn indicators_and_register(url: String) {
         );
     }
 
+    // The monthly report's section, read back from the Word file: 4 businesses, 4 new in
+    // November, each step in the month and to date.
+    let r = vhxh
+        .get("/reports/file?area=rach-kien-ap-03&kind=monthly&period=2026-11&format=docx")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let p = congdongso::reports::docx::paragraphs_text(&r.bytes).unwrap();
+    let said = p
+        .iter()
+        .find(|l| l.starts_with("Số cơ sở kinh doanh"))
+        .unwrap_or_else(|| panic!("{p:?}"));
+    assert!(
+        said.contains("trong danh sách: 4, trong đó 4 cơ sở mới trong kỳ"),
+        "{said}"
+    );
+    let row = |label: &str| {
+        let i = p
+            .iter()
+            .position(|l| l == label)
+            .unwrap_or_else(|| panic!("{label}: {p:?}"));
+        (p[i + 1].clone(), p[i + 2].clone())
+    };
+    assert_eq!(row("Gian hàng trên sàn TMĐT"), ("2".into(), "2".into()));
+    assert_eq!(row("Hóa đơn điện tử"), ("1".into(), "1".into()));
+    assert_eq!(
+        row("Nhận thanh toán không dùng tiền mặt (QR)"),
+        ("3".into(), "3".into())
+    );
+    assert_eq!(
+        row("Trang bán hàng trên mạng xã hội"),
+        ("0".into(), "0".into())
+    );
+    // The commune's yearly report carries the section too, with every hamlet's businesses.
+    let r = vhxh
+        .get("/reports/file?area=rach-kien&kind=yearly&period=2026&format=docx")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let p = congdongso::reports::docx::paragraphs_text(&r.bytes).unwrap();
+    let all = scalar(&db, "SELECT COUNT(*) FROM businesses WHERE active = 1").await;
+    assert!(
+        p.iter().any(|l| l.starts_with(&format!("Số cơ sở kinh doanh (hộ kinh doanh, cơ sở sản xuất, hợp tác xã, doanh nghiệp) trong danh sách: {all},"))),
+        "{all}: {p:?}"
+    );
+    // October's report: none yet.
+    let r = vhxh
+        .get("/reports/file?area=rach-kien-ap-03&kind=monthly&period=2026-10&format=docx")
+        .await;
+    let p = congdongso::reports::docx::paragraphs_text(&r.bytes).unwrap();
+    assert!(
+        p.iter()
+            .any(|l| l.contains("trong danh sách: 0, trong đó 0 cơ sở mới")),
+        "{p:?}"
+    );
+
     // The register through the API: full phones for the hamlet's team, masked for the leader;
     // finance and the province see none of it.
     let r = head.get("/api/v1/businesses").await;

@@ -498,6 +498,39 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
             &range(),
         )
         .await?;
+    // Household businesses (kinh tế số): the register by the period's end and each step.
+    let step_sums: String = crate::businesses::STEPS
+        .iter()
+        .map(|(code, _)| {
+            format!(
+                ", SUM(CASE WHEN {code}_on >= $1 AND {code}_on <= $2 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN {code}_on <= $2 THEN 1 ELSE 0 END)"
+            )
+        })
+        .collect();
+    let biz: Vec<Option<i64>> = {
+        let row: BizRow = db
+            .fetch_one(
+                &format!(
+                    "SELECT COUNT(*), SUM(CASE WHEN registered_on >= $1 THEN 1 ELSE 0 END){step_sums} \
+                     FROM businesses WHERE active = 1 AND (registered_on IS NULL OR registered_on <= $2) AND {}",
+                    area_rows(area, "commune_id", "hamlet_id")?
+                ),
+                &range(),
+            )
+            .await?;
+        row.0
+    };
+    let business_steps = crate::businesses::STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (code, label))| crate::reports::figures::StepCount {
+            code: code.to_string(),
+            label: label.to_string(),
+            done_in_period: biz.get(2 + 2 * i).copied().flatten().unwrap_or(0),
+            done_to_date: biz.get(3 + 2 * i).copied().flatten().unwrap_or(0),
+        })
+        .collect();
     let figures = super::indicators::figures(db, area, p).await?;
     let indicators: Vec<IndicatorLine> = figures.iter().map(IndicatorLine::from).collect();
     let monthly = indicators
@@ -523,6 +556,9 @@ pub async fn area_figures(db: &Db, area: &Area, p: &Period) -> Result<AreaFigure
         trainings: count_of("training") + sessions,
         training_attendances,
         propaganda_sessions: count_of("meeting_propaganda") + count_of("security_session"),
+        businesses: biz.first().copied().flatten().unwrap_or(0),
+        businesses_new: biz.get(1).copied().flatten().unwrap_or(0),
+        business_steps,
         communications,
         indicators,
         trend: None,
@@ -540,4 +576,17 @@ pub async fn hamlet_month_figures(
         return Ok((f, report));
     }
     Ok((area_figures(db, hamlet, &Period::Month(m)).await?, report))
+}
+
+/// A row of numbers of any width (SUM gives NULL over no rows).
+struct BizRow(Vec<Option<i64>>);
+
+impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for BizRow {
+    fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        (0..row.len())
+            .map(|i| row.try_get::<Option<i64>, _>(i))
+            .collect::<sqlx::Result<Vec<_>>>()
+            .map(BizRow)
+    }
 }

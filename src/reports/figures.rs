@@ -99,6 +99,15 @@ impl IndicatorLine {
     }
 }
 
+/// A business step: done in the period and by its end.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StepCount {
+    pub code: String,
+    pub label: String,
+    pub done_in_period: i64,
+    pub done_to_date: i64,
+}
+
 /// Everything a report says in numbers about one area (hamlet or commune) and one period.
 /// Fields added later read as empty from reports approved before them (`serde(default)`), so
 /// a stored copy never stops parsing.
@@ -136,6 +145,14 @@ pub struct AreaFigures {
     #[serde(default)]
     pub training_attendances: i64,
     pub propaganda_sessions: i64,
+    /// Household businesses in the register by the period's end, those registered in it, and
+    /// each digital step done in the period and by its end (empty in reports frozen before).
+    #[serde(default)]
+    pub businesses: i64,
+    #[serde(default)]
+    pub businesses_new: i64,
+    #[serde(default)]
+    pub business_steps: Vec<StepCount>,
     /// Communications of the period by channel (broadcasts, posts, videos: times counted).
     pub communications: Vec<Count>,
     pub indicators: Vec<IndicatorLine>,

@@ -189,6 +189,32 @@ pub(super) fn figure_blocks(f: &AreaFigures, kind: Kind, out: &mut Vec<Block>) {
             .map(|c| vec![text(&c.label), Cell::Int(c.count)])
             .collect(),
     }));
+    out.push(Block::Subheading("Kinh tế số: cơ sở kinh doanh".into()));
+    out.push(Block::Paragraph(format!(
+        "Số cơ sở kinh doanh (hộ kinh doanh, cơ sở sản xuất, hợp tác xã, doanh nghiệp) trong danh sách: {}, trong đó {} cơ sở mới trong kỳ.",
+        crate::text::format_int(f.businesses),
+        crate::text::format_int(f.businesses_new)
+    )));
+    if !f.business_steps.is_empty() {
+        out.push(Block::Table(Table {
+            title: String::new(),
+            columns: ["Bước chuyển đổi số", "Trong kỳ", "Lũy kế"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![6, 3, 3],
+            rows: f
+                .business_steps
+                .iter()
+                .map(|s| {
+                    vec![
+                        text(&s.label),
+                        Cell::Int(s.done_in_period),
+                        Cell::Int(s.done_to_date),
+                    ]
+                })
+                .collect(),
+        }));
+    }
     out.push(Block::Subheading("Kết quả thực hiện các chỉ tiêu".into()));
     out.push(indicator_table(
         &format!("Bảng 3. Kết quả các chỉ tiêu {when} so với mục tiêu kế hoạch"),

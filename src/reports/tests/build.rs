@@ -36,6 +36,9 @@ fn figures(level: &str) -> AreaFigures {
         trainings: 0,
         training_attendances: 0,
         propaganda_sessions: 1,
+        businesses: 0,
+        businesses_new: 0,
+        business_steps: vec![],
         communications: vec![],
         indicators: vec![IndicatorLine {
             code: "adults_guided".into(),
@@ -212,10 +215,11 @@ fn sections_are_numbered_without_gaps_in_every_kind() {
     );
     let monthly = document(&hamlet);
     assert_numbered_without_gaps(&monthly);
-    // The hamlet's monthly report: five sub-sections of results, then difficulties.
+    // The hamlet's monthly report: six sub-sections of results (the sixth the businesses),
+    // then difficulties.
     assert_eq!(
         numbers(&monthly),
-        ["I", "1", "2", "3", "4", "5", "II", "III", "IV"]
+        ["I", "1", "2", "3", "4", "5", "6", "II", "III", "IV"]
     );
     for kind in [Kind::Monthly, Kind::Quarterly, Kind::Yearly] {
         let d = document(&commune_input(kind, "2026-Q3"));
