@@ -345,6 +345,19 @@ async fn indicators_and_register(url: String) {
         (0, 0)
     );
 
+    // Targets are data: the commune gives the Q3 task's indicator a target in its plan.
+    let r = vhxh
+        .post_form(
+            "/plan/targets",
+            &[("year", "2026"), ("indicator", "businesses_ecommerce"), ("timing", "by"), ("quarter", "0"), ("target", "50")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let all = vhxh.get("/api/v1/indicators?area=rach-kien-ap-03&period=2026-11").await.json();
+    let shop = all.as_array().unwrap().iter().find(|f| f["code"] == "businesses_ecommerce").unwrap();
+    assert_eq!(shop["target"].as_f64(), Some(50.0), "{shop}");
+    assert_eq!(shop["met"], true, "2 of 4 is 50 %");
+
     // The commune's figure is the sum of its hamlets'.
     let hamlets: Vec<(String,)> = db
         .fetch_all(

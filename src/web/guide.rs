@@ -27,6 +27,9 @@ use axum::routing::get;
 #[include = "phone-accounts-commune.png"]
 #[include = "phone-settings-commune.png"]
 #[include = "phone-funding*.png"]
+#[include = "phone-field-guide.png"]
+#[include = "phone-field-business.png"]
+#[include = "phone-businesses.png"]
 #[include = "phone-province.png"]
 #[include = "reports-province.png"]
 struct Shots;
