@@ -166,24 +166,40 @@ pub fn normalized(
         }
     }
     if let Some(p) = &details.phone {
-        out.push(("phone", crate::fieldwork::optional_phone(Some(p))?));
+        out.push(("phone", phone(p)?));
     }
     if let Some(p) = &details.products {
-        out.push((
-            "products",
-            crate::fieldwork::clean_text(Some(p), 300, "Sản phẩm")?,
-        ));
+        out.push(("products", optional(p, 300, "Sản phẩm")?));
     }
     if let Some(a) = &details.address {
-        out.push((
-            "address",
-            crate::fieldwork::clean_text(Some(a), 200, "Địa chỉ")?,
-        ));
+        out.push(("address", optional(a, 200, "Địa chỉ")?));
     }
     if out.is_empty() {
         return Err(AppError::invalid("Bản ghi không có thay đổi nào."));
     }
     Ok(out)
+}
+
+/// A phone number as typed, as 10 digits; blank is none.
+fn phone(p: &str) -> Result<Option<String>> {
+    let p = p.trim();
+    if p.is_empty() {
+        return Ok(None);
+    }
+    crate::text::normalize_phone(p).map(Some).ok_or_else(|| {
+        AppError::invalid(format!(
+            "Số điện thoại «{p}» không hợp lệ: cần 10 chữ số, bắt đầu bằng 0."
+        ))
+    })
+}
+
+/// Free text cleaned, at most `max` characters; blank is none.
+fn optional(v: &str, max: usize, what: &str) -> Result<Option<String>> {
+    let v = crate::text::clean(v);
+    if v.chars().count() > max {
+        return Err(AppError::invalid(format!("{what} dài quá {max} ký tự.")));
+    }
+    Ok((!v.is_empty()).then_some(v))
 }
 
 /// A step already done keeps its first day: marking it done again changes nothing (a step is

@@ -60,10 +60,10 @@ pub fn parse_steps(text: &str) -> Result<Vec<String>> {
 fn strip_number(line: &str) -> &str {
     let mut s = line.trim_start();
     for prefix in ["Bước", "bước", "BƯỚC"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
-                s = rest.trim_start();
-            }
+        if let Some(rest) = s.strip_prefix(prefix)
+            && rest.trim_start().starts_with(|c: char| c.is_ascii_digit())
+        {
+            s = rest.trim_start();
         }
     }
     let digits = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();

@@ -290,6 +290,131 @@ async fn indicators_and_register(url: String) {
                 .to_string(),
         );
     }
+    // A resident's business, from the resident's page: the owner is linked, not copied.
+    let rid = common::first_resident_of(&app, "rach-kien-ap-03").await;
+    let page = head.get(&format!("/residents/{rid}")).await;
+    assert!(
+        page.body.contains(&format!("/businesses/new?owner={rid}")),
+        "{}",
+        page.body
+    );
+    let form = head.get(&format!("/businesses/new?owner={rid}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"owner-resident\""));
+    let other = common::first_resident_of(&app, "rach-kien-ap-01").await;
+    assert_eq!(
+        head.get(&format!("/businesses/new?owner={other}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "another hamlet's resident"
+    );
+    let r = head
+        .post_form(
+            "/businesses",
+            &[
+                ("name", "Tiệm sửa xe"),
+                ("kind", "household"),
+                ("owner_resident_id", &rid.to_string()),
+                ("owner_name", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let linked = r.headers["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT owner_resident_id FROM businesses WHERE id = {linked}")
+        )
+        .await,
+        rid
+    );
+    let r = head
+        .post_form(
+            "/businesses",
+            &[
+                ("name", "Tiệm khác"),
+                ("kind", "household"),
+                ("owner_resident_id", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Its phone changed by the hamlet head: the history quotes it in full for the hamlet's
+    // team and masked for the commune leader, whose search cannot find it either.
+    let r = head
+        .post_form(
+            &format!("/businesses/{linked}/edit"),
+            &[
+                ("name", "Tiệm sửa xe"),
+                ("kind", "household"),
+                ("phone", "0911222333"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        head.get(&format!("/businesses/{linked}"))
+            .await
+            .body
+            .contains("0911222333")
+    );
+    let mut chutich = Client::login(app.clone(), "chutich").await;
+    let seen = chutich.get(&format!("/businesses/{linked}")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        !seen.body.contains("0911222333") && !seen.body.contains("0911 222 333"),
+        "{}",
+        seen.body
+    );
+    assert!(
+        !chutich
+            .get("/businesses?q=0911222333")
+            .await
+            .body
+            .contains("Tiệm sửa xe")
+    );
+    // The owner's own-data export lists it; erasing the owner leaves the business nameless.
+    let mut admin = Client::login(app.clone(), "vhxh").await;
+    let export = admin.get(&format!("/api/v1/residents/{rid}/data")).await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    assert_eq!(
+        export.json()["businesses"][0]["name"],
+        "Tiệm sửa xe",
+        "{}",
+        export.body
+    );
+    let r = admin
+        .post_form(&format!("/residents/{rid}/erase"), &[("confirm", "XÓA")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (owner, owner_id, phone): (Option<String>, Option<i64>, Option<String>) = db
+        .fetch_one(
+            &format!(
+                "SELECT owner_name, owner_resident_id, phone FROM businesses WHERE id = {linked}"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((owner, owner_id, phone), (None, None, None));
+    assert_eq!(
+        scalar(&db, &format!("SELECT COUNT(*) FROM business_changes WHERE business_id = {linked} AND field = 'phone' AND new_value IS NOT NULL")).await,
+        0
+    );
+    // Out of the register again, so the hand count below is of four.
+    let r = head
+        .post_form(&format!("/businesses/{linked}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
     // Steps by hand: two shops (one on 10 Nov, one on 20 Nov), one e-invoice, three QR.
     let step = |id: &str, step: &'static str, date: &'static str, platform: &'static str| {
         let (id, app) = (id.to_string(), app.clone());
@@ -349,12 +474,26 @@ async fn indicators_and_register(url: String) {
     let r = vhxh
         .post_form(
             "/plan/targets",
-            &[("year", "2026"), ("indicator", "businesses_ecommerce"), ("timing", "by"), ("quarter", "0"), ("target", "50")],
+            &[
+                ("year", "2026"),
+                ("indicator", "businesses_ecommerce"),
+                ("timing", "by"),
+                ("quarter", "0"),
+                ("target", "50"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let all = vhxh.get("/api/v1/indicators?area=rach-kien-ap-03&period=2026-11").await.json();
-    let shop = all.as_array().unwrap().iter().find(|f| f["code"] == "businesses_ecommerce").unwrap();
+    let all = vhxh
+        .get("/api/v1/indicators?area=rach-kien-ap-03&period=2026-11")
+        .await
+        .json();
+    let shop = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "businesses_ecommerce")
+        .unwrap();
     assert_eq!(shop["target"].as_f64(), Some(50.0), "{shop}");
     assert_eq!(shop["met"], true, "2 of 4 is 50 %");
 
@@ -515,14 +654,14 @@ async fn indicators_and_register(url: String) {
     assert_eq!(ba[9], "Voso.vn");
     assert_eq!(ba[13], "05/11/2026");
 
-    // Audited: four added, six steps.
+    // Audited: five added (one taken out again), six steps.
     assert_eq!(
         scalar(
             &db,
             "SELECT COUNT(*) FROM audit_log WHERE entity = 'businesses' AND action = 'add'"
         )
         .await,
-        4
+        5
     );
     assert_eq!(
         scalar(

@@ -31,9 +31,21 @@ pub struct Business {
     pub shop_url: Option<String>,
     pub version: i64,
     pub active: i64,
+    /// The owning resident's consent (None: the owner is not a recorded resident).
+    pub owner_consent: Option<i64>,
 }
 
 impl Business {
+    /// The owner who withdrew their consent is not shown to the hamlet's team (as residents
+    /// are not); the commune office still sees them.
+    fn for_scope(mut self, scope: PersonalScope) -> Business {
+        if scope.consented_only && self.owner_consent == Some(0) {
+            self.owner_name = Some("(đã rút lại đồng ý)".to_string());
+            self.phone = None;
+        }
+        self
+    }
+
     /// A tracked field's value as the change log stores it.
     pub fn value(&self, field: &str) -> Option<String> {
         match field {
@@ -74,7 +86,9 @@ impl Business {
 const SELECT: &str = "SELECT b.id, b.commune_id, b.hamlet_id, h.name AS hamlet_name, b.name, \
      b.owner_name, b.owner_resident_id, b.kind, b.products, b.address, b.phone, b.registered_on, \
      b.ecommerce_on, b.listed_on, b.einvoice_on, b.cashless_on, b.social_on, b.platform, \
-     b.shop_url, b.version, b.active FROM businesses b JOIN areas h ON h.id = b.hamlet_id";
+     b.shop_url, b.version, b.active, o.consent AS owner_consent \
+     FROM businesses b JOIN areas h ON h.id = b.hamlet_id \
+     LEFT JOIN residents o ON o.id = b.owner_resident_id";
 
 /// What a list asks for.
 #[derive(Default)]
@@ -93,10 +107,10 @@ pub async fn list(db: &Db, scope: PersonalScope, q: &Query<'_>) -> Result<Vec<Bu
     if let Some(h) = scope.hamlet_id.or(q.hamlet) {
         f.add("b.hamlet_id = ?", h);
     }
-    if let (Some(mine), Some(asked)) = (scope.hamlet_id, q.hamlet) {
-        if mine != asked {
-            return Ok(Vec::new());
-        }
+    if let (Some(mine), Some(asked)) = (scope.hamlet_id, q.hamlet)
+        && mine != asked
+    {
+        return Ok(Vec::new());
     }
     if q.not_online {
         f.raw("b.ecommerce_on IS NULL");
@@ -107,14 +121,16 @@ pub async fn list(db: &Db, scope: PersonalScope, q: &Query<'_>) -> Result<Vec<Bu
             format!("%{}%", crate::text::like_escape(word)),
         );
     }
-    db.fetch_all(
-        &format!(
-            "{SELECT}{} ORDER BY h.sort_order, b.name, b.id",
-            f.where_sql()
-        ),
-        &f.params,
-    )
-    .await
+    let rows: Vec<Business> = db
+        .fetch_all(
+            &format!(
+                "{SELECT}{} ORDER BY h.sort_order, b.name, b.id",
+                f.where_sql()
+            ),
+            &f.params,
+        )
+        .await?;
+    Ok(rows.into_iter().map(|b| b.for_scope(scope)).collect())
 }
 
 /// One business in the caller's scope (404 outside it).
@@ -124,7 +140,7 @@ pub async fn get(db: &Db, scope: PersonalScope, id: i64) -> Result<Business> {
         .await?
         .ok_or(AppError::NotFound)?;
     in_scope(scope, &b)?;
-    Ok(b)
+    Ok(b.for_scope(scope))
 }
 
 pub fn in_scope(scope: PersonalScope, b: &Business) -> Result<()> {
@@ -137,12 +153,21 @@ pub fn in_scope(scope: PersonalScope, b: &Business) -> Result<()> {
     Ok(())
 }
 
-/// The business as it stands, read on the write connection.
+/// The business as it stands, read on the write connection and locked until the transaction
+/// ends (SQLite's `BEGIN IMMEDIATE` already serialises writers), so two writers cannot both
+/// build on the same version.
 pub async fn get_on(conn: &mut AnyConnection, id: i64) -> Result<Option<Business>> {
-    Ok(crate::db::query_as(&format!("{SELECT} WHERE b.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?)
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE OF b"
+    } else {
+        ""
+    };
+    Ok(
+        crate::db::query_as(&format!("{SELECT} WHERE b.id = $1{lock}"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// A new business's details, checked.
@@ -159,21 +184,10 @@ pub struct NewBusiness<'a> {
     pub import_key: Option<&'a str>,
 }
 
-fn search_text(
-    name: &str,
-    owner: Option<&str>,
-    products: Option<&str>,
-    phone: Option<&str>,
-) -> String {
-    crate::text::fold(
-        &[
-            name,
-            owner.unwrap_or(""),
-            products.unwrap_or(""),
-            phone.unwrap_or(""),
-        ]
-        .join(" "),
-    )
+/// What the search reads: the name, owner and products (never the phone: a masked viewer
+/// could confirm a number by searching for it).
+fn search_text(name: &str, owner: Option<&str>, products: Option<&str>) -> String {
+    crate::text::fold(&[name, owner.unwrap_or(""), products.unwrap_or("")].join(" "))
 }
 
 pub async fn insert(
@@ -199,7 +213,7 @@ pub async fn insert(
     .bind(b.address)
     .bind(b.phone)
     .bind(b.registered_on)
-    .bind(search_text(b.name, b.owner_name, b.products, b.phone))
+    .bind(search_text(b.name, b.owner_name, b.products))
     .bind(b.import_key)
     .bind(account)
     .bind(now)
@@ -223,7 +237,7 @@ pub async fn rename(
     .bind(name)
     .bind(owner_name)
     .bind(kind)
-    .bind(search_text(name, owner_name, b.products.as_deref(), b.phone.as_deref()))
+    .bind(search_text(name, owner_name, b.products.as_deref()))
     .bind(super::now())
     .bind(b.id)
     .execute(&mut *conn)
@@ -303,7 +317,6 @@ pub async fn apply(
         &before.name,
         before.owner_name.as_deref(),
         after("products").as_deref(),
-        after("phone").as_deref(),
     ))
     .bind(before.id)
     .execute(&mut *conn)
@@ -449,21 +462,27 @@ pub async fn conflict_on(
     row.ok_or(AppError::NotFound)
 }
 
+/// Closes an open conflict; 404 when it was closed meanwhile (two choices at once apply once).
 pub async fn close_conflict(
     conn: &mut AnyConnection,
     conflict: i64,
     accepted: bool,
     account: i64,
 ) -> Result<()> {
-    crate::db::query(
-        "UPDATE business_conflicts SET status = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4",
+    let n = crate::db::query(
+        "UPDATE business_conflicts SET status = $1, resolved_by = $2, resolved_at = $3 \
+         WHERE id = $4 AND status = 'open'",
     )
     .bind(if accepted { "accepted" } else { "rejected" })
     .bind(account)
     .bind(super::now())
     .bind(conflict)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(())
 }
 

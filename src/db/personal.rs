@@ -51,7 +51,20 @@ pub struct PersonalData {
     pub field_changes: Vec<PersonalFieldChange>,
     /// The person's consent to be recorded and its withdrawals, newest first.
     pub consents: Vec<PersonalConsent>,
+    /// Businesses the person owns (kinh tế số), as the register holds them.
+    pub businesses: Vec<PersonalBusiness>,
     pub audit: Vec<PersonalAudit>,
+}
+
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct PersonalBusiness {
+    pub name: String,
+    pub owner_name: Option<String>,
+    pub kind: Option<String>,
+    pub products: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub registered_on: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -227,7 +240,15 @@ pub async fn export(db: &Db, keys: &Keys, id: i64) -> Result<PersonalData> {
             &[id.into()],
         )
         .await?;
+    let businesses: Vec<PersonalBusiness> = db
+        .fetch_all(
+            "SELECT name, owner_name, kind, products, address, phone, registered_on FROM businesses \
+             WHERE owner_resident_id = $1 AND active = 1 ORDER BY id",
+            &[id.into()],
+        )
+        .await?;
     Ok(PersonalData {
+        businesses,
         resident: PersonalResident {
             id: r.id,
             full_name: r.full_name,
@@ -358,6 +379,37 @@ pub async fn erase(conn: &mut AnyConnection, id: i64) -> Result<()> {
     .bind(kept_birth_date(birth_date.as_deref()))
     .execute(&mut *conn)
     .await?;
+    // A business they own stays (a counted fact) without its owner: name, link, phone, and the
+    // phone numbers its history and conflicts quote.
+    let owned: Vec<(i64, String, Option<String>)> = crate::db::query_as(
+        "SELECT id, name, products FROM businesses WHERE owner_resident_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (b, bname, products) in owned {
+        crate::db::query(
+            "UPDATE businesses SET owner_name = NULL, owner_resident_id = NULL, phone = NULL, \
+             search_text = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(text::fold(&format!(
+            "{bname} {}",
+            products.unwrap_or_default()
+        )))
+        .bind(super::now())
+        .bind(b)
+        .execute(&mut *conn)
+        .await?;
+        for sql in [
+            "UPDATE business_changes SET old_value = NULL, new_value = NULL \
+             WHERE business_id = $1 AND field = 'phone'",
+            "UPDATE business_conflicts SET proposed_value = NULL, current_value = NULL, \
+             status = CASE WHEN status = 'open' THEN 'rejected' ELSE status END \
+             WHERE business_id = $1 AND field = 'phone'",
+        ] {
+            crate::db::query(sql).bind(b).execute(&mut *conn).await?;
+        }
+    }
     // The consent history stays (it says the person's wishes were kept); its notes go.
     crate::db::query("UPDATE consents SET note = NULL WHERE resident_id = $1")
         .bind(id)

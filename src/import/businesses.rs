@@ -222,7 +222,22 @@ pub fn businesses(table: &[Vec<Raw>], today: &str) -> Result<BusinessSheet, Stri
             match field {
                 Col::Hamlet => r.hamlet = t.unwrap_or_default(),
                 Col::Name => r.name = t.unwrap_or_default(),
-                Col::Owner => r.owner_name = t.map(|s| cells::person_name(&s)),
+                Col::Owner | Col::Products | Col::Address => {
+                    let (max, what) = match field {
+                        Col::Owner => (100, "tên chủ cơ sở"),
+                        Col::Products => (300, "sản phẩm"),
+                        _ => (200, "địa chỉ"),
+                    };
+                    if t.as_ref().is_some_and(|v| v.chars().count() > max) {
+                        rejected.push(problem(format!("{what} dài quá {max} ký tự")));
+                        continue 'rows;
+                    }
+                    match field {
+                        Col::Owner => r.owner_name = t.map(|s| cells::person_name(&s)),
+                        Col::Products => r.products = t,
+                        _ => r.address = t,
+                    }
+                }
                 Col::Kind => {
                     if let Some(s) = t {
                         match kind(&s) {
@@ -237,8 +252,6 @@ pub fn businesses(table: &[Vec<Raw>], today: &str) -> Result<BusinessSheet, Stri
                         }
                     }
                 }
-                Col::Products => r.products = t,
-                Col::Address => r.address = t,
                 Col::Phone => match cells::phone(raw) {
                     Ok(p) => r.phone = p,
                     Err(e) => {

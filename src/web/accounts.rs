@@ -399,17 +399,17 @@ async fn account_form(
         );
     }
     // The sysadmin lets a province account publish guides for every commune.
-    if caller.role == Role::Sysadmin {
-        if let Some(a) = existing.filter(|a| a.role == "province_viewer") {
-            let on = v.map_or(a.publishes_guides == 1, |v| {
-                v.get("publishes_guides") == "1"
-            });
-            fields.push(Field::checkbox(
-                "publishes_guides",
-                "Được soạn cẩm nang của tỉnh (mọi xã đều thấy)",
-                on,
-            ));
-        }
+    if caller.role == Role::Sysadmin
+        && let Some(a) = existing.filter(|a| a.role == "province_viewer")
+    {
+        let on = v.map_or(a.publishes_guides == 1, |v| {
+            v.get("publishes_guides") == "1"
+        });
+        fields.push(Field::checkbox(
+            "publishes_guides",
+            "Được soạn cẩm nang của tỉnh (mọi xã đều thấy)",
+            on,
+        ));
     }
     let (heading, action, submit) = match existing {
         None => (

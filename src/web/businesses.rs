@@ -193,13 +193,49 @@ async fn form_view(
     Ok((status, page).into_response())
 }
 
-async fn new_page(State(s): State<SharedState>, caller: Caller) -> Result<Response> {
+/// The form, or with `?owner=` (a resident's page) the form for that resident's business.
+async fn new_page(
+    State(s): State<SharedState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response> {
     let scope = caller.require_personal()?;
     if caller.role == crate::auth::Role::CommuneLeader {
         return Err(AppError::Forbidden);
     }
-    let _ = scope;
-    form_view(&s, &caller, HashMap::new(), None).await
+    let mut typed = HashMap::new();
+    if let Some(rid) = q.get("owner") {
+        let rid: i64 = rid.parse().map_err(|_| AppError::NotFound)?;
+        let (r, code) = owner(&s, scope, rid).await?;
+        if !caller.can_record_services(r.commune_id, r.hamlet_id) {
+            return Err(AppError::Forbidden);
+        }
+        typed.insert("owner_resident_id".to_string(), rid.to_string());
+        typed.insert("owner_name".to_string(), r.full_name.clone());
+        typed.insert("hamlet".to_string(), code);
+        if caller.sees_full_phone(r.hamlet_id)
+            && let Some(p) = &r.phone
+        {
+            typed.insert("phone".to_string(), p.clone());
+        }
+    }
+    form_view(&s, &caller, typed, None).await
+}
+
+/// A resident in the caller's scope who owns a business, and their hamlet's code.
+async fn owner(
+    s: &SharedState,
+    scope: PersonalScope,
+    rid: i64,
+) -> Result<(crate::db::residents::Resident, String)> {
+    let r = crate::db::residents::get(&s.db, scope, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let code = crate::db::areas::get(&s.db, r.hamlet_id)
+        .await?
+        .map(|a| a.code)
+        .unwrap_or_default();
+    Ok((r, code))
 }
 
 /// The details of a business as typed on the page, checked.
@@ -245,10 +281,30 @@ async fn add(
             return Err(AppError::Forbidden);
         }
         let t = checked(&f)?;
-        Ok((hamlet, t))
+        // The owner, when a resident: of the business's hamlet, within the caller's reach.
+        let owner_id = match f
+            .get("owner_resident_id")
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            None => None,
+            Some(v) => {
+                let rid: i64 = v
+                    .parse()
+                    .map_err(|_| AppError::invalid("Chủ cơ sở không hợp lệ."))?;
+                let (r, _) = owner(&s, scope, rid).await?;
+                if r.hamlet_id != hamlet {
+                    return Err(AppError::invalid(
+                        "Chủ cơ sở phải là nhân khẩu của ấp có cơ sở.",
+                    ));
+                }
+                Some(rid)
+            }
+        };
+        Ok((hamlet, t, owner_id))
     }
     .await;
-    let (hamlet, t) = match result {
+    let (hamlet, t, owner_id) = match result {
         Ok(v) => v,
         Err(AppError::Invalid(msg)) => return form_view(&s, &caller, f, Some(msg)).await,
         Err(e) => return Err(e),
@@ -263,7 +319,7 @@ async fn add(
             hamlet_id: hamlet,
             name: &t.name,
             owner_name: t.owner_name.as_deref(),
-            owner_resident_id: None,
+            owner_resident_id: owner_id,
             kind: &t.kind,
             products: t.products.as_deref(),
             address: t.address.as_deref(),
@@ -279,7 +335,7 @@ async fn add(
         scope.commune_id,
         ("add", "businesses", Some(id)),
         None::<&serde_json::Value>,
-        Some(&serde_json::json!({"hamlet_id": hamlet, "kind": t.kind})),
+        Some(&serde_json::json!({"hamlet_id": hamlet, "kind": t.kind, "owner_resident_id": owner_id})),
     )
     .await?;
     tx.commit().await?;
@@ -313,13 +369,30 @@ async fn page_view(
     } else {
         StatusCode::OK
     };
+    // The phone numbers a change or a conflict quotes are masked as the business's own is.
+    let full = caller.sees_full_phone(b.hamlet_id);
+    let mask = |field: &str, v: &mut Option<String>| {
+        if field == "phone" && !full {
+            *v = v.as_deref().map(crate::text::mask_phone);
+        }
+    };
+    let mut history = store::history(&s.db, id).await?;
+    for h in &mut history {
+        mask(&h.field, &mut h.old_value);
+        mask(&h.field, &mut h.new_value);
+    }
+    let mut conflicts = store::conflicts(&s.db, id).await?;
+    for c in &mut conflicts {
+        mask(&c.field, &mut c.proposed_value);
+        mask(&c.field, &mut c.current_value);
+    }
     let page = render(&BusinessPage {
         shell: Shell::new(caller, b.name.clone(), "/businesses"),
         phone: phone_of(caller, &b),
         records: caller.can_record_services(b.commune_id, b.hamlet_id),
         edits: caller.can_edit_residents(b.commune_id, b.hamlet_id),
-        history: store::history(&s.db, id).await?,
-        conflicts: store::conflicts(&s.db, id).await?,
+        history,
+        conflicts,
         today: crate::text::format_date(&s.settings.today()),
         error,
         b,
@@ -425,18 +498,47 @@ async fn edit(
         Err(AppError::Invalid(msg)) => return page_view(&s, &caller, id, Some(msg)).await,
         Err(e) => return Err(e),
     };
+    // One transaction: the office's details and the tracked ones, and one audit entry saying
+    // what changed (not the values: the owner and phone are personal data).
+    let mut tx = s.db.begin_write().await?;
+    let now = store::get_on(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let tracked: Vec<(&'static str, Option<String>)> = [
         ("products", t.products.clone()),
         ("address", t.address.clone()),
         ("phone", t.phone.clone()),
     ]
     .into_iter()
-    .filter(|(f, v)| b.value(f) != *v)
+    .filter(|(f, v)| now.value(f) != *v)
     .collect();
-    let mut tx = s.db.begin_write().await?;
-    store::rename(&mut tx, &b, &t.name, t.owner_name.as_deref(), &t.kind).await?;
+    let renamed = now.name != t.name;
+    let owner_changed = now.owner_name != t.owner_name;
+    let kind_changed = now.kind.as_deref() != Some(t.kind.as_str());
+    if renamed || owner_changed || kind_changed {
+        store::rename(&mut tx, &now, &t.name, t.owner_name.as_deref(), &t.kind).await?;
+    }
+    if !tracked.is_empty() {
+        // Read again: the new name goes into the search text the change rewrites.
+        let now = store::get_on(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store::apply(&mut tx, &now, &tracked, Some(caller.account_id), "web").await?;
+    }
+    let fields: Vec<&str> = tracked.iter().map(|(f, _)| *f).collect();
+    super::audited(
+        &mut tx,
+        &caller,
+        b.commune_id,
+        ("edit", "businesses", Some(id)),
+        None::<&serde_json::Value>,
+        Some(
+            &serde_json::json!({"name": renamed, "owner": owner_changed, "kind": kind_changed,
+            "fields": fields}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
-    apply_from_page(&s, &caller, &b, tracked, "edit").await?;
     Ok(see_other(&format!("/businesses/{id}")))
 }
 
@@ -486,6 +588,8 @@ async fn resolve(
         .copied()
         .find(|f| *f == field)
         .ok_or_else(|| AppError::Internal(format!("conflict on {field}")))?;
+    // Closed first: of two choices made at once, the second finds it closed (404).
+    store::close_conflict(&mut tx, cid, accept, caller.account_id).await?;
     if accept {
         let now = store::get_on(&mut tx, id)
             .await?
@@ -501,7 +605,6 @@ async fn resolve(
             .await?;
         }
     }
-    store::close_conflict(&mut tx, cid, accept, caller.account_id).await?;
     super::audited(
         &mut tx,
         &caller,

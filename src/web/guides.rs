@@ -25,6 +25,9 @@ use utoipa::{IntoParams, ToSchema};
 
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// Pictures being made small at once, server-wide.
+static PICTURES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/guides", get(list_page).post(add))
@@ -553,7 +556,12 @@ async fn attach_picture(
     body: Bytes,
 ) -> Result<Response> {
     let g = editable(&s, &caller, id).await?;
-    // Decoding a photo takes a core for a moment: off the server's threads.
+    // Decoding a photo takes a core and up to ~100 MB for a moment: off the server's threads,
+    // and two at a time across the server, so many uploads at once stay within bounds.
+    let _turn = PICTURES
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("picture turn: {e}")))?;
     let p = tokio::task::spawn_blocking(move || guides::shrink_picture(&body))
         .await
         .map_err(|e| AppError::Internal(format!("picture: {e}")))??;
@@ -739,7 +747,7 @@ fn out(g: &Full, keep_picture: &mut dyn FnMut(i64) -> bool) -> GuideOut {
             .steps
             .iter()
             .map(|st| {
-                let kept = st.picture_bytes.is_some_and(|n| keep_picture(n));
+                let kept = st.picture_bytes.is_some_and(&mut *keep_picture);
                 StepOut {
                     n: st.position,
                     text: st.body.clone(),

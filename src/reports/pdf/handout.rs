@@ -8,6 +8,9 @@ use super::finish::finish;
 use super::{Align, Col, MM, PAGE_H, PAGE_W, Style, Ty, Writer, col, pdf_err};
 use crate::error::Result;
 
+/// A step's picture as stored (JPEG) with its pixel size.
+pub type Picture = (Vec<u8>, u32, u32);
+
 /// What the handout shows.
 pub struct Handout {
     pub title: String,
@@ -15,7 +18,7 @@ pub struct Handout {
     pub subject: Option<String>,
     pub sample: bool,
     /// Each step's text and its picture (JPEG as stored, with its pixel size).
-    pub steps: Vec<(String, Option<(Vec<u8>, u32, u32)>)>,
+    pub steps: Vec<(String, Option<Picture>)>,
     pub tips: Option<String>,
     pub mistakes: Option<String>,
     /// The foot line: who issues it and the day it was checked.
