@@ -425,6 +425,61 @@ pub async fn the_money_of_the_year(db: &Db, today: &str) {
     }
 }
 
+/// The guides and the businesses (issue 20): the province's starter set for the twelve
+/// services, each a sample, VNeID's with a picture per step, the commune's own guide; a few
+/// businesses in every hamlet, registered this year and none after today, each step's day
+/// between its registration and today, some online.
+pub async fn the_guides_and_businesses(db: &Db, today: &str) {
+    let n = |sql: &'static str| async move { db.scalar_i64(sql, &[]).await.unwrap() };
+    assert_eq!(
+        n("SELECT COUNT(*) FROM guides WHERE commune_id IS NULL AND sample = 1 AND active = 1")
+            .await,
+        12
+    );
+    assert_eq!(
+        n("SELECT COUNT(DISTINCT service_code) FROM guides WHERE commune_id IS NULL").await,
+        12
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) FROM guide_steps s JOIN guides g ON g.id = s.guide_id \
+           WHERE g.service_code = 'vneid' AND g.commune_id IS NULL AND s.picture IS NULL"
+        )
+        .await,
+        0
+    );
+    assert!(
+        n("SELECT COUNT(*) FROM guides WHERE commune_id IS NOT NULL AND sample = 0").await >= 1
+    );
+    let without: i64 = n(
+        "SELECT COUNT(*) FROM areas h WHERE h.level = 'hamlet' AND h.active = 1 \
+           AND NOT EXISTS (SELECT 1 FROM businesses b WHERE b.hamlet_id = h.id AND b.active = 1)",
+    )
+    .await;
+    assert_eq!(without, 0, "every hamlet has businesses");
+    let year = &today[..4];
+    let bad: Vec<(String, Option<String>, Option<String>)> = db
+        .fetch_all(
+            "SELECT name, registered_on, ecommerce_on FROM businesses WHERE registered_on > $1 \
+             OR ecommerce_on > $1 OR cashless_on > $1 OR ecommerce_on < registered_on",
+            &[today.into()],
+        )
+        .await
+        .unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    let online = n("SELECT COUNT(*) FROM businesses WHERE ecommerce_on IS NOT NULL").await;
+    let all = n("SELECT COUNT(*) FROM businesses").await;
+    assert!(online > 0 && online < all, "{online} of {all} online");
+    let this_year: i64 = db
+        .scalar_i64(
+            "SELECT COUNT(*) FROM businesses WHERE registered_on >= $1",
+            &[format!("{}-01-01", year.parse::<i64>().unwrap() - 1).into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(this_year, all, "registered within the demo's history");
+}
+
 /// Everything above, for the demo seeded on `today`.
 pub async fn a_commune_in_its_year(db: &Db, today: &str) {
     last_month_has_every_kind_of_report(db, today).await;
@@ -433,6 +488,7 @@ pub async fn a_commune_in_its_year(db: &Db, today: &str) {
     activities_up_to_today(db, today).await;
     the_other_registers(db, today).await;
     the_money_of_the_year(db, today).await;
+    the_guides_and_businesses(db, today).await;
 }
 
 /// What the demo holds, row by row (without ids and clocks), to compare two seedings.
