@@ -277,10 +277,19 @@
     }));
   }
   function guideListView() {
-    var list = guidesFor(null);
+    var words = fold(st.gq || '').split(' ').filter(Boolean);
+    // Searched on the phone, without diacritics, in titles, steps and notes.
+    var list = guidesFor(null).filter(function (g) {
+      if (!words.length) return true;
+      var hay = fold([g.title, g.service_name, g.topic, g.tips, g.mistakes].concat(g.steps.map(function (x) { return x.text; })).join(' '));
+      return words.every(function (w) { return hay.indexOf(w) >= 0; });
+    });
     return [
       h('p', { class: 'crumbs' }, h('a', { href: '#/', text: '← Danh sách hộ' })),
       h('h1', { text: 'Cẩm nang' }),
+      h('label', { for: 'gq', class: 'visually-hidden', text: 'Tìm cẩm nang' }),
+      h('input', { type: 'search', id: 'gq', placeholder: 'Tìm cẩm nang (không dấu cũng được)…', value: st.gq || '', autocomplete: 'off',
+        oninput: function (e) { st.gq = e.target.value; renderKeepFocus('gq'); } }),
       list.length ? null : h('p', { class: 'muted', text: st.guides ? 'Chưa có cẩm nang nào.' : 'Chưa tải cẩm nang về máy; cần kết nối mạng một lần.' }),
       h('ul', { class: 'f-list', id: 'guide-list' }, list.map(function (g) {
         return h('li', null, h('a', { href: g.service ? '#/guide/' + encodeURIComponent(g.service) : '#/guide-id/' + g.id, text: g.title }),

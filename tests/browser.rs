@@ -1800,6 +1800,26 @@ async fn offline_a_volunteer_opens_the_vneid_guide_and_records_a_business_and_it
             c.source().await.unwrap().contains("Mẫu — cần kiểm tra lại trước khi dùng"),
             "the starter is marked a sample"
         );
+        // The guides' list searches on the phone, without diacritics.
+        c.goto(&format!("{base}/field#/guides")).await.unwrap();
+        wait_for(&c, Locator::Id("gq"))
+            .await
+            .unwrap()
+            .send_keys("nhom zalo")
+            .await
+            .unwrap();
+        let shown: Vec<String> = serde_json::from_value(
+            c.execute(
+                "return Array.from(document.querySelectorAll('#guide-list a')).map(a => a.textContent)",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(shown, ["Tham gia nhóm Zalo của ấp"], "offline search");
+        c.back().await.unwrap();
+        wait_for(&c, Locator::Css("article.f-guide")).await.unwrap();
         screenshot(&c, "phone-field-guide").await;
         let w = page_width(&c).await;
         assert!(w <= 360, "the guide fits a 360 px screen (is {w} px wide)");
