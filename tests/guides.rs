@@ -384,14 +384,35 @@ async fn province_and_communes(url: String) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(titles(&rk.get(q).await.json()), [guide[0].1]);
 
-    // The sysadmin takes the right back; the province guide can no longer be changed by it.
+    // The sysadmin takes the right back on the account's page (the box unticked); the
+    // province guide can no longer be changed by that account.
+    let form = sysadmin.get(&format!("/accounts/{so_id}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains("name=\"publishes_guides\" value=\"1\" checked"),
+        "{}",
+        form.body
+    );
     let r = sysadmin
-        .post_json(
-            &format!("/api/v1/accounts/{so_id}"),
-            &serde_json::json!({"publishes_guides": false}),
+        .post_form(
+            &format!("/accounts/{so_id}"),
+            &[
+                ("full_name", "Sở VH-TT cẩm nang"),
+                ("role", "province_viewer"),
+                ("area", "tay-ninh"),
+            ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT publishes_guides FROM accounts WHERE id = {so_id}")
+        )
+        .await,
+        0
+    );
     assert_eq!(
         so.post_form(&format!("/guides/{id}/delete"), &[])
             .await
