@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
+use super::forms::TypedBack;
+
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
 pub fn routes() -> Router<SharedState> {
@@ -159,12 +161,9 @@ struct FormPage {
     error: Option<String>,
 }
 
-impl FormPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
-    }
-    fn is_typed(&self, k: &str, v: &str) -> bool {
-        self.typed(k) == v
+impl TypedBack for FormPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 

@@ -23,6 +23,18 @@ pub fn typed<'a>(typed: &'a HashMap<String, String>, k: &str) -> &'a str {
     typed.get(k).map_or("", String::as_str)
 }
 
+/// A page that shows a form again with what was typed (after a mistake), so nothing is lost.
+pub trait TypedBack {
+    fn typed_fields(&self) -> &HashMap<String, String>;
+    /// What was typed in field `k`, or "".
+    fn typed(&self, k: &str) -> &str {
+        typed(self.typed_fields(), k)
+    }
+    fn is_typed(&self, k: &str, v: impl AsRef<str>) -> bool {
+        self.typed(k) == v.as_ref()
+    }
+}
+
 /// Free text of several lines from a form, cleaned (`text::clean_lines`) and at most `max`
 /// characters, or a message saying which field is too long.
 pub fn long_text(s: &str, what: &str, max: usize) -> Result<String, AppError> {

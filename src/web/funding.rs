@@ -20,6 +20,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+use super::forms::TypedBack;
+
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// A scanned voucher: a phone photo or a PDF scan, never more.
@@ -234,9 +236,9 @@ struct ListPage {
     typed: HashMap<String, String>,
 }
 
-impl ListPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
+impl TypedBack for ListPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 
@@ -667,9 +669,9 @@ struct SetupPage {
     typed: HashMap<String, String>,
 }
 
-impl SetupPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
+impl TypedBack for SetupPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 
@@ -939,9 +941,9 @@ struct ExpensesPage {
     typed: HashMap<String, String>,
 }
 
-impl ExpensesPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
+impl TypedBack for ExpensesPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 

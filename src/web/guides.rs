@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
+use super::forms::TypedBack;
+
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// Pictures being made small at once, server-wide.
@@ -250,12 +252,9 @@ struct FormPage {
     saved: Vec<(i64, String, Option<String>)>,
 }
 
-impl FormPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
-    }
-    fn is_typed(&self, k: &str, v: &str) -> bool {
-        self.typed(k) == v
+impl TypedBack for FormPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 

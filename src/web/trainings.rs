@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
+use super::forms::TypedBack;
+
 type Result<T, E = AppError> = std::result::Result<T, E>;
 
 pub fn routes() -> Router<SharedState> {
@@ -69,12 +71,9 @@ struct ListPage {
     typed: HashMap<String, String>,
 }
 
-impl ListPage {
-    fn typed(&self, k: &str) -> &str {
-        super::forms::typed(&self.typed, k)
-    }
-    fn is_typed(&self, k: &str, v: impl AsRef<str>) -> bool {
-        self.typed(k) == v.as_ref()
+impl TypedBack for ListPage {
+    fn typed_fields(&self) -> &HashMap<String, String> {
+        &self.typed
     }
 }
 
