@@ -11,11 +11,11 @@ async fn migrations(url: String) {
     let db = congdongso::db::Db::connect(&url).await.unwrap();
     assert_eq!(
         db.migrate().await.unwrap(),
-        19,
+        20,
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
-    assert_eq!(db.schema_version().await.unwrap(), 19);
+    assert_eq!(db.schema_version().await.unwrap(), 20);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");

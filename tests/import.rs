@@ -567,6 +567,22 @@ async fn all_or_nothing_case(url: String) {
         .await
         .unwrap();
     assert_eq!(services, 0, "the update's service was rolled back too");
+    // The field-change triggers the apply held off came back with the rollback.
+    let (hamlet,): (i64,) = db
+        .fetch_one(
+            "SELECT hamlet_id FROM residents WHERE id = $1",
+            &[target.0.into()],
+        )
+        .await
+        .unwrap();
+    let seq = db::field_changes::hamlet_seq(&db, hamlet).await.unwrap();
+    db.execute(
+        "UPDATE residents SET notes = 'sau lần nhập hỏng' WHERE id = $1",
+        &[target.0.into()],
+    )
+    .await
+    .unwrap();
+    assert!(db::field_changes::hamlet_seq(&db, hamlet).await.unwrap() > seq);
 }
 
 #[tokio::test]
@@ -846,6 +862,7 @@ async fn bulk_case(url: String) {
         account_id: None,
         file_name: "bulk.csv",
     };
+    let seq_before = db::field_changes::hamlet_seq(&db, area.id).await.unwrap();
     let progress = std::sync::Mutex::new(Vec::new());
     db::imports::apply_residents(&db, &k, &src, p, &|d, t| {
         progress.lock().unwrap().push((d, t));
@@ -859,6 +876,40 @@ async fn bulk_case(url: String) {
     );
     let after = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
     assert_eq!(after, (before.0 + with_vneid, before.1 + added));
+
+    // The phones learn of every new household through one change number for the whole import
+    // (the triggers held off, the households stamped once at the end)…
+    let seq = db::field_changes::hamlet_seq(&db, area.id).await.unwrap();
+    assert_eq!(
+        seq,
+        seq_before + 1,
+        "one stamp for the import, not one a row"
+    );
+    let mut changed = db::field_changes::changed_since(&db, area.id, seq_before, seq)
+        .await
+        .unwrap();
+    changed.sort_unstable();
+    let bulk: Vec<(i64,)> = db
+        .fetch_all(
+            "SELECT id FROM households WHERE code LIKE 'BULK-%' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bulk.len(), 1001);
+    assert_eq!(changed, bulk.iter().map(|(id,)| *id).collect::<Vec<_>>());
+    // …and the triggers are back for the next write.
+    db.execute(
+        "UPDATE residents SET notes = 'sau khi nhập' WHERE household_id = $1",
+        &[bulk[0].0.into()],
+    )
+    .await
+    .unwrap();
+    assert!(db::field_changes::hamlet_seq(&db, area.id).await.unwrap() > seq);
+    let again = db::field_changes::changed_since(&db, area.id, seq, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(again, vec![bulk[0].0]);
 }
 
 #[tokio::test]

@@ -119,6 +119,33 @@ impl Rows {
     }
 }
 
+/// `n` ids for rows of `table` written later in the same transaction, so a bulk write need not
+/// read its rows back to learn them. On PostgreSQL they come from the table's sequence; on
+/// SQLite the transaction holds the write lock, so the ids after the largest are free until it
+/// commits.
+pub async fn reserve_ids(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if conn.backend_name() == "PostgreSQL" {
+        let rows: Vec<(i64,)> = crate::db::query_as(&format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+        ))
+        .bind(n as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        return Ok(rows.into_iter().map(|(id,)| id).collect());
+    }
+    let (max,): (i64,) = crate::db::query_as(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((1..=n as i64).map(|k| max + k).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

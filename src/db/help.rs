@@ -110,26 +110,9 @@ pub struct HelpRow {
     pub activity_id: Option<i64>,
 }
 
-/// `n` ids for helps written later in the same transaction. On PostgreSQL they come from the
-/// table's sequence; on SQLite the transaction holds the write lock, so the ids after the
-/// largest are free until it commits.
+/// `n` ids for helps written later in the same transaction.
 pub async fn reserve_ids(conn: &mut AnyConnection, n: usize) -> Result<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    if conn.backend_name() == "PostgreSQL" {
-        let rows: Vec<(i64,)> = crate::db::query_as(
-            "SELECT nextval(pg_get_serial_sequence('help_records', 'id')) FROM generate_series(1, $1)",
-        )
-        .bind(n as i64)
-        .fetch_all(&mut *conn)
-        .await?;
-        return Ok(rows.into_iter().map(|(id,)| id).collect());
-    }
-    let (max,): (i64,) = crate::db::query_as("SELECT COALESCE(MAX(id), 0) FROM help_records")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((1..=n as i64).map(|k| max + k).collect())
+    super::batch::reserve_ids(conn, "help_records", n).await
 }
 
 /// Writes helps with reserved ids, a hundred rows a statement.

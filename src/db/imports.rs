@@ -11,7 +11,7 @@ use crate::import::plan::{Action, Current, ExistingHousehold, ExistingResident, 
 use crate::text;
 use serde::Serialize;
 use sqlx::AnyConnection;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(sqlx::FromRow)]
 struct ResidentRow {
@@ -269,7 +269,11 @@ pub async fn apply_residents(
         sheet,
         plan: previewed,
     } = prepared;
-    let previewed = decisions(&previewed);
+    // Shadowing would keep the previewed plan alive to the end: drop it once decided.
+    let previewed = {
+        let plan = previewed;
+        decisions(&plan)
+    };
     let mut tx = db.begin_write().await?;
     let conn: &mut AnyConnection = &mut tx;
     // One import at a time per commune (the page, the API and the command line alike); on
@@ -298,18 +302,32 @@ pub async fn apply_residents(
     let total = plan.adds() + plan.updates();
     progress(0, total);
 
+    // The field-change log is stamped once per household at the end, not row by row.
+    let held = super::field_changes::hold(conn).await?;
+    let mut touched_pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
+    // Ids reserved up front: nothing is read back to learn them.
+    let household_ids =
+        super::batch::reserve_ids(conn, "households", plan.new_households.len()).await?;
     let mut households = Rows::new(
         "households",
-        "commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at",
+        "id, commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at",
     );
-    for h in &plan.new_households {
+    let mut household_id: HashMap<&str, i64> = current
+        .households
+        .iter()
+        .map(|h| (h.code.as_str(), h.id))
+        .collect();
+    for (h, id) in plan.new_households.iter().zip(household_ids) {
         let search = text::fold(&format!(
             "{} {} {}",
             h.code,
             h.head_name.as_deref().unwrap_or(""),
             h.address.as_deref().unwrap_or("")
         ));
+        household_id.insert(&h.code, id);
+        touched_pairs.insert((h.hamlet_id, id));
         households.push(vec![
+            id.into(),
             commune.into(),
             h.hamlet_id.into(),
             h.code.clone().into(),
@@ -322,29 +340,28 @@ pub async fn apply_residents(
         ])?;
     }
     households.finish(conn).await?;
-    let ids: Vec<(i64, String)> =
-        crate::db::query_as("SELECT id, code FROM households WHERE commune_id = $1")
-            .bind(commune)
-            .fetch_all(&mut *conn)
-            .await?;
-    let household_id: HashMap<String, i64> = ids.into_iter().map(|(id, c)| (c, id)).collect();
     let hh = |code: &str| household_id.get(code).copied().unwrap_or(0);
 
-    // New residents, many to a statement, found again by household, name and birth.
-    let (before,): (Option<i64>,) = crate::db::query_as("SELECT MAX(id) FROM residents")
-        .fetch_one(&mut *conn)
-        .await?;
+    // New residents, many to a statement.
+    let resident_ids = super::batch::reserve_ids(conn, "residents", plan.adds()).await?;
+    let mut resident_ids = resident_ids.into_iter();
     let mut residents = Rows::new(
         "residents",
-        "commune_id, hamlet_id, household_id, full_name, search_text, sort_key, birth_date, birth_year, \
+        "id, commune_id, hamlet_id, household_id, full_name, search_text, sort_key, birth_date, birth_year, \
          gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, status, notes, consent, \
          active, version, created_at, updated_at",
     );
+    let mut added_id: Vec<i64> = Vec::with_capacity(plan.adds());
     let mut written: usize = 0;
     for item in plan.items.iter().filter(|i| i.action == Action::Add) {
         let v = &item.values;
         let (enc, hash, masked) = super::residents::cccd_columns(keys, item.cccd.as_deref());
+        let id = resident_ids.next().ok_or_else(|| {
+            AppError::Internal("import: fewer ids reserved than residents added".into())
+        })?;
+        added_id.push(id);
         residents.push(vec![
+            id.into(),
             commune.into(),
             item.hamlet_id.into(),
             hh(&v.household_code).into(),
@@ -375,26 +392,7 @@ pub async fn apply_residents(
         }
     }
     residents.finish(conn).await?;
-    // id, household, name, birth date, birth year
-    type Added = (i64, i64, String, Option<String>, Option<i64>);
-    let added: Vec<Added> = crate::db::query_as(
-        "SELECT id, household_id, full_name, birth_date, birth_year FROM residents \
-         WHERE commune_id = $1 AND id > $2",
-    )
-    .bind(commune)
-    .bind(before.unwrap_or(0))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut added_id: HashMap<(i64, String, Option<String>, Option<i64>), i64> = HashMap::new();
-    for (id, h, n, d, y) in added {
-        // Someone else's row written meanwhile with the same household, name and birth would
-        // make the match ambiguous: give up (the transaction rolls back) rather than guess.
-        if added_id.insert((h, n, d, y), id).is_some() {
-            return Err(AppError::invalid(
-                "Có người vừa thêm nhân khẩu trùng với tệp trong lúc nhập; hãy nhập lại.",
-            ));
-        }
-    }
+    let mut added_id = added_id.into_iter();
 
     // Changed residents, one statement each.
     let stored: HashMap<i64, &ExistingResident> =
@@ -409,7 +407,11 @@ pub async fn apply_residents(
         "service_status_history",
         "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
     );
-    // A new resident has no status yet; a stored one may (not done): one upsert for both.
+    // A new resident has no status yet: plain rows. A stored one may have one (not done).
+    let mut services_added = Rows::new(
+        "resident_services",
+        "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
+    );
     let mut services = Rows::new(
         "resident_services",
         "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
@@ -424,20 +426,10 @@ pub async fn apply_residents(
         let mut before = None;
         let id = match &item.action {
             Action::Unchanged { .. } => continue,
-            Action::Add => {
-                let key = (
-                    hh(&v.household_code),
-                    v.full_name.clone(),
-                    v.birth_date.clone(),
-                    v.birth_year,
-                );
-                let Some(&id) = added_id.get(&key) else {
-                    return Err(AppError::Internal(
-                        "import: an added resident was not found again".into(),
-                    ));
-                };
-                id
-            }
+            // In the order they were written.
+            Action::Add => added_id
+                .next()
+                .ok_or_else(|| AppError::Internal("import: an added resident has no id".into()))?,
             Action::Update { id, .. } => {
                 let id = *id;
                 let e = stored.get(&id).copied();
@@ -467,6 +459,7 @@ pub async fn apply_residents(
                     update_residents(conn, &mut updates, now).await?;
                 }
                 if let Some(e) = e {
+                    touched_pairs.insert((e.hamlet_id, e.household_id));
                     let values = AuditValues {
                         household_code: &e.household_code,
                         full_name: &e.full_name,
@@ -490,6 +483,12 @@ pub async fn apply_residents(
             }
         };
         touched.push(id);
+        touched_pairs.insert((item.hamlet_id, hh(&v.household_code)));
+        let statuses = if item.action == Action::Add {
+            &mut services_added
+        } else {
+            &mut services
+        };
         for code in &item.services_done {
             history.push(vec![
                 commune.into(),
@@ -501,7 +500,7 @@ pub async fn apply_residents(
                 now.into(),
                 Param::NullInt,
             ])?;
-            services.push(vec![
+            statuses.push(vec![
                 commune.into(),
                 id.into(),
                 code.to_string().into(),
@@ -544,13 +543,16 @@ pub async fn apply_residents(
             update_residents(conn, &mut updates, now).await?;
             audit.finish(conn).await?;
             history.finish(conn).await?;
+            services_added.finish(conn).await?;
             services.finish(conn).await?;
         }
     }
     update_residents(conn, &mut updates, now).await?;
     audit.finish(conn).await?;
     history.finish(conn).await?;
+    services_added.finish(conn).await?;
     services.finish(conn).await?;
+    super::field_changes::release(conn, held, &touched_pairs).await?;
     // Refreshing entity by entity costs about 0.2 ms each (20 s for 100,000 new residents);
     // past a few thousand rows recomputing the whole commune at once is faster (about 3 s
     // with those 100,000; docs/benchmarks.md).

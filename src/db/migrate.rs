@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_trainings.sql"),
     migration!(18, "0018_guides.sql"),
     migration!(19, "0019_businesses.sql"),
+    migration!(20, "0020_field_held.sql"),
 ];
 
 impl Db {
