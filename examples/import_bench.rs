@@ -202,10 +202,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop((table, sheet));
     // The workbook's generator and the read above freed what they used, but glibc keeps freed
     // memory for the process; a server has not generated a workbook before an upload.
-    // SAFETY: malloc_trim only hands free pages back to the system.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    congdongso::memory::give_back();
 
     let today = "2026-12-01";
     reset_peak();

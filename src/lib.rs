@@ -15,6 +15,7 @@ pub mod funding;
 pub mod guides;
 pub mod import;
 pub mod indicators;
+pub mod memory;
 pub mod password_policy;
 pub mod plan;
 pub mod reports;

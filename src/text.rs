@@ -92,29 +92,44 @@ const LETTERS: [&str; 33] = [
 /// Tone marks in dictionary order: ngang (none), huyền, hỏi, ngã, sắc, nặng.
 const TONES: [char; 5] = ['\u{0300}', '\u{0309}', '\u{0303}', '\u{0301}', '\u{0323}'];
 
-/// One word as (letter codes, tone digit).
-fn word_key(word: &str) -> (String, char) {
-    let mut primary = String::new();
+/// The alphabet decomposed (NFD): a letter is matched in that form, mark by mark.
+static LETTERS_NFD: std::sync::LazyLock<Vec<Vec<char>>> =
+    std::sync::LazyLock::new(|| LETTERS.iter().map(|l| l.nfd().collect()).collect());
+
+/// Appends one word's letter codes to `primary` and returns its tone digit. Works char by char
+/// on the canonical decomposition without allocating: an import sorts a hundred thousand names.
+fn word_key(word: &str, primary: &mut String) -> char {
     let mut tone = 0usize;
     for ch in word.chars() {
-        let lower: String = ch.to_lowercase().collect();
-        let mut base = String::new();
-        for c in lower.nfd() {
-            if let Some(t) = TONES.iter().position(|&t| t == c) {
-                tone = t + 1;
-            } else {
-                base.push(c);
-            }
+        let mut base = ['\0'; 4];
+        let mut len = 0;
+        let mut overflow = false;
+        for lower in ch.to_lowercase() {
+            unicode_normalization::char::decompose_canonical(lower, |c| {
+                if let Some(t) = TONES.iter().position(|&t| t == c) {
+                    tone = t + 1;
+                } else if len < base.len() {
+                    base[len] = c;
+                    len += 1;
+                } else {
+                    overflow = true;
+                }
+            });
         }
-        let base: String = base.nfc().collect();
-        if let Some(i) = LETTERS.iter().position(|&l| l == base) {
+        if overflow {
+            continue;
+        }
+        let base = &base[..len];
+        if let Some(i) = LETTERS_NFD.iter().position(|l| l.as_slice() == base) {
             // Codes start at 'A' so that the word separator (a space) sorts before any letter.
             primary.push(char::from(b'A' + i as u8));
-        } else if base.len() == 1 && base.as_bytes()[0].is_ascii_digit() {
-            primary.push_str(&base);
+        } else if let [d] = base
+            && d.is_ascii_digit()
+        {
+            primary.push(*d);
         }
     }
-    (primary, char::from(b'0' + tone as u8))
+    char::from(b'0' + tone as u8)
 }
 
 /// A byte-comparable key that orders names the Vietnamese way: given name (the last word)
@@ -122,19 +137,26 @@ fn word_key(word: &str) -> (String, char) {
 /// only break ties. Compare with binary collation (`COLLATE "C"` on PostgreSQL).
 pub fn sort_key(full_name: &str) -> String {
     let words: Vec<&str> = full_name.split_whitespace().collect();
-    if words.is_empty() {
+    let Some((family, rest)) = words.split_first() else {
         return String::new();
+    };
+    // Given name, middle names, family name.
+    let order = rest
+        .last()
+        .into_iter()
+        .chain(rest.iter().take(rest.len().saturating_sub(1)))
+        .chain(std::iter::once(family));
+    let mut primary = String::with_capacity(full_name.len() + 2);
+    let mut tones = String::with_capacity(words.len());
+    for (n, w) in order.enumerate() {
+        if n > 0 {
+            primary.push(' ');
+        }
+        tones.push(word_key(w, &mut primary));
     }
-    let mut order: Vec<&str> = Vec::with_capacity(words.len());
-    order.push(words[words.len() - 1]);
-    if words.len() > 1 {
-        order.extend(&words[1..words.len() - 1]);
-        order.push(words[0]);
-    }
-    let keys: Vec<(String, char)> = order.iter().map(|w| word_key(w)).collect();
-    let primary: Vec<&str> = keys.iter().map(|(p, _)| p.as_str()).collect();
-    let tones: String = keys.iter().map(|(_, t)| *t).collect();
-    format!("{}!{}", primary.join(" "), tones)
+    primary.push('!');
+    primary.push_str(&tones);
+    primary
 }
 
 /// A citizen ID shown masked: first digit, then `xx`, bullets, and the last two digits.
@@ -143,12 +165,14 @@ pub fn mask_cccd(cccd: &str) -> String {
     if digits.len() < 4 {
         return "•".repeat(digits.len().max(1));
     }
-    let first = digits[0];
-    let last: String = digits[digits.len() - 2..].iter().collect();
-    format!(
-        "{first}xx{}{last}",
-        "•".repeat(digits.len().saturating_sub(5))
-    )
+    let mut out = String::with_capacity(digits.len() * 3 + 2);
+    out.push(digits[0]);
+    out.push_str("xx");
+    for _ in 0..digits.len().saturating_sub(5) {
+        out.push('•');
+    }
+    out.extend(&digits[digits.len() - 2..]);
+    out
 }
 
 /// A phone number shown outside the resident's own hamlet team.

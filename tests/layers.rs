@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
     ("trainings", 1),
     ("error", 0),
+    ("memory", 0),
     ("auth", 1),
     ("businesses", 1),
     ("charts", 1),

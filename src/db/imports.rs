@@ -317,7 +317,9 @@ pub async fn apply_residents(
         .iter()
         .map(|h| (h.code.as_str(), h.id))
         .collect();
+    let mut new_household_ids: HashSet<i64> = HashSet::new();
     for (h, id) in plan.new_households.iter().zip(household_ids) {
+        new_household_ids.insert(id);
         let search = text::fold(&format!(
             "{} {} {}",
             h.code,
@@ -394,6 +396,17 @@ pub async fn apply_residents(
     residents.finish(conn).await?;
     let mut added_id = added_id.into_iter();
 
+    // Residents added to a household the import created, with no stored resident moving in,
+    // are counted from what the import holds; every other written resident is refreshed (or,
+    // past a few thousand, the commune rebuilt).
+    let moved_into: HashSet<i64> = plan
+        .items
+        .iter()
+        .filter(|i| matches!(i.action, Action::Update { .. }))
+        .map(|i| hh(&i.values.household_code))
+        .collect();
+    let mut fresh: Vec<super::indicator_sources::Fresh> = Vec::new();
+    let mut others: Vec<i64> = Vec::new();
     // Changed residents, one statement each.
     let stored: HashMap<i64, &ExistingResident> =
         current.residents.iter().map(|r| (r.id, r)).collect();
@@ -483,7 +496,29 @@ pub async fn apply_residents(
             }
         };
         touched.push(id);
-        touched_pairs.insert((item.hamlet_id, hh(&v.household_code)));
+        let household = hh(&v.household_code);
+        touched_pairs.insert((item.hamlet_id, household));
+        if item.action == Action::Add
+            && new_household_ids.contains(&household)
+            && !moved_into.contains(&household)
+        {
+            fresh.push(super::indicator_sources::Fresh {
+                id,
+                commune_id: commune,
+                hamlet_id: item.hamlet_id,
+                household_id: household,
+                birth_date: v.birth_date.clone(),
+                birth_year: v.birth_year,
+                has_smartphone: v.has_smartphone,
+                done: item
+                    .services_done
+                    .iter()
+                    .map(|c| (c.to_string(), today.clone()))
+                    .collect(),
+            });
+        } else {
+            others.push(id);
+        }
         let statuses = if item.action == Action::Add {
             &mut services_added
         } else {
@@ -556,10 +591,11 @@ pub async fn apply_residents(
     // Refreshing entity by entity costs about 0.2 ms each (20 s for 100,000 new residents);
     // past a few thousand rows recomputing the whole commune at once is faster (about 3 s
     // with those 100,000; docs/benchmarks.md).
-    if touched.len() > REBUILD_ABOVE {
+    if others.len() > REBUILD_ABOVE {
         super::indicator_sources::rebuild_commune(conn, commune).await?;
     } else {
-        super::indicator_sources::refresh_residents(conn, &touched).await?;
+        super::indicator_sources::refresh_residents(conn, &others).await?;
+        super::indicator_sources::add_fresh(conn, &fresh).await?;
     }
     let applied = Applied {
         added: plan.adds(),
@@ -752,6 +788,8 @@ pub async fn prepare_residents(
     .await
     .map_err(|e| AppError::Internal(format!("import: {e}")))?
     .map_err(AppError::invalid)?;
+    // The workbook's cells were freed on the blocking thread, where this task cannot reuse them.
+    crate::memory::give_back();
     let mut conn = db.begin_read().await?;
     let current = current(&mut conn, commune_id, &hashes_of(keys, &sheet)).await?;
     let plan = crate::import::plan::plan(sheet.clone(), &current, &|c| keys.match_hash(c));

@@ -109,17 +109,29 @@ async fn load(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let input = ResidentInput {
-                counted: r.active == 1 && r.household_active == 1,
-                adult_from: period::adult_from(r.birth_date.as_deref(), r.birth_year),
-                leaves: leaves(&r),
-                first_help: first_help.get(&r.id).copied(),
-                no_smartphone: r.has_smartphone == Some(0),
-                done: done.remove(&r.id).unwrap_or_default(),
-            };
+            let first = first_help.get(&r.id).copied();
+            let input = input_of(&r, first, done.remove(&r.id).unwrap_or_default());
             (r, input)
         })
         .collect())
+}
+
+fn input_of(
+    r: &ResidentRow,
+    first_help: Option<Month>,
+    mut done: Vec<(String, Month)>,
+) -> ResidentInput {
+    // In code order whatever order the database returned them in, so the same resident always
+    // stores the same steps (and an unchanged one is not written again).
+    done.sort_unstable();
+    ResidentInput {
+        counted: r.active == 1 && r.household_active == 1,
+        adult_from: period::adult_from(r.birth_date.as_deref(), r.birth_year),
+        leaves: leaves(r),
+        first_help,
+        no_smartphone: r.has_smartphone == Some(0),
+        done,
+    }
 }
 
 async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Open>> {
@@ -427,23 +439,7 @@ pub async fn rebuild_commune(conn: &mut AnyConnection, commune_id: i64) -> Resul
     for hamlet in open.keys() {
         let residents = load(conn, "r.hamlet_id = $1", &[(*hamlet).into()]).await?;
         let (rs, hs) = compute(&residents, &residents, &open);
-        for (kind, list) in [("resident", rs), ("household", hs)] {
-            for (id, s) in list {
-                for (area, st) in s.placed() {
-                    for step in st {
-                        *counts.entry((area, step.metric, step.month)).or_default() += step.delta;
-                    }
-                }
-                sources.push(vec![
-                    kind.into(),
-                    id.into(),
-                    s.commune_id.into(),
-                    s.hamlet_id.into(),
-                    s.parent_id.into(),
-                    steps::encode(&s.steps).into(),
-                ])?;
-            }
-        }
+        queue_new(&mut sources, &mut counts, rs, hs)?;
         sources.finish(conn).await?;
     }
     let mut rows = Rows::new("indicator_counts", "area_id, metric, month, n");
@@ -451,6 +447,101 @@ pub async fn rebuild_commune(conn: &mut AnyConnection, commune_id: i64) -> Resul
         rows.push(vec![area.into(), metric.into(), month.into(), n.into()])?;
     }
     rows.finish(conn).await
+}
+
+/// Queues sources that had none before, and adds all their steps to `counts`.
+fn queue_new(
+    sources: &mut Rows,
+    counts: &mut BTreeMap<(i64, String, Month), i64>,
+    residents: Sources,
+    households: Sources,
+) -> Result<()> {
+    for (kind, list) in [("resident", residents), ("household", households)] {
+        for (id, s) in list {
+            for (area, st) in s.placed() {
+                for step in st {
+                    *counts.entry((area, step.metric, step.month)).or_default() += step.delta;
+                }
+            }
+            sources.push(vec![
+                kind.into(),
+                id.into(),
+                s.commune_id.into(),
+                s.hamlet_id.into(),
+                s.parent_id.into(),
+                steps::encode(&s.steps).into(),
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// A resident an import has just added, living, to a household the same import created and
+/// filled with new residents only: everything the engine needs is known without reading back.
+pub struct Fresh {
+    pub id: i64,
+    pub commune_id: i64,
+    pub hamlet_id: i64,
+    pub household_id: i64,
+    pub birth_date: Option<String>,
+    pub birth_year: Option<i64>,
+    pub has_smartphone: Option<i64>,
+    /// Services done, each with the date of its done status.
+    pub done: Vec<(String, String)>,
+}
+
+/// Counts residents an import has just added in households of their own (`Fresh`): neither
+/// they nor their households had sources, so the counts move by their steps alone. For a large
+/// import this replaces reading the commune back (the rebuild) with what the import holds.
+pub async fn add_fresh(conn: &mut AnyConnection, fresh: &[Fresh]) -> Result<()> {
+    let mut hamlet_ids: Vec<i64> = fresh.iter().map(|f| f.hamlet_id).collect();
+    hamlet_ids.sort_unstable();
+    hamlet_ids.dedup();
+    let open = hamlets(conn, &hamlet_ids).await?;
+    let mut sources = Rows::new(
+        "indicator_sources",
+        "kind, entity_id, commune_id, hamlet_id, parent_id, steps",
+    );
+    let mut counts: BTreeMap<(i64, String, Month), i64> = BTreeMap::new();
+    // Whole households, a few thousand residents at a time: a household's steps need all its
+    // members, and memory stays small.
+    let mut by_household: BTreeMap<i64, Vec<&Fresh>> = BTreeMap::new();
+    for f in fresh {
+        by_household.entry(f.household_id).or_default().push(f);
+    }
+    let mut batch: Vec<(ResidentRow, ResidentInput)> = Vec::new();
+    let households = by_household.len();
+    for (n, members) in by_household.into_values().enumerate() {
+        for f in members {
+            let r = ResidentRow {
+                id: f.id,
+                commune_id: f.commune_id,
+                hamlet_id: f.hamlet_id,
+                household_id: f.household_id,
+                birth_date: f.birth_date.clone(),
+                birth_year: f.birth_year,
+                has_smartphone: f.has_smartphone,
+                status: "living".into(),
+                status_date: None,
+                active: 1,
+                household_active: 1,
+            };
+            let done = f
+                .done
+                .iter()
+                .filter_map(|(code, date)| period::month_of_date(date).map(|m| (code.clone(), m)))
+                .collect();
+            let input = input_of(&r, None, done);
+            batch.push((r, input));
+        }
+        if batch.len() >= 2000 || n + 1 == households {
+            let (rs, hs) = compute(&batch, &batch, &open);
+            queue_new(&mut sources, &mut counts, rs, hs)?;
+            sources.finish(conn).await?;
+            batch.clear();
+        }
+    }
+    apply(conn, &counts).await
 }
 
 /// Builds the counts of every commune that has residents but no sources yet (a database made
