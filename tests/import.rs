@@ -815,6 +815,28 @@ async fn scripts_import_through_the_api() {
 
 /// A list of thousands of rows takes the bulk path (the commune's counts recomputed at once):
 /// the indicators move by exactly what the rows add.
+/// 3,001 residents of Ấp 5 in 1,001 new households, every other one with VNeID; with
+/// `smartphones`, every one marked as having a smartphone.
+fn bulk_csv(smartphones: bool) -> Vec<u8> {
+    let mut csv = String::from("Mã hộ,Ấp,Họ và tên,Ngày sinh,VNeID mức 2");
+    csv.push_str(if smartphones {
+        ",Điện thoại thông minh\n"
+    } else {
+        "\n"
+    });
+    for i in 0..3001 {
+        csv.push_str(&format!(
+            "BULK-{:04},Ấp 5,Người Số {},{}/01/1970,{}{}\n",
+            i / 3,
+            ["Một", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"][i % 7],
+            i % 28 + 1,
+            if i % 2 == 0 { "x" } else { "" },
+            if smartphones { ",x" } else { "" }
+        ));
+    }
+    csv.into_bytes()
+}
+
 async fn bulk_case(url: String) {
     let db = demo_db(&url).await;
     let k = keys();
@@ -829,26 +851,10 @@ async fn bulk_case(url: String) {
         (f.numerator, f.denominator.unwrap_or(0))
     };
     let before = vneid(db::indicators::figures(&db, &area, &period).await.unwrap());
-    let mut csv = String::from("Mã hộ,Ấp,Họ và tên,Ngày sinh,VNeID mức 2\n");
-    for i in 0..3001 {
-        csv.push_str(&format!(
-            "BULK-{:04},Ấp 5,Người Số {},{}/01/1970,{}\n",
-            i / 3,
-            ["Một", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"][i % 7],
-            i % 28 + 1,
-            if i % 2 == 0 { "x" } else { "" }
-        ));
-    }
-    let p = db::imports::prepare_residents(
-        &db,
-        &k,
-        commune,
-        "bulk.csv",
-        csv.into_bytes(),
-        "2026-12-01",
-    )
-    .await
-    .unwrap();
+    let p =
+        db::imports::prepare_residents(&db, &k, commune, "bulk.csv", bulk_csv(false), "2026-12-01")
+            .await
+            .unwrap();
     assert_eq!(p.plan.rejected.len(), 0, "{:?}", p.plan.rejected.first());
     let added = p.plan.adds() as i64;
     let with_vneid = p
@@ -956,26 +962,10 @@ async fn bulk_case(url: String) {
 
     // Thousands of stored residents changed at once take the rebuild: every one of them now
     // has a smartphone.
-    let mut csv = String::from("Mã hộ,Ấp,Họ và tên,Ngày sinh,VNeID mức 2,Điện thoại thông minh\n");
-    for i in 0..3001 {
-        csv.push_str(&format!(
-            "BULK-{:04},Ấp 5,Người Số {},{}/01/1970,{},x\n",
-            i / 3,
-            ["Một", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"][i % 7],
-            i % 28 + 1,
-            if i % 2 == 0 { "x" } else { "" }
-        ));
-    }
-    let p = db::imports::prepare_residents(
-        &db,
-        &k,
-        commune,
-        "bulk.csv",
-        csv.into_bytes(),
-        "2026-12-01",
-    )
-    .await
-    .unwrap();
+    let p =
+        db::imports::prepare_residents(&db, &k, commune, "bulk.csv", bulk_csv(true), "2026-12-01")
+            .await
+            .unwrap();
     assert_eq!((p.plan.adds(), p.plan.updates()), (0, 3001));
     db::imports::apply_residents(&db, &k, &src, p, &|_, _| {})
         .await

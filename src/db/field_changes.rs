@@ -117,7 +117,10 @@ pub async fn release(
     let mut rows = super::batch::Rows::new("field_changes", "hamlet_id, household_id, seq")
         .on_conflict("ON CONFLICT (hamlet_id, household_id) DO UPDATE SET seq = excluded.seq");
     for (h, hh) in pairs {
-        rows.push(vec![(*h).into(), (*hh).into(), seq[h].into()])?;
+        let n = seq.get(h).copied().ok_or_else(|| {
+            crate::error::AppError::Internal("field changes: a hamlet was not numbered".into())
+        })?;
+        rows.push(vec![(*h).into(), (*hh).into(), n.into()])?;
     }
     rows.finish(conn).await
 }
