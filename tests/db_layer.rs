@@ -250,3 +250,82 @@ async fn the_demo_leaves_planner_statistics() {
         assert_eq!(planned, rows, "{url}");
     }
 }
+
+/// `batch::pipeline` writes every pushed row in the order pushed (a later statement may rely on
+/// an earlier one), and when the database refuses a statement the caller gets the database's
+/// error, not the producer's "writer stopped", and nothing waits forever on a full queue.
+async fn pipelined_rows(url: String) {
+    use congdongso::db::batch::{Rows, pipeline};
+    use congdongso::error::AppError;
+    let db = migrated(&url).await;
+    let mut tx = db.begin_write().await.unwrap();
+    let conn: &mut sqlx::AnyConnection = &mut tx;
+    congdongso::db::query("CREATE TEMPORARY TABLE pipe_parent (id BIGINT PRIMARY KEY, v TEXT)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    congdongso::db::query(
+        "CREATE TEMPORARY TABLE pipe_child (id BIGINT PRIMARY KEY, \
+         parent BIGINT NOT NULL REFERENCES pipe_parent(id))",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let n = pipeline(conn, async |q| {
+        let mut parents = Rows::new("pipe_parent", "id, v");
+        let mut children = Rows::new("pipe_child", "id, parent");
+        for i in 1..=1001i64 {
+            q.push(&mut parents, vec![i.into(), format!("hàng {i}").into()])
+                .await?;
+        }
+        q.finish(&mut parents).await?;
+        // Each child names a parent written by an earlier statement.
+        for i in 1..=1001i64 {
+            q.push(&mut children, vec![i.into(), (1002 - i).into()])
+                .await?;
+        }
+        q.finish(&mut children).await?;
+        Ok(1001)
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 1001);
+    let (count, last): (i64, String) = congdongso::db::query_as(
+        "SELECT (SELECT COUNT(*) FROM pipe_child), (SELECT v FROM pipe_parent WHERE id = 1001)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!((count, last.as_str()), (1001, "hàng 1001"));
+    drop(tx);
+
+    // A duplicate key in the first statement; the producer goes on pushing thousands of rows.
+    let mut tx = db.begin_write().await.unwrap();
+    let conn: &mut sqlx::AnyConnection = &mut tx;
+    congdongso::db::query("CREATE TEMPORARY TABLE pipe_parent (id BIGINT PRIMARY KEY, v TEXT)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let err = pipeline(conn, async |q| {
+        let mut parents = Rows::new("pipe_parent", "id, v");
+        q.push(&mut parents, vec![1i64.into(), "a".into()]).await?;
+        for i in 1..=20_000i64 {
+            q.push(&mut parents, vec![i.into(), "b".into()]).await?;
+        }
+        q.finish(&mut parents).await?;
+        Ok(())
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, AppError::Db(_)),
+        "the database's refusal is reported: {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn pipelined_rows_are_written_in_order_and_errors_reach_the_caller() {
+    for url in backends().await {
+        pipelined_rows(url).await;
+    }
+}

@@ -1,7 +1,7 @@
 //! Loads what an import compares against and applies a confirmed plan: every valid row in one
 //! transaction, with the audit, service statuses and indicator counts of the same changes.
 
-use super::batch::Rows;
+use super::batch::{Rows, Statement};
 use super::{Db, Param};
 use crate::crypto::Keys;
 use crate::error::{AppError, Result};
@@ -198,6 +198,11 @@ pub async fn update_residents(
         return Ok(());
     }
     let sqlite = conn.backend_name() == "SQLite";
+    update_statement(rows, now, sqlite)?.run(conn).await
+}
+
+/// The statement of [`update_residents`], taking the queued rows.
+fn update_statement(rows: &mut Vec<Vec<Param>>, now: i64, sqlite: bool) -> Result<Statement> {
     let mut values = String::new();
     let mut n = 0;
     for (r, row) in rows.iter().enumerate() {
@@ -227,19 +232,14 @@ pub async fn update_residents(
          FROM (VALUES {values}) AS v WHERE residents.id = v.column1 AND residents.version = v.column2"
     );
     let expected = rows.len() as u64;
-    let params: Vec<Param> = rows.drain(..).flatten().collect();
-    let done = super::bind(crate::db::query(&sql), &params)
-        .execute(&mut *conn)
-        .await?;
+    let args = super::batch::arguments(rows.drain(..).flatten())?;
     // Changed by someone else since this transaction read it (PostgreSQL lets another write
     // commit meanwhile): start again rather than write over it.
-    if done.rows_affected() != expected {
-        return Err(AppError::invalid(
-            "Một nhân khẩu trong tệp vừa được sửa ở nơi khác trong lúc nhập; không có gì được ghi. \
-             Hãy nhập lại.",
-        ));
-    }
-    Ok(())
+    Ok(Statement::new(sql.into(), args).expecting(
+        expected,
+        "Một nhân khẩu trong tệp vừa được sửa ở nơi khác trong lúc nhập; không có gì được ghi. \
+         Hãy nhập lại.",
+    ))
 }
 
 /// What a plan does with each line: add, update or leave which resident, or reject.
@@ -304,289 +304,288 @@ pub async fn apply_residents(
 
     // The field-change log is stamped once per household at the end, not row by row.
     let held = super::field_changes::hold(conn).await?;
-    let mut touched_pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
     // Ids reserved up front: nothing is read back to learn them.
     let household_ids =
         super::batch::reserve_ids(conn, "households", plan.new_households.len()).await?;
-    let mut households = Rows::new(
-        "households",
-        "id, commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at",
-    );
-    let mut household_id: HashMap<&str, i64> = current
-        .households
-        .iter()
-        .map(|h| (h.code.as_str(), h.id))
-        .collect();
-    let mut new_household_ids: HashSet<i64> = HashSet::new();
-    for (h, id) in plan.new_households.iter().zip(household_ids) {
-        new_household_ids.insert(id);
-        let search = text::fold(&format!(
-            "{} {} {}",
-            h.code,
-            h.head_name.as_deref().unwrap_or(""),
-            h.address.as_deref().unwrap_or("")
-        ));
-        household_id.insert(&h.code, id);
-        touched_pairs.insert((h.hamlet_id, id));
-        households.push(vec![
-            id.into(),
-            commune.into(),
-            h.hamlet_id.into(),
-            h.code.clone().into(),
-            h.address.clone().into(),
-            h.head_name.clone().into(),
-            search.into(),
-            1i64.into(),
-            now.into(),
-            now.into(),
-        ])?;
-    }
-    households.finish(conn).await?;
-    let hh = |code: &str| household_id.get(code).copied().unwrap_or(0);
-
-    // New residents, many to a statement.
     let resident_ids = super::batch::reserve_ids(conn, "residents", plan.adds()).await?;
-    let mut resident_ids = resident_ids.into_iter();
-    let mut residents = Rows::new(
-        "residents",
-        "id, commune_id, hamlet_id, household_id, full_name, search_text, sort_key, birth_date, birth_year, \
-         gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, status, notes, consent, \
-         active, version, created_at, updated_at",
-    );
-    let mut added_id: Vec<i64> = Vec::with_capacity(plan.adds());
-    let mut written: usize = 0;
-    for item in plan.items.iter().filter(|i| i.action == Action::Add) {
-        let v = &item.values;
-        let (enc, hash, masked) = super::residents::cccd_columns(keys, item.cccd.as_deref());
-        let id = resident_ids.next().ok_or_else(|| {
-            AppError::Internal("import: fewer ids reserved than residents added".into())
-        })?;
-        added_id.push(id);
-        residents.push(vec![
-            id.into(),
-            commune.into(),
-            item.hamlet_id.into(),
-            hh(&v.household_code).into(),
-            v.full_name.clone().into(),
-            text::fold(&v.full_name).into(),
-            text::sort_key(&v.full_name).into(),
-            v.birth_date.clone().into(),
-            v.birth_year.into(),
-            v.gender.clone().into(),
-            enc.into(),
-            hash.into(),
-            masked.into(),
-            v.phone.clone().into(),
-            v.relation.clone().into(),
-            v.has_smartphone.into(),
-            "living".into(),
-            v.notes.clone().into(),
-            1i64.into(),
-            1i64.into(),
-            1i64.into(),
-            now.into(),
-            now.into(),
-        ])?;
-        written += 1;
-        if written.is_multiple_of(2000) {
-            residents.finish(conn).await?;
-            progress(written, total);
+    // Rows are prepared while the database writes the previous statement.
+    let (touched_pairs, fresh, others) = super::batch::pipeline(conn, async |q| {
+        let mut touched_pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
+        let mut households = Rows::new(
+            "households",
+            "id, commune_id, hamlet_id, code, address, head_name, search_text, active, created_at, updated_at",
+        );
+        let mut household_id: HashMap<&str, i64> = current
+            .households
+            .iter()
+            .map(|h| (h.code.as_str(), h.id))
+            .collect();
+        let mut new_household_ids: HashSet<i64> = HashSet::new();
+        for (h, id) in plan.new_households.iter().zip(household_ids) {
+            new_household_ids.insert(id);
+            let search = text::fold(&format!(
+                "{} {} {}",
+                h.code,
+                h.head_name.as_deref().unwrap_or(""),
+                h.address.as_deref().unwrap_or("")
+            ));
+            household_id.insert(&h.code, id);
+            touched_pairs.insert((h.hamlet_id, id));
+            q.push(&mut households, vec![
+                id.into(),
+                commune.into(),
+                h.hamlet_id.into(),
+                h.code.clone().into(),
+                h.address.clone().into(),
+                h.head_name.clone().into(),
+                search.into(),
+                1i64.into(),
+                now.into(),
+                now.into(),
+            ]).await?;
         }
-    }
-    residents.finish(conn).await?;
-    let mut added_id = added_id.into_iter();
+        q.finish(&mut households).await?;
+        let hh = |code: &str| household_id.get(code).copied().unwrap_or(0);
 
-    // Residents added to a household the import created, with no stored resident moving in,
-    // are counted from what the import holds; every other written resident is refreshed (or,
-    // past a few thousand, the commune rebuilt).
-    let moved_into: HashSet<i64> = plan
-        .items
-        .iter()
-        .filter(|i| matches!(i.action, Action::Update { .. }))
-        .map(|i| hh(&i.values.household_code))
-        .collect();
-    let mut fresh: Vec<super::indicator_sources::Fresh> = Vec::new();
-    let mut others: Vec<i64> = Vec::new();
-    // Changed residents, one statement each.
-    let stored: HashMap<i64, &ExistingResident> =
-        current.residents.iter().map(|r| (r.id, r)).collect();
-    let mut touched: Vec<i64> = Vec::new();
-    let mut audit = Rows::new(
-        "audit_log",
-        "commune_id, account_id, at, action, entity, entity_id, before_json, after_json",
-    );
-    let mut updates: Vec<Vec<Param>> = Vec::new();
-    let mut history = Rows::new(
-        "service_status_history",
-        "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
-    );
-    // A new resident has no status yet: plain rows. A stored one may have one (not done).
-    let mut services_added = Rows::new(
-        "resident_services",
-        "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
-    );
-    let mut services = Rows::new(
-        "resident_services",
-        "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
-    )
-    .on_conflict(
-        "ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
-         status_date = excluded.status_date, recorded_by = excluded.recorded_by, \
-         updated_at = excluded.updated_at",
-    );
-    for item in &plan.items {
-        let v = &item.values;
-        let mut before = None;
-        let id = match &item.action {
-            Action::Unchanged { .. } => continue,
-            // In the order they were written.
-            Action::Add => added_id
-                .next()
-                .ok_or_else(|| AppError::Internal("import: an added resident has no id".into()))?,
-            Action::Update { id, .. } => {
-                let id = *id;
-                let e = stored.get(&id).copied();
-                // A citizen ID filling a blank; none keeps the stored one.
-                let (enc, hash, masked) =
-                    super::residents::cccd_columns(keys, item.cccd.as_deref());
-                updates.push(vec![
-                    id.into(),
-                    e.map_or(-1, |e| e.version).into(),
-                    hh(&v.household_code).into(),
-                    item.hamlet_id.into(),
-                    v.full_name.clone().into(),
-                    text::fold(&v.full_name).into(),
-                    text::sort_key(&v.full_name).into(),
-                    v.birth_date.clone().into(),
-                    v.birth_year.into(),
-                    v.gender.clone().into(),
-                    v.phone.clone().into(),
-                    v.relation.clone().into(),
-                    v.has_smartphone.into(),
-                    v.notes.clone().into(),
-                    enc.into(),
-                    hash.into(),
-                    masked.into(),
-                ]);
-                if updates.len() >= UPDATE_ROWS {
-                    update_residents(conn, &mut updates, now).await?;
-                }
-                if let Some(e) = e {
-                    touched_pairs.insert((e.hamlet_id, e.household_id));
-                    let values = AuditValues {
-                        household_code: &e.household_code,
-                        full_name: &e.full_name,
-                        birth_date: &e.birth_date,
-                        birth_year: e.birth_year,
-                        gender: &e.gender,
-                        phone: &e.phone,
-                        relation: &e.relation,
-                        has_smartphone: e.has_smartphone,
-                        notes: &e.notes,
-                        cccd_masked: None,
-                        services_done: &[],
-                    };
-                    before = serde_json::to_string(&values).ok();
-                }
-                written += 1;
-                if written.is_multiple_of(500) {
-                    progress(written, total);
-                }
-                id
+        // New residents, many to a statement.
+        let mut resident_ids = resident_ids.into_iter();
+        let mut residents = Rows::new(
+            "residents",
+            "id, commune_id, hamlet_id, household_id, full_name, search_text, sort_key, birth_date, birth_year, \
+             gender, cccd_enc, cccd_hash, cccd_masked, phone, relation, has_smartphone, status, notes, consent, \
+             active, version, created_at, updated_at",
+        );
+        let mut added_id: Vec<i64> = Vec::with_capacity(plan.adds());
+        let mut written: usize = 0;
+        for item in plan.items.iter().filter(|i| i.action == Action::Add) {
+            let v = &item.values;
+            let (enc, hash, masked) = super::residents::cccd_columns(keys, item.cccd.as_deref());
+            let id = resident_ids.next().ok_or_else(|| {
+                AppError::Internal("import: fewer ids reserved than residents added".into())
+            })?;
+            added_id.push(id);
+            q.push(&mut residents, vec![
+                id.into(),
+                commune.into(),
+                item.hamlet_id.into(),
+                hh(&v.household_code).into(),
+                v.full_name.clone().into(),
+                text::fold(&v.full_name).into(),
+                text::sort_key(&v.full_name).into(),
+                v.birth_date.clone().into(),
+                v.birth_year.into(),
+                v.gender.clone().into(),
+                enc.into(),
+                hash.into(),
+                masked.into(),
+                v.phone.clone().into(),
+                v.relation.clone().into(),
+                v.has_smartphone.into(),
+                "living".into(),
+                v.notes.clone().into(),
+                1i64.into(),
+                1i64.into(),
+                1i64.into(),
+                now.into(),
+                now.into(),
+            ]).await?;
+            written += 1;
+            if written.is_multiple_of(2000) {
+                progress(written, total);
             }
-        };
-        touched.push(id);
-        let household = hh(&v.household_code);
-        touched_pairs.insert((item.hamlet_id, household));
-        if item.action == Action::Add
-            && new_household_ids.contains(&household)
-            && !moved_into.contains(&household)
-        {
-            fresh.push(super::indicator_sources::Fresh {
-                id,
-                commune_id: commune,
-                hamlet_id: item.hamlet_id,
-                household_id: household,
-                birth_date: v.birth_date.clone(),
+        }
+        q.finish(&mut residents).await?;
+        let mut added_id = added_id.into_iter();
+
+        // Residents added to a household the import created, with no stored resident moving in,
+        // are counted from what the import holds; every other written resident is refreshed (or,
+        // past a few thousand, the commune rebuilt).
+        let moved_into: HashSet<i64> = plan
+            .items
+            .iter()
+            .filter(|i| matches!(i.action, Action::Update { .. }))
+            .map(|i| hh(&i.values.household_code))
+            .collect();
+        let mut fresh: Vec<super::indicator_sources::Fresh> = Vec::new();
+        let mut others: Vec<i64> = Vec::new();
+        // Changed residents, one statement each.
+        let stored: HashMap<i64, &ExistingResident> =
+            current.residents.iter().map(|r| (r.id, r)).collect();
+        let mut touched: Vec<i64> = Vec::new();
+        let mut audit = Rows::new(
+            "audit_log",
+            "commune_id, account_id, at, action, entity, entity_id, before_json, after_json",
+        );
+        let mut updates: Vec<Vec<Param>> = Vec::new();
+        let mut history = Rows::new(
+            "service_status_history",
+            "commune_id, resident_id, service_code, status, status_date, recorded_by, recorded_at, help_id",
+        );
+        // A new resident has no status yet: plain rows. A stored one may have one (not done).
+        let mut services_added = Rows::new(
+            "resident_services",
+            "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
+        );
+        let mut services = Rows::new(
+            "resident_services",
+            "commune_id, resident_id, service_code, status, status_date, recorded_by, updated_at",
+        )
+        .on_conflict(
+            "ON CONFLICT (resident_id, service_code) DO UPDATE SET status = excluded.status, \
+             status_date = excluded.status_date, recorded_by = excluded.recorded_by, \
+             updated_at = excluded.updated_at",
+        );
+        for item in &plan.items {
+            let v = &item.values;
+            let mut before = None;
+            let id = match &item.action {
+                Action::Unchanged { .. } => continue,
+                // In the order they were written.
+                Action::Add => added_id
+                    .next()
+                    .ok_or_else(|| AppError::Internal("import: an added resident has no id".into()))?,
+                Action::Update { id, .. } => {
+                    let id = *id;
+                    let e = stored.get(&id).copied();
+                    // A citizen ID filling a blank; none keeps the stored one.
+                    let (enc, hash, masked) =
+                        super::residents::cccd_columns(keys, item.cccd.as_deref());
+                    updates.push(vec![
+                        id.into(),
+                        e.map_or(-1, |e| e.version).into(),
+                        hh(&v.household_code).into(),
+                        item.hamlet_id.into(),
+                        v.full_name.clone().into(),
+                        text::fold(&v.full_name).into(),
+                        text::sort_key(&v.full_name).into(),
+                        v.birth_date.clone().into(),
+                        v.birth_year.into(),
+                        v.gender.clone().into(),
+                        v.phone.clone().into(),
+                        v.relation.clone().into(),
+                        v.has_smartphone.into(),
+                        v.notes.clone().into(),
+                        enc.into(),
+                        hash.into(),
+                        masked.into(),
+                    ]);
+                    if updates.len() >= UPDATE_ROWS {
+                        q.send(update_statement(&mut updates, now, q.sqlite())?).await?;
+                    }
+                    if let Some(e) = e {
+                        touched_pairs.insert((e.hamlet_id, e.household_id));
+                        let values = AuditValues {
+                            household_code: &e.household_code,
+                            full_name: &e.full_name,
+                            birth_date: &e.birth_date,
+                            birth_year: e.birth_year,
+                            gender: &e.gender,
+                            phone: &e.phone,
+                            relation: &e.relation,
+                            has_smartphone: e.has_smartphone,
+                            notes: &e.notes,
+                            cccd_masked: None,
+                            services_done: &[],
+                        };
+                        before = serde_json::to_string(&values).ok();
+                    }
+                    written += 1;
+                    if written.is_multiple_of(500) {
+                        progress(written, total);
+                    }
+                    id
+                }
+            };
+            touched.push(id);
+            let household = hh(&v.household_code);
+            touched_pairs.insert((item.hamlet_id, household));
+            if item.action == Action::Add
+                && new_household_ids.contains(&household)
+                && !moved_into.contains(&household)
+            {
+                fresh.push(super::indicator_sources::Fresh {
+                    id,
+                    commune_id: commune,
+                    hamlet_id: item.hamlet_id,
+                    household_id: household,
+                    birth_date: v.birth_date.clone(),
+                    birth_year: v.birth_year,
+                    has_smartphone: v.has_smartphone,
+                    done: item
+                        .services_done
+                        .iter()
+                        .map(|c| (c.to_string(), today.clone()))
+                        .collect(),
+                });
+            } else {
+                others.push(id);
+            }
+            let statuses = if item.action == Action::Add {
+                &mut services_added
+            } else {
+                &mut services
+            };
+            for code in &item.services_done {
+                q.push(&mut history, vec![
+                    commune.into(),
+                    id.into(),
+                    code.to_string().into(),
+                    "done".into(),
+                    today.clone().into(),
+                    src.account_id.into(),
+                    now.into(),
+                    Param::NullInt,
+                ]).await?;
+                q.push(statuses, vec![
+                    commune.into(),
+                    id.into(),
+                    code.to_string().into(),
+                    "done".into(),
+                    today.clone().into(),
+                    src.account_id.into(),
+                    now.into(),
+                ]).await?;
+            }
+            let after = AuditValues {
+                household_code: &v.household_code,
+                full_name: &v.full_name,
+                birth_date: &v.birth_date,
                 birth_year: v.birth_year,
+                gender: &v.gender,
+                phone: &v.phone,
+                relation: &v.relation,
                 has_smartphone: v.has_smartphone,
-                done: item
-                    .services_done
-                    .iter()
-                    .map(|c| (c.to_string(), today.clone()))
-                    .collect(),
-            });
-        } else {
-            others.push(id);
-        }
-        let statuses = if item.action == Action::Add {
-            &mut services_added
-        } else {
-            &mut services
-        };
-        for code in &item.services_done {
-            history.push(vec![
+                notes: &v.notes,
+                cccd_masked: item.cccd.as_deref().map(text::mask_cccd),
+                services_done: &item.services_done,
+            };
+            let after = serde_json::to_string(&after).ok();
+            let action = if item.action == Action::Add {
+                "import_add"
+            } else {
+                "import_update"
+            };
+            q.push(&mut audit, vec![
                 commune.into(),
-                id.into(),
-                code.to_string().into(),
-                "done".into(),
-                today.clone().into(),
                 src.account_id.into(),
                 now.into(),
-                Param::NullInt,
-            ])?;
-            statuses.push(vec![
-                commune.into(),
+                action.into(),
+                "resident".into(),
                 id.into(),
-                code.to_string().into(),
-                "done".into(),
-                today.clone().into(),
-                src.account_id.into(),
-                now.into(),
-            ])?;
+                before.into(),
+                after.into(),
+            ]).await?;
         }
-        let after = AuditValues {
-            household_code: &v.household_code,
-            full_name: &v.full_name,
-            birth_date: &v.birth_date,
-            birth_year: v.birth_year,
-            gender: &v.gender,
-            phone: &v.phone,
-            relation: &v.relation,
-            has_smartphone: v.has_smartphone,
-            notes: &v.notes,
-            cccd_masked: item.cccd.as_deref().map(text::mask_cccd),
-            services_done: &item.services_done,
-        };
-        let after = serde_json::to_string(&after).ok();
-        let action = if item.action == Action::Add {
-            "import_add"
-        } else {
-            "import_update"
-        };
-        audit.push(vec![
-            commune.into(),
-            src.account_id.into(),
-            now.into(),
-            action.into(),
-            "resident".into(),
-            id.into(),
-            before.into(),
-            after.into(),
-        ])?;
-        if touched.len().is_multiple_of(1000) {
-            update_residents(conn, &mut updates, now).await?;
-            audit.finish(conn).await?;
-            history.finish(conn).await?;
-            services_added.finish(conn).await?;
-            services.finish(conn).await?;
+        if !updates.is_empty() {
+            q.send(update_statement(&mut updates, now, q.sqlite())?).await?;
         }
-    }
-    update_residents(conn, &mut updates, now).await?;
-    audit.finish(conn).await?;
-    history.finish(conn).await?;
-    services_added.finish(conn).await?;
-    services.finish(conn).await?;
+        q.finish(&mut audit).await?;
+        q.finish(&mut history).await?;
+        q.finish(&mut services_added).await?;
+        q.finish(&mut services).await?;
+        Ok((touched_pairs, fresh, others))
+    })
+    .await?;
     super::field_changes::release(conn, held, &touched_pairs).await?;
     // Refreshing entity by entity costs about 0.2 ms each (20 s for 100,000 new residents);
     // past a few thousand rows recomputing the whole commune at once is faster (about 3 s

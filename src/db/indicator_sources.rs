@@ -509,38 +509,45 @@ pub async fn add_fresh(conn: &mut AnyConnection, fresh: &[Fresh]) -> Result<()> 
     for f in fresh {
         by_household.entry(f.household_id).or_default().push(f);
     }
-    let mut batch: Vec<(ResidentRow, ResidentInput)> = Vec::new();
-    let households = by_household.len();
-    for (n, members) in by_household.into_values().enumerate() {
-        for f in members {
-            let r = ResidentRow {
-                id: f.id,
-                commune_id: f.commune_id,
-                hamlet_id: f.hamlet_id,
-                household_id: f.household_id,
-                birth_date: f.birth_date.clone(),
-                birth_year: f.birth_year,
-                has_smartphone: f.has_smartphone,
-                status: "living".into(),
-                status_date: None,
-                active: 1,
-                household_active: 1,
-            };
-            let done = f
-                .done
-                .iter()
-                .filter_map(|(code, date)| period::month_of_date(date).map(|m| (code.clone(), m)))
-                .collect();
-            let input = input_of(&r, None, done);
-            batch.push((r, input));
+    // Computed while the database writes the previous rows.
+    super::batch::pipeline(conn, async |q| {
+        let mut batch: Vec<(ResidentRow, ResidentInput)> = Vec::new();
+        let households = by_household.len();
+        for (n, members) in by_household.into_values().enumerate() {
+            for f in members {
+                let r = ResidentRow {
+                    id: f.id,
+                    commune_id: f.commune_id,
+                    hamlet_id: f.hamlet_id,
+                    household_id: f.household_id,
+                    birth_date: f.birth_date.clone(),
+                    birth_year: f.birth_year,
+                    has_smartphone: f.has_smartphone,
+                    status: "living".into(),
+                    status_date: None,
+                    active: 1,
+                    household_active: 1,
+                };
+                let done = f
+                    .done
+                    .iter()
+                    .filter_map(|(code, date)| {
+                        period::month_of_date(date).map(|m| (code.clone(), m))
+                    })
+                    .collect();
+                let input = input_of(&r, None, done);
+                batch.push((r, input));
+            }
+            if batch.len() >= 2000 || n + 1 == households {
+                let (rs, hs) = compute(&batch, &batch, &open);
+                queue_new(&mut sources, &mut counts, rs, hs)?;
+                q.flush(&mut sources).await?;
+                batch.clear();
+            }
         }
-        if batch.len() >= 2000 || n + 1 == households {
-            let (rs, hs) = compute(&batch, &batch, &open);
-            queue_new(&mut sources, &mut counts, rs, hs)?;
-            sources.finish(conn).await?;
-            batch.clear();
-        }
-    }
+        q.finish(&mut sources).await
+    })
+    .await?;
     apply(conn, &counts).await
 }
 

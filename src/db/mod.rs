@@ -212,6 +212,11 @@ where
     sqlx::query_as(sql).persistent(persistent())
 }
 
+/// `sqlx::query_with`: values gathered beforehand (`batch::Statement`), same preparation.
+pub fn query_with<'q>(sql: &'q str, args: sqlx::any::AnyArguments<'q>) -> Query<'q> {
+    sqlx::query_with(sql, args).persistent(persistent())
+}
+
 /// Takes a commune's row out of every list and sum (`active = 0`), keeping it for the record;
 /// 404 when the commune has no such row still active.
 pub async fn deactivate(
@@ -380,6 +385,24 @@ impl Db {
     /// `analysis_limit`), so this stays quick on a province-sized file. Names come from code.
     pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
         match self.backend {
+            Backend::Postgres if tables.len() > 1 => {
+                // On two connections at once: each ANALYZE uses one core.
+                let (a, b): (Vec<&str>, Vec<&str>) = {
+                    let (a, b): (Vec<_>, Vec<_>) =
+                        tables.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+                    (
+                        a.into_iter().map(|(_, t)| *t).collect(),
+                        b.into_iter().map(|(_, t)| *t).collect(),
+                    )
+                };
+                let (a, b) = (
+                    format!("ANALYZE {}", a.join(", ")),
+                    format!("ANALYZE {}", b.join(", ")),
+                );
+                let (a, b) = tokio::join!(self.execute(&a, &[]), self.execute(&b, &[]));
+                a?;
+                b?;
+            }
             Backend::Postgres => {
                 self.execute(&format!("ANALYZE {}", tables.join(", ")), &[])
                     .await?;
