@@ -18,6 +18,15 @@ use rand::{Rng, SeedableRng};
 use rust_xlsxwriter::Workbook;
 use std::time::Instant;
 
+// With `--features mimalloc` or `--features jemalloc`, that allocator instead of glibc's
+// malloc (compared in docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 struct Cli {
     /// An empty database (default: a new SQLite file in a temporary directory).

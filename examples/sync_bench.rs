@@ -18,11 +18,14 @@
 
 use clap::Parser;
 
-// With `--features mimalloc`, Microsoft's mimalloc instead of glibc's malloc (compared in
-// docs/benchmarks.md).
+// With `--features mimalloc` or `--features jemalloc`, that allocator instead of glibc's
+// malloc (compared in docs/benchmarks.md).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use congdongso::auth::{self, Role};
 use congdongso::config::Settings;
 use congdongso::crypto::Keys;

@@ -251,6 +251,13 @@ async fn the_demo_leaves_planner_statistics() {
     }
 }
 
+async fn parent_table(conn: &mut sqlx::AnyConnection) {
+    congdongso::db::query("CREATE TEMPORARY TABLE pipe_parent (id BIGINT PRIMARY KEY, v TEXT)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
 /// `batch::pipeline` writes every pushed row in the order pushed (a later statement may rely on
 /// an earlier one), and when the database refuses a statement the caller gets the database's
 /// error, not the producer's "writer stopped", and nothing waits forever on a full queue.
@@ -260,10 +267,7 @@ async fn pipelined_rows(url: String) {
     let db = migrated(&url).await;
     let mut tx = db.begin_write().await.unwrap();
     let conn: &mut sqlx::AnyConnection = &mut tx;
-    congdongso::db::query("CREATE TEMPORARY TABLE pipe_parent (id BIGINT PRIMARY KEY, v TEXT)")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    parent_table(conn).await;
     congdongso::db::query(
         "CREATE TEMPORARY TABLE pipe_child (id BIGINT PRIMARY KEY, \
          parent BIGINT NOT NULL REFERENCES pipe_parent(id))",
@@ -302,10 +306,7 @@ async fn pipelined_rows(url: String) {
     // A duplicate key in the first statement; the producer goes on pushing thousands of rows.
     let mut tx = db.begin_write().await.unwrap();
     let conn: &mut sqlx::AnyConnection = &mut tx;
-    congdongso::db::query("CREATE TEMPORARY TABLE pipe_parent (id BIGINT PRIMARY KEY, v TEXT)")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    parent_table(conn).await;
     let err = pipeline(conn, async |q| {
         let mut parents = Rows::new("pipe_parent", "id, v");
         q.push(&mut parents, vec![1i64.into(), "a".into()]).await?;
