@@ -11,11 +11,11 @@ async fn migrations(url: String) {
     let db = congdongso::db::Db::connect(&url).await.unwrap();
     assert_eq!(
         db.migrate().await.unwrap(),
-        20,
+        22,
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
-    assert_eq!(db.schema_version().await.unwrap(), 20);
+    assert_eq!(db.schema_version().await.unwrap(), 22);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");
@@ -328,5 +328,108 @@ async fn pipelined_rows(url: String) {
 async fn pipelined_rows_are_written_in_order_and_errors_reach_the_caller() {
     for url in backends().await {
         pipelined_rows(url).await;
+    }
+}
+
+/// The error a statement gave, if it is a broken reference.
+fn broke_reference(r: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> bool {
+    matches!(r, Err(sqlx::Error::Database(d))
+        if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+}
+
+/// A status history row names a stored resident and a service status a known service, on both
+/// databases (PostgreSQL checks these two per statement, migration 0022, SQLite per row): a
+/// statement naming anything else is refused whole, and a resident still named by history
+/// cannot be removed.
+async fn references(url: String) {
+    use congdongso::db::query;
+    let db = migrated(&url).await;
+    congdongso::demo::seed(
+        &db,
+        &keys(),
+        "tham chiếu",
+        &congdongso::demo::DemoOptions {
+            households_per_hamlet: 1,
+            seed: 3,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (resident, missing): (i64, i64) =
+        congdongso::db::query_as("SELECT MIN(id), MAX(id) + 1000 FROM residents")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let (service,): (String,) = congdongso::db::query_as("SELECT MIN(code) FROM services")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let count = async |sql: &str| db.scalar_i64(sql, &[]).await.unwrap();
+    let history_before = count("SELECT COUNT(*) FROM service_status_history").await;
+    let history = "INSERT INTO service_status_history \
+                   (commune_id, resident_id, service_code, status, status_date, recorded_at) \
+                   VALUES (1, $1, $3, 'done', '2026-12-01', 0), (1, $2, $3, 'done', '2026-12-01', 0)";
+    let mut conn = db.pool.acquire().await.unwrap();
+    // One good row and one naming no resident: neither is written.
+    let r = query(history)
+        .bind(resident)
+        .bind(missing)
+        .bind(service.clone())
+        .execute(&mut *conn)
+        .await;
+    assert!(broke_reference(r), "{url}");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM service_status_history").await,
+        history_before,
+        "{url}"
+    );
+    let status = "INSERT INTO resident_services \
+                  (commune_id, resident_id, service_code, status, status_date, updated_at) \
+                  VALUES (1, $1, $2, 'done', '2026-12-01', 0)";
+    let r = query(status)
+        .bind(resident)
+        .bind("dich-vu-khong-co".to_string())
+        .execute(&mut *conn)
+        .await;
+    assert!(broke_reference(r), "{url}");
+    // A resident with history (and nothing else) cannot be removed until the history is.
+    let (lone,): (i64,) = congdongso::db::query_as(
+        "INSERT INTO residents (commune_id, hamlet_id, household_id, full_name, search_text, \
+         sort_key, created_at, updated_at) \
+         SELECT commune_id, hamlet_id, id, 'Thử Tham Chiếu', 'thu tham chieu', 'thu', 0, 0 \
+         FROM households ORDER BY id LIMIT 1 RETURNING id",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    query(history)
+        .bind(lone)
+        .bind(lone)
+        .bind(service.clone())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let r = query("DELETE FROM residents WHERE id = $1")
+        .bind(lone)
+        .execute(&mut *conn)
+        .await;
+    assert!(broke_reference(r), "{url}");
+    query("DELETE FROM service_status_history WHERE resident_id = $1")
+        .bind(lone)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    query("DELETE FROM residents WHERE id = $1")
+        .bind(lone)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn history_and_statuses_name_what_exists() {
+    for url in backends().await {
+        references(url).await;
     }
 }

@@ -1,5 +1,7 @@
 //! The audit log: who changed what, when, before and after.
 
+use super::Param;
+use super::write_group::WriteGroup;
 use crate::error::Result;
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -49,24 +51,25 @@ pub struct Pending {
 }
 
 /// Records a batch's entries in as few statements as the placeholders allow.
-pub async fn record_many(conn: &mut AnyConnection, entries: &[Pending]) -> Result<()> {
+pub fn record_many(group: &mut WriteGroup, entries: &[Pending]) {
     let at = super::now();
     for chunk in entries.chunks(200) {
         let sql = format!(
             "INSERT INTO audit_log (commune_id, account_id, action, entity, entity_id, after_json, at) VALUES {}",
             super::value_rows(chunk.len(), 6, 1)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 6 + 1);
         for e in chunk {
-            q = q
-                .bind(e.commune_id)
-                .bind(e.account_id)
-                .bind(e.action.to_string())
-                .bind(e.entity.to_string())
-                .bind(e.entity_id)
-                .bind(e.after_json.clone());
+            params.extend([
+                e.commune_id.into(),
+                e.account_id.into(),
+                e.action.into(),
+                e.entity.into(),
+                e.entity_id.into(),
+                e.after_json.clone().into(),
+            ]);
         }
-        q.bind(at).execute(&mut *conn).await?;
+        params.push(at.into());
+        group.push(sql, params);
     }
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Help records (lượt hỗ trợ): append-only; a help sets the resident's service status, and the
 //! status history keeps every step.
 
-use super::Db;
+use super::write_group::WriteGroup;
+use super::{Db, Param};
 use crate::error::Result;
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -116,7 +117,7 @@ pub async fn reserve_ids(conn: &mut AnyConnection, n: usize) -> Result<Vec<i64>>
 }
 
 /// Writes helps with reserved ids, a hundred rows a statement.
-pub async fn insert_rows(conn: &mut AnyConnection, rows: &[HelpRow]) -> Result<()> {
+pub fn insert_rows(group: &mut WriteGroup, rows: &[HelpRow]) {
     let now = super::now();
     for chunk in rows.chunks(100) {
         let sql = format!(
@@ -124,25 +125,26 @@ pub async fn insert_rows(conn: &mut AnyConnection, rows: &[HelpRow]) -> Result<(
              account_id, service_code, dossier_kind, done, help_date, activity_id, created_at) VALUES {}",
             super::value_rows(chunk.len(), 12, 1)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 12 + 1);
         for h in chunk {
-            q = q
-                .bind(h.id)
-                .bind(h.client_id.clone())
-                .bind(h.commune_id)
-                .bind(h.hamlet_id)
-                .bind(h.resident_id)
-                .bind(h.member_id)
-                .bind(h.account_id)
-                .bind(h.service_code.clone())
-                .bind(h.dossier_kind.clone())
-                .bind(h.done as i64)
-                .bind(h.date.clone())
-                .bind(h.activity_id);
+            params.extend([
+                h.id.into(),
+                h.client_id.clone().into(),
+                h.commune_id.into(),
+                h.hamlet_id.into(),
+                h.resident_id.into(),
+                h.member_id.into(),
+                h.account_id.into(),
+                h.service_code.clone().into(),
+                h.dossier_kind.clone().into(),
+                (h.done as i64).into(),
+                h.date.clone().into(),
+                h.activity_id.into(),
+            ]);
         }
-        q.bind(now).execute(&mut *conn).await?;
+        params.push(now.into());
+        group.push(sql, params);
     }
-    Ok(())
 }
 
 /// The status a help leads to, if it changes anything.

@@ -6,6 +6,8 @@
 //! figures are right as of the last commit, with no nightly job and no cache to go stale.
 
 use super::batch::Rows;
+use super::id_set::IdSet;
+use super::write_group::WriteGroup;
 use super::{Db, Param};
 use crate::error::Result;
 use crate::indicators::period::{self, FLOOR, Month, NEVER};
@@ -15,10 +17,6 @@ use std::collections::{BTreeMap, HashMap};
 
 /// How many ids go into one `IN (…)` list.
 const CHUNK: usize = 500;
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
 
 #[derive(sqlx::FromRow, Clone)]
 struct ResidentRow {
@@ -138,10 +136,12 @@ async fn hamlets(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, O
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let set = IdSet::new(conn, ids);
     let rows: Vec<HamletRow> = crate::db::query_as(&format!(
-        "SELECT id, active, opened_on, closed_on FROM areas WHERE id IN ({})",
-        id_list(ids)
+        "SELECT id, active, opened_on, closed_on FROM areas WHERE {}",
+        set.sql("id", 1)
     ))
+    .bind(set.text())
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.iter().map(|h| (h.id, open_of(h))).collect())
@@ -212,32 +212,44 @@ fn compute(
     (rs, hs)
 }
 
-async fn stored(conn: &mut AnyConnection, kind: &str, ids: &[i64]) -> Result<HashMap<i64, Source>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+/// The stored sources of these residents and households, in one query.
+async fn stored(
+    conn: &mut AnyConnection,
+    resident_ids: &[i64],
+    household_ids: &[i64],
+) -> Result<(HashMap<i64, Source>, HashMap<i64, Source>)> {
+    let (mut residents, mut households) = (HashMap::new(), HashMap::new());
+    if resident_ids.is_empty() && household_ids.is_empty() {
+        return Ok((residents, households));
     }
-    let rows: Vec<(i64, i64, i64, Option<i64>, String)> = crate::db::query_as(&format!(
-        "SELECT entity_id, commune_id, hamlet_id, parent_id, steps FROM indicator_sources \
-         WHERE kind = $1 AND entity_id IN ({})",
-        id_list(ids)
+    let (r, h) = (
+        IdSet::new(conn, resident_ids),
+        IdSet::new(conn, household_ids),
+    );
+    let rows: Vec<(String, i64, i64, i64, Option<i64>, String)> = crate::db::query_as(&format!(
+        "SELECT kind, entity_id, commune_id, hamlet_id, parent_id, steps FROM indicator_sources \
+         WHERE (kind = 'resident' AND {}) OR (kind = 'household' AND {})",
+        r.sql("entity_id", 1),
+        h.sql("entity_id", 2)
     ))
-    .bind(kind.to_string())
+    .bind(r.text())
+    .bind(h.text())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, commune_id, hamlet_id, parent_id, s)| {
-            (
-                id,
-                Source {
-                    commune_id,
-                    hamlet_id,
-                    parent_id,
-                    steps: steps::decode(&s),
-                },
-            )
-        })
-        .collect())
+    for (kind, id, commune_id, hamlet_id, parent_id, s) in rows {
+        let source = Source {
+            commune_id,
+            hamlet_id,
+            parent_id,
+            steps: steps::decode(&s),
+        };
+        if kind == "resident" {
+            residents.insert(id, source);
+        } else {
+            households.insert(id, source);
+        }
+    }
+    Ok((residents, households))
 }
 
 /// Adds the changes to the counts, in key order so concurrent PostgreSQL writers lock rows in
@@ -246,6 +258,12 @@ async fn apply(
     conn: &mut AnyConnection,
     changes: &BTreeMap<(i64, String, Month), i64>,
 ) -> Result<()> {
+    let mut group = WriteGroup::new();
+    count_changes(&mut group, changes);
+    group.run(conn).await
+}
+
+fn count_changes(group: &mut WriteGroup, changes: &BTreeMap<(i64, String, Month), i64>) {
     // In key order, so two transactions touching the same rows lock them in the same order.
     let rows: Vec<_> = changes.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in rows.chunks(200) {
@@ -254,24 +272,29 @@ async fn apply(
              ON CONFLICT (area_id, metric, month) DO UPDATE SET n = indicator_counts.n + excluded.n",
             super::value_rows(chunk.len(), 4, 0)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 4);
         for ((area, metric, month), n) in chunk {
-            q = q.bind(*area).bind(metric.clone()).bind(*month).bind(**n);
+            params.extend([
+                (*area).into(),
+                metric.clone().into(),
+                (*month).into(),
+                (**n).into(),
+            ]);
         }
-        q.execute(&mut *conn).await?;
+        group.push(sql, params);
     }
-    Ok(())
 }
 
 /// Replaces the stored sources of one kind and collects the count changes.
-async fn replace(
-    conn: &mut AnyConnection,
-    kind: &str,
+fn replace(
+    conn: &AnyConnection,
+    group: &mut WriteGroup,
+    kind: &'static str,
     ids: &[i64],
+    mut old: HashMap<i64, Source>,
     fresh: Vec<(i64, Source)>,
     changes: &mut BTreeMap<(i64, String, Month), i64>,
-) -> Result<()> {
-    let mut old = stored(conn, kind, ids).await?;
+) {
     let mut fresh: HashMap<i64, Source> = fresh.into_iter().collect();
     let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
     for id in ids {
@@ -301,39 +324,44 @@ async fn replace(
              parent_id = excluded.parent_id, steps = excluded.steps",
             super::value_rows(chunk.len(), 5, 1)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 5 + 1);
         for (id, s) in chunk {
-            q = q
-                .bind(*id)
-                .bind(s.commune_id)
-                .bind(s.hamlet_id)
-                .bind(s.parent_id)
-                .bind(steps::encode(&s.steps));
+            params.extend([
+                (*id).into(),
+                s.commune_id.into(),
+                s.hamlet_id.into(),
+                s.parent_id.into(),
+                steps::encode(&s.steps).into(),
+            ]);
         }
-        q.bind(kind.to_string()).execute(&mut *conn).await?;
+        params.push(kind.into());
+        group.push(sql, params);
     }
     for chunk in deletes.chunks(CHUNK) {
-        crate::db::query(&format!(
-            "DELETE FROM indicator_sources WHERE kind = $1 AND entity_id IN ({})",
-            id_list(chunk)
-        ))
-        .bind(kind.to_string())
-        .execute(&mut *conn)
-        .await?;
+        let set = IdSet::new(conn, chunk);
+        group.push(
+            format!(
+                "DELETE FROM indicator_sources WHERE kind = $1 AND {}",
+                set.sql("entity_id", 2)
+            ),
+            vec![kind.into(), set.param()],
+        );
     }
-    Ok(())
 }
 
 /// Brings the counts up to date with these residents and their households (also a household
 /// a resident has just left).
 pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
-        let list = id_list(chunk);
+        let set = IdSet::new(conn, chunk);
         let households: Vec<(i64,)> = crate::db::query_as(&format!(
-            "SELECT household_id FROM residents WHERE id IN ({list}) \
+            "SELECT household_id FROM residents WHERE {} \
              UNION SELECT parent_id FROM indicator_sources WHERE kind = 'resident' \
-             AND entity_id IN ({list}) AND parent_id IS NOT NULL"
+             AND {} AND parent_id IS NOT NULL",
+            set.sql("id", 1),
+            set.sql("entity_id", 1)
         ))
+        .bind(set.text())
         .fetch_all(&mut *conn)
         .await?;
         let households: Vec<i64> = households.into_iter().map(|(h,)| h).collect();
@@ -345,10 +373,12 @@ pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<
 /// Brings the counts up to date with these households and every resident in them.
 pub async fn refresh_households(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
+        let set = IdSet::new(conn, chunk);
         let residents: Vec<(i64,)> = crate::db::query_as(&format!(
-            "SELECT id FROM residents WHERE household_id IN ({})",
-            id_list(chunk)
+            "SELECT id FROM residents WHERE {}",
+            set.sql("household_id", 1)
         ))
+        .bind(set.text())
         .fetch_all(&mut *conn)
         .await?;
         let residents: Vec<i64> = residents.into_iter().map(|(r,)| r).collect();
@@ -366,7 +396,8 @@ async fn refresh(
         if ids.is_empty() {
             Ok(Vec::new())
         } else {
-            load(conn, &format!("r.{column} IN ({})", id_list(ids)), &[]).await
+            let set = IdSet::new(conn, ids);
+            load(conn, &set.sql(&format!("r.{column}"), 1), &[set.param()]).await
         }
     };
     // The residents being refreshed are usually members of those households: load only the
@@ -394,10 +425,30 @@ async fn refresh(
     hamlet_ids.dedup();
     let open = hamlets(conn, &hamlet_ids).await?;
     let (rs, hs) = compute(&residents, &members, &open);
+    let (old_rs, old_hs) = stored(conn, resident_ids, household_ids).await?;
+    // The sources and the counts read nothing of each other: one statement on PostgreSQL.
     let mut changes = BTreeMap::new();
-    replace(conn, "resident", resident_ids, rs, &mut changes).await?;
-    replace(conn, "household", household_ids, hs, &mut changes).await?;
-    apply(conn, &changes).await
+    let mut group = WriteGroup::new();
+    replace(
+        conn,
+        &mut group,
+        "resident",
+        resident_ids,
+        old_rs,
+        rs,
+        &mut changes,
+    );
+    replace(
+        conn,
+        &mut group,
+        "household",
+        household_ids,
+        old_hs,
+        hs,
+        &mut changes,
+    );
+    count_changes(&mut group, &changes);
+    group.run(conn).await
 }
 
 /// After a hamlet opened, closed or changed its dates: every household (and so every resident)

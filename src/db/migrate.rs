@@ -42,6 +42,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_guides.sql"),
     migration!(19, "0019_businesses.sql"),
     migration!(20, "0020_field_held.sql"),
+    migration!(21, "0021_field_held_early.sql"),
+    migration!(22, "0022_keys_per_statement.sql"),
 ];
 
 impl Db {

@@ -23,6 +23,7 @@ pub mod guides;
 pub mod help;
 pub mod help_requests;
 pub mod households;
+pub mod id_set;
 pub mod imports;
 pub mod indicator_sources;
 pub mod indicators;
@@ -45,6 +46,7 @@ pub mod teams;
 pub mod tokens;
 pub mod trainings;
 pub mod worklists;
+pub mod write_group;
 pub mod yearend;
 
 use crate::error::{AppError, Result};

@@ -1,5 +1,6 @@
 //! Residents (nhân khẩu) and their service statuses with history.
 
+use super::write_group::WriteGroup;
 use super::{Db, Filter, Page, Param};
 use crate::auth::PersonalScope;
 use crate::crypto::Keys;
@@ -479,12 +480,13 @@ pub async fn tracked_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<T
     };
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let set = super::id_set::IdSet::new(conn, chunk);
         let rows: Vec<Tracked> = crate::db::query_as(&format!(
             "SELECT id, commune_id, hamlet_id, household_id, version, active, phone, has_smartphone, status, consent \
-             FROM residents WHERE id IN ({}) ORDER BY id{lock}",
-            list.join(",")
+             FROM residents WHERE {} ORDER BY id{lock}",
+            set.sql("id", 1)
         ))
+        .bind(set.text())
         .fetch_all(&mut *conn)
         .await?;
         out.extend(rows);
@@ -503,12 +505,13 @@ pub async fn service_statuses(
     let wanted: std::collections::HashSet<&(i64, String)> = pairs.iter().collect();
     let mut out = Vec::new();
     for chunk in residents.chunks(500) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let set = super::id_set::IdSet::new(conn, chunk);
         let rows: Vec<(i64, String, String, String)> = crate::db::query_as(&format!(
             "SELECT resident_id, service_code, status, status_date FROM resident_services \
-             WHERE resident_id IN ({})",
-            list.join(",")
+             WHERE {}",
+            set.sql("resident_id", 1)
         ))
+        .bind(set.text())
         .fetch_all(&mut *conn)
         .await?;
         out.extend(
@@ -533,7 +536,7 @@ pub struct StatusWrite {
 
 /// `write_service_status` for many: every step into the history, and each pair's last step as
 /// its current status, in two statements per hundred rows.
-pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> Result<()> {
+pub fn write_statuses(group: &mut WriteGroup, rows: &[StatusWrite]) {
     let now = super::now();
     for chunk in rows.chunks(100) {
         let sql = format!(
@@ -541,18 +544,20 @@ pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> R
              status_date, recorded_by, help_id, recorded_at) VALUES {}",
             super::value_rows(chunk.len(), 7, 1)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 7 + 1);
         for w in chunk {
-            q = q
-                .bind(w.commune_id)
-                .bind(w.resident_id)
-                .bind(w.service_code.clone())
-                .bind(w.status.to_string())
-                .bind(w.status_date.clone())
-                .bind(w.account_id)
-                .bind(w.help_id);
+            params.extend([
+                w.commune_id.into(),
+                w.resident_id.into(),
+                w.service_code.clone().into(),
+                w.status.into(),
+                w.status_date.clone().into(),
+                w.account_id.into(),
+                w.help_id.into(),
+            ]);
         }
-        q.bind(now).execute(&mut *conn).await?;
+        params.push(now.into());
+        group.push(sql, params);
     }
     // One row per pair in an upsert: the last step wins.
     let mut last: Vec<&StatusWrite> = Vec::new();
@@ -574,19 +579,20 @@ pub async fn write_statuses(conn: &mut AnyConnection, rows: &[StatusWrite]) -> R
              updated_at = excluded.updated_at",
             super::value_rows(chunk.len(), 6, 1)
         );
-        let mut q = crate::db::query(&sql);
+        let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 6 + 1);
         for w in chunk {
-            q = q
-                .bind(w.commune_id)
-                .bind(w.resident_id)
-                .bind(w.service_code.clone())
-                .bind(w.status.to_string())
-                .bind(w.status_date.clone())
-                .bind(w.account_id);
+            params.extend([
+                w.commune_id.into(),
+                w.resident_id.into(),
+                w.service_code.clone().into(),
+                w.status.into(),
+                w.status_date.clone().into(),
+                w.account_id.into(),
+            ]);
         }
-        q.bind(now).execute(&mut *conn).await?;
+        params.push(now.into());
+        group.push(sql, params);
     }
-    Ok(())
 }
 
 /// The tracked fields someone other than `account_id` changed after `version` (a member who

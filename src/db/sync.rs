@@ -2,6 +2,7 @@
 //! sender's scope, a request's records in one transaction; a rejected record does not stop
 //! the others.
 
+use super::write_group::WriteGroup;
 use super::{
     Db, audit, businesses, conflicts, help, help_requests, households, indicator_sources, residents,
 };
@@ -486,13 +487,17 @@ impl Shared {
     /// Writes what the batch kept for the end: the log rows, the audit entries, and the counts
     /// of the residents it touched.
     async fn flush(&mut self, conn: &mut AnyConnection, ctx: &Context<'_>) -> Result<()> {
-        // The helps first: the status history names them, and the counts read them.
-        help::insert_rows(conn, &self.helps).await?;
+        // The helps, log, audit rows and statuses read nothing of each other: one statement
+        // on PostgreSQL. The counts read the helps, so they follow.
+        let mut group = WriteGroup::new();
+        help::insert_rows(&mut group, &self.helps);
         for chunk in self.log.chunks(100) {
-            insert_log(conn, ctx, chunk).await?;
+            let (sql, params) = log_statement(ctx, chunk);
+            group.push(sql, params);
         }
-        audit::record_many(conn, &self.audit).await?;
-        residents::write_statuses(conn, &self.status_writes).await?;
+        audit::record_many(&mut group, &self.audit);
+        residents::write_statuses(&mut group, &self.status_writes);
+        group.run(conn).await?;
         self.touched.sort_unstable();
         self.touched.dedup();
         indicator_sources::refresh_residents(conn, &self.touched).await
@@ -508,26 +513,38 @@ async fn insert_log(
     if rows.is_empty() {
         return Ok(());
     }
+    let (sql, params) = log_statement(ctx, rows);
+    super::bind(crate::db::query(&sql), &params)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn log_statement(
+    ctx: &Context<'_>,
+    rows: &[(String, &'static str, Applied)],
+) -> (String, Vec<super::Param>) {
     let sql = format!(
         "INSERT INTO sync_records (client_id, kind, status, target_id, message, commune_id, account_id, device_id, received_at) VALUES {}",
         super::value_rows(rows.len(), 5, 4)
     );
-    let mut q = crate::db::query(&sql);
+    let mut params: Vec<super::Param> = Vec::with_capacity(rows.len() * 5 + 4);
     for (id, kind, a) in rows {
-        q = q
-            .bind(id.clone())
-            .bind(kind.to_string())
-            .bind(a.status.to_string())
-            .bind(a.target_id)
-            .bind(a.message.clone());
+        params.extend([
+            id.clone().into(),
+            (*kind).into(),
+            a.status.into(),
+            a.target_id.into(),
+            a.message.clone().into(),
+        ]);
     }
-    q.bind(ctx.scope.commune_id)
-        .bind(ctx.account_id)
-        .bind(ctx.device_id.map(str::to_string))
-        .bind(super::now())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    params.extend([
+        ctx.scope.commune_id.into(),
+        ctx.account_id.into(),
+        ctx.device_id.map(str::to_string).into(),
+        super::now().into(),
+    ]);
+    (sql, params)
 }
 
 fn reject_message(e: &AppError) -> String {
