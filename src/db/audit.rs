@@ -50,7 +50,7 @@ pub struct Pending {
     pub after_json: Option<String>,
 }
 
-/// Records a batch's entries in as few statements as the placeholders allow.
+/// Adds a batch's entries to `group`, two hundred rows a statement.
 pub fn record_many(group: &mut WriteGroup, entries: &[Pending]) {
     let at = super::now();
     for chunk in entries.chunks(200) {

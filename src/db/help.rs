@@ -116,7 +116,7 @@ pub async fn reserve_ids(conn: &mut AnyConnection, n: usize) -> Result<Vec<i64>>
     super::batch::reserve_ids(conn, "help_records", n).await
 }
 
-/// Writes helps with reserved ids, a hundred rows a statement.
+/// Adds the helps (ids reserved) to `group`, a hundred rows a statement.
 pub fn insert_rows(group: &mut WriteGroup, rows: &[HelpRow]) {
     let now = super::now();
     for chunk in rows.chunks(100) {

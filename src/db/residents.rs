@@ -534,8 +534,8 @@ pub struct StatusWrite {
     pub help_id: Option<i64>,
 }
 
-/// `write_service_status` for many: every step into the history, and each pair's last step as
-/// its current status, in two statements per hundred rows.
+/// `write_service_status` for many, added to `group`: every step into the history, and each
+/// pair's last step as its current status, in two statements per hundred rows.
 pub fn write_statuses(group: &mut WriteGroup, rows: &[StatusWrite]) {
     let now = super::now();
     for chunk in rows.chunks(100) {

@@ -33,10 +33,6 @@ impl WriteGroup {
         self.parts.push((sql, params));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
     /// Runs every statement gathered, in order; on PostgreSQL as few statements as the
     /// parameter limit allows.
     pub async fn run(self, conn: &mut AnyConnection) -> Result<()> {
