@@ -124,3 +124,45 @@ pub async fn release(
     }
     rows.finish(conn).await
 }
+
+/// On PostgreSQL, holds the field-change triggers off until `resume`, for a sync batch's
+/// combined write (`stamp_residents` stamps what it wrote, once); elsewhere does nothing and
+/// the triggers stamp as they go. Without it the helps and the statuses of one batch each fired
+/// `field_touch_all` for the same households: two counter bumps and twice as many rewritten
+/// `field_changes` rows, each a new version in two indexes (issue 16).
+pub async fn hold_for_group(conn: &mut AnyConnection) -> Result<bool> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(false);
+    }
+    crate::db::query("SELECT set_config('congdongso.field_held', 'on', true)")
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Adds to the group the stamp of the households of these residents, as the held triggers
+/// would have made it: the residents' hamlet and household as the statement sees them (after
+/// any move earlier in the transaction). PostgreSQL only (after `hold_for_group`).
+pub fn stamp_residents(
+    group: &mut super::write_group::WriteGroup,
+    conn: &AnyConnection,
+    resident_ids: &[i64],
+) {
+    let set = super::id_set::IdSet::new(conn, resident_ids);
+    group.push(
+        format!(
+            "SELECT field_touch_all(array_agg(r.hamlet_id), array_agg(r.household_id)) \
+             FROM residents r WHERE {}",
+            set.sql("r.id", 1)
+        ),
+        vec![set.param()],
+    );
+}
+
+/// Lets the triggers stamp again after `hold_for_group`.
+pub async fn resume(conn: &mut AnyConnection) -> Result<()> {
+    crate::db::query("SELECT set_config('congdongso.field_held', 'off', true)")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

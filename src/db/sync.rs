@@ -4,7 +4,8 @@
 
 use super::write_group::WriteGroup;
 use super::{
-    Db, audit, businesses, conflicts, help, help_requests, households, indicator_sources, residents,
+    Db, audit, businesses, conflicts, field_changes, help, help_requests, households,
+    indicator_sources, residents,
 };
 use crate::auth::PersonalScope;
 use crate::crypto::Keys;
@@ -497,7 +498,20 @@ impl Shared {
         }
         audit::record_many(&mut group, &self.audit);
         residents::write_statuses(&mut group, &self.status_writes);
+        // The helps and the statuses stamp the same households: once, as the last part (a
+        // SELECT in a WITH runs only when it is the statement's own query).
+        let mut stamped: Vec<i64> = self.helps.iter().map(|h| h.resident_id).collect();
+        stamped.extend(self.status_writes.iter().map(|w| w.resident_id));
+        stamped.sort_unstable();
+        stamped.dedup();
+        let held = !stamped.is_empty() && field_changes::hold_for_group(conn).await?;
+        if held {
+            field_changes::stamp_residents(&mut group, conn, &stamped);
+        }
         group.run(conn).await?;
+        if held {
+            field_changes::resume(conn).await?;
+        }
         self.touched.sort_unstable();
         self.touched.dedup();
         indicator_sources::refresh_residents(conn, &self.touched).await
