@@ -15,7 +15,7 @@ async fn migrations(url: String) {
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
-    assert_eq!(db.schema_version().await.unwrap(), 22);
+    assert_eq!(db.schema_version().await.unwrap(), 23);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");

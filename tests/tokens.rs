@@ -44,8 +44,42 @@ async fn bearer(url: String) {
         .unwrap();
     assert_ne!(stored.0, token, "only the hash is stored");
 
+    let used = |db: congdongso::db::Db| async move {
+        let (at,): (Option<i64>,) = db
+            .fetch_one(
+                "SELECT last_used_at FROM api_tokens WHERE id = $1",
+                &[id.into()],
+            )
+            .await
+            .unwrap();
+        at
+    };
+    assert_eq!(used(db.clone()).await, None);
     let me = with_token(&mut c, "GET", "/api/v1/me", &token, None).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    // The first use is recorded; later ones within the hour are not written again, and one
+    // after an hour is.
+    let first = used(db.clone()).await.expect("the use is recorded");
+    db.execute(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+        &[(first - 1800).into(), id.into()],
+    )
+    .await
+    .unwrap();
+    with_token(&mut c, "GET", "/api/v1/me", &token, None).await;
+    assert_eq!(
+        used(db.clone()).await,
+        Some(first - 1800),
+        "within the hour"
+    );
+    db.execute(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+        &[(first - 7200).into(), id.into()],
+    )
+    .await
+    .unwrap();
+    with_token(&mut c, "GET", "/api/v1/me", &token, None).await;
+    assert!(used(db.clone()).await.unwrap() >= first, "after an hour");
     assert_eq!(me.json()["username"], "truongap03");
     assert_eq!(me.json()["role"], "hamlet_head");
     // The account's area holds: its own hamlet yes, another hamlet no.

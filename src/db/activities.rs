@@ -159,6 +159,22 @@ pub async fn add_member(
     Ok(())
 }
 
+/// `add_member` for many (activity, member, commune), added to `group`.
+pub fn add_members(group: &mut super::write_group::WriteGroup, rows: &[(i64, i64, i64)]) {
+    for chunk in rows.chunks(200) {
+        let sql = format!(
+            "INSERT INTO activity_members (activity_id, member_id, commune_id) VALUES {} \
+             ON CONFLICT (activity_id, member_id) DO NOTHING",
+            super::value_rows(chunk.len(), 3, 0)
+        );
+        let params = chunk
+            .iter()
+            .flat_map(|&(a, m, c)| [a.into(), m.into(), c.into()])
+            .collect();
+        group.push(sql, params);
+    }
+}
+
 /// The team's door-to-door round of that day, created the first time a visit is recorded.
 pub async fn round_of_day(
     conn: &mut AnyConnection,
@@ -258,13 +274,20 @@ pub async fn confirm(
 }
 
 /// The hamlet's team (the one a field account works in).
-pub async fn hamlet_team(db: &Db, hamlet_id: i64) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = db
-        .fetch_optional(
-            "SELECT id FROM teams WHERE area_id = $1 AND kind = 'hamlet' AND active = 1 ORDER BY id LIMIT 1",
-            &[hamlet_id.into()],
-        )
+/// A hamlet's team.
+const HAMLET_TEAM: &str = "SELECT id FROM teams WHERE area_id = $1 AND kind = 'hamlet' AND active = 1 ORDER BY id LIMIT 1";
+
+/// `hamlet_team`, read on a connection already held (a sync batch's transaction).
+pub async fn hamlet_team_in(conn: &mut sqlx::AnyConnection, hamlet_id: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = crate::db::query_as(HAMLET_TEAM)
+        .bind(hamlet_id)
+        .fetch_optional(&mut *conn)
         .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+pub async fn hamlet_team(db: &Db, hamlet_id: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db.fetch_optional(HAMLET_TEAM, &[hamlet_id.into()]).await?;
     Ok(row.map(|(id,)| id))
 }
 

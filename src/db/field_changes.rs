@@ -125,44 +125,33 @@ pub async fn release(
     rows.finish(conn).await
 }
 
-/// On PostgreSQL, holds the field-change triggers off until `resume`, for a sync batch's
-/// combined write (`stamp_residents` stamps what it wrote, once); elsewhere does nothing and
-/// the triggers stamp as they go. Without it the helps and the statuses of one batch each fired
-/// `field_touch_all` for the same households: two counter bumps and twice as many rewritten
-/// `field_changes` rows, each a new version in two indexes (issue 16).
-pub async fn hold_for_group(conn: &mut AnyConnection) -> Result<bool> {
-    if conn.backend_name() != "PostgreSQL" {
-        return Ok(false);
-    }
-    crate::db::query("SELECT set_config('congdongso.field_held', 'on', true)")
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
-}
-
-/// Adds to the group the stamp of the households of these residents, as the held triggers
-/// would have made it: the residents' hamlet and household as the statement sees them (after
-/// any move earlier in the transaction). PostgreSQL only (after `hold_for_group`).
+/// On PostgreSQL, adds to a sync batch's combined write (`WriteGroup`) the stamp of these
+/// residents' households, made once by the statement itself, and holds the field-change
+/// triggers of that statement off (migration 0023): the helps and the statuses of one batch
+/// each fired `field_touch_all` for the same households, two counter bumps and twice as many
+/// rewritten `field_changes` rows (issue 16). The residents' hamlet and household are read as
+/// the statement sees them, after any move earlier in the transaction, as the triggers would
+/// have. Returns false elsewhere: SQLite's row triggers stamp as they go.
+///
+/// It must be the group's last part: a SELECT in a WITH runs only as the statement's own
+/// query, and the triggers of the other parts fire at the statement's end, after it.
 pub fn stamp_residents(
     group: &mut super::write_group::WriteGroup,
     conn: &AnyConnection,
     resident_ids: &[i64],
-) {
+) -> bool {
+    if conn.backend_name() != "PostgreSQL" || resident_ids.is_empty() {
+        return false;
+    }
     let set = super::id_set::IdSet::new(conn, resident_ids);
     group.push(
         format!(
-            "SELECT field_touch_all(array_agg(r.hamlet_id), array_agg(r.household_id)) \
+            "SELECT field_stamp(array_agg(r.hamlet_id), array_agg(r.household_id)), \
+             set_config('congdongso.field_held', statement_timestamp()::text, true) \
              FROM residents r WHERE {}",
             set.sql("r.id", 1)
         ),
         vec![set.param()],
     );
-}
-
-/// Lets the triggers stamp again after `hold_for_group`.
-pub async fn resume(conn: &mut AnyConnection) -> Result<()> {
-    crate::db::query("SELECT set_config('congdongso.field_held', 'off', true)")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    true
 }

@@ -212,11 +212,13 @@ fn compute(
     (rs, hs)
 }
 
-/// The stored sources of these residents and households, in one query.
+/// The stored sources of these residents and households, in one query; with `left`, also of
+/// the households those residents were last counted in (one they have just left).
 async fn stored(
     conn: &mut AnyConnection,
     resident_ids: &[i64],
     household_ids: &[i64],
+    left: bool,
 ) -> Result<(HashMap<i64, Source>, HashMap<i64, Source>)> {
     let (mut residents, mut households) = (HashMap::new(), HashMap::new());
     if resident_ids.is_empty() && household_ids.is_empty() {
@@ -226,11 +228,23 @@ async fn stored(
         IdSet::new(conn, resident_ids),
         IdSet::new(conn, household_ids),
     );
+    // Each part its own index look-up (an OR of them read every household's source).
+    let columns = "kind, entity_id, commune_id, hamlet_id, parent_id, steps";
+    let parents = if left {
+        format!(
+            " UNION ALL SELECT {columns} FROM indicator_sources WHERE kind = 'household' \
+             AND entity_id IN (SELECT parent_id FROM indicator_sources \
+             WHERE kind = 'resident' AND {})",
+            r.sql("entity_id", 1)
+        )
+    } else {
+        String::new()
+    };
     let rows: Vec<(String, i64, i64, i64, Option<i64>, String)> = crate::db::query_as(&format!(
-        "SELECT kind, entity_id, commune_id, hamlet_id, parent_id, steps FROM indicator_sources \
-         WHERE (kind = 'resident' AND {}) OR (kind = 'household' AND {})",
+        "SELECT {columns} FROM indicator_sources WHERE kind = 'resident' AND {} \
+         UNION ALL SELECT {columns} FROM indicator_sources WHERE kind = 'household' AND {}{parents}",
         r.sql("entity_id", 1),
-        h.sql("entity_id", 2)
+        h.sql("entity_id", 2),
     ))
     .bind(r.text())
     .bind(h.text())
@@ -354,18 +368,15 @@ fn replace(
 pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
         let set = IdSet::new(conn, chunk);
-        let households: Vec<(i64,)> = crate::db::query_as(&format!(
-            "SELECT household_id FROM residents WHERE {} \
+        let households = format!(
+            "r.household_id IN (SELECT household_id FROM residents WHERE {} \
              UNION SELECT parent_id FROM indicator_sources WHERE kind = 'resident' \
-             AND {} AND parent_id IS NOT NULL",
+             AND {} AND parent_id IS NOT NULL)",
             set.sql("id", 1),
             set.sql("entity_id", 1)
-        ))
-        .bind(set.text())
-        .fetch_all(&mut *conn)
-        .await?;
-        let households: Vec<i64> = households.into_iter().map(|(h,)| h).collect();
-        refresh(conn, chunk, &households).await?;
+        );
+        let members = load_with_hamlets(conn, &households, set.param()).await?;
+        refresh(conn, chunk, &[], members, true).await?;
     }
     Ok(())
 }
@@ -374,58 +385,126 @@ pub async fn refresh_residents(conn: &mut AnyConnection, ids: &[i64]) -> Result<
 pub async fn refresh_households(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
         let set = IdSet::new(conn, chunk);
-        let residents: Vec<(i64,)> = crate::db::query_as(&format!(
-            "SELECT id FROM residents WHERE {}",
-            set.sql("household_id", 1)
-        ))
-        .bind(set.text())
-        .fetch_all(&mut *conn)
-        .await?;
-        let residents: Vec<i64> = residents.into_iter().map(|(r,)| r).collect();
-        refresh(conn, &residents, chunk).await?;
+        let members = load_with_hamlets(conn, &set.sql("r.household_id", 1), set.param()).await?;
+        let residents: Vec<i64> = members.0.iter().map(|(r, _)| r.id).collect();
+        refresh(conn, &residents, chunk, members, false).await?;
     }
     Ok(())
 }
 
+/// Residents (each with what the engine needs) and the hamlets they live in.
+type Loaded = (Vec<(ResidentRow, ResidentInput)>, HashMap<i64, Open>);
+
+/// What `load` and `hamlets` read, in one query: the round trips of a sync batch's refresh are
+/// most of its cost on PostgreSQL (issue 16). For a few hundred residents at most; a whole
+/// commune is read by `load`, whose joins suit that size.
+async fn load_with_hamlets(
+    conn: &mut AnyConnection,
+    condition: &str,
+    param: Param,
+) -> Result<Loaded> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        resident: ResidentRow,
+        hamlet_active: i64,
+        opened_on: Option<String>,
+        closed_on: Option<String>,
+        /// A JSON list of [service, date] of the services done.
+        done: Option<String>,
+        first_help: Option<String>,
+    }
+    let done = if conn.backend_name() == "PostgreSQL" {
+        "json_agg(json_build_array(s.service_code, s.status_date))::text"
+    } else {
+        "json_group_array(json_array(s.service_code, s.status_date))"
+    };
+    let rows: Vec<Row> = super::bind_as(
+        crate::db::query_as(&format!(
+            "SELECT r.id, r.commune_id, r.hamlet_id, r.household_id, r.birth_date, r.birth_year, \
+             r.has_smartphone, r.status, r.status_date, r.active, h.active AS household_active, \
+             a.active AS hamlet_active, a.opened_on, a.closed_on, \
+             (SELECT {done} FROM resident_services s \
+              WHERE s.resident_id = r.id AND s.status = 'done') AS done, \
+             (SELECT MIN(x.help_date) FROM help_records x WHERE x.resident_id = r.id) AS first_help \
+             FROM residents r JOIN households h ON h.id = r.household_id \
+             JOIN areas a ON a.id = r.hamlet_id WHERE {condition}"
+        )),
+        &[param],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut open = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        open.entry(row.resident.hamlet_id).or_insert_with(|| {
+            open_of(&HamletRow {
+                id: row.resident.hamlet_id,
+                active: row.hamlet_active,
+                opened_on: row.opened_on.clone(),
+                closed_on: row.closed_on.clone(),
+            })
+        });
+        let pairs: Vec<(String, String)> = row
+            .done
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default();
+        let done = pairs
+            .into_iter()
+            .filter_map(|(code, date)| period::month_of_date(&date).map(|m| (code, m)))
+            .collect();
+        let first = row.first_help.as_deref().and_then(period::month_of_date);
+        let input = input_of(&row.resident, first, done);
+        out.push((row.resident, input));
+    }
+    Ok((out, open))
+}
+
+/// Recomputes the sources of these residents and of the households `members` were read for
+/// (and those in `household_ids`, even if now empty), and moves the counts by the difference.
+/// With `left`, `members` were read for the households the residents were last counted in
+/// too, and one of those now empty loses its source.
 async fn refresh(
     conn: &mut AnyConnection,
     resident_ids: &[i64],
     household_ids: &[i64],
+    (members, mut open): Loaded,
+    left: bool,
 ) -> Result<()> {
-    let mut load_where = async |column: &str, ids: &[i64]| {
-        if ids.is_empty() {
-            Ok(Vec::new())
-        } else {
-            let set = IdSet::new(conn, ids);
-            load(conn, &set.sql(&format!("r.{column}"), 1), &[set.param()]).await
-        }
-    };
     // The residents being refreshed are usually members of those households: load only the
-    // ones that are not (a resident who has just left every listed household).
-    let members = load_where("household_id", household_ids).await?;
+    // ones that are not (one that no longer exists).
     let loaded: std::collections::HashSet<i64> = members.iter().map(|(r, _)| r.id).collect();
     let missing: Vec<i64> = resident_ids
         .iter()
         .copied()
         .filter(|id| !loaded.contains(id))
         .collect();
-    let mut residents = load_where("id", &missing).await?;
+    let mut residents = Vec::new();
+    if !missing.is_empty() {
+        let set = IdSet::new(conn, &missing);
+        let (more, hamlets) = load_with_hamlets(conn, &set.sql("r.id", 1), set.param()).await?;
+        residents = more;
+        open.extend(hamlets);
+    }
     residents.extend(
         members
             .iter()
             .filter(|(r, _)| resident_ids.contains(&r.id))
             .map(|(r, input)| (r.clone(), input.clone())),
     );
-    let mut hamlet_ids: Vec<i64> = residents
-        .iter()
-        .chain(members.iter())
-        .map(|(r, _)| r.hamlet_id)
-        .collect();
-    hamlet_ids.sort_unstable();
-    hamlet_ids.dedup();
-    let open = hamlets(conn, &hamlet_ids).await?;
     let (rs, hs) = compute(&residents, &members, &open);
-    let (old_rs, old_hs) = stored(conn, resident_ids, household_ids).await?;
+    let mut households: Vec<i64> = members.iter().map(|(r, _)| r.household_id).collect();
+    households.extend_from_slice(household_ids);
+    households.sort_unstable();
+    households.dedup();
+    let (old_rs, old_hs) = stored(conn, resident_ids, &households, left).await?;
+    if left {
+        // A household the residents have just left, now empty, is known from its stored source.
+        households.extend(old_hs.keys().copied());
+        households.sort_unstable();
+        households.dedup();
+    }
     // The sources and the counts read nothing of each other: one statement on PostgreSQL.
     let mut changes = BTreeMap::new();
     let mut group = WriteGroup::new();
@@ -442,7 +521,7 @@ async fn refresh(
         conn,
         &mut group,
         "household",
-        household_ids,
+        &households,
         old_hs,
         hs,
         &mut changes,

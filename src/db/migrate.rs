@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_field_held.sql"),
     migration!(21, "0021_field_held_early.sql"),
     migration!(22, "0022_keys_per_statement.sql"),
+    migration!(23, "0023_field_held_statement.sql"),
 ];
 
 impl Db {

@@ -16,11 +16,13 @@ use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 
 /// Who is sending, and where they work.
+#[derive(Clone)]
 pub struct Context<'a> {
     pub account_id: i64,
     pub scope: PersonalScope,
     pub hamlet_id: i64,
     pub member_id: Option<i64>,
+    /// The hamlet's team: `apply_all` reads it inside its own transaction (whatever is here).
     pub team_id: Option<i64>,
     pub today: String,
     pub device_id: Option<&'a str>,
@@ -94,9 +96,24 @@ pub async fn apply_all(db: &Db, ctx: &Context<'_>, raws: &[serde_json::Value]) -
             Err(e) => out[i] = Some(Outcome::new(id, "rejected", e.user_message())),
         }
     }
-    let known = match earlier_many(db, valid.iter().map(|&i| ids[i].as_str())).await {
+    // The earlier records and the team are read in the batch's own transaction: one
+    // connection from the pool for the request instead of three (each taken with a round trip
+    // to check it, issue 16).
+    let mut tx = match db.begin_write().await {
+        Ok(tx) => tx,
+        Err(e) => return faults(e, &ids, out, &valid),
+    };
+    let known = match earlier_many(&mut tx, valid.iter().map(|&i| ids[i].as_str())).await {
         Ok(k) => k,
         Err(e) => return faults(e, &ids, out, &valid),
+    };
+    let team_id = match super::activities::hamlet_team_in(&mut tx, ctx.hamlet_id).await {
+        Ok(t) => t,
+        Err(e) => return faults(e, &ids, out, &valid),
+    };
+    let ctx = &Context {
+        team_id,
+        ..ctx.clone()
     };
     let mut pending = Vec::new();
     for i in valid {
@@ -118,12 +135,16 @@ pub async fn apply_all(db: &Db, ctx: &Context<'_>, raws: &[serde_json::Value]) -
             }
         }
     }
-    if !pending.is_empty() {
-        let todo: Vec<usize> = pending.iter().map(|(i, _)| *i).collect();
-        if let Err(e) = apply_pending(db, ctx, &ids, &pending, &mut out).await {
-            // The transaction did not commit: nothing it did happened.
-            return faults(e, &ids, out, &todo);
+    if pending.is_empty() {
+        if let Err(e) = tx.commit().await {
+            AppError::from(e).log();
         }
+        return finished(out);
+    }
+    let todo: Vec<usize> = pending.iter().map(|(i, _)| *i).collect();
+    if let Err(e) = apply_pending(db, tx, ctx, &ids, &pending, &mut out).await {
+        // The transaction did not commit: nothing it did happened.
+        return faults(e, &ids, out, &todo);
     }
     finished(out)
 }
@@ -151,6 +172,7 @@ fn finished(out: Vec<Option<Outcome>>) -> Vec<Outcome> {
 
 async fn apply_pending(
     db: &Db,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     ctx: &Context<'_>,
     ids: &[String],
     pending: &[(usize, Record)],
@@ -158,23 +180,24 @@ async fn apply_pending(
 ) -> Result<()> {
     // Most batches are all valid: first without a savepoint per record. A record that fails
     // rolls that attempt back whole, and the batch runs again with savepoints.
-    if run(db, ctx, ids, pending, out, false).await? {
+    if run(tx, ctx, ids, pending, out, false).await? {
         return Ok(());
     }
-    run(db, ctx, ids, pending, out, true).await.map(|_| ())
+    run(db.begin_write().await?, ctx, ids, pending, out, true)
+        .await
+        .map(|_| ())
 }
 
-/// Applies the batch in one transaction. Without savepoints, returns false (having committed
+/// Applies the batch in the transaction. Without savepoints, returns false (having committed
 /// nothing) at the first record that fails.
 async fn run(
-    db: &Db,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
     ctx: &Context<'_>,
     ids: &[String],
     pending: &[(usize, Record)],
     out: &mut [Option<Outcome>],
     savepoints: bool,
 ) -> Result<bool> {
-    let mut tx = db.begin_write().await?;
     let mut shared = Shared {
         log_each: savepoints,
         ..Shared::default()
@@ -330,6 +353,8 @@ struct Shared {
     assigned: HashMap<i64, bool>,
     /// (activity, member) pairs already credited in this transaction.
     credited: HashSet<(i64, i64)>,
+    /// (activity, member, commune) credits written together before the commit.
+    credits: Vec<(i64, i64, i64)>,
     /// Residents whose counts are refreshed before the commit.
     touched: Vec<i64>,
     /// Audit entries written before the commit.
@@ -347,6 +372,7 @@ struct Shared {
 #[derive(Clone, Copy)]
 struct Mark {
     touched: usize,
+    credits: usize,
     helps: usize,
     status_writes: usize,
     audit: usize,
@@ -466,6 +492,7 @@ impl Shared {
     fn mark(&self) -> Mark {
         Mark {
             touched: self.touched.len(),
+            credits: self.credits.len(),
             helps: self.helps.len(),
             status_writes: self.status_writes.len(),
             audit: self.audit.len(),
@@ -479,6 +506,7 @@ impl Shared {
         self.credited.clear();
         self.assigned.clear();
         self.touched.truncate(mark.touched);
+        self.credits.truncate(mark.credits);
         self.helps.truncate(mark.helps);
         self.status_writes.truncate(mark.status_writes);
         self.audit.truncate(mark.audit);
@@ -498,20 +526,16 @@ impl Shared {
         }
         audit::record_many(&mut group, &self.audit);
         residents::write_statuses(&mut group, &self.status_writes);
-        // The helps and the statuses stamp the same households: once, as the last part (a
-        // SELECT in a WITH runs only when it is the statement's own query).
+        self.credits.sort_unstable();
+        self.credits.dedup();
+        super::activities::add_members(&mut group, &self.credits);
+        // The helps and the statuses stamp the same households: once, as the last part.
         let mut stamped: Vec<i64> = self.helps.iter().map(|h| h.resident_id).collect();
         stamped.extend(self.status_writes.iter().map(|w| w.resident_id));
         stamped.sort_unstable();
         stamped.dedup();
-        let held = !stamped.is_empty() && field_changes::hold_for_group(conn).await?;
-        if held {
-            field_changes::stamp_residents(&mut group, conn, &stamped);
-        }
+        field_changes::stamp_residents(&mut group, conn, &stamped);
         group.run(conn).await?;
-        if held {
-            field_changes::resume(conn).await?;
-        }
         self.touched.sort_unstable();
         self.touched.dedup();
         indicator_sources::refresh_residents(conn, &self.touched).await
@@ -610,9 +634,9 @@ fn answer_of(id: &str, status: &str, target: Option<i64>, message: Option<String
     }
 }
 
-/// The records among `ids` received before, in one query.
+/// The records among `ids` received before, in one query (a few for a very long list).
 async fn earlier_many(
-    db: &Db,
+    conn: &mut AnyConnection,
     ids: impl Iterator<Item = &str>,
 ) -> Result<HashMap<String, Outcome>> {
     let ids: Vec<&str> = ids.collect();
@@ -620,16 +644,15 @@ async fn earlier_many(
     for chunk in ids.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let params: Vec<super::Param> = chunk.iter().map(|&id| id.into()).collect();
-        let rows: Vec<(String, String, Option<i64>, Option<String>)> = db
-            .fetch_all(
-                &format!(
-                    "SELECT client_id, status, target_id, message FROM sync_records \
-                     WHERE client_id IN ({})",
-                    marks.join(", ")
-                ),
-                &params,
-            )
-            .await?;
+        let sql = format!(
+            "SELECT client_id, status, target_id, message FROM sync_records \
+             WHERE client_id IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> =
+            super::bind_as(crate::db::query_as(&sql), &params)
+                .fetch_all(&mut *conn)
+                .await?;
         for (id, status, target, message) in rows {
             let o = answer_of(&id, &status, target, message);
             known.insert(id, o);
@@ -1246,11 +1269,12 @@ async fn record_help(
             });
         }
     }
-    // The member joins the activity once per batch, not once per help.
+    // The member joins the activity once per batch, not once per help, with the batch's
+    // other writes.
     if let (Some(a), Some(m)) = (activity, member)
         && shared.credited.insert((a, m))
     {
-        super::activities::add_member(conn, a, m, r.commune_id).await?;
+        shared.credits.push((a, m, r.commune_id));
     }
     shared.touched.push(r.id);
     Ok(help_id)

@@ -608,7 +608,7 @@ pub(super) async fn sync_records(
         scope,
         hamlet_id: c.area_id,
         member_id: c.member_id,
-        team_id: activities::hamlet_team(&s.db, c.area_id).await?,
+        team_id: None,
         today: db::today(),
         device_id: device_id.as_deref(),
         keys: &s.keys,
