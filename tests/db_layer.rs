@@ -11,7 +11,7 @@ async fn migrations(url: String) {
     let db = congdongso::db::Db::connect(&url).await.unwrap();
     assert_eq!(
         db.migrate().await.unwrap(),
-        22,
+        23,
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
