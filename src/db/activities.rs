@@ -273,7 +273,6 @@ pub async fn confirm(
     Ok(true)
 }
 
-/// The hamlet's team (the one a field account works in).
 /// A hamlet's team.
 const HAMLET_TEAM: &str = "SELECT id FROM teams WHERE area_id = $1 AND kind = 'hamlet' AND active = 1 ORDER BY id LIMIT 1";
 
@@ -286,6 +285,7 @@ pub async fn hamlet_team_in(conn: &mut sqlx::AnyConnection, hamlet_id: i64) -> R
     Ok(row.map(|(id,)| id))
 }
 
+/// The hamlet's team (the one a field account works in).
 pub async fn hamlet_team(db: &Db, hamlet_id: i64) -> Result<Option<i64>> {
     let row: Option<(i64,)> = db.fetch_optional(HAMLET_TEAM, &[hamlet_id.into()]).await?;
     Ok(row.map(|(id,)| id))

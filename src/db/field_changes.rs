@@ -134,7 +134,16 @@ pub async fn release(
 /// have. Returns false elsewhere: SQLite's row triggers stamp as they go.
 ///
 /// It must be the group's last part: a SELECT in a WITH runs only as the statement's own
-/// query, and the triggers of the other parts fire at the statement's end, after it.
+/// query, and the triggers of the other parts fire at the statement's end, after it. A group
+/// too large for one statement is split, and the statements before the last stamp through
+/// their own triggers (a household stamped twice, none missed). The hold is keyed on the
+/// statement's start time, so this must run as a statement of its own, never inside a script
+/// of several. The stamp locks the hamlet's counter when the statement starts, before the
+/// statuses it upserts: a web edit of the same resident's same service at that moment, which
+/// locks the status first and the counter last, can meet it in a deadlock, which PostgreSQL
+/// breaks by failing one of the two, rolled back whole (a batch is answered "retry", a page
+/// shows an error). Rare enough to leave: the web path that records a help already locks in
+/// this order.
 pub fn stamp_residents(
     group: &mut super::write_group::WriteGroup,
     conn: &AnyConnection,

@@ -395,9 +395,10 @@ pub async fn refresh_households(conn: &mut AnyConnection, ids: &[i64]) -> Result
 /// Residents (each with what the engine needs) and the hamlets they live in.
 type Loaded = (Vec<(ResidentRow, ResidentInput)>, HashMap<i64, Open>);
 
-/// What `load` and `hamlets` read, in one query: the round trips of a sync batch's refresh are
-/// most of its cost on PostgreSQL (issue 16). For a few hundred residents at most; a whole
-/// commune is read by `load`, whose joins suit that size.
+/// What `load` and `hamlets` read, in one query instead of four: each is a round trip on
+/// PostgreSQL, in every sync batch (issue 16). For the members of up to a chunk of households
+/// (a few thousand residents at most, each looked up by index); a whole commune is read by
+/// `load`, whose joins suit that size.
 async fn load_with_hamlets(
     conn: &mut AnyConnection,
     condition: &str,
@@ -445,11 +446,13 @@ async fn load_with_hamlets(
                 closed_on: row.closed_on.clone(),
             })
         });
-        let pairs: Vec<(String, String)> = row
-            .done
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default();
+        // A list the database itself made: one it cannot read is a fault, not "nothing done".
+        let pairs: Vec<(String, String)> = match row.done.as_deref() {
+            Some(j) => serde_json::from_str(j).map_err(|e| {
+                crate::error::AppError::Internal(format!("indicator sources: services done: {e}"))
+            })?,
+            None => Vec::new(),
+        };
         let done = pairs
             .into_iter()
             .filter_map(|(code, date)| period::month_of_date(&date).map(|m| (code, m)))

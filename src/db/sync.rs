@@ -513,8 +513,9 @@ impl Shared {
         self.log.truncate(mark.log);
     }
 
-    /// Writes what the batch kept for the end: the log rows, the audit entries, and the counts
-    /// of the residents it touched.
+    /// Writes what the batch kept for the end: the helps, the log rows, the audit entries, the
+    /// statuses and the members credited (with the households' stamp on PostgreSQL), then the
+    /// counts of the residents it touched.
     async fn flush(&mut self, conn: &mut AnyConnection, ctx: &Context<'_>) -> Result<()> {
         // The helps, log, audit rows and statuses read nothing of each other: one statement
         // on PostgreSQL. The counts read the helps, so they follow.
