@@ -433,3 +433,91 @@ async fn history_and_statuses_name_what_exists() {
         references(url).await;
     }
 }
+
+/// Client ids a sync batch asks about: `n` of them, starting at `from`.
+fn client_ids(from: u32, n: u32) -> Vec<String> {
+    (from..from + n)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect()
+}
+
+async fn earlier_records(url: String) {
+    use sqlx::Acquire;
+    let db = migrated(&url).await;
+    let postgres = url.starts_with("postgres");
+    let mut pooled = db.pool.acquire().await.unwrap();
+    // As after a bulk load (the demo, an import): the statistics say the log is empty.
+    sqlx::query("ANALYZE sync_records")
+        .execute(&mut *pooled)
+        .await
+        .unwrap();
+    let mut tx = pooled.begin().await.unwrap();
+    let asked = client_ids(1, 20);
+    // A log still empty, asked by the same connection more often than PostgreSQL needs before
+    // it keeps one plan for a named statement.
+    for _ in 0..8 {
+        let known = congdongso::db::sync::earlier_many(&mut tx, asked.iter().map(String::as_str))
+            .await
+            .unwrap();
+        assert!(known.is_empty());
+    }
+    // The log grows (nothing analyses it in between: this server runs without autovacuum).
+    sqlx::query(
+        "INSERT INTO sync_records (client_id, commune_id, account_id, kind, status, target_id, received_at) \
+         SELECT '00000000-0000-4000-8000-' || SUBSTR(CAST(1000000000000 + i AS TEXT), 2), 1, 1, 'help', 'applied', i, 0 \
+         FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n) x",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let read_before = if postgres {
+        seq_rows_read(&mut tx).await
+    } else {
+        0
+    };
+    let known = congdongso::db::sync::earlier_many(
+        &mut tx,
+        client_ids(19_990, 20).iter().map(String::as_str),
+    )
+    .await
+    .unwrap();
+    let found: std::collections::BTreeSet<&str> = known.keys().map(String::as_str).collect();
+    assert_eq!(
+        found,
+        client_ids(19_990, 11).iter().map(String::as_str).collect()
+    );
+    assert_eq!(
+        known["00000000-0000-4000-8000-000000019995"].server_id,
+        Some(19_995)
+    );
+    assert_eq!(
+        known["00000000-0000-4000-8000-000000019995"].status,
+        "duplicate"
+    );
+    if postgres {
+        let read = seq_rows_read(&mut tx).await - read_before;
+        assert!(
+            read < 1_000,
+            "the check found 20 ids by the key, not by reading the log: {read} rows scanned"
+        );
+    }
+}
+
+/// Rows this transaction has read from `sync_records` by scanning it (PostgreSQL).
+async fn seq_rows_read(conn: &mut sqlx::AnyConnection) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(seq_tup_read, 0) AS BIGINT) FROM pg_stat_xact_user_tables \
+         WHERE relname = 'sync_records'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    n
+}
+
+#[tokio::test]
+async fn earlier_records_are_found_by_key_as_the_log_grows() {
+    for url in backends().await {
+        earlier_records(url).await;
+    }
+}

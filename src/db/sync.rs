@@ -635,8 +635,9 @@ fn answer_of(id: &str, status: &str, target: Option<i64>, message: Option<String
     }
 }
 
-/// The records among `ids` received before, in one query (a few for a very long list).
-async fn earlier_many(
+/// The records among `ids` received before, in one query (a few for a very long list): the
+/// answer each was given, by client id.
+pub async fn earlier_many(
     conn: &mut AnyConnection,
     ids: impl Iterator<Item = &str>,
 ) -> Result<HashMap<String, Outcome>> {
@@ -650,8 +651,12 @@ async fn earlier_many(
              WHERE client_id IN ({})",
             marks.join(", ")
         );
+        // Planned anew each time (unnamed): this table starts empty and grows with every
+        // batch, and a plan kept from its first few rows scans the whole table for good when
+        // nothing analyses it (issue 16: 24.7 M rows read for 1,075 batches).
         let rows: Vec<(String, String, Option<i64>, Option<String>)> =
             super::bind_as(crate::db::query_as(&sql), &params)
+                .persistent(false)
                 .fetch_all(&mut *conn)
                 .await?;
         for (id, status, target, message) in rows {
@@ -668,6 +673,7 @@ async fn earlier_one(conn: &mut AnyConnection, id: &str) -> Result<Option<Outcom
         "SELECT status, target_id, message FROM sync_records WHERE client_id = $1",
     )
     .bind(id.to_string())
+    .persistent(false)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(status, target, message)| answer_of(id, &status, target, message)))
