@@ -278,7 +278,7 @@ fn settings_file_and_migrate() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 23"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("phiên bản 24"));
     assert!(
         db_path.exists(),
         "the database named in the file was created"

@@ -11,11 +11,11 @@ async fn migrations(url: String) {
     let db = congdongso::db::Db::connect(&url).await.unwrap();
     assert_eq!(
         db.migrate().await.unwrap(),
-        23,
+        24,
         "every migration runs on an empty database"
     );
     assert_eq!(db.migrate().await.unwrap(), 0, "and only once");
-    assert_eq!(db.schema_version().await.unwrap(), 23);
+    assert_eq!(db.schema_version().await.unwrap(), 24);
     let services = congdongso::db::services::active(&db).await.unwrap();
     assert_eq!(services.len(), 12);
     assert_eq!(services[0].code, "vneid");
@@ -519,5 +519,61 @@ async fn seq_rows_read(conn: &mut sqlx::AnyConnection) -> i64 {
 async fn earlier_records_are_found_by_key_as_the_log_grows() {
     for url in backends().await {
         earlier_records(url).await;
+    }
+}
+
+/// A resident's first help (read for every resident a sync batch refreshes) is one probe of
+/// the index on (resident, date), however many helps the resident has had.
+async fn first_help(url: String) {
+    let db = demo_db(&url).await;
+    let resident = db
+        .scalar_i64(
+            "SELECT resident_id FROM help_records GROUP BY resident_id ORDER BY COUNT(*) DESC, resident_id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    // A year of helps for this resident, and the planner told.
+    db.execute(
+        "INSERT INTO help_records (commune_id, hamlet_id, resident_id, member_id, account_id, \
+         service_code, dossier_kind, done, help_date, activity_id, created_at) \
+         SELECT h.commune_id, h.hamlet_id, h.resident_id, h.member_id, h.account_id, h.service_code, \
+         h.dossier_kind, h.done, h.help_date, h.activity_id, h.created_at \
+         FROM help_records h, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+         SELECT i FROM n) x WHERE h.id = (SELECT MIN(id) FROM help_records WHERE resident_id = $1)",
+        &[resident.into()],
+    )
+    .await
+    .unwrap();
+    db.execute("ANALYZE help_records", &[]).await.unwrap();
+    let query = format!("SELECT MIN(help_date) FROM help_records WHERE resident_id = {resident}");
+    let plan: Vec<String> = if url.starts_with("postgres") {
+        let rows: Vec<(String,)> = db
+            .fetch_all(&format!("EXPLAIN {query}"), &[])
+            .await
+            .unwrap();
+        rows.into_iter().map(|(l,)| l).collect()
+    } else {
+        let rows: Vec<(i64, i64, i64, String)> = db
+            .fetch_all(&format!("EXPLAIN QUERY PLAN {query}"), &[])
+            .await
+            .unwrap();
+        rows.into_iter().map(|(_, _, _, l)| l).collect()
+    };
+    let plan = plan.join("\n");
+    assert!(plan.contains("help_resident_date"), "{url}: {plan}");
+    if url.starts_with("postgres") {
+        // The smallest date of the resident's entries, not an aggregate over all of them.
+        assert!(
+            plan.contains("Limit") && !plan.contains("Aggregate"),
+            "{plan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_residents_first_help_is_one_index_probe() {
+    for url in backends().await {
+        first_help(url).await;
     }
 }

@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_field_held_early.sql"),
     migration!(22, "0022_keys_per_statement.sql"),
     migration!(23, "0023_field_held_statement.sql"),
+    migration!(24, "0024_first_help.sql"),
 ];
 
 impl Db {
