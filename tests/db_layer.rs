@@ -446,7 +446,8 @@ async fn earlier_records(url: String) {
     let db = migrated(&url).await;
     let postgres = url.starts_with("postgres");
     let mut pooled = db.pool.acquire().await.unwrap();
-    // As after a bulk load (the demo, an import): the statistics say the log is empty.
+    // As after the demo's seed or a restore, which analyse every table: the statistics say the
+    // log is empty.
     sqlx::query("ANALYZE sync_records")
         .execute(&mut *pooled)
         .await

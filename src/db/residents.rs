@@ -610,6 +610,9 @@ pub async fn changed_since(
     .bind(id)
     .bind(version)
     .bind(account_id)
+    // Planned each time: the change log starts empty, and a plan kept from then would scan
+    // it whole as it grows (see `sync::earlier_many`).
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|(f,)| f).collect())

@@ -652,8 +652,10 @@ pub async fn earlier_many(
             marks.join(", ")
         );
         // Planned anew each time (unnamed): this table starts empty and grows with every
-        // batch, and a plan kept from its first few rows scans the whole table for good when
-        // nothing analyses it (issue 16: 24.7 M rows read for 1,075 batches).
+        // batch. Analysed while empty (the demo's seed and a restore analyse every table), a
+        // named statement's plan kept after its first executions scans the whole table for
+        // good unless something analyses it again, which autovacuum would and this server's
+        // does not (issue 16: 24.7 M rows read for 1,075 batches).
         let rows: Vec<(String, String, Option<i64>, Option<String>)> =
             super::bind_as(crate::db::query_as(&sql), &params)
                 .persistent(false)
@@ -1315,6 +1317,8 @@ async fn resolve(
             .bind(uuid.clone())
             .bind(kind.to_string())
             .bind(ctx.scope.commune_id)
+            // Planned each time, as in `earlier_many`: the log grows from empty.
+            .persistent(false)
             .fetch_optional(&mut *conn)
             .await?;
             row.and_then(|(t,)| t).ok_or_else(|| {
