@@ -754,3 +754,105 @@ async fn a_help_from_the_field_moves_every_level_at_once() {
         assert!(r.body.contains("2026-Q2"), "{}", r.body);
     }
 }
+
+/// A help that cannot move a count (not the resident's first, no status moved) leaves the
+/// household unread; a first help, one earlier than the first, or one that moves a service's
+/// status still recomputes it. The household's stored steps are blanked first: a recompute
+/// writes them back, a skipped one leaves them blank.
+#[tokio::test]
+async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
+    for url in backends().await {
+        let db = demo_db(&url).await;
+        let app = app(db.clone());
+        let mut head = Client::login(app.clone(), "truongap03").await;
+        let hamlet = congdongso::demo::hamlet_code(3);
+        // A resident of ấp 3 already helped, with a service under way or done, and one of
+        // the services in force the resident has no status for.
+        let candidates: Vec<(i64, i64, i64, String)> = db
+            .fetch_all(
+                "SELECT r.id, r.household_id, r.commune_id, s.service_code FROM residents r \
+                 JOIN areas a ON a.id = r.hamlet_id \
+                 JOIN resident_services s ON s.resident_id = r.id \
+                 WHERE a.code = $1 AND r.active = 1 AND r.status = 'living' \
+                 AND s.status IN ('done', 'in_progress') \
+                 AND EXISTS (SELECT 1 FROM help_records h WHERE h.resident_id = r.id) \
+                 ORDER BY r.id LIMIT 50",
+                &[hamlet.clone().into()],
+            )
+            .await
+            .unwrap();
+        let mut picked = None;
+        for (rid, household, commune, started) in candidates {
+            let mut conn = db.pool.acquire().await.unwrap();
+            let in_force = congdongso::db::services::codes_in_force(&mut conn, commune)
+                .await
+                .unwrap();
+            let have: Vec<(String,)> = db
+                .fetch_all(
+                    "SELECT service_code FROM resident_services WHERE resident_id = $1",
+                    &[rid.into()],
+                )
+                .await
+                .unwrap();
+            let mut free: Vec<&String> = in_force
+                .iter()
+                .filter(|c| !have.iter().any(|(h,)| h == *c))
+                .collect();
+            free.sort();
+            if let Some(code) = free.first() {
+                picked = Some((rid, household, started, code.to_string()));
+                break;
+            }
+        }
+        let (rid, household, started, untouched) = picked.expect("a resident to help");
+        let steps = async || -> String {
+            let (s,): (String,) = db
+                .fetch_one(
+                    "SELECT steps FROM indicator_sources WHERE kind = 'household' AND entity_id = $1",
+                    &[household.into()],
+                )
+                .await
+                .unwrap();
+            s
+        };
+        let blank = async || {
+            db.execute(
+                "UPDATE indicator_sources SET steps = '' WHERE kind = 'household' AND entity_id = $1",
+                &[household.into()],
+            )
+            .await
+            .unwrap();
+        };
+        let mut n = 0;
+        let mut send = async |service: &str, done: bool, date: &str| {
+            n += 1;
+            let res = head
+                .post_json(
+                    "/api/v1/sync",
+                    &json!({"device_id": "p", "records": [{
+                        "type": "help", "id": format!("00000000-0000-4000-8000-{n:012}"),
+                        "resident_id": rid, "service": service, "done": done, "date": date
+                    }]}),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            assert_eq!(res.json()["results"][0]["status"], "applied", "{}", res.body);
+        };
+        let today = congdongso::db::today();
+        assert!(!steps().await.is_empty(), "{url}");
+
+        // Again, today, on a service already under way: nothing a count reads has moved.
+        blank().await;
+        send(&started, false, &today).await;
+        assert_eq!(steps().await, "", "{url}: a repeat help recomputed the household");
+
+        // Earlier than the resident's first help: the first month moves.
+        send(&started, false, "2020-01-02").await;
+        assert!(!steps().await.is_empty(), "{url}: an earlier help left it");
+
+        // A service done for the first time: its status moves.
+        blank().await;
+        send(&untouched, true, &today).await;
+        assert!(!steps().await.is_empty(), "{url}: a status moved and it was left");
+    }
+}

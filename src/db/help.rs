@@ -69,6 +69,37 @@ async fn append(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
     Ok(id)
 }
 
+/// Each resident's earliest help date, for those who have one. Helps are never removed, so a
+/// date read here stays an upper bound on the resident's first help whatever commits later.
+pub async fn first_dates(
+    conn: &mut AnyConnection,
+    resident_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in resident_ids.chunks(500) {
+        let set = super::id_set::IdSet::new(conn, chunk);
+        // One probe of (resident, date) per resident (migration 0024), not every help read.
+        let rows: Vec<(i64, Option<String>)> = crate::db::query_as(&format!(
+            "SELECT r.id, (SELECT MIN(x.help_date) FROM help_records x WHERE x.resident_id = r.id) \
+             FROM residents r WHERE {}",
+            set.sql("r.id", 1)
+        ))
+        .bind(set.text())
+        .fetch_all(&mut *conn)
+        .await?;
+        out.extend(rows.into_iter().filter_map(|(id, d)| Some((id, d?))));
+    }
+    Ok(out)
+}
+
+/// Whether a help dated `date` can move its resident's counts: only a first help, or one
+/// earlier than the first (`first`), or one that moved a service's status. Any other help
+/// leaves every input of the resident's and household's steps as it was, so the batch need
+/// not read the household again to find nothing changed.
+pub fn moves_counts(first: Option<&str>, date: &str, status_moved: bool) -> bool {
+    status_moved || first.is_none_or(|f| date < f)
+}
+
 /// The help's own row, nothing else: a caller appending many helps moves their statuses,
 /// credits the members and refreshes the counts once for all of them, before it commits.
 pub async fn insert_row(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {

@@ -341,6 +341,8 @@ struct Shared {
     rounds: HashMap<String, i64>,
     /// The residents the batch's helps name, read (and on PostgreSQL locked) in one query.
     residents: HashMap<i64, residents::Tracked>,
+    /// The earliest committed help of each resident the batch's helps name, if any.
+    first_helps: HashMap<i64, String>,
     /// The status each (resident, service) had before the batch; `None` for none.
     statuses: HashMap<(i64, String), Option<(String, String)>>,
     /// Ids reserved for the batch's helps (without savepoints only).
@@ -406,6 +408,7 @@ impl Shared {
     ) -> Result<()> {
         let mut ids = Vec::new();
         let mut pairs = Vec::new();
+        let mut helped = Vec::new();
         if !self.log_each {
             let helps = pending
                 .iter()
@@ -426,6 +429,7 @@ impl Shared {
             } = record
             {
                 ids.push(*r);
+                helped.push(*r);
                 if matches!(record, Record::Help { .. }) {
                     pairs.push((*r, service.clone()));
                 }
@@ -456,6 +460,9 @@ impl Shared {
         for (r, code, status, date) in residents::service_statuses(conn, &pairs).await? {
             self.statuses.insert((r, code), Some((status, date)));
         }
+        helped.sort_unstable();
+        helped.dedup();
+        self.first_helps = help::first_dates(conn, &helped).await?;
         Ok(())
     }
 
@@ -1263,10 +1270,12 @@ async fn record_help(
             .await?
         }
     };
+    let mut status_moved = false;
     if let Some(service) = what.service {
         let current = shared.current_status(conn, r.id, service).await?;
         let current = current.as_ref().map(|(s, d)| (s.as_str(), d.as_str()));
         if let Some(status) = help::next_status(current, what.done, &date) {
+            status_moved = true;
             shared.status_writes.push(residents::StatusWrite {
                 commune_id: r.commune_id,
                 resident_id: r.id,
@@ -1285,7 +1294,11 @@ async fn record_help(
     {
         shared.credits.push((a, m, r.commune_id));
     }
-    shared.touched.push(r.id);
+    // Most helps in the field are not a resident's first: their counts stay as they are.
+    let first = shared.first_helps.get(&r.id).map(String::as_str);
+    if help::moves_counts(first, &date, status_moved) {
+        shared.touched.push(r.id);
+    }
     Ok(help_id)
 }
 
