@@ -837,6 +837,31 @@ fn bulk_csv(smartphones: bool) -> Vec<u8> {
     csv.into_bytes()
 }
 
+/// Something that grows when the residents table is analysed: PostgreSQL's count of
+/// `ANALYZE` runs on it; on SQLite its rows of `sqlite_stat1`, forgotten first when `forget`.
+async fn residents_statistics(db: &Db, forget: bool) -> i64 {
+    if db.backend == congdongso::db::Backend::Postgres {
+        return db
+            .scalar_i64(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'residents'",
+                &[],
+            )
+            .await
+            .unwrap();
+    }
+    if forget {
+        db.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'residents'", &[])
+            .await
+            .unwrap();
+    }
+    db.scalar_i64(
+        "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'residents'",
+        &[],
+    )
+    .await
+    .unwrap()
+}
+
 async fn bulk_case(url: String) {
     let db = demo_db(&url).await;
     let k = keys();
@@ -869,12 +894,18 @@ async fn bulk_case(url: String) {
         file_name: "bulk.csv",
     };
     let seq_before = db::field_changes::hamlet_seq(&db, area.id).await.unwrap();
+    let analysed_before = residents_statistics(&db, true).await;
     let progress = std::sync::Mutex::new(Vec::new());
     db::imports::apply_residents(&db, &k, &src, p, &|d, t| {
         progress.lock().unwrap().push((d, t));
     })
     .await
     .unwrap();
+    // The planner learns the new sizes at once, not when autovacuum next runs (if it does).
+    assert!(
+        residents_statistics(&db, false).await > analysed_before,
+        "{url}: the import left the residents unanalysed"
+    );
     let steps = progress.into_inner().unwrap();
     assert!(
         steps.len() >= 3 && steps.last() == Some(&(added as usize, added as usize)),

@@ -836,7 +836,12 @@ async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
                 )
                 .await;
             assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-            assert_eq!(res.json()["results"][0]["status"], "applied", "{}", res.body);
+            assert_eq!(
+                res.json()["results"][0]["status"],
+                "applied",
+                "{}",
+                res.body
+            );
         };
         let today = congdongso::db::today();
         assert!(!steps().await.is_empty(), "{url}");
@@ -844,7 +849,11 @@ async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
         // Again, today, on a service already under way: nothing a count reads has moved.
         blank().await;
         send(&started, false, &today).await;
-        assert_eq!(steps().await, "", "{url}: a repeat help recomputed the household");
+        assert_eq!(
+            steps().await,
+            "",
+            "{url}: a repeat help recomputed the household"
+        );
 
         // Earlier than the resident's first help: the first month moves.
         send(&started, false, "2020-01-02").await;
@@ -853,6 +862,9 @@ async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
         // A service done for the first time: its status moves.
         blank().await;
         send(&untouched, true, &today).await;
-        assert!(!steps().await.is_empty(), "{url}: a status moved and it was left");
+        assert!(
+            !steps().await.is_empty(),
+            "{url}: a status moved and it was left"
+        );
     }
 }
