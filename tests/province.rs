@@ -29,6 +29,22 @@ async fn heads(db: &Db, commune_id: i64) -> Vec<(String,)> {
     .unwrap()
 }
 
+/// The number of households the planner's statistics know of: PostgreSQL's `reltuples`,
+/// SQLite's row count in `sqlite_stat1` (exact for a table this small).
+async fn planned_households(db: &Db) -> i64 {
+    let never_analysed = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+    if db.backend == congdongso::db::Backend::Sqlite && count(db, never_analysed).await == 0 {
+        return 0;
+    }
+    let sql = if db.backend == congdongso::db::Backend::Postgres {
+        "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = 'households'"
+    } else {
+        "SELECT COALESCE((SELECT CAST(substr(stat, 1, instr(stat, ' ') - 1) AS INTEGER) \
+         FROM sqlite_stat1 WHERE tbl = 'households' AND idx IS NOT NULL ORDER BY idx LIMIT 1), 0)"
+    };
+    count(db, sql).await
+}
+
 async fn figures_of(db: &Db, code: &str, period: &Period) -> HashMap<String, Figure> {
     let area = areas::by_code(db, code).await.unwrap().unwrap();
     indicators::figures(db, &area, period)
@@ -116,6 +132,12 @@ async fn generates_distinct_communes_that_sum_to_the_province() {
         let ids = "SELECT COUNT(*) FROM residents WHERE cccd_hash IS NOT NULL";
         let distinct = "SELECT COUNT(DISTINCT cccd_hash) FROM residents";
         assert_eq!(count(&db, ids).await, count(&db, distinct).await);
+        // The planner's statistics describe the whole province, not the demo commune alone.
+        assert_eq!(
+            planned_households(&db).await,
+            count(&db, "SELECT COUNT(*) FROM households").await,
+            "{url}"
+        );
 
         // Running again with a larger province adds only the missing commune.
         let more = ProvinceOptions {
