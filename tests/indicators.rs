@@ -755,9 +755,9 @@ async fn a_help_from_the_field_moves_every_level_at_once() {
     }
 }
 
-/// A help that cannot move a count (not the resident's first, no status moved) leaves the
-/// household unread; a first help, one earlier than the first, or one that moves a service's
-/// status still recomputes it. The household's stored steps are blanked first: a recompute
+/// A help that cannot move a count (not the resident's first, no service done) leaves the
+/// household unread; a first help, one earlier than the first, or one that makes a service
+/// done still recomputes it. The household's stored steps are blanked first: a recompute
 /// writes them back, a skipped one leaves them blank.
 #[tokio::test]
 async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
@@ -859,12 +859,20 @@ async fn only_a_help_that_can_move_a_count_recomputes_the_household() {
         send(&started, false, "2020-01-02").await;
         assert!(!steps().await.is_empty(), "{url}: an earlier help left it");
 
-        // A service done for the first time: its status moves.
+        // A service begun: its status moves, but the steps read only the services done.
         blank().await;
+        send(&untouched, false, &today).await;
+        assert_eq!(
+            steps().await,
+            "",
+            "{url}: a service begun recomputed the household"
+        );
+
+        // The same service done: counted from its month.
         send(&untouched, true, &today).await;
         assert!(
             !steps().await.is_empty(),
-            "{url}: a status moved and it was left"
+            "{url}: a service done and it was left"
         );
     }
 }

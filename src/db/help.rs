@@ -6,6 +6,7 @@ use super::{Db, Param};
 use crate::error::Result;
 use serde::Serialize;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// One help to record.
 pub struct NewHelp<'a> {
@@ -74,8 +75,8 @@ async fn append(conn: &mut AnyConnection, h: &NewHelp<'_>) -> Result<i64> {
 pub async fn first_dates(
     conn: &mut AnyConnection,
     resident_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, String>> {
-    let mut out = std::collections::HashMap::new();
+) -> Result<HashMap<i64, String>> {
+    let mut out = HashMap::new();
     for chunk in resident_ids.chunks(500) {
         let set = super::id_set::IdSet::new(conn, chunk);
         // One probe of (resident, date) per resident (migration 0024), not every help read.
@@ -92,12 +93,13 @@ pub async fn first_dates(
     Ok(out)
 }
 
-/// Whether a help dated `date` can move its resident's counts: only a first help, or one
-/// earlier than the first (`first`), or one that moved a service's status. Any other help
-/// leaves every input of the resident's and household's steps as it was, so the batch need
-/// not read the household again to find nothing changed.
-pub fn moves_counts(first: Option<&str>, date: &str, status_moved: bool) -> bool {
-    status_moved || first.is_none_or(|f| date < f)
+/// Whether a help dated `date` can move its resident's counts: only a first help, one earlier
+/// than the first (`first`), or one that made a service done (`new_status`, from
+/// `next_status`; the steps read only the services done, and a done one never moves back).
+/// Any other help leaves every input of the resident's and household's steps as it was, so
+/// the batch need not read the household again to find nothing changed.
+pub fn moves_counts(first: Option<&str>, date: &str, new_status: Option<&str>) -> bool {
+    new_status == Some("done") || first.is_none_or(|f| date < f)
 }
 
 /// The help's own row, nothing else: a caller appending many helps moves their statuses,
@@ -268,7 +270,24 @@ pub async fn in_period(
 
 #[cfg(test)]
 mod tests {
-    use super::next_status;
+    use super::{moves_counts, next_status};
+
+    #[test]
+    fn only_a_first_earlier_or_completing_help_moves_counts() {
+        // Never helped before, or earlier than the first help: the first month may move.
+        assert!(moves_counts(None, "2026-05-10", None));
+        assert!(moves_counts(Some("2026-05-11"), "2026-05-10", None));
+        // The same day as the first help, or later, with no service done: nothing moves.
+        assert!(!moves_counts(Some("2026-05-10"), "2026-05-10", None));
+        assert!(!moves_counts(Some("2026-05-01"), "2026-05-10", None));
+        assert!(!moves_counts(
+            Some("2026-05-01"),
+            "2026-05-10",
+            Some("in_progress")
+        ));
+        // A service done (or done earlier than it was): counted from its month.
+        assert!(moves_counts(Some("2026-05-01"), "2026-05-10", Some("done")));
+    }
 
     #[test]
     fn help_moves_statuses_forward_only() {

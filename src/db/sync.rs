@@ -400,7 +400,8 @@ impl Shared {
         });
     }
 
-    /// Reads what the batch's helps will ask about, in two queries instead of two per help.
+    /// Reads what the batch's helps will ask about (the residents, their statuses, their
+    /// first helps), in three queries instead of several per help.
     async fn prefetch(
         &mut self,
         conn: &mut AnyConnection,
@@ -1270,12 +1271,12 @@ async fn record_help(
             .await?
         }
     };
-    let mut status_moved = false;
+    let mut new_status = None;
     if let Some(service) = what.service {
         let current = shared.current_status(conn, r.id, service).await?;
         let current = current.as_ref().map(|(s, d)| (s.as_str(), d.as_str()));
         if let Some(status) = help::next_status(current, what.done, &date) {
-            status_moved = true;
+            new_status = Some(status);
             shared.status_writes.push(residents::StatusWrite {
                 commune_id: r.commune_id,
                 resident_id: r.id,
@@ -1296,7 +1297,7 @@ async fn record_help(
     }
     // Most helps in the field are not a resident's first: their counts stay as they are.
     let first = shared.first_helps.get(&r.id).map(String::as_str);
-    if help::moves_counts(first, &date, status_moved) {
+    if help::moves_counts(first, &date, new_status) {
         shared.touched.push(r.id);
     }
     Ok(help_id)
